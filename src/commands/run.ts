@@ -1,0 +1,294 @@
+import { Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { DocsFileError, IloNotRunnable, InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
+import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
+import { resolveModels } from "../domain/Model.js"
+import type { RunConfig } from "../domain/RunConfig.js"
+import { setExitCode, ExitCode } from "../ExitCode.js"
+import { runBatch } from "../loop/Batch.js"
+import type { LoopSettings } from "../loop/ClosedLoop.js"
+import { plan } from "../loop/Plan.js"
+import { defaultRetryPolicy } from "../loop/Policy.js"
+import { packageRoot, HARNESS_VERSION } from "../paths.js"
+import { AnthropicLlm } from "../providers/Anthropic.js"
+import { HARNESS, renderJson, skillProvenance, type Report } from "../report/Json.js"
+import { renderMarkdown } from "../report/Markdown.js"
+import { collectNotes } from "../report/Notes.js"
+import { claimReportPaths, writeAtomically } from "../report/Output.js"
+import { headerLine, pathsBlock, runBanner, runLine, summaryTable } from "../report/Summary.js"
+import { ProgramRunner } from "../services/ProgramRunner.js"
+import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
+import { loadTasks } from "../tasks/TasksFile.js"
+
+const optionalText = (name: string, description: string) =>
+  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+
+export const runOptions = {
+  ilo: Options.text("ilo").pipe(
+    Options.withFallbackConfig(Config.string("ILO")),
+    Options.withDefault("ilo"),
+    Options.withDescription("Path to the ilo binary (default: $ILO, else ilo).")
+  ),
+  retryCap: Options.integer("retry-cap").pipe(
+    Options.withDefault(5),
+    Options.withDescription("Most attempts (first + repairs) per run.")
+  ),
+  model: Options.text("model").pipe(
+    Options.withDefault("both"),
+    Options.withDescription("haiku, sonnet, both, or any model id.")
+  ),
+  task: optionalText("task", "Run only this task id."),
+  lang2Name: optionalText("lang2-name", "Name of a second language to benchmark (e.g. python)."),
+  lang2Bin: optionalText("lang2-bin", "Its CLI binary; programs run as `<bin> FILE`."),
+  lang2Ext: Options.text("lang2-ext").pipe(
+    Options.withDefault(".zero"),
+    Options.withDescription("File extension of its programs.")
+  ),
+  lang2Docs: optionalText("lang2-docs", "A documentation file for the second language, sent in its prompt."),
+  python: Options.boolean("python").pipe(
+    Options.withDescription("Shorthand for --lang2-name python --lang2-bin python3 --lang2-ext .py.")
+  ),
+  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print the tasks and exit; no model calls.")),
+  outputDir: Options.text("output-dir").pipe(
+    Options.withDefault("bench"),
+    Options.withDescription("Where reports are written (created if missing).")
+  ),
+  tasksFile: optionalText("tasks-file", "Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
+  concurrency: Options.integer("concurrency").pipe(
+    Options.withDefault(4),
+    Options.withDescription("Runs in flight at once.")
+  ),
+  maxTokens: Options.integer("max-tokens").pipe(
+    Options.withDefault(1024),
+    Options.withDescription("max_tokens of each model request.")
+  ),
+  requestTimeout: Options.float("request-timeout").pipe(
+    Options.withDefault(90),
+    Options.withDescription("Seconds before a model request is abandoned (and retried).")
+  ),
+  runTimeout: Options.float("run-timeout").pipe(
+    Options.withDefault(20),
+    Options.withDescription("Seconds a generated program may run.")
+  ),
+  apiRetries: Options.integer("api-retries").pipe(
+    Options.withDefault(defaultRetryPolicy.retries),
+    Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
+  ),
+  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's).")
+}
+
+type RunOptions = Command.Command.ParseConfig<typeof runOptions>
+
+const PROBE_TIMEOUT = Duration.seconds(5)
+
+const atLeastOne = (flag: string, value: number) =>
+  Number.isFinite(value) && value >= 1
+    ? Effect.void
+    : Effect.fail(new InvalidFlag({ flag, reason: `must be at least 1, got ${value}` }))
+
+const positive = (flag: string, value: number) =>
+  Number.isFinite(value) && value > 0
+    ? Effect.void
+    : Effect.fail(new InvalidFlag({ flag, reason: `must be a positive number of seconds, got ${value}` }))
+
+const validate = (o: RunOptions) =>
+  Effect.all([
+    atLeastOne("--retry-cap", o.retryCap),
+    atLeastOne("--concurrency", o.concurrency),
+    atLeastOne("--max-tokens", o.maxTokens),
+    positive("--request-timeout", o.requestTimeout),
+    positive("--run-timeout", o.runTimeout),
+    o.apiRetries >= 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--api-retries", reason: "must be 0 or more" })),
+    o.model.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--model", reason: "must not be empty" })) : Effect.void,
+    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void
+  ], { discard: true })
+
+/** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
+const secondLanguage = (o: RunOptions) => {
+  const name = Option.getOrUndefined(o.lang2Name) ?? (o.python ? "python" : undefined)
+  const bin = Option.getOrUndefined(o.lang2Bin) ?? (o.python ? "python3" : undefined)
+  const ext = o.python && Option.isNone(o.lang2Name) ? ".py" : o.lang2Ext
+  return name !== undefined && bin !== undefined ? { name, bin, ext } : undefined
+}
+
+const readDocs = (file: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.readFileString(file).pipe(
+      Effect.mapError((e) => new DocsFileError({ path: file, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })),
+      Effect.filterOrFail(
+        (text) => text.trim() !== "",
+        () => new DocsFileError({ path: file, reason: "is empty" })
+      )
+    )
+  )
+
+const docsLabel = (language: Language) =>
+  language.docs._tag === "IloSkills"
+    ? `ilo skill modules: ${language.docs.modules.join(", ")}`
+    : language.docs._tag === "File"
+      ? `file ${language.docs.path}`
+      : "none"
+
+export const runBenchmark = (o: RunOptions) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const runner = yield* ProgramRunner
+    yield* validate(o)
+
+    const tasksFile = Option.getOrElse(o.tasksFile, () => path.join(packageRoot, "bench", "closed-loop", "tasks.json"))
+    const loaded = yield* loadTasks(tasksFile)
+    let tasks = loaded.tasks
+    if (Option.isSome(o.task)) {
+      const id = o.task.value
+      tasks = tasks.filter((t) => t.id === id)
+      if (tasks.length === 0) return yield* new TaskNotFound({ id, file: tasksFile })
+    }
+
+    if (o.dryRun) {
+      yield* Console.log("Tasks:")
+      for (const t of tasks) {
+        yield* Console.log(` [${t.id}] ${t.description.slice(0, 80)}...`)
+        yield* Console.log(` expected: ${JSON.stringify(t.expected_output)}`)
+      }
+      return
+    }
+
+    const iloVersion = yield* runner.exec([o.ilo, "--version"], PROBE_TIMEOUT).pipe(
+      Effect.mapError((e) => new IloNotRunnable({ bin: o.ilo, reason: e.message })),
+      Effect.filterOrFail(
+        (run) => run.exitCode === 0,
+        (run) =>
+          new IloNotRunnable({
+            bin: o.ilo,
+            reason: run.timedOut ? "--version timed out" : `--version exited ${run.exitCode}`
+          })
+      )
+    )
+
+    const lang2 = secondLanguage(o)
+    const lang2Docs = Option.isSome(o.lang2Docs) ? yield* readDocs(o.lang2Docs.value) : undefined
+    const skipped: Array<{ name: string; reason: string }> = []
+    const languages: Array<Language> = [
+      {
+        name: "ilo",
+        command: [o.ilo, "{file}", "main"],
+        extension: ".ilo",
+        docs: { _tag: "IloSkills", modules: ILO_DEFAULT_MODULES }
+      }
+    ]
+    if (lang2 !== undefined) {
+      // As in the seed: only a binary that cannot start (or hangs) is skipped; its exit code is not judged.
+      const probe = yield* runner.exec([lang2.bin, "--version"], PROBE_TIMEOUT).pipe(Effect.either)
+      const reason =
+        probe._tag === "Left" ? `${lang2.bin} not found (${probe.left.message})` : probe.right.timedOut ? `${lang2.bin} --version timed out` : undefined
+      if (reason !== undefined) {
+        yield* Console.error(`WARNING: lang2 binary not found: ${lang2.bin}. Skipping second language.`)
+        skipped.push({ name: lang2.name, reason })
+      } else {
+        languages.push({
+          name: lang2.name,
+          command: [lang2.bin, "{file}"],
+          extension: lang2.ext,
+          docs: lang2Docs !== undefined ? { _tag: "File", path: Option.getOrThrow(o.lang2Docs), text: lang2Docs } : { _tag: "None" }
+        })
+      }
+    }
+
+    const apiKey = yield* Config.redacted("ANTHROPIC_API_KEY").pipe(
+      Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
+      Effect.mapError(() => new MissingApiKey({ variable: "ANTHROPIC_API_KEY" }))
+    )
+    const envBaseUrl = yield* Config.string("ANTHROPIC_BASE_URL").pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
+    const baseUrl = Option.getOrUndefined(Option.orElse(o.baseUrl, () => envBaseUrl))
+
+    const models = resolveModels(o.model)
+    const runs = plan(tasks, languages, models)
+    const settings: LoopSettings = {
+      retryCap: o.retryCap,
+      maxTokens: o.maxTokens,
+      requestTimeout: Duration.seconds(o.requestTimeout),
+      runTimeout: Duration.seconds(o.runTimeout),
+      retryPolicy: { ...defaultRetryPolicy, retries: o.apiRetries },
+      provider: "anthropic"
+    }
+    const config: RunConfig = {
+      harness_version: HARNESS_VERSION,
+      provider: "anthropic",
+      base_url: baseUrl ?? null,
+      tasks_file: tasksFile,
+      tasks_sha256: loaded.sha256,
+      task_filter: Option.getOrNull(o.task),
+      languages: languages.map((l) => ({ name: l.name, command: l.command, extension: l.extension, docs: docsLabel(l) })),
+      models,
+      retry_cap: o.retryCap,
+      max_tokens: o.maxTokens,
+      request_timeout_s: o.requestTimeout,
+      run_timeout_s: o.runTimeout,
+      concurrency: o.concurrency,
+      api_retries: o.apiRetries,
+      prompt_layout: "seed"
+    }
+    yield* Effect.logDebug(`ilo --version: ${iloVersion.stdout.trim()}`)
+
+    yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
+
+    // Runs finish in any order; their stdout lines come out in the seed's order.
+    const finished = new Map<number, string>()
+    let nextLine = 0
+    const emitInOrder = (index: number, line: string) =>
+      Effect.suspend(() => {
+        finished.set(index, line)
+        const ready: Array<string> = []
+        for (let next = finished.get(nextLine); next !== undefined; next = finished.get(nextLine)) {
+          ready.push(next)
+          finished.delete(nextLine++)
+        }
+        return ready.length > 0 ? Console.log(ready.join("\n")) : Effect.void
+      })
+
+    const { results, skills } = yield* Effect.gen(function* () {
+      const results = yield* runBatch(runs, settings, o.concurrency, {
+        onStart: (spec) => Console.error(runBanner(spec, runs.length)),
+        onAttempt: (spec, a) =>
+          Console.error(
+            ` [${spec.index + 1}/${runs.length}] attempt=${a.attempt} outcome=${a.outcome} gen_tok=${a.output_tokens} rc=${a.exit_code ?? "killed"}`
+          ),
+        onRun: (spec, result) => emitInOrder(spec.index, runLine(result))
+      })
+      const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
+      return { results, skills }
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          SkillDocsLive({ iloBin: o.ilo, skillsDir: path.join(packageRoot, "skills", "ilo") }),
+          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl })
+        ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
+      )
+    )
+
+    const now = yield* DateTime.now
+    const report: Report = {
+      generated: DateTime.formatIso(now),
+      harness: HARNESS,
+      harness_version: HARNESS_VERSION,
+      complete: true,
+      config,
+      skills: skillProvenance(skills),
+      notes: collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
+      results
+    }
+    const paths = yield* claimReportPaths(o.outputDir, DateTime.formatIsoDateUtc(now))
+    yield* writeAtomically(paths.json, renderJson(report))
+    yield* writeAtomically(paths.md, renderMarkdown(report))
+    yield* Console.log(pathsBlock(paths))
+    yield* Console.log(summaryTable(results, runs.length))
+    const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
+    if (truncated > 0)
+      yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
+    if (results.some((r) => r.final_outcome === "error")) setExitCode(ExitCode.someErrors)
+  })
+
+export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(
+  Command.withDescription("Run the closed-loop benchmark: ask, run, compare, repair; write JSON and Markdown reports.")
+)

@@ -1,0 +1,65 @@
+import { Schema } from "effect"
+import { Outcome, ProgramOutcome } from "./Outcome.js"
+
+/** One model call and the run of the program it returned. */
+export const Attempt = Schema.Struct({
+  attempt: Schema.Number,
+  outcome: ProgramOutcome,
+  input_tokens: Schema.Number,
+  cache_write_tokens: Schema.Number,
+  cache_read_tokens: Schema.Number,
+  output_tokens: Schema.Number,
+  stop_reason: Schema.NullOr(Schema.String),
+  model_id: Schema.String,
+  exit_code: Schema.NullOr(Schema.Number),
+  timed_out: Schema.Boolean,
+  duration_ms: Schema.Number,
+  unfenced: Schema.Boolean,
+  program: Schema.String,
+  error_detail: Schema.NullOr(Schema.String)
+})
+export type Attempt = typeof Attempt.Type
+
+/** An API failure that exhausted its retries, or one that was retried. */
+export const ApiFailure = Schema.Struct({
+  attempt: Schema.Number,
+  kind: Schema.String,
+  status: Schema.NullOr(Schema.Number),
+  request_id: Schema.NullOr(Schema.String),
+  message: Schema.String
+})
+export type ApiFailure = typeof ApiFailure.Type
+
+/**
+ * One run: task x language x model. The first block is the seed's record, field for field; the
+ * second the fields the ilo project's later harness added; then ours.
+ */
+export const RunResult = Schema.Struct({
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  model_id: Schema.String,
+  generation_tokens: Schema.Number,
+  input_tokens: Schema.Number,
+  repair_tokens_by_turn: Schema.Array(Schema.Number),
+  attempts_to_success: Schema.NullOr(Schema.Number),
+  attempts_total: Schema.Number,
+  success_rate: Schema.Number,
+  wall_time_s: Schema.Number,
+  final_outcome: Outcome,
+
+  provider: Schema.String,
+  generated_chars: Schema.Number,
+  final_code_chars: Schema.Number,
+  code_chars_by_turn: Schema.Array(Schema.Number),
+  finish_reasons: Schema.Array(Schema.NullOr(Schema.String)),
+  truncated_attempts: Schema.Number,
+
+  input_cache_hit_tokens: Schema.Number,
+  input_cache_write_tokens: Schema.Number,
+  input_cache_miss_tokens: Schema.Number,
+  api_retries: Schema.Number,
+  api_error: Schema.NullOr(ApiFailure),
+  attempts: Schema.Array(Attempt)
+})
+export type RunResult = typeof RunResult.Type

@@ -1,0 +1,23 @@
+/** What a run was asked to do, recorded in its reports so results can be compared and trusted. No secrets. */
+export interface RunConfig {
+  readonly harness_version: string
+  readonly provider: string
+  readonly base_url: string | null
+  readonly tasks_file: string
+  readonly tasks_sha256: string
+  readonly task_filter: string | null
+  readonly languages: ReadonlyArray<{
+    readonly name: string
+    readonly command: ReadonlyArray<string>
+    readonly extension: string
+    readonly docs: string
+  }>
+  readonly models: ReadonlyArray<{ readonly key: string; readonly id: string }>
+  readonly retry_cap: number
+  readonly max_tokens: number
+  readonly request_timeout_s: number
+  readonly run_timeout_s: number
+  readonly concurrency: number
+  readonly api_retries: number
+  readonly prompt_layout: string
+}

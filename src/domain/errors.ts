@@ -1,0 +1,51 @@
+import { Data } from "effect"
+
+/** Bad input from the user: the CLI prints `message` on one line and exits 2. */
+export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly id: string; readonly file: string }> {
+  override get message() {
+    return `task '${this.id}' not found in ${this.file}`
+  }
+}
+
+export class TasksFileError extends Data.TaggedError("TasksFileError")<{
+  readonly file: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `tasks file ${this.file}: ${this.reason}`
+  }
+}
+
+export class IloNotRunnable extends Data.TaggedError("IloNotRunnable")<{ readonly bin: string; readonly reason: string }> {
+  override get message() {
+    return `ilo binary not found or not runnable: ${this.bin} (${this.reason})`
+  }
+}
+
+export class MissingApiKey extends Data.TaggedError("MissingApiKey")<{ readonly variable: string }> {
+  override get message() {
+    return `${this.variable} not set`
+  }
+}
+
+export class InvalidFlag extends Data.TaggedError("InvalidFlag")<{ readonly flag: string; readonly reason: string }> {
+  override get message() {
+    return `${this.flag}: ${this.reason}`
+  }
+}
+
+export class DocsFileError extends Data.TaggedError("DocsFileError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `language docs ${this.path}: ${this.reason}`
+  }
+}
+
+/** Writing a report or checkpoint failed: nothing the user typed is wrong, but the run's output is at risk. */
+export class OutputError extends Data.TaggedError("OutputError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `cannot write ${this.path}: ${this.reason}`
+  }
+}
+
+/** Errors that mean "fix your command line or input files": exit code 2. */
+export type UsageError = TaskNotFound | TasksFileError | IloNotRunnable | MissingApiKey | InvalidFlag | DocsFileError

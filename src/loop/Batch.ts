@@ -1,0 +1,32 @@
+import { Effect } from "effect"
+import type { RunResult } from "../domain/Result.js"
+import { runClosedLoop, type AttemptObserver, type LoopSettings } from "./ClosedLoop.js"
+import type { RunSpec } from "./Plan.js"
+
+export interface BatchHooks {
+  readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
+  readonly onAttempt?: AttemptObserver | undefined
+  /** Called as each run finishes, in the order they finish. */
+  readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Every run of the plan, at most `concurrency` at a time. A run never fails (errors become its
+ * outcome), so one run cannot cancel the others; results come back in the plan's order.
+ */
+export const runBatch = Effect.fn("Batch.run")(function* (
+  runs: ReadonlyArray<RunSpec>,
+  settings: LoopSettings,
+  concurrency: number,
+  hooks: BatchHooks = {}
+) {
+  return yield* Effect.forEach(
+    runs,
+    (spec) =>
+      (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
+        Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
+        Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
+      ),
+    { concurrency }
+  )
+})

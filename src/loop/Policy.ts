@@ -1,0 +1,56 @@
+import { Duration, Effect, Schedule } from "effect"
+import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+
+export interface RetryPolicy {
+  /** How many times a failed call is asked again before the run gives up with "error". */
+  readonly retries: number
+  readonly baseDelay: Duration.Duration
+  readonly maxDelay: Duration.Duration
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 6,
+  baseDelay: Duration.seconds(1),
+  maxDelay: Duration.seconds(60)
+}
+
+/**
+ * Exponential backoff with jitter, capped, bounded, only for faults of the service or the network;
+ * a retry-after from the server replaces the computed delay (the server knows best).
+ */
+export const apiRetrySchedule = (policy: RetryPolicy) =>
+  Schedule.exponential(policy.baseDelay, 2).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(policy.retries)),
+    Schedule.whileInput((error: LlmError) => error.retryable),
+    Schedule.passthrough,
+    Schedule.modifyDelay((error: LlmError, delay) =>
+      error.retryAfterMs !== null
+        ? Duration.min(Duration.millis(error.retryAfterMs), policy.maxDelay)
+        : Duration.min(delay, policy.maxDelay)
+    )
+  )
+
+/** One model call under the request timeout and the retry schedule; `onRetry` sees each failure that is retried. */
+export const callModel = (
+  request: LlmRequest,
+  policy: RetryPolicy,
+  onFailure: (error: LlmError) => Effect.Effect<void>
+): Effect.Effect<LlmReply, LlmError, Llm> =>
+  Effect.flatMap(Llm, (llm) =>
+    llm.complete(request).pipe(
+      Effect.timeoutFail({
+        duration: request.timeout,
+        onTimeout: () =>
+          new LlmError({
+            kind: "timeout",
+            status: null,
+            retryAfterMs: null,
+            requestId: null,
+            message: `no reply within ${Duration.format(request.timeout)}`
+          })
+      }),
+      Effect.tapError(onFailure),
+      Effect.retry(apiRetrySchedule(policy))
+    )
+  )

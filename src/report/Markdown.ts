@@ -1,0 +1,76 @@
+import type { RunResult } from "../domain/Result.js"
+import type { Report } from "./Json.js"
+import { attemptsCell, distinct, pyFloat } from "./format.js"
+
+const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
+
+/** The seed's Markdown report: a summary table, per-task details and notes, for the languages actually run. */
+export const renderMarkdown = (report: Report): string => {
+  const results = report.results
+  const index = new Map(results.map((r) => [key(r), r]))
+  const tasks = distinct(results.map((r) => r.task))
+  const languages = distinct(report.config.languages.map((l) => l.name))
+  const models = distinct(report.config.models.map((m) => m.key))
+  const combos = languages.flatMap((language) => models.map((model) => ({ language, model })))
+  const generated = report.generated.slice(0, 16).replace("T", " ")
+
+  const lines: Array<string> = [
+    `# Closed-loop benchmark: ${languages.join(" vs ")} per-task economics`,
+    "",
+    `Generated: ${generated} UTC  `,
+    `Models: ${report.config.models.map((m) => `${m.key} (${m.id})`).join(", ")}  `,
+    `Retry cap: ${report.config.retry_cap}`,
+    ""
+  ]
+  if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
+  lines.push(
+    "## Summary",
+    "",
+    "This table shows per-task economics across languages and models.",
+    "Columns: total generation tokens (gen), input tokens (inp), attempts to success (att), wall time (s), outcome.",
+    "",
+    "| task | " + combos.map((c) => `${c.language}/${c.model}: gen | inp | att | time | outcome`).join(" | ") + " |",
+    "|---".repeat(1 + combos.length * 5) + "|"
+  )
+  for (const task of tasks) {
+    let row = `| ${task} |`
+    for (const c of combos) {
+      const r = index.get(key({ task, language: c.language, model: c.model }))
+      row += r
+        ? ` ${r.generation_tokens} | ${r.input_tokens} | ${attemptsCell(r.attempts_to_success)} | ${pyFloat(r.wall_time_s)}s | ${r.final_outcome} |`
+        : " - | - | - | - | - |"
+    }
+    lines.push(row)
+  }
+  lines.push("", "## Per-task details", "")
+  for (const task of tasks) {
+    lines.push(`### ${task}`)
+    for (const c of combos) {
+      const r = index.get(key({ task, language: c.language, model: c.model }))
+      if (!r) continue
+      lines.push(
+        "",
+        `**${c.language} / ${c.model}**  `,
+        `- Generation tokens: ${r.generation_tokens}  `,
+        `- Input tokens (context): ${r.input_tokens}  `,
+        `- Attempts total: ${r.attempts_total}  `,
+        `- Attempts to success: ${r.attempts_to_success ?? "None"}  `,
+        `- Repair tokens by turn: [${r.repair_tokens_by_turn.join(", ")}]  `,
+        `- Wall time: ${pyFloat(r.wall_time_s)}s  `,
+        `- Outcome: **${r.final_outcome}**  `
+      )
+      if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${r.api_error.message}  `)
+    }
+    lines.push("")
+  }
+  lines.push("## Notes", "")
+  for (const note of report.notes) lines.push(`- ${note}`)
+  lines.push(
+    `- Prompt layout: ${report.config.prompt_layout}; skill modules: ${
+      report.skills.length === 0 ? "none sent" : report.skills.map((s) => `${s.module} (${s.source}, ${s.sha256.slice(0, 12)})`).join(", ")
+    }.`,
+    "- One-shot economics (first attempt only) can be derived from `repair_tokens_by_turn` and `attempts` in the JSON.",
+    ""
+  )
+  return lines.join("\n")
+}

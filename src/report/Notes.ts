@@ -1,0 +1,34 @@
+import type { RunResult } from "../domain/Result.js"
+import type { SkillModule } from "../services/SkillDocs.js"
+
+export interface NoteInputs {
+  /** Languages asked for but not run, with why. */
+  readonly skipped: ReadonlyArray<{ readonly name: string; readonly reason: string }>
+  readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
+  readonly results: ReadonlyArray<RunResult>
+  readonly maxTokens: number
+}
+
+/** What a reader must know to trust the numbers: only what actually happened in this run. */
+export const collectNotes = ({ skipped, skills, results, maxTokens }: NoteInputs): ReadonlyArray<string> => {
+  const notes: Array<string> = []
+  for (const s of skipped) notes.push(`${s.name} was not run: ${s.reason}.`)
+  const placeholders = skills.filter((s) => s.source === "placeholder").map((s) => s.module)
+  if (placeholders.length > 0)
+    notes.push(`Skill modules not found, a placeholder was sent instead: ${placeholders.join(", ")}.`)
+  const errors = results.filter((r) => r.final_outcome === "error")
+  if (errors.length > 0)
+    notes.push(
+      `${errors.length} run(s) ended in "error": the model could not be reached after retries; they say nothing about the language (${errors
+        .map((r) => `${r.task}/${r.language}/${r.model}`)
+        .join(", ")}).`
+    )
+  const truncated = results.filter((r) => r.truncated_attempts > 0)
+  if (truncated.length > 0)
+    notes.push(
+      `${truncated.reduce((n, r) => n + r.truncated_attempts, 0)} attempt(s) in ${truncated.length} run(s) were cut at max_tokens (${maxTokens}): they measure the cap, not the language.`
+    )
+  const unfenced = results.reduce((n, r) => n + r.attempts.filter((a) => a.unfenced).length, 0)
+  if (unfenced > 0) notes.push(`${unfenced} reply(ies) came wrapped in a Markdown code fence and were unwrapped before running.`)
+  return notes
+}

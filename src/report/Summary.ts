@@ -1,0 +1,37 @@
+import type { RunResult } from "../domain/Result.js"
+import type { RunSpec } from "../loop/Plan.js"
+import { attemptsCell, padLeft, padRight, pyFloat } from "./format.js"
+
+/** The seed's header line. */
+export const headerLine = (tasks: number, languages: number, models: number, retryCap: number) =>
+  `Closed-loop bench: ${tasks} tasks × ${languages} languages × ${models} models = ${tasks * languages * models} runs (retry_cap=${retryCap})`
+
+/** The seed's stderr line before a run. */
+export const runBanner = (spec: RunSpec, total: number) =>
+  `\n[${spec.index + 1}/${total}] task=${spec.task.id} lang=${spec.language.name} model=${spec.model.key}`
+
+/** The seed's stdout line after a run. */
+export const runLine = (r: RunResult) =>
+  ` -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
+
+export const pathsBlock = (paths: { readonly json: string; readonly md: string }) =>
+  `\nResults written:\n JSON: ${paths.json}\n MD: ${paths.md}`
+
+/** The seed's closing table and count. */
+export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number) => {
+  const lines = [
+    "\nSummary:",
+    `${padRight("task", 22)} ${padRight("lang", 6)} ${padRight("model", 6)} ${padLeft("gen_tok", 7)} ${padLeft("attempts", 8)} ${padRight("outcome", 8)} ${padLeft("time", 6)}`,
+    "-".repeat(75)
+  ]
+  for (const r of results) {
+    lines.push(
+      `${padRight(r.task, 22)} ${padRight(r.language, 6)} ${padRight(r.model, 6)} ` +
+        `${padLeft(String(r.generation_tokens), 7)} ${padLeft(attemptsCell(r.attempts_to_success), 8)} ${padRight(r.final_outcome, 8)} ` +
+        `${padLeft(r.wall_time_s.toFixed(1), 5)}s`
+    )
+  }
+  const working = results.filter((r) => r.final_outcome === "working").length
+  lines.push(`\n${working}/${planned} runs succeeded.`)
+  return lines.join("\n")
+}

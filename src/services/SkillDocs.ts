@@ -1,0 +1,83 @@
+import { FileSystem, Path } from "@effect/platform"
+import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { createHash } from "node:crypto"
+import { ProgramRunner } from "./ProgramRunner.js"
+
+/** One module of ilo's documentation, with where it came from, so a report can say what the model read. */
+export interface SkillModule {
+  readonly module: string
+  readonly text: string
+  /** "ilo skill get", the file it was read from, or "placeholder". */
+  readonly source: string
+  readonly sha256: string
+  readonly bytes: number
+}
+
+export interface SkillDocsOptions {
+  readonly iloBin: string
+  readonly skillsDir: string
+}
+
+export class SkillDocs extends Context.Tag("ilo-bench/SkillDocs")<
+  SkillDocs,
+  {
+    /** A module's text; fetched once per process however many runs ask, even at once. */
+    readonly get: (module: string) => Effect.Effect<SkillModule>
+    /** Every module handed out so far, in the order first asked. */
+    readonly loaded: Effect.Effect<ReadonlyArray<SkillModule>>
+  }
+>() {}
+
+const SKILL_GET_TIMEOUT = Duration.seconds(10)
+
+export const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex")
+
+const skillModule = (module: string, text: string, source: string): SkillModule => ({
+  module,
+  text,
+  source,
+  sha256: sha256(text),
+  bytes: Buffer.byteLength(text, "utf8")
+})
+
+export const SkillDocsLive = (options: SkillDocsOptions) =>
+  Layer.effect(
+    SkillDocs,
+    Effect.gen(function* () {
+      const runner = yield* ProgramRunner
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const loaded = yield* Ref.make<ReadonlyArray<SkillModule>>([])
+
+      const fromIlo = (module: string) =>
+        runner.exec([options.iloBin, "skill", "get", module], SKILL_GET_TIMEOUT).pipe(
+          Effect.option,
+          Effect.map((run) =>
+            run._tag === "Some" && run.value.exitCode === 0 && run.value.stdout.trim() !== ""
+              ? skillModule(module, run.value.stdout, "ilo skill get")
+              : undefined
+          )
+        )
+
+      const fromFile = (module: string) => {
+        const file = path.join(options.skillsDir, `${module}.md`)
+        return fs.readFileString(file).pipe(
+          Effect.map((text) => skillModule(module, text, file)),
+          Effect.orElseSucceed(() => undefined)
+        )
+      }
+
+      const load = (module: string) =>
+        Effect.gen(function* () {
+          const found = (yield* fromIlo(module)) ?? (yield* fromFile(module))
+          if (found !== undefined) return found
+          yield* Effect.logWarning(
+            `skill module ${module}: not from '${options.iloBin} skill get' nor ${options.skillsDir}; sending a placeholder`
+          )
+          return skillModule(module, `# ${module}\n(skill module not found)\n`, "placeholder")
+        }).pipe(Effect.tap((m) => Ref.update(loaded, (all) => [...all, m])))
+
+      const get = yield* Effect.cachedFunction(load)
+      return { get, loaded: Ref.get(loaded) }
+    })
+  )

@@ -1,0 +1,154 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { runClosedLoop } from "../src/loop/ClosedLoop.js"
+import { apiError, fixedSkills, ilo, python, reply, run, scriptedLlm, scriptedRunner, settings, spec, task } from "./support/layers.js"
+
+/** Programs in these tests are their own output: "print:X" prints X, "fail:E" exits 1 with E on stderr. */
+const echoRunner = scriptedRunner(({ source }) =>
+  source.startsWith("print:")
+    ? run({ stdout: source.slice(6) + "\n" })
+    : source.startsWith("fail:")
+      ? run({ exitCode: 1, stderr: source.slice(5) })
+      : source === "hang"
+        ? run({ exitCode: null, timedOut: true, stdout: "partial" })
+        : run({ stdout: "" })
+)
+
+const loop = (
+  script: Parameters<typeof scriptedLlm>[0],
+  s = spec(),
+  cfg = settings()
+) =>
+  Effect.gen(function* () {
+    const llm = yield* scriptedLlm(script)
+    const result = yield* runClosedLoop(s, cfg).pipe(Effect.provide(Layer.mergeAll(llm.layer, echoRunner, fixedSkills())))
+    return { result, requests: yield* llm.requests }
+  })
+
+describe("closed loop", () => {
+  it.effect("a first-time success is one attempt, working, with the seed's fields", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* loop(() => Effect.succeed(reply("print:55", 42, 900)))
+      expect(requests).toHaveLength(1)
+      expect(result).toMatchObject({
+        task: "t1",
+        language: "python",
+        model: "haiku",
+        model_id: "claude-haiku-4-5",
+        generation_tokens: 42,
+        input_tokens: 900,
+        repair_tokens_by_turn: [],
+        attempts_to_success: 1,
+        attempts_total: 1,
+        success_rate: 1,
+        final_outcome: "working"
+      })
+    }))
+
+  it.effect("a failure sends stderr back in a repair prompt and counts repair tokens per turn", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* loop((_, n) =>
+        Effect.succeed(n === 0 ? reply("fail:NameError: x is not defined", 11) : reply("print:55", 13))
+      )
+      expect(requests).toHaveLength(2)
+      const repair = requests[1]!.messages[0]!.content
+      expect(repair).toContain("The previous python program for this task failed.")
+      expect(repair).toContain("Error / actual output:\nNameError: x is not defined\n\n")
+      expect(result.repair_tokens_by_turn).toEqual([13])
+      expect(result.generation_tokens).toBe(24)
+      expect(result.attempts_to_success).toBe(2)
+      expect(result.attempts[0]!.error_detail).toBe("NameError: x is not defined")
+    }))
+
+  it.effect("wrong output is partial and its stdout is what goes back; the cap bounds attempts", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* loop(() => Effect.succeed(reply("print:54")), spec(), settings({ retryCap: 3 }))
+      expect(requests).toHaveLength(3)
+      expect(result.final_outcome).toBe("partial")
+      expect(result.attempts_to_success).toBeNull()
+      expect(result.attempts_total).toBe(3)
+      expect(result.success_rate).toBe(0)
+      expect(requests[1]!.messages[0]!.content).toContain("Error / actual output:\n54\n")
+    }))
+
+  it.effect("a timed-out program fails and sends back the word timeout, as the seed did", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* loop((_, n) => Effect.succeed(reply(n === 0 ? "hang" : "print:55")))
+      expect(result.attempts[0]).toMatchObject({ outcome: "failed", timed_out: true, error_detail: "timeout" })
+      expect(requests[1]!.messages[0]!.content).toContain("Error / actual output:\ntimeout\n")
+    }))
+
+  it.effect("a fenced reply is unwrapped and the attempt says so", () =>
+    Effect.gen(function* () {
+      const { result } = yield* loop(() => Effect.succeed(reply("```python\nprint:55\n```")))
+      expect(result.final_outcome).toBe("working")
+      expect(result.attempts[0]).toMatchObject({ unfenced: true, program: "print:55" })
+    }))
+
+  it.effect("an API failure is retried on the schedule and never costs an attempt", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        loop((_, n) => (n < 2 ? Effect.fail(apiError("overloaded", 529)) : Effect.succeed(reply("print:55"))))
+      )
+      yield* TestClock.adjust(Duration.minutes(5))
+      const { result, requests } = yield* Fiber.join(fiber)
+      expect(requests).toHaveLength(3)
+      expect(result).toMatchObject({ final_outcome: "working", attempts_total: 1, api_retries: 2, api_error: null })
+    }))
+
+  it.effect("retry-after is honoured: no retry before it has passed", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        loop((_, n) => (n === 0 ? Effect.fail(apiError("rate_limit", 429, 20_000)) : Effect.succeed(reply("print:55"))))
+      )
+      yield* TestClock.adjust(Duration.seconds(19))
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(Duration.seconds(2))
+      const { requests } = yield* Fiber.join(fiber)
+      expect(requests).toHaveLength(2)
+    }))
+
+  it.effect("a model that cannot be reached ends the run as error, not failed", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(loop(() => Effect.fail(apiError("server", 500))))
+      yield* TestClock.adjust(Duration.minutes(10))
+      const { result, requests } = yield* Fiber.join(fiber)
+      expect(requests).toHaveLength(4) // one call and three retries
+      expect(result.final_outcome).toBe("error")
+      expect(result.attempts_total).toBe(0)
+      expect(result.api_error).toMatchObject({ kind: "server", status: 500, attempt: 1 })
+    }))
+
+  it.effect("a request the API rejects (400) is not retried", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* loop(() => Effect.fail(apiError("request", 400)))
+      expect(requests).toHaveLength(1)
+      expect(result.final_outcome).toBe("error")
+    }))
+
+  it.effect("a request that hangs times out, is retried, and the run goes on", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        loop((_, n) => (n === 0 ? Effect.never : Effect.succeed(reply("print:55"))), spec(), settings({ requestTimeout: Duration.seconds(5) }))
+      )
+      yield* TestClock.adjust(Duration.seconds(30))
+      const { result, requests } = yield* Fiber.join(fiber)
+      expect(requests).toHaveLength(2)
+      expect(result).toMatchObject({ final_outcome: "working", api_retries: 1 })
+    }))
+
+  it.effect("ilo runs get the ilo system prompt and the skill modules in the user turn", () =>
+    Effect.gen(function* () {
+      const { requests } = yield* loop(() => Effect.succeed(reply("print:55")), spec({ language: ilo }))
+      expect(requests[0]!.system[0]!.text).toContain("You are an ilo programming language expert.")
+      expect(requests[0]!.messages[0]!.content).toBe(
+        "Task: Print 55.\n\nExpected output: 55\n\n---LANGUAGE DOCUMENTATION---\n# ilo-language\n\n---END---\n"
+      )
+    }))
+
+  it.effect("the second language gets the seed's no-documentation line", () =>
+    Effect.gen(function* () {
+      const { requests } = yield* loop(() => Effect.succeed(reply("print:55")), spec({ language: python, task: task("t2", "5\\n0") }))
+      expect(requests[0]!.messages[0]!.content).toContain("(No formal language documentation available for python.)")
+    }))
+})
