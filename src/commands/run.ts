@@ -1,22 +1,22 @@
 import { Command, Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { DocsFileError, IloNotRunnable, InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
-import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
+import { InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
 import { runBatch } from "../loop/Batch.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
+import { docsLabel, resolveLegs } from "../loop/Legs.js"
 import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { AnthropicLlm } from "../providers/Anthropic.js"
-import { HARNESS, renderJson, skillProvenance, type Report } from "../report/Json.js"
-import { renderMarkdown } from "../report/Markdown.js"
+import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
-import { claimReportPaths, writeAtomically } from "../report/Output.js"
-import { headerLine, pathsBlock, runBanner, runLine, summaryTable } from "../report/Summary.js"
+import { seedProgress } from "../report/Progress.js"
+import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
+import { writeReports } from "../report/Write.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
@@ -80,8 +80,6 @@ export const runOptions = {
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
 
-const PROBE_TIMEOUT = Duration.seconds(5)
-
 const atLeastOne = (flag: string, value: number) =>
   Number.isFinite(value) && value >= 1
     ? Effect.void
@@ -112,24 +110,6 @@ const secondLanguage = (o: RunOptions) => {
   return name !== undefined && bin !== undefined ? { name, bin, ext } : undefined
 }
 
-const readDocs = (file: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.readFileString(file).pipe(
-      Effect.mapError((e) => new DocsFileError({ path: file, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })),
-      Effect.filterOrFail(
-        (text) => text.trim() !== "",
-        () => new DocsFileError({ path: file, reason: "is empty" })
-      )
-    )
-  )
-
-const docsLabel = (language: Language) =>
-  language.docs._tag === "IloSkills"
-    ? `ilo skill modules: ${language.docs.modules.join(", ")}`
-    : language.docs._tag === "File"
-      ? `file ${language.docs.path}`
-      : "none"
-
 export const runBenchmark = (o: RunOptions) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
@@ -154,46 +134,12 @@ export const runBenchmark = (o: RunOptions) =>
       return
     }
 
-    const iloVersion = yield* runner.exec([o.ilo, "--version"], PROBE_TIMEOUT).pipe(
-      Effect.mapError((e) => new IloNotRunnable({ bin: o.ilo, reason: e.message })),
-      Effect.filterOrFail(
-        (run) => run.exitCode === 0,
-        (run) =>
-          new IloNotRunnable({
-            bin: o.ilo,
-            reason: run.timedOut ? "--version timed out" : `--version exited ${run.exitCode}`
-          })
-      )
-    )
-
     const lang2 = secondLanguage(o)
-    const lang2Docs = Option.isSome(o.lang2Docs) ? yield* readDocs(o.lang2Docs.value) : undefined
-    const skipped: Array<{ name: string; reason: string }> = []
-    const languages: Array<Language> = [
-      {
-        name: "ilo",
-        command: [o.ilo, "{file}", "main"],
-        extension: ".ilo",
-        docs: { _tag: "IloSkills", modules: ILO_DEFAULT_MODULES }
-      }
-    ]
-    if (lang2 !== undefined) {
-      // As in the seed: only a binary that cannot start (or hangs) is skipped; its exit code is not judged.
-      const probe = yield* runner.exec([lang2.bin, "--version"], PROBE_TIMEOUT).pipe(Effect.either)
-      const reason =
-        probe._tag === "Left" ? `${lang2.bin} not found (${probe.left.message})` : probe.right.timedOut ? `${lang2.bin} --version timed out` : undefined
-      if (reason !== undefined) {
-        yield* Console.error(`WARNING: lang2 binary not found: ${lang2.bin}. Skipping second language.`)
-        skipped.push({ name: lang2.name, reason })
-      } else {
-        languages.push({
-          name: lang2.name,
-          command: [lang2.bin, "{file}"],
-          extension: lang2.ext,
-          docs: lang2Docs !== undefined ? { _tag: "File", path: Option.getOrThrow(o.lang2Docs), text: lang2Docs } : { _tag: "None" }
-        })
-      }
-    }
+    const { languages, skipped, iloVersion } = yield* resolveLegs({
+      ilo: o.ilo,
+      lang2,
+      lang2Docs: Option.getOrUndefined(o.lang2Docs)
+    })
 
     const apiKey = yield* Config.redacted("ANTHROPIC_API_KEY").pipe(
       Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
@@ -216,6 +162,7 @@ export const runBenchmark = (o: RunOptions) =>
       harness_version: HARNESS_VERSION,
       provider: "anthropic",
       base_url: baseUrl ?? null,
+      ilo_version: iloVersion,
       tasks_file: tasksFile,
       tasks_sha256: loaded.sha256,
       task_filter: Option.getOrNull(o.task),
@@ -229,33 +176,10 @@ export const runBenchmark = (o: RunOptions) =>
       api_retries: o.apiRetries,
       prompt_layout: "seed"
     }
-    yield* Effect.logDebug(`ilo --version: ${iloVersion.stdout.trim()}`)
-
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
 
-    // Runs finish in any order; their stdout lines come out in the seed's order.
-    const finished = new Map<number, string>()
-    let nextLine = 0
-    const emitInOrder = (index: number, line: string) =>
-      Effect.suspend(() => {
-        finished.set(index, line)
-        const ready: Array<string> = []
-        for (let next = finished.get(nextLine); next !== undefined; next = finished.get(nextLine)) {
-          ready.push(next)
-          finished.delete(nextLine++)
-        }
-        return ready.length > 0 ? Console.log(ready.join("\n")) : Effect.void
-      })
-
     const { results, skills } = yield* Effect.gen(function* () {
-      const results = yield* runBatch(runs, settings, o.concurrency, {
-        onStart: (spec) => Console.error(runBanner(spec, runs.length)),
-        onAttempt: (spec, a) =>
-          Console.error(
-            ` [${spec.index + 1}/${runs.length}] attempt=${a.attempt} outcome=${a.outcome} gen_tok=${a.output_tokens} rc=${a.exit_code ?? "killed"}`
-          ),
-        onRun: (spec, result) => emitInOrder(spec.index, runLine(result))
-      })
+      const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
       const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
       return { results, skills }
     }).pipe(
@@ -278,9 +202,7 @@ export const runBenchmark = (o: RunOptions) =>
       notes: collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
       results
     }
-    const paths = yield* claimReportPaths(o.outputDir, DateTime.formatIsoDateUtc(now))
-    yield* writeAtomically(paths.json, renderJson(report))
-    yield* writeAtomically(paths.md, renderMarkdown(report))
+    const paths = yield* writeReports(report, o.outputDir)
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)

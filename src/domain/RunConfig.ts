@@ -3,6 +3,8 @@ export interface RunConfig {
   readonly harness_version: string
   readonly provider: string
   readonly base_url: string | null
+  /** What `<ilo> --version` printed. */
+  readonly ilo_version: string
   readonly tasks_file: string
   readonly tasks_sha256: string
   readonly task_filter: string | null

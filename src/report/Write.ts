@@ -1,0 +1,13 @@
+import { Effect } from "effect"
+import { renderJson, type Report } from "./Json.js"
+import { renderMarkdown } from "./Markdown.js"
+import { claimReportPaths, writeAtomically } from "./Output.js"
+
+/** Every report of a run, under one fresh stamp in `dir`. */
+export const writeReports = (report: Report, dir: string) =>
+  Effect.gen(function* () {
+    const paths = yield* claimReportPaths(dir, report.generated.slice(0, 10))
+    yield* writeAtomically(paths.json, renderJson(report))
+    yield* writeAtomically(paths.md, renderMarkdown(report))
+    return paths
+  })
