@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmRequest } from "../services/Llm.js"
 
@@ -20,8 +20,11 @@ const kindOfStatus = (status: number): LlmErrorKind =>
             ? "server"
             : "request"
 
+type Sdk = typeof import("@anthropic-ai/sdk")
+
 /** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
-export const toLlmError = (error: unknown): LlmError => {
+export const toLlmError = (sdk: Sdk, error: unknown): LlmError => {
+  const Anthropic = sdk.default
   if (error instanceof Anthropic.APIConnectionTimeoutError)
     return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
   if (error instanceof Anthropic.APIError && error.status !== undefined) {
@@ -59,8 +62,12 @@ const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreamin
 
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
 export const AnthropicLlm = (options: AnthropicOptions) =>
-  Layer.sync(Llm, () => {
-    const client = new Anthropic({
+  Layer.effect(
+    Llm,
+    Effect.gen(function* () {
+    // Loaded on first use, so commands that never call a model start fast.
+    const sdk = yield* Effect.promise(() => import("@anthropic-ai/sdk"))
+    const client = new sdk.default({
       apiKey: options.apiKey,
       ...(options.baseUrl !== undefined ? { baseURL: options.baseUrl } : {}),
       maxRetries: 0,
@@ -72,7 +79,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
       complete: (request) =>
         Effect.tryPromise({
           try: (signal) => client.messages.create(toParams(request), { signal }),
-          catch: toLlmError
+          catch: (error) => toLlmError(sdk, error)
         }).pipe(
           Effect.map((message) => ({
             text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
@@ -88,4 +95,5 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
           }))
         )
     })
-  })
+    })
+  )

@@ -1,4 +1,4 @@
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Duration, Effect, Layer, Ref } from "effect"
 import type { Language } from "../../src/domain/Language.js"
 import type { Task } from "../../src/domain/Task.js"

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either } from "effect"
+import { callModel, type RetryPolicy } from "../src/loop/Policy.js"
+import { AnthropicLlm, toLlmError } from "../src/providers/Anthropic.js"
+import type { LlmError, LlmRequest } from "../src/services/Llm.js"
+import { startFakeAnthropic, type Reply } from "./support/fakeAnthropic.js"
+
+const request: LlmRequest = {
+  model: "claude-haiku-4-5",
+  system: [{ text: "You are terse." }],
+  messages: [{ role: "user", content: "Task: print 55" }],
+  maxTokens: 1024,
+  timeout: Duration.seconds(5)
+}
+const fast: RetryPolicy = { retries: 3, baseDelay: Duration.millis(20), maxDelay: Duration.seconds(5) }
+
+/** One call through the real SDK against the scripted server, with the loop's timeout and retry policy. */
+const call = (script: (n: number) => Reply, req: LlmRequest = request, policy = fast) =>
+  Effect.gen(function* () {
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(() => startFakeAnthropic((_, n) => script(n))),
+      (s) => Effect.promise(() => s.close())
+    )
+    const failures: Array<LlmError> = []
+    const started = Date.now()
+    const result = yield* callModel(req, policy, (e) => Effect.sync(() => failures.push(e))).pipe(
+      Effect.provide(AnthropicLlm({ apiKey: "sk-test-key", baseUrl: server.url })),
+      Effect.either
+    )
+    return { result, failures, requests: server.requests, elapsed: Date.now() - started }
+  }).pipe(Effect.scoped)
+
+describe("Anthropic layer (real SDK, loopback server)", () => {
+  it.live("sends the seed's request shape and maps usage, cache tokens and stop reason", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* call(() => ({
+        text: "print(55)",
+        inputTokens: 1200,
+        outputTokens: 34,
+        cacheWrite: 500,
+        cacheRead: 7000,
+        stopReason: "max_tokens"
+      }))
+      expect(requests).toHaveLength(1)
+      const sent = requests[0]!
+      expect(sent.path).toBe("/v1/messages")
+      // SDK 1.x authenticates with a bearer token (older versions sent x-api-key)
+      expect(sent.headers["authorization"] ?? `Bearer ${sent.headers["x-api-key"]}`).toBe("Bearer sk-test-key")
+      expect(sent.headers["anthropic-version"]).toBeDefined()
+      expect(sent.body).toEqual({
+        model: "claude-haiku-4-5",
+        max_tokens: 1024,
+        system: "You are terse.",
+        messages: [{ role: "user", content: "Task: print 55" }]
+      })
+      const reply = Either.getOrThrow(result)
+      expect(reply).toMatchObject({
+        text: "print(55)",
+        usage: { input: 1200, cacheWrite: 500, cacheRead: 7000, output: 34 },
+        stopReason: "max_tokens",
+        model: "claude-haiku-4-5",
+        requestId: "req_0"
+      })
+    }))
+
+  it.live("system blocks with a cache mark go out as content blocks with cache_control", () =>
+    Effect.gen(function* () {
+      const { requests } = yield* call(() => ({ text: "ok" }), {
+        ...request,
+        system: [{ text: "rules" }, { text: "docs", cache: true }]
+      })
+      expect(requests[0]!.body.system).toEqual([
+        { type: "text", text: "rules" },
+        { type: "text", text: "docs", cache_control: { type: "ephemeral" } }
+      ])
+    }))
+
+  it.live("a 429 with retry-after waits that long, then succeeds", () =>
+    Effect.gen(function* () {
+      const { result, failures, requests, elapsed } = yield* call((n) =>
+        n === 0 ? { status: 429, headers: { "retry-after": "1" } } : { text: "ok" }
+      )
+      expect(Either.isRight(result)).toBe(true)
+      expect(requests).toHaveLength(2)
+      expect(failures[0]).toMatchObject({ kind: "rate_limit", status: 429, retryAfterMs: 1000, requestId: "req_0" })
+      expect(elapsed).toBeGreaterThanOrEqual(950)
+    }))
+
+  it.live("529 overloaded and 500 are retried", () =>
+    Effect.gen(function* () {
+      const { result, failures } = yield* call((n) => (n === 0 ? { status: 529 } : n === 1 ? { status: 500 } : { text: "ok" }))
+      expect(Either.isRight(result)).toBe(true)
+      expect(failures.map((f) => [f.kind, f.status])).toEqual([
+        ["overloaded", 529],
+        ["server", 500]
+      ])
+    }))
+
+  it.live("after the retries run out the last error is returned with its status and request id", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* call(() => ({ status: 503 }))
+      expect(requests).toHaveLength(4)
+      const error = Either.getLeft(result)
+      expect(error._tag).toBe("Some")
+      expect(Either.isLeft(result) && result.left).toMatchObject({ kind: "server", status: 503, requestId: "req_3" })
+    }))
+
+  it.live("a 401 is not retried", () =>
+    Effect.gen(function* () {
+      const { result, requests } = yield* call(() => ({ status: 401 }))
+      expect(requests).toHaveLength(1)
+      expect(Either.isLeft(result) && result.left.kind).toBe("auth")
+    }))
+
+  it.live("a request that hangs hits the request timeout and is asked again", () =>
+    Effect.gen(function* () {
+      const { result, failures, requests } = yield* call((n) => (n === 0 ? { hang: true } : { text: "ok" }), {
+        ...request,
+        timeout: Duration.millis(500)
+      })
+      expect(Either.isRight(result)).toBe(true)
+      expect(requests).toHaveLength(2)
+      expect(failures[0]).toMatchObject({ kind: "timeout" })
+    }))
+
+  it("a connection refused is a retryable connection error", async () => {
+    const sdk = await import("@anthropic-ai/sdk")
+    const error = toLlmError(sdk, new TypeError("fetch failed"))
+    expect(error.kind).toBe("connection")
+    expect(error.retryable).toBe(true)
+  })
+})

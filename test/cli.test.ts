@@ -1,0 +1,236 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCli } from "./support/cli.js"
+import { lastUserText, startFakeAnthropic, type FakeServer, type Reply } from "./support/fakeAnthropic.js"
+import { makeStandInIlo, type StandInIlo } from "./support/standInIlo.js"
+
+const KEY = "sk-ant-test-secret-0123456789"
+
+const tasksFile = (dir: string, tasks: ReadonlyArray<Record<string, unknown>>) => {
+  const file = join(dir, "tasks.json")
+  writeFileSync(file, JSON.stringify({ tasks }))
+  return file
+}
+
+const TASKS = [
+  { id: "sum", description: "Print 55.", expected_output: "55" },
+  { id: "lines", description: "Print 5 then 0 on two lines.", expected_output: "5\\n0" }
+]
+
+/**
+ * The model: ilo programs are bash under the stand-in; python programs are real python.
+ * Python's first attempt at "sum" raises, and the repair (which must carry the traceback) fixes it.
+ */
+const model = (request: { body: any }): Reply => {
+  const user = lastUserText(request as any)
+  const ilo = String(request.body.system).includes("ilo programming language expert")
+  const task = user.includes("Print 55.") ? "sum" : "lines"
+  const repair = user.startsWith("The previous")
+  if (ilo) return { text: task === "sum" ? "-- run: main\necho 55" : "-- run: main\nprintf '5\\n0\\n'", inputTokens: 1000, outputTokens: 12 }
+  if (task === "sum")
+    return repair && user.includes("ZeroDivisionError")
+      ? { text: "print(55)", inputTokens: 300, outputTokens: 7 }
+      : { text: "print(1/0)", inputTokens: 250, outputTokens: 9 }
+  return { text: "```python\nprint(5)\nprint(0)\n```", inputTokens: 260, outputTokens: 11 }
+}
+
+describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, real python3)", () => {
+  let server: FakeServer
+  let ilo: StandInIlo
+  let dir: string
+  let out: string
+  let tasks: string
+  beforeAll(async () => {
+    server = await startFakeAnthropic((req) => model(req))
+    ilo = makeStandInIlo()
+    dir = mkdtempSync(join(tmpdir(), "ilo-bench-cli-"))
+    out = join(dir, "out", "nested")
+    tasks = tasksFile(dir, TASKS)
+  })
+  afterAll(() => server.close())
+
+  const env = () => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url })
+  const args = (output = out) => ["run", "--ilo", ilo.bin, "--python", "--model", "haiku", "--tasks-file", tasks, "--output-dir", output]
+
+  it("runs, prints the seed's lines, writes reports, and a second run leaves a second report", async () => {
+    const first = await runCli(args(), { env: env() })
+    expect(first.stderr).not.toContain("ERROR")
+    expect(first.code).toBe(0)
+    const lines = first.stdout.split("\n")
+    expect(lines[0]).toBe("Closed-loop bench: 2 tasks × 2 languages × 1 models = 4 runs (retry_cap=5)")
+    expect(lines.filter((l) => l.startsWith(" -> outcome="))).toEqual([
+      " -> outcome=working gen_tokens=12 wall=" + lines[1]!.split("wall=")[1],
+      expect.stringMatching(/^ -> outcome=working gen_tokens=16 wall=\d+\.\d+s$/),
+      expect.stringMatching(/^ -> outcome=working gen_tokens=12 /),
+      expect.stringMatching(/^ -> outcome=working gen_tokens=11 /)
+    ])
+    expect(first.stdout).toContain("\n4/4 runs succeeded.")
+    expect(first.stdout).toMatch(/^sum {20}python haiku {7}16 {8}2 working /m)
+
+    const files = readdirSync(out).sort()
+    const date = new Date().toISOString().slice(0, 10)
+    expect(files).toEqual([`closed-loop-${date}.json`, `closed-loop-${date}.md`])
+    const report = JSON.parse(readFileSync(join(out, files[0]!), "utf8"))
+    expect(report.harness).toBe("ilo-bench")
+    expect(report.results.map((r: any) => `${r.task}/${r.language}`)).toEqual(["sum/ilo", "sum/python", "lines/ilo", "lines/python"])
+    const py = report.results[1]
+    expect(py).toMatchObject({
+      task: "sum",
+      language: "python",
+      model: "haiku",
+      model_id: "claude-haiku-4-5",
+      generation_tokens: 16,
+      input_tokens: 550,
+      repair_tokens_by_turn: [7],
+      attempts_to_success: 2,
+      attempts_total: 2,
+      success_rate: 1,
+      final_outcome: "working",
+      provider: "anthropic"
+    })
+    expect(py.attempts[0].error_detail).toContain("ZeroDivisionError")
+    expect(report.results[3].attempts[0].unfenced).toBe(true)
+    expect(report.config).toMatchObject({ retry_cap: 5, ilo_version: "ilo 0.11.6", models: [{ key: "haiku", id: "claude-haiku-4-5" }] })
+
+    // The traceback went back to the model in the repair request.
+    const repairs = server.requests.filter((r) => lastUserText(r).startsWith("The previous python program"))
+    expect(repairs).toHaveLength(1)
+    expect(lastUserText(repairs[0]!)).toMatch(/Error \/ actual output:\nTraceback[\s\S]*ZeroDivisionError: division by zero\n\n/)
+
+    // Each skill module was asked of ilo once for the whole run, though two ilo runs needed them.
+    const skillCalls = readFileSync(ilo.log, "utf8").split("\n").filter((l) => l.startsWith("skill get"))
+    expect(skillCalls.sort()).toEqual(
+      ["ilo-builtins-core", "ilo-builtins-io", "ilo-builtins-math", "ilo-builtins-text", "ilo-language"].map((m) => `skill get ${m}`)
+    )
+    expect(report.skills.map((s: any) => s.module).sort()).toHaveLength(5)
+
+    const md = readFileSync(join(out, files[1]!), "utf8")
+    expect(md).toContain("# Closed-loop benchmark: ilo vs python per-task economics")
+    expect(md).toContain("Retry cap: 5")
+
+    const second = await runCli([...args(), "--retry-cap", "3"], { env: env() })
+    expect(second.code).toBe(0)
+    expect(readdirSync(out).sort()).toEqual([
+      `closed-loop-${date}-2.json`,
+      `closed-loop-${date}-2.md`,
+      `closed-loop-${date}.json`,
+      `closed-loop-${date}.md`
+    ])
+    expect(readFileSync(join(out, `closed-loop-${date}-2.md`), "utf8")).toContain("Retry cap: 3")
+    // The first run's report is untouched.
+    expect(JSON.parse(readFileSync(join(out, files[0]!), "utf8")).config.retry_cap).toBe(5)
+
+    // No secret on disk.
+    for (const f of readdirSync(out)) expect(readFileSync(join(out, f), "utf8")).not.toContain(KEY)
+  })
+
+  it("dry run needs neither a key nor ilo", async () => {
+    const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Tasks:\n [sum] Print 55....\n expected: \"55\"")
+  })
+
+  it("a second language that cannot start is skipped with a warning; the run goes on", async () => {
+    const r = await runCli(
+      ["run", "--ilo", ilo.bin, "--lang2-name", "zero", "--lang2-bin", "/nonexistent/zero", "--model", "haiku", "--tasks-file", tasks, "--output-dir", join(dir, "skip")],
+      { env: env() }
+    )
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain("WARNING: lang2 binary not found: /nonexistent/zero. Skipping second language.")
+    expect(r.stdout).toContain("2 tasks × 1 languages × 1 models = 2 runs")
+    const md = readFileSync(join(dir, "skip", readdirSync(join(dir, "skip")).find((f) => f.endsWith(".md"))!), "utf8")
+    expect(md).toContain("zero was not run: /nonexistent/zero not found")
+  })
+
+  it("the second language's own docs go where the seed sent the no-documentation line", async () => {
+    const docs = join(dir, "python-docs.md")
+    writeFileSync(docs, "PYDOCS: print() writes a line.\n")
+    const before = server.requests.length
+    const r = await runCli([...args(join(dir, "docs")), "--task", "lines", "--lang2-docs", docs], { env: env() })
+    expect(r.code).toBe(0)
+    const pyRequests = server.requests.slice(before).filter((q) => !String(q.body.system).includes("ilo programming"))
+    expect(lastUserText(pyRequests[0]!)).toContain("---LANGUAGE DOCUMENTATION---\nPYDOCS: print() writes a line.\n\n---END---")
+  })
+
+  it("exits 3 when runs end in error because the model cannot be reached", async () => {
+    const down = await startFakeAnthropic(() => ({ status: 500 }))
+    try {
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--api-retries", "0", "--tasks-file", tasks, "--output-dir", join(dir, "err")], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: down.url }
+      })
+      expect(r.code).toBe(3)
+      expect(r.stdout).toContain(" -> outcome=error gen_tokens=0")
+      expect(r.stdout).toContain("0/1 runs succeeded.")
+    } finally {
+      await down.close()
+    }
+  })
+
+  it("survives a 429 with retry-after and a 500 without spending attempts", async () => {
+    let n = 0
+    const flaky = await startFakeAnthropic((req) => {
+      n++
+      if (n === 1) return { status: 429, headers: { "retry-after": "0" } }
+      if (n === 2) return { status: 500 }
+      return model(req)
+    })
+    try {
+      const out2 = join(dir, "flaky")
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", out2], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: flaky.url }
+      })
+      expect(r.code).toBe(0)
+      const report = JSON.parse(readFileSync(join(out2, readdirSync(out2).find((f) => f.endsWith(".json"))!), "utf8"))
+      expect(report.results[0]).toMatchObject({ final_outcome: "working", attempts_total: 1, api_retries: 2 })
+    } finally {
+      await flaky.close()
+    }
+  })
+
+  describe("bad input: one line on stderr, exit 2", () => {
+    const cases: Array<[string, () => Array<string>, Record<string, string> | undefined, RegExp]> = [
+      ["unknown task", () => ["run", "--task", "nope", "--tasks-file", tasks], undefined, /^ERROR: task 'nope' not found in /],
+      ["missing tasks file", () => ["run", "--tasks-file", join(dir, "none.json")], undefined, /^ERROR: tasks file .*none\.json: not found$/],
+      ["tasks file not JSON", () => ["run", "--tasks-file", writeAndPath("bad.json", "{nope")], undefined, /^ERROR: tasks file .*: not JSON/],
+      [
+        "task missing a field",
+        () => ["run", "--tasks-file", writeAndPath("nofield.json", JSON.stringify({ tasks: [{ id: "a", description: "d" }] }))],
+        undefined,
+        /^ERROR: tasks file .*: task 'a' \(#1\): field 'expected_output' is missing$/
+      ],
+      [
+        "duplicate ids",
+        () => ["run", "--tasks-file", writeAndPath("dup.json", JSON.stringify({ tasks: [TASKS[0], TASKS[0]] }))],
+        undefined,
+        /^ERROR: tasks file .*: duplicate task id 'sum'$/
+      ],
+      ["retry cap below 1", () => ["run", "--retry-cap", "0"], undefined, /^ERROR: --retry-cap: must be at least 1, got 0$/],
+      ["concurrency below 1", () => ["run", "--concurrency", "0"], undefined, /^ERROR: --concurrency: must be at least 1, got 0$/],
+      ["empty model", () => ["run", "--model", ""], undefined, /^ERROR: --model: must not be empty$/],
+      ["ilo not runnable", () => ["run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks], undefined, /^ERROR: ilo binary not found or not runnable: \/nonexistent\/ilo/],
+      ["missing API key", () => ["run", "--ilo", ilo.bin, "--tasks-file", tasks], {}, /^ERROR: ANTHROPIC_API_KEY not set$/],
+      [
+        "missing second-language docs",
+        () => ["run", "--ilo", ilo.bin, "--python", "--lang2-docs", join(dir, "nodocs.md"), "--tasks-file", tasks],
+        undefined,
+        /^ERROR: language docs .*nodocs\.md: not found$/
+      ],
+      ["unknown flag", () => ["run", "--bogus"], undefined, /--bogus/]
+    ]
+    const writeAndPath = (name: string, text: string) => {
+      const file = join(dir, name)
+      writeFileSync(file, text)
+      return file
+    }
+    for (const [name, argv, env, message] of cases) {
+      it(name, async () => {
+        const r = await runCli(argv(), { env: env ?? { ANTHROPIC_API_KEY: KEY } })
+        expect(r.code).toBe(2)
+        expect(r.stderr.trim()).toMatch(message)
+        expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+      })
+    }
+  })
+})

@@ -1,0 +1,127 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { expect, layer } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer } from "effect"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { tmpdir } from "node:os"
+import { OUTPUT_CAP_BYTES, ProgramRunner, ProgramRunnerLive } from "../src/services/ProgramRunner.js"
+
+const LiveRunner = Layer.merge(ProgramRunnerLive, NodeContext.layer)
+const python = (source: string, timeout = Duration.seconds(20)) =>
+  Effect.flatMap(ProgramRunner, (r) => r.run({ source, extension: ".py", command: ["python3", "{file}"] }, timeout))
+const node = (source: string, timeout = Duration.seconds(20)) =>
+  Effect.flatMap(ProgramRunner, (r) => r.run({ source, extension: ".mjs", command: ["node", "{file}"] }, timeout))
+
+/** Running, as opposed to gone or a zombie waiting for a parent that may never reap it. */
+const isAlive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return !/^\d+ \(.*\) Z/.test(stat)
+  } catch {
+    return false
+  }
+}
+
+layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real processes)", (it) => {
+    it.effect("captures stdout, stderr and the exit code of a python program", () =>
+      Effect.gen(function* () {
+        const ok = yield* python('import sys\nprint("hello")\nprint("oops", file=sys.stderr)\n')
+        expect(ok).toMatchObject({ stdout: "hello\n", stderr: "oops\n", exitCode: 0, timedOut: false })
+        const bad = yield* python("raise SystemExit(3)\n")
+        expect(bad.exitCode).toBe(3)
+        const err = yield* node("throw new Error('boom')\n")
+        expect(err.exitCode).toBe(1)
+        expect(err.stderr).toContain("boom")
+      }))
+
+    it.effect("a timeout kills the whole process group, grandchildren included", () =>
+      Effect.gen(function* () {
+        // The program starts a grandchild that would outlive it, reports its pid, then hangs.
+        const source = [
+          "import subprocess, sys, time",
+          "p = subprocess.Popen(['sleep', '300'])",
+          "print(p.pid, flush=True)",
+          "time.sleep(300)"
+        ].join("\n")
+        const started = Date.now()
+        const result = yield* python(source, Duration.millis(1500))
+        expect(result.timedOut).toBe(true)
+        expect(result.exitCode).toBeNull()
+        expect(Date.now() - started).toBeLessThan(10_000)
+        const grandchild = Number(result.stdout.trim())
+        expect(grandchild).toBeGreaterThan(0)
+        yield* Effect.sleep(Duration.millis(200))
+        expect(isAlive(grandchild)).toBe(false)
+      }))
+
+    it.effect("a grandchild left behind by a program that exits is killed too", () =>
+      Effect.gen(function* () {
+        const result = yield* python(
+          "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)\n",
+          Duration.seconds(10)
+        )
+        expect(result.exitCode).toBe(0)
+        yield* Effect.sleep(Duration.millis(200))
+        expect(isAlive(Number(result.stdout.trim()))).toBe(false)
+      }))
+
+    it.effect("output is capped at 1 MiB per stream and the program still ends", () =>
+      Effect.gen(function* () {
+        const result = yield* node("const line = 'x'.repeat(1023) + '\\n'\nfor (let i = 0; i < 4096; i++) process.stdout.write(line)\n")
+        expect(result.exitCode).toBe(0)
+        expect(Buffer.byteLength(result.stdout)).toBe(OUTPUT_CAP_BYTES)
+        expect(result.outputTruncated).toBe(true)
+      }))
+
+    it.effect("the program sees a scrubbed environment: no API key, HOME is its own temp dir", () =>
+      Effect.gen(function* () {
+        process.env.ANTHROPIC_API_KEY = "sk-secret-should-not-leak"
+        process.env.OPENAI_API_KEY = "sk-other"
+        // node, because the python3 here may be a shim that adds variables of its own
+        const result = yield* node("console.log(JSON.stringify(process.env))\nconsole.log(process.cwd())\n").pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              delete process.env.ANTHROPIC_API_KEY
+              delete process.env.OPENAI_API_KEY
+            })
+          )
+        )
+        const [envLine, cwd] = result.stdout.trim().split("\n")
+        const env = JSON.parse(envLine!) as Record<string, string>
+        expect(result.stdout).not.toContain("sk-")
+        expect(Object.keys(env).sort()).toEqual(["HOME", "LANG", "PATH"])
+        expect(env.HOME).toBe(cwd)
+      }))
+
+    it.effect("the temp directory is removed afterwards, even after a timeout", () =>
+      Effect.gen(function* () {
+        const a = yield* python("import os\nprint(os.getcwd())\n")
+        const b = yield* python("import os, time\nprint(os.getcwd(), flush=True)\ntime.sleep(60)\n", Duration.millis(800))
+        for (const dir of [a.stdout.trim(), b.stdout.trim()]) {
+          expect(dir).toContain("ilo-bench-")
+          expect(existsSync(dir)).toBe(false)
+        }
+      }))
+
+    it.effect("interrupting a run kills its process", () =>
+      Effect.gen(function* () {
+        // The program tells us its pid through a file, since an interrupted run returns no output.
+        const pidFile = join(mkdtempSync(join(tmpdir(), "runner-test-")), "pid")
+        const fiber = yield* Effect.fork(
+          python(`import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\ntime.sleep(300)\n`)
+        )
+        for (let i = 0; i < 50 && !existsSync(pidFile); i++) yield* Effect.sleep(Duration.millis(100))
+        const pid = Number(readFileSync(pidFile, "utf8"))
+        expect(isAlive(pid)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.sleep(Duration.millis(200))
+        expect(isAlive(pid)).toBe(false)
+      }))
+
+    it.effect("a binary that does not exist is a SpawnError, not a crash", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const result = yield* runner.exec(["definitely-not-a-binary-xyz", "--version"], Duration.seconds(5)).pipe(Effect.flip)
+        expect(result._tag).toBe("SpawnError")
+      }))
+})
