@@ -234,3 +234,77 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 })
+
+describe("ilo-bench tasks", () => {
+  it("lists the suite", async () => {
+    const r = await runCli(["tasks"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^triangular-numbers +arithmetic-formatting +easy +Compute the triangular/m)
+    expect(r.stdout).toMatch(/\n\d+ tasks\n$/)
+  })
+
+  it("--check passes on the suite", async () => {
+    const r = await runCli(["tasks", "--check"])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/tasks\.json: ok\n$/)
+  })
+
+  it("--check prints one line per problem and exits 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-check-"))
+    const file = tasksFile(dir, [
+      { id: "ok", description: "Print 1.", expected_output: "1" },
+      { id: "empty", description: "Print nothing.", expected_output: "" },
+      { id: "named", description: "Write a Python program that prints 2.", expected_output: "2" }
+    ])
+    const { mkdirSync } = await import("node:fs")
+    mkdirSync(join(dir, "solutions"))
+    writeFileSync(join(dir, "solutions", "ok.py"), "print(2)\n")
+    writeFileSync(join(dir, "solutions", "ok.mjs"), "console.log(1)\n")
+    const r = await runCli(["tasks", "--check", "--tasks-file", file])
+    expect(r.code).toBe(2)
+    const lines = r.stdout.trim().split("\n")
+    expect(lines).toEqual([
+      "task 'empty': expected_output is empty",
+      "task 'named': description names a language ('python')",
+      expect.stringMatching(/solutions\/ok\.py: partial: 2$/)
+    ])
+  })
+})
+
+describe("language-neutral descriptions", () => {
+  it("run refuses a description naming a language being run, unless allowed, and records the override", async () => {
+    const server = await startFakeAnthropic(() => ({ text: "-- run: main\necho 1" }))
+    const ilo = makeStandInIlo()
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-named-"))
+    const file = tasksFile(dir, [{ id: "named", description: "Write an ilo program that prints 1.", expected_output: "1" }])
+    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url }
+    try {
+      const refused = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", file, "--output-dir", dir], { env })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr.trim()).toBe(
+        "ERROR: task 'named' names a language in its description ('ilo'); reword it, or pass --allow-language-named"
+      )
+      expect(server.requests).toHaveLength(0)
+      const allowed = await runCli(
+        ["run", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", file, "--output-dir", dir, "--allow-language-named", "--context", "core"],
+        { env }
+      )
+      expect(allowed.code).toBe(0)
+      const report = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith(".json") && f !== "tasks.json")!), "utf8"))
+      expect(report.config.allow_language_named).toBe(true)
+      expect(report.config.context).toEqual({ name: "core", modules: ["ilo-language", "ilo-builtins-core"] })
+      expect(report.results[0].context).toBe("core")
+      expect(report.skills.map((s: any) => s.module)).toEqual(["ilo-language", "ilo-builtins-core"])
+      expect(report.notes.join("\n")).toContain("--allow-language-named: named names 'ilo'")
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("an unknown --context is a usage error naming the known ones", async () => {
+    const r = await runCli(["run", "--context", "nope", "--ilo", "/bin/true"], { env: { ANTHROPIC_API_KEY: KEY } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^ERROR: --context: unknown context 'nope' \(known: default, core/)
+  })
+})

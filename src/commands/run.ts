@@ -1,13 +1,15 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
+import { InvalidFlag, LanguageNamed, MissingApiKey, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
 import { runBatch } from "../loop/Batch.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
+import { DEFAULT_CONTEXT, resolveContext } from "../loop/Contexts.js"
 import { docsLabel, resolveLegs } from "../loop/Legs.js"
+import { findLanguageNames } from "../tasks/LanguageNames.js"
 import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
@@ -20,6 +22,7 @@ import { writeReports } from "../report/Write.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
+import { defaultTasksFile } from "./tasks.js"
 
 const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -75,7 +78,14 @@ export const runOptions = {
     Options.withDefault(defaultRetryPolicy.retries),
     Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
   ),
-  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's).")
+  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's)."),
+  context: Options.text("context").pipe(
+    Options.withDefault(DEFAULT_CONTEXT),
+    Options.withDescription("Named set of ilo skill modules from skills/ilo/contexts.json.")
+  ),
+  allowLanguageNamed: Options.boolean("allow-language-named").pipe(
+    Options.withDescription("Run tasks whose descriptions name a language (recorded in the report).")
+  )
 }
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
@@ -116,7 +126,7 @@ export const runBenchmark = (o: RunOptions) =>
     const runner = yield* ProgramRunner
     yield* validate(o)
 
-    const tasksFile = Option.getOrElse(o.tasksFile, () => path.join(packageRoot, "bench", "closed-loop", "tasks.json"))
+    const tasksFile = Option.getOrElse(o.tasksFile, () => defaultTasksFile(path))
     const loaded = yield* loadTasks(tasksFile)
     let tasks = loaded.tasks
     if (Option.isSome(o.task)) {
@@ -134,12 +144,19 @@ export const runBenchmark = (o: RunOptions) =>
       return
     }
 
+    const skillsDir = path.join(packageRoot, "skills", "ilo")
+    const context = yield* resolveContext(path.join(skillsDir, "contexts.json"), o.context)
     const lang2 = secondLanguage(o)
     const { languages, skipped, iloVersion } = yield* resolveLegs({
       ilo: o.ilo,
+      context,
       lang2,
       lang2Docs: Option.getOrUndefined(o.lang2Docs)
     })
+
+    const named = findLanguageNames(tasks, languages.map((l) => l.name))
+    if (named.length > 0 && !o.allowLanguageNamed)
+      return yield* new LanguageNamed({ task: named[0]!.task, word: named[0]!.word, more: named.length - 1 })
 
     const apiKey = yield* Config.redacted("ANTHROPIC_API_KEY").pipe(
       Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
@@ -174,7 +191,9 @@ export const runBenchmark = (o: RunOptions) =>
       run_timeout_s: o.runTimeout,
       concurrency: o.concurrency,
       api_retries: o.apiRetries,
-      prompt_layout: "seed"
+      prompt_layout: "seed",
+      context: { name: context.name, modules: context.modules },
+      allow_language_named: o.allowLanguageNamed
     }
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
 
@@ -185,7 +204,7 @@ export const runBenchmark = (o: RunOptions) =>
     }).pipe(
       Effect.provide(
         Layer.merge(
-          SkillDocsLive({ iloBin: o.ilo, skillsDir: path.join(packageRoot, "skills", "ilo") }),
+          SkillDocsLive({ iloBin: o.ilo, skillsDir }),
           AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl })
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       )
@@ -199,7 +218,12 @@ export const runBenchmark = (o: RunOptions) =>
       complete: true,
       config,
       skills: skillProvenance(skills),
-      notes: collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
+      notes: [
+        ...collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
+        ...(named.length > 0
+          ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`]
+          : [])
+      ],
       results
     }
     const paths = yield* writeReports(report, o.outputDir)

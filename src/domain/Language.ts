@@ -1,6 +1,6 @@
 /** Where the documentation a model reads for a language comes from. */
 export type LanguageDocs =
-  | { readonly _tag: "IloSkills"; readonly modules: ReadonlyArray<string> }
+  | { readonly _tag: "IloSkills"; readonly context: string; readonly modules: ReadonlyArray<string> }
   | { readonly _tag: "File"; readonly path: string; readonly text: string }
   | { readonly _tag: "None" }
 

@@ -58,6 +58,8 @@ export const RunResult = Schema.Struct({
   input_cache_hit_tokens: Schema.Number,
   input_cache_write_tokens: Schema.Number,
   input_cache_miss_tokens: Schema.Number,
+  /** The ilo context set the model was sent (null for other languages). */
+  context: Schema.NullOr(Schema.String),
   api_retries: Schema.Number,
   api_error: Schema.NullOr(ApiFailure),
   attempts: Schema.Array(Attempt)

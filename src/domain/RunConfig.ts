@@ -22,4 +22,8 @@ export interface RunConfig {
   readonly concurrency: number
   readonly api_retries: number
   readonly prompt_layout: string
+  /** The ilo context set: its name and modules (their hashes are in the report's skills). */
+  readonly context: { readonly name: string; readonly modules: ReadonlyArray<string> }
+  /** Set when the user let descriptions that name a language run anyway. */
+  readonly allow_language_named: boolean
 }

@@ -47,5 +47,20 @@ export class OutputError extends Data.TaggedError("OutputError")<{ readonly path
   }
 }
 
+export class LanguageNamed extends Data.TaggedError("LanguageNamed")<{ readonly task: string; readonly word: string; readonly more: number }> {
+  override get message() {
+    return `task '${this.task}' names a language in its description ('${this.word}')${
+      this.more > 0 ? ` (and ${this.more} more)` : ""
+    }; reword it, or pass --allow-language-named`
+  }
+}
+
 /** Errors that mean "fix your command line or input files": exit code 2. */
-export type UsageError = TaskNotFound | TasksFileError | IloNotRunnable | MissingApiKey | InvalidFlag | DocsFileError
+export type UsageError =
+  | TaskNotFound
+  | TasksFileError
+  | IloNotRunnable
+  | MissingApiKey
+  | InvalidFlag
+  | DocsFileError
+  | LanguageNamed

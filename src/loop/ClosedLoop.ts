@@ -151,6 +151,7 @@ export const summarise = (
     input_cache_hit_tokens: sum(attempts.map((a) => a.cache_read_tokens)),
     input_cache_write_tokens: sum(attempts.map((a) => a.cache_write_tokens)),
     input_cache_miss_tokens: sum(attempts.map((a) => a.input_tokens)),
+    context: spec.language.docs._tag === "IloSkills" ? spec.language.docs.context : null,
     api_retries: apiRetries,
     api_error: apiError,
     attempts

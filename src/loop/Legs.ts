@@ -1,13 +1,15 @@
 import { FileSystem } from "@effect/platform"
 import { Console, Duration, Effect } from "effect"
 import { DocsFileError, IloNotRunnable } from "../domain/errors.js"
-import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
+import type { Language } from "../domain/Language.js"
+import type { ContextSet } from "./Contexts.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 
 const PROBE_TIMEOUT = Duration.seconds(5)
 
 export interface LegFlags {
   readonly ilo: string
+  readonly context: ContextSet
   readonly lang2?: { readonly name: string; readonly bin: string; readonly ext: string } | undefined
   readonly lang2Docs?: string | undefined
 }
@@ -37,11 +39,11 @@ export const readDocs = (file: string) =>
     )
   )
 
-export const iloLanguage = (bin: string): Language => ({
+export const iloLanguage = (bin: string, context: ContextSet): Language => ({
   name: "ilo",
   command: [bin, "{file}", "main"],
   extension: ".ilo",
-  docs: { _tag: "IloSkills", modules: ILO_DEFAULT_MODULES }
+  docs: { _tag: "IloSkills", context: context.name, modules: context.modules }
 })
 
 /** The languages a run compares: ilo (which must answer --version), then the second language if it can start. */
@@ -57,7 +59,7 @@ export const resolveLegs = (flags: LegFlags) =>
       )
     )
     const docsText = flags.lang2Docs !== undefined ? yield* readDocs(flags.lang2Docs) : undefined
-    const languages: Array<Language> = [iloLanguage(flags.ilo)]
+    const languages: Array<Language> = [iloLanguage(flags.ilo, flags.context)]
     const skipped: Array<{ name: string; reason: string }> = []
     const lang2 = flags.lang2
     if (lang2 !== undefined) {
@@ -89,7 +91,7 @@ export const resolveLegs = (flags: LegFlags) =>
 
 export const docsLabel = (language: Language) =>
   language.docs._tag === "IloSkills"
-    ? `ilo skill modules: ${language.docs.modules.join(", ")}`
+    ? `ilo context '${language.docs.context}': ${language.docs.modules.join(", ")}`
     : language.docs._tag === "File"
       ? `file ${language.docs.path}`
       : "none"

@@ -78,7 +78,7 @@ export const ilo: Language = {
   name: "ilo",
   command: ["ilo", "{file}", "main"],
   extension: ".ilo",
-  docs: { _tag: "IloSkills", modules: ["ilo-language"] }
+  docs: { _tag: "IloSkills", context: "default", modules: ["ilo-language"] }
 }
 
 export const spec = (partial: Partial<RunSpec> = {}): RunSpec => ({
