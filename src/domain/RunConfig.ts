@@ -13,6 +13,8 @@ export interface RunConfig {
     readonly command: ReadonlyArray<string>
     readonly extension: string
     readonly docs: string
+    /** What the leg's version command printed, first line. */
+    readonly version?: string | null
   }>
   readonly models: ReadonlyArray<{ readonly key: string; readonly id: string }>
   readonly retry_cap: number
@@ -22,4 +24,9 @@ export interface RunConfig {
   readonly concurrency: number
   readonly api_retries: number
   readonly prompt_layout: string
+  readonly trials?: number
+  readonly temperature?: number | null
+  readonly thinking_budget?: number | null
+  /** Cassette paths as given; a replayed run's results match the recording's. */
+  readonly cassette?: { readonly record: string | null; readonly replay: string | null; readonly fallthrough: boolean }
 }
