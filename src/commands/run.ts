@@ -1,7 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { InvalidFlag, LanguageNamed, MissingApiKey, TaskNotFound } from "../domain/errors.js"
+import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
+import { ReplayMiss } from "../domain/Cassette.js"
+import { InvalidFlag, LanguageNamed, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
@@ -13,16 +14,18 @@ import { findLanguageNames } from "../tasks/LanguageNames.js"
 import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
-import { AnthropicLlm } from "../providers/Anthropic.js"
+import { selectLlm, validateProviderFlags } from "../providers/Select.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
 import { seedProgress } from "../report/Progress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
+import { trialsSummary } from "../report/Trials.js"
 import { writeReports } from "../report/Write.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
+import { providerOptions } from "./providerOptions.js"
 
 const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -78,14 +81,15 @@ export const runOptions = {
     Options.withDefault(defaultRetryPolicy.retries),
     Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
   ),
-  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's)."),
+  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL or $OPENAI_BASE_URL, else the provider's)."),
   context: Options.text("context").pipe(
     Options.withDefault(DEFAULT_CONTEXT),
     Options.withDescription("Named set of ilo skill modules from skills/ilo/contexts.json.")
   ),
   allowLanguageNamed: Options.boolean("allow-language-named").pipe(
     Options.withDescription("Run tasks whose descriptions name a language (recorded in the report).")
-  )
+  ),
+  ...providerOptions
 }
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
@@ -105,6 +109,8 @@ const validate = (o: RunOptions) =>
     atLeastOne("--retry-cap", o.retryCap),
     atLeastOne("--concurrency", o.concurrency),
     atLeastOne("--max-tokens", o.maxTokens),
+    atLeastOne("--trials", o.trials),
+    validateProviderFlags(o),
     positive("--request-timeout", o.requestTimeout),
     positive("--run-timeout", o.runTimeout),
     o.apiRetries >= 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--api-retries", reason: "must be 0 or more" })),
@@ -151,39 +157,46 @@ export const runBenchmark = (o: RunOptions) =>
       ilo: o.ilo,
       context,
       lang2,
-      lang2Docs: Option.getOrUndefined(o.lang2Docs)
+      lang2Docs: Option.getOrUndefined(o.lang2Docs),
+      langs: o.lang,
+      catalogFile: path.join(packageRoot, "bench", "languages.json")
     })
 
     const named = findLanguageNames(tasks, languages.map((l) => l.name))
     if (named.length > 0 && !o.allowLanguageNamed)
       return yield* new LanguageNamed({ task: named[0]!.task, word: named[0]!.word, more: named.length - 1 })
 
-    const apiKey = yield* Config.redacted("ANTHROPIC_API_KEY").pipe(
-      Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
-      Effect.mapError(() => new MissingApiKey({ variable: "ANTHROPIC_API_KEY" }))
-    )
-    const envBaseUrl = yield* Config.string("ANTHROPIC_BASE_URL").pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
-    const baseUrl = Option.getOrUndefined(Option.orElse(o.baseUrl, () => envBaseUrl))
+    const llm = yield* selectLlm(o)
+    const baseUrl = llm.baseUrl
 
-    const models = resolveModels(o.model)
-    const runs = plan(tasks, languages, models)
+    // Aliases (haiku, sonnet, both) are Anthropic's; any other provider takes the id as given.
+    const models = o.provider === "anthropic" ? resolveModels(o.model) : [{ key: o.model, id: o.model }]
+    const runs = plan(tasks, languages, models, o.trials)
     const settings: LoopSettings = {
       retryCap: o.retryCap,
       maxTokens: o.maxTokens,
       requestTimeout: Duration.seconds(o.requestTimeout),
       runTimeout: Duration.seconds(o.runTimeout),
       retryPolicy: { ...defaultRetryPolicy, retries: o.apiRetries },
-      provider: "anthropic"
+      provider: o.provider,
+      temperature: Option.getOrUndefined(o.temperature),
+      thinkingBudget: Option.getOrUndefined(o.thinkingBudget)
     }
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
-      provider: "anthropic",
+      provider: o.provider,
       base_url: baseUrl ?? null,
       ilo_version: iloVersion,
       tasks_file: tasksFile,
       tasks_sha256: loaded.sha256,
       task_filter: Option.getOrNull(o.task),
-      languages: languages.map((l) => ({ name: l.name, command: l.command, extension: l.extension, docs: docsLabel(l) })),
+      languages: languages.map((l) => ({
+        name: l.name,
+        command: l.command,
+        extension: l.extension,
+        docs: docsLabel(l),
+        version: l.version ?? null
+      })),
       models,
       retry_cap: o.retryCap,
       max_tokens: o.maxTokens,
@@ -193,9 +206,14 @@ export const runBenchmark = (o: RunOptions) =>
       api_retries: o.apiRetries,
       prompt_layout: "seed",
       context: { name: context.name, modules: context.modules },
-      allow_language_named: o.allowLanguageNamed
+      allow_language_named: o.allowLanguageNamed,
+      trials: o.trials,
+      temperature: Option.getOrNull(o.temperature),
+      thinking_budget: Option.getOrNull(o.thinkingBudget),
+      cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough }
     }
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
+    if (o.trials > 1) yield* Console.log(`Trials: ${o.trials} per task x language x model = ${runs.length} runs`)
 
     const { results, skills } = yield* Effect.gen(function* () {
       const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
@@ -205,9 +223,11 @@ export const runBenchmark = (o: RunOptions) =>
       Effect.provide(
         Layer.merge(
           SkillDocsLive({ iloBin: o.ilo, skillsDir }),
-          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl })
+          llm.layer
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
-      )
+      ),
+      // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
+      Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss ? Option.some(Effect.fail(defect)) : Option.none()))
     )
 
     const now = yield* DateTime.now
@@ -229,6 +249,7 @@ export const runBenchmark = (o: RunOptions) =>
     const paths = yield* writeReports(report, o.outputDir)
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
+    if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)

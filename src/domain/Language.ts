@@ -12,6 +12,8 @@ export interface Language {
   /** File extension including the dot. */
   readonly extension: string
   readonly docs: LanguageDocs
+  /** What its version command printed (first line), when the leg was probed. */
+  readonly version?: string | undefined
 }
 
 /** The five modules the seed sends for ilo, in its order. */

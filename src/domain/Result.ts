@@ -9,6 +9,8 @@ export const Attempt = Schema.Struct({
   cache_write_tokens: Schema.Number,
   cache_read_tokens: Schema.Number,
   output_tokens: Schema.Number,
+  /** Of output_tokens, those spent thinking (Anthropic) or reasoning (OpenAI), not writing the program. */
+  reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   stop_reason: Schema.NullOr(Schema.String),
   model_id: Schema.String,
   exit_code: Schema.NullOr(Schema.Number),
@@ -61,6 +63,9 @@ export const RunResult = Schema.Struct({
   /** The ilo context set the model was sent (null for other languages). */
   context: Schema.NullOr(Schema.String),
   api_retries: Schema.Number,
+  /** 1-based; with --trials N each task x language x model runs N times. */
+  trial: Schema.optionalWith(Schema.Number, { default: () => 1 }),
+  reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   api_error: Schema.NullOr(ApiFailure),
   attempts: Schema.Array(Attempt)
 })

@@ -13,6 +13,8 @@ export interface RunConfig {
     readonly command: ReadonlyArray<string>
     readonly extension: string
     readonly docs: string
+    /** What the leg's version command printed, first line. */
+    readonly version?: string | null
   }>
   readonly models: ReadonlyArray<{ readonly key: string; readonly id: string }>
   readonly retry_cap: number
@@ -26,4 +28,9 @@ export interface RunConfig {
   readonly context: { readonly name: string; readonly modules: ReadonlyArray<string> }
   /** Set when the user let descriptions that name a language run anyway. */
   readonly allow_language_named: boolean
+  readonly trials?: number
+  readonly temperature?: number | null
+  readonly thinking_budget?: number | null
+  /** Cassette paths as given; a replayed run's results match the recording's. */
+  readonly cassette?: { readonly record: string | null; readonly replay: string | null; readonly fallthrough: boolean }
 }

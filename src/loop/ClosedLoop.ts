@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Ref } from "effect"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
-import { type Llm, type LlmError } from "../services/Llm.js"
+import { CurrentExchange, type Llm, type LlmError } from "../services/Llm.js"
 import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { classify, errorDetail, unfence } from "./Outcome.js"
@@ -16,6 +16,8 @@ export interface LoopSettings {
   readonly runTimeout: Duration.Duration
   readonly retryPolicy: RetryPolicy
   readonly provider: string
+  readonly temperature?: number | undefined
+  readonly thinkingBudget?: number | undefined
 }
 
 /** A line of progress for one attempt (stderr): the seed printed the same. */
@@ -72,11 +74,16 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
         system: conversation.system,
         messages: conversation.messages,
         maxTokens: settings.maxTokens,
-        timeout: settings.requestTimeout
+        timeout: settings.requestTimeout,
+        temperature: settings.temperature,
+        thinkingBudget: settings.thinkingBudget
       },
       settings.retryPolicy,
       (error) => Ref.update(failures, (all) => [...all, error])
-    ).pipe(Effect.either)
+    ).pipe(
+      Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
+      Effect.either
+    )
     if (reply._tag === "Left") {
       outcome = "error"
       apiError = toApiFailure(number, reply.left)
@@ -93,6 +100,7 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
       cache_write_tokens: reply.right.usage.cacheWrite,
       cache_read_tokens: reply.right.usage.cacheRead,
       output_tokens: reply.right.usage.output,
+      reasoning_tokens: reply.right.usage.reasoning ?? 0,
       stop_reason: reply.right.stopReason,
       model_id: reply.right.model,
       exit_code: run.exitCode,
@@ -153,6 +161,8 @@ export const summarise = (
     input_cache_miss_tokens: sum(attempts.map((a) => a.input_tokens)),
     context: spec.language.docs._tag === "IloSkills" ? spec.language.docs.context : null,
     api_retries: apiRetries,
+    trial: spec.trial,
+    reasoning_tokens: sum(attempts.map((a) => a.reasoning_tokens)),
     api_error: apiError,
     attempts
   }

@@ -1,17 +1,24 @@
-import { FileSystem } from "@effect/platform"
-import { Console, Duration, Effect } from "effect"
-import { DocsFileError, IloNotRunnable } from "../domain/errors.js"
-import type { Language } from "../domain/Language.js"
-import type { ContextSet } from "./Contexts.js"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Duration, Effect, Either, ParseResult, Schema } from "effect"
+import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
+import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
+import { CatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
+import type { ContextSet } from "./Contexts.js"
 
 const PROBE_TIMEOUT = Duration.seconds(5)
 
 export interface LegFlags {
   readonly ilo: string
+  /** The ilo context set: which skill modules ilo's leg sends. */
   readonly context: ContextSet
+  /** --lang2-name/--lang2-bin/--lang2-ext (or --python): one more leg, described by flags. */
   readonly lang2?: { readonly name: string; readonly bin: string; readonly ext: string } | undefined
   readonly lang2Docs?: string | undefined
+  /** --lang values: a catalog name, or NAME:CMD:EXT[:DOCS]. */
+  readonly langs?: ReadonlyArray<string> | undefined
+  /** The language catalog (bench/languages.json); ilo's leg is described there too. */
+  readonly catalogFile: string
 }
 
 export interface Legs {
@@ -39,18 +46,74 @@ export const readDocs = (file: string) =>
     )
   )
 
-export const iloLanguage = (bin: string, context: ContextSet): Language => ({
+/** ilo's leg when no catalog says otherwise: the seed's command and its five skill modules. */
+export const ILO_LEG: LegDescription = {
   name: "ilo",
-  command: [bin, "{file}", "main"],
+  command: ["ilo", "{file}", "main"],
   extension: ".ilo",
-  docs: { _tag: "IloSkills", context: context.name, modules: context.modules }
+  skills: ILO_DEFAULT_MODULES,
+  version: ["ilo", "--version"]
+}
+
+export const iloLanguage = (bin: string, context: ContextSet): Language =>
+  toLanguage(withContext(withBinary(ILO_LEG, bin), context), undefined)
+
+/** The same leg with another binary in the run and version commands (ilo's comes from --ilo). */
+const withBinary = (leg: LegDescription, bin: string): LegDescription => ({
+  ...leg,
+  command: [bin, ...leg.command.slice(1)],
+  version: [bin, ...leg.version.slice(1)]
 })
 
-/** The languages a run compares: ilo (which must answer --version), then the second language if it can start. */
+/** ilo's leg sends the modules of the chosen context set, and records its name. */
+const withContext = (leg: LegDescription, context: ContextSet): LegDescription & { readonly context: string } => ({
+  ...leg,
+  skills: context.modules,
+  context: context.name
+})
+
+const toLanguage = (leg: LegDescription & { readonly context?: string }, docs: { path: string; text: string } | undefined, version?: string): Language => ({
+  name: leg.name,
+  command: leg.command,
+  extension: leg.extension,
+  docs:
+    leg.skills !== undefined
+      ? { _tag: "IloSkills", context: leg.context ?? "default", modules: leg.skills }
+      : docs !== undefined
+        ? { _tag: "File", path: docs.path, text: docs.text }
+        : { _tag: "None" },
+  ...(version !== undefined ? { version } : {})
+})
+
+/** The bundled (or given) catalog of languages. */
+export const loadCatalog = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => new CatalogError({ path: file, reason: e.message })))
+    const decoded = Schema.decodeUnknownEither(Schema.parseJson(LanguageCatalog))(text)
+    if (Either.isLeft(decoded))
+      return yield* new CatalogError({ path: file, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
+    return decoded.right
+  })
+
+/** What the first line of a version command says, from stdout or else stderr. */
+const firstLine = (text: string) => text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? ""
+
+/**
+ * Every leg a run compares, each built from one description: ilo first (it must answer
+ * `--version`), then the --lang2-* (or --python) leg, then each --lang in order. A leg whose binary
+ * cannot start (or whose version command hangs) is reported and skipped; a name asked twice runs once.
+ */
 export const resolveLegs = (flags: LegFlags) =>
   Effect.gen(function* () {
     const runner = yield* ProgramRunner
-    const iloProbe = yield* runner.exec([flags.ilo, "--version"], PROBE_TIMEOUT).pipe(
+    const path = yield* Path.Path
+    const catalog = yield* loadCatalog(flags.catalogFile)
+    const catalogDir = path.dirname(flags.catalogFile)
+    const byName = new Map(catalog.languages.map((leg) => [leg.name, leg]))
+
+    const ilo = withBinary(byName.get("ilo") ?? ILO_LEG, flags.ilo)
+    const iloProbe = yield* runner.exec(ilo.version, PROBE_TIMEOUT).pipe(
       Effect.mapError((e) => new IloNotRunnable({ bin: flags.ilo, reason: e.message })),
       Effect.filterOrFail(
         (run) => run.exitCode === 0,
@@ -58,40 +121,72 @@ export const resolveLegs = (flags: LegFlags) =>
           new IloNotRunnable({ bin: flags.ilo, reason: run.timedOut ? "--version timed out" : `--version exited ${run.exitCode}` })
       )
     )
-    const docsText = flags.lang2Docs !== undefined ? yield* readDocs(flags.lang2Docs) : undefined
-    const languages: Array<Language> = [iloLanguage(flags.ilo, flags.context)]
+    const iloVersion = iloProbe.stdout.trim()
+
+    // Every other leg, with where its docs path is relative to and the seed's warning for --lang2-*.
+    const asked: Array<{ leg: LegDescription; docsBase: string | undefined; fromLang2: boolean }> = []
+    if (flags.lang2 !== undefined) {
+      const { name, bin, ext } = flags.lang2
+      asked.push({
+        leg: {
+          name,
+          command: [bin, "{file}"],
+          extension: ext,
+          version: [bin, "--version"],
+          ...(flags.lang2Docs !== undefined ? { docs: flags.lang2Docs } : {})
+        },
+        docsBase: undefined,
+        fromLang2: true
+      })
+    }
+    for (const value of flags.langs ?? []) {
+      const known = byName.get(value)
+      if (known !== undefined) {
+        asked.push({ leg: known, docsBase: catalogDir, fromLang2: false })
+        continue
+      }
+      const inline = parseInlineLeg(value)
+      if (inline === undefined)
+        return yield* new InvalidFlag({
+          flag: "--lang",
+          reason: `unknown language '${value}': the catalog has ${[...byName.keys()].join(", ")}; define one inline as NAME:CMD:EXT[:DOCS]`
+        })
+      asked.push({ leg: inline, docsBase: undefined, fromLang2: false })
+    }
+
+    const languages: Array<Language> = [toLanguage(withContext(ilo, flags.context), undefined, iloVersion)]
     const skipped: Array<{ name: string; reason: string }> = []
-    const lang2 = flags.lang2
-    if (lang2 !== undefined) {
+    for (const { leg, docsBase, fromLang2 } of asked) {
+      if (languages.some((l) => l.name === leg.name) || skipped.some((s) => s.name === leg.name)) continue
+      const docsPath = leg.docs === undefined ? undefined : docsBase !== undefined ? path.resolve(docsBase, leg.docs) : leg.docs
+      const docs = docsPath !== undefined ? { path: docsPath, text: yield* readDocs(docsPath) } : undefined
       // As in the seed: only a binary that cannot start (or hangs) is skipped; its exit code is not judged.
-      const probe = yield* runner.exec([lang2.bin, "--version"], PROBE_TIMEOUT).pipe(Effect.either)
+      const bin = leg.version[0] ?? leg.name
+      const probe = yield* runner.exec(leg.version, PROBE_TIMEOUT).pipe(Effect.either)
       const reason =
         probe._tag === "Left"
-          ? `${lang2.bin} not found (${probe.left.message})`
+          ? `${bin} not found (${probe.left.message})`
           : probe.right.timedOut
-            ? `${lang2.bin} --version timed out`
+            ? `${leg.version.join(" ")} timed out`
             : undefined
       if (reason !== undefined) {
-        yield* Console.error(`WARNING: lang2 binary not found: ${lang2.bin}. Skipping second language.`)
-        skipped.push({ name: lang2.name, reason })
-      } else {
-        languages.push({
-          name: lang2.name,
-          command: [lang2.bin, "{file}"],
-          extension: lang2.ext,
-          docs:
-            docsText !== undefined && flags.lang2Docs !== undefined
-              ? { _tag: "File", path: flags.lang2Docs, text: docsText }
-              : { _tag: "None" }
-        })
+        yield* Console.error(
+          fromLang2
+            ? `WARNING: lang2 binary not found: ${bin}. Skipping second language.`
+            : `WARNING: ${reason}. Skipping language ${leg.name}.`
+        )
+        skipped.push({ name: leg.name, reason })
+        continue
       }
+      const run = Either.getOrThrow(probe)
+      languages.push(toLanguage(leg, docs, firstLine(run.stdout) || firstLine(run.stderr)))
     }
-    return { languages, skipped, iloVersion: iloProbe.stdout.trim() } satisfies Legs
+    return { languages, skipped, iloVersion } satisfies Legs
   })
 
 export const docsLabel = (language: Language) =>
   language.docs._tag === "IloSkills"
-    ? `ilo context '${language.docs.context}': ${language.docs.modules.join(", ")}`
+    ? `ilo skill modules: ${language.docs.modules.join(", ")}`
     : language.docs._tag === "File"
       ? `file ${language.docs.path}`
       : "none"

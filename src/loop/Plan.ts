@@ -9,13 +9,21 @@ export interface RunSpec {
   readonly task: Task
   readonly language: Language
   readonly model: Model
+  /** 1-based trial number (--trials). */
+  readonly trial: number
 }
 
-/** Every run, in the seed's order: task, then language, then model. */
+/** Every run, in the seed's order: task, then language, then model; then each trial of it. */
 export const plan = (
   tasks: ReadonlyArray<Task>,
   languages: ReadonlyArray<Language>,
-  models: ReadonlyArray<Model>
+  models: ReadonlyArray<Model>,
+  trials = 1
 ): ReadonlyArray<RunSpec> =>
-  tasks.flatMap((task) => languages.flatMap((language) => models.map((model) => ({ task, language, model }))))
+  tasks
+    .flatMap((task) =>
+      languages.flatMap((language) =>
+        models.flatMap((model) => Array.from({ length: trials }, (_, i) => ({ task, language, model, trial: i + 1 })))
+      )
+    )
     .map((run, index) => ({ ...run, index }))

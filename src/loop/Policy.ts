@@ -1,5 +1,5 @@
 import { Duration, Effect, Schedule } from "effect"
-import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { Llm, requestTimedOut, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 
 export interface RetryPolicy {
   /** How many times a failed call is asked again before the run gives up with "error". */
@@ -41,14 +41,7 @@ export const callModel = (
     llm.complete(request).pipe(
       Effect.timeoutFail({
         duration: request.timeout,
-        onTimeout: () =>
-          new LlmError({
-            kind: "timeout",
-            status: null,
-            retryAfterMs: null,
-            requestId: null,
-            message: `no reply within ${Duration.format(request.timeout)}`
-          })
+        onTimeout: () => requestTimedOut(request.timeout)
       }),
       Effect.tapError(onFailure),
       Effect.retry(apiRetrySchedule(policy))

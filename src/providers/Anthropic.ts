@@ -56,7 +56,11 @@ const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreamin
             text: block.text,
             ...(block.cache === true ? { cache_control: { type: "ephemeral" as const } } : {})
           })),
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content }))
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    // Never `temperature`: the API version this SDK sends rejects it, so the CLI refuses the flag.
+    ...(request.thinkingBudget !== undefined
+      ? { thinking: { type: "enabled" as const, budget_tokens: request.thinkingBudget } }
+      : {})
   }
 }
 
@@ -87,7 +91,8 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
               input: message.usage.input_tokens,
               cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
               cacheRead: message.usage.cache_read_input_tokens ?? 0,
-              output: message.usage.output_tokens
+              output: message.usage.output_tokens,
+              reasoning: message.usage.output_tokens_details?.thinking_tokens ?? 0
             },
             stopReason: message.stop_reason,
             model: message.model,

@@ -1,12 +1,15 @@
 import type { RunResult } from "../domain/Result.js"
 import type { Report } from "./Json.js"
 import { attemptsCell, distinct, pyFloat } from "./format.js"
+import { trialsMarkdown } from "./Trials.js"
 
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
 
 /** The seed's Markdown report: a summary table, per-task details and notes, for the languages actually run. */
 export const renderMarkdown = (report: Report): string => {
-  const results = report.results
+  const trials = report.config.trials ?? 1
+  // With trials, the per-run tables show trial 1; the pass-rate section covers them all.
+  const results = trials > 1 ? report.results.filter((r) => r.trial === 1) : report.results
   const index = new Map(results.map((r) => [key(r), r]))
   const tasks = distinct(results.map((r) => r.task))
   const languages = distinct(report.config.languages.map((l) => l.name))
@@ -22,6 +25,7 @@ export const renderMarkdown = (report: Report): string => {
     `Retry cap: ${report.config.retry_cap}`,
     ""
   ]
+  if (trials > 1) lines.push(...trialsMarkdown(report.results, trials), "The tables below show trial 1 of each run; the JSON has every trial.", "")
   if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
   lines.push(
     "## Summary",

@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect } from "effect"
+import { Context, Data, Duration, FiberRef, type Effect } from "effect"
 
 /** A block of system prompt; `cache` marks a prompt-cache breakpoint after it. */
 export interface SystemBlock {
@@ -17,6 +17,10 @@ export interface LlmRequest {
   readonly messages: ReadonlyArray<Message>
   readonly maxTokens: number
   readonly timeout: Duration.Duration
+  /** Sampling temperature, for providers that accept it (the CLI refuses it where they do not). */
+  readonly temperature?: number | undefined
+  /** Extended thinking budget in tokens (Anthropic); counts toward maxTokens. */
+  readonly thinkingBudget?: number | undefined
 }
 
 /**
@@ -28,6 +32,8 @@ export interface Usage {
   readonly cacheWrite: number
   readonly cacheRead: number
   readonly output: number
+  /** Of `output`, the tokens spent thinking or reasoning rather than writing the reply (0 if none). */
+  readonly reasoning?: number | undefined
 }
 
 export interface LlmReply {
@@ -53,6 +59,28 @@ export class LlmError extends Data.TaggedError("LlmError")<{
     return this.kind !== "auth" && this.kind !== "request"
   }
 }
+
+/** A request that got no reply within its timeout (callModel's timeout, and a replayed one). */
+export const requestTimedOut = (timeout: Duration.Duration) =>
+  new LlmError({
+    kind: "timeout",
+    status: null,
+    retryAfterMs: null,
+    requestId: null,
+    message: `no reply within ${Duration.format(timeout)}`
+  })
+
+/** Which exchange of the benchmark a model call is, for layers that must say so (a replay miss). */
+export interface ExchangeLabel {
+  readonly task: string
+  readonly language: string
+  readonly model: string
+  readonly trial: number
+  readonly attempt: number
+}
+
+/** Set by the closed loop around each model call; providers never read it. */
+export const CurrentExchange = FiberRef.unsafeMake<ExchangeLabel | null>(null)
 
 export class Llm extends Context.Tag("ilo-bench/Llm")<
   Llm,

@@ -9,6 +9,8 @@ export type Reply =
       readonly outputTokens?: number
       readonly cacheWrite?: number
       readonly cacheRead?: number
+      /** Extended thinking: a thinking block before the text, and these tokens in output_tokens_details. */
+      readonly thinkingTokens?: number
       readonly stopReason?: string
       readonly delayMs?: number
     }
@@ -60,14 +62,18 @@ export const startFakeAnthropic = async (
             type: "message",
             role: "assistant",
             model: recorded.body?.model ?? "unknown",
-            content: [{ type: "text", text: reply.text }],
+            content: [
+              ...(reply.thinkingTokens ? [{ type: "thinking", thinking: "Let me think.", signature: "sig" }] : []),
+              { type: "text", text: reply.text }
+            ],
             stop_reason: reply.stopReason ?? "end_turn",
             stop_sequence: null,
             usage: {
               input_tokens: reply.inputTokens ?? 100,
               output_tokens: reply.outputTokens ?? 10,
               cache_creation_input_tokens: reply.cacheWrite ?? 0,
-              cache_read_input_tokens: reply.cacheRead ?? 0
+              cache_read_input_tokens: reply.cacheRead ?? 0,
+              ...(reply.thinkingTokens ? { output_tokens_details: { thinking_tokens: reply.thinkingTokens } } : {})
             }
           })
         )

@@ -86,6 +86,7 @@ export const spec = (partial: Partial<RunSpec> = {}): RunSpec => ({
   task: task(),
   language: python,
   model: { key: "haiku", id: "claude-haiku-4-5" },
+  trial: 1,
   ...partial
 })
 

@@ -1,0 +1,36 @@
+import { Options } from "@effect/cli"
+
+/** Flags for providers, language legs, record/replay and trials (spread into the run command's options). */
+export const providerOptions = {
+  provider: Options.choice("provider", ["anthropic", "openai"]).pipe(
+    Options.withDefault("anthropic" as const),
+    Options.withDescription("anthropic (Messages API) or openai (chat completions: OpenAI, Ollama, vLLM, llama-server).")
+  ),
+  lang: Options.text("lang").pipe(
+    Options.repeated,
+    Options.withDescription("Add a language leg: a name from bench/languages.json, or NAME:CMD:EXT[:DOCS]. Repeatable.")
+  ),
+  trials: Options.integer("trials").pipe(
+    Options.withDefault(1),
+    Options.withDescription("Run every task x language x model this many times; reports pass rates and pass@k.")
+  ),
+  temperature: Options.float("temperature").pipe(
+    Options.optional,
+    Options.withDescription("Sampling temperature (openai only: the Anthropic API version in use rejects it).")
+  ),
+  thinkingBudget: Options.integer("thinking-budget").pipe(
+    Options.optional,
+    Options.withDescription("Anthropic extended thinking budget in tokens (>= 1024, below --max-tokens).")
+  ),
+  record: Options.text("record").pipe(
+    Options.optional,
+    Options.withDescription("Save every model exchange to this new JSONL cassette.")
+  ),
+  replay: Options.text("replay").pipe(
+    Options.optional,
+    Options.withDescription("Answer model requests from this cassette: no network, no key.")
+  ),
+  replayFallthrough: Options.boolean("replay-fallthrough").pipe(
+    Options.withDescription("With --replay: send requests the cassette lacks to the live provider and record them.")
+  )
+}

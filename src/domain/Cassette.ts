@@ -1,0 +1,79 @@
+import { Data, Schema } from "effect"
+
+/** The part of a model request that decides its reply: what the cassette key is made of. */
+export const CassetteRequest = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String,
+  system: Schema.Array(Schema.Struct({ text: Schema.String, cache: Schema.Boolean })),
+  messages: Schema.Array(Schema.Struct({ role: Schema.Literal("user", "assistant"), content: Schema.String })),
+  max_tokens: Schema.Number,
+  temperature: Schema.NullOr(Schema.Number),
+  thinking_budget: Schema.NullOr(Schema.Number)
+})
+export type CassetteRequest = typeof CassetteRequest.Type
+
+const Usage = Schema.Struct({
+  input: Schema.Number,
+  cacheWrite: Schema.Number,
+  cacheRead: Schema.Number,
+  output: Schema.Number,
+  reasoning: Schema.optional(Schema.Number)
+})
+
+/** How one call ended: a reply, an API error, or no reply within the request timeout. */
+export const CassetteOutcome = Schema.Union(
+  Schema.TaggedStruct("Reply", {
+    text: Schema.String,
+    usage: Usage,
+    stopReason: Schema.NullOr(Schema.String),
+    model: Schema.String,
+    requestId: Schema.NullOr(Schema.String)
+  }),
+  Schema.TaggedStruct("Error", {
+    kind: Schema.Literal("rate_limit", "overloaded", "server", "connection", "timeout", "auth", "request"),
+    status: Schema.NullOr(Schema.Number),
+    retryAfterMs: Schema.NullOr(Schema.Number),
+    requestId: Schema.NullOr(Schema.String),
+    message: Schema.String
+  }),
+  Schema.TaggedStruct("Timeout", {})
+)
+export type CassetteOutcome = typeof CassetteOutcome.Type
+
+/** One line of a cassette: the request, which exchange of the benchmark it was, and how it ended. */
+export const CassetteEntry = Schema.Struct({
+  key: Schema.String,
+  task: Schema.NullOr(Schema.String),
+  language: Schema.NullOr(Schema.String),
+  model: Schema.NullOr(Schema.String),
+  trial: Schema.Number,
+  attempt: Schema.NullOr(Schema.Number),
+  request: CassetteRequest,
+  outcome: CassetteOutcome
+})
+export type CassetteEntry = typeof CassetteEntry.Type
+
+/** A cassette that cannot be read or written (bad input: exit 2). */
+export class CassetteError extends Data.TaggedError("CassetteError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `cassette ${this.path}: ${this.reason}`
+  }
+}
+
+/** A replayed request that the cassette does not hold: the replay cannot go on (exit 2). */
+export class ReplayMiss extends Data.TaggedError("ReplayMiss")<{
+  readonly path: string
+  readonly task: string
+  readonly language: string
+  readonly model: string
+  readonly trial: number
+  readonly attempt: number | null
+}> {
+  override get message() {
+    return (
+      `--replay ${this.path} has no recorded exchange for task ${this.task}, language ${this.language}, ` +
+      `model ${this.model}, trial ${this.trial}, attempt ${this.attempt ?? "?"} ` +
+      `(the run's settings or prompts differ from the recording; --replay-fallthrough asks the live provider)`
+    )
+  }
+}

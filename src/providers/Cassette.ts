@@ -1,0 +1,185 @@
+import { FileSystem } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Schema } from "effect"
+import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
+import { CurrentExchange, Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { sha256 } from "../services/SkillDocs.js"
+
+/** The request as the cassette keys it: provider, model, system, messages, max tokens and sampling. */
+export const canonicalRequest = (provider: string, request: LlmRequest): CassetteRequest => ({
+  provider,
+  model: request.model,
+  system: request.system.map((block) => ({ text: block.text, cache: block.cache === true })),
+  messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+  max_tokens: request.maxTokens,
+  temperature: request.temperature ?? null,
+  thinking_budget: request.thinkingBudget ?? null
+})
+
+/** sha256 of the canonical request's JSON (its fields are always built in the same order). */
+export const requestKey = (request: CassetteRequest) => sha256(JSON.stringify(request))
+
+/** A cassette read from disk: its entries in the order they were recorded. */
+export interface Cassette {
+  readonly path: string
+  readonly entries: ReadonlyArray<CassetteEntry>
+}
+
+const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
+
+/** Reads a cassette; every line must be an exchange this program wrote. */
+export const readCassette = (path: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError(
+        (e) =>
+          new CassetteError({ path, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
+      )
+    )
+    const entries: Array<CassetteEntry> = []
+    for (const [index, line] of text.split("\n").entries()) {
+      if (line.trim() === "") continue
+      const decoded = decodeEntry(line)
+      if (Either.isLeft(decoded))
+        return yield* new CassetteError({
+          path,
+          reason: `line ${index + 1} is not a recorded exchange: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left).split("\n")[0]}`
+        })
+      entries.push(decoded.right)
+    }
+    return { path, entries } satisfies Cassette
+  })
+
+/** Creates an empty cassette to record into; an existing file is never overwritten (it holds paid-for replies). */
+export const createCassette = (path: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.writeFileString(path, "", { flag: "wx" }).pipe(
+      Effect.mapError(
+        (e) =>
+          new CassetteError({
+            path,
+            reason:
+              e._tag === "SystemError" && e.reason === "AlreadyExists"
+                ? "already exists; record into a new file (or replay it with --replay)"
+                : e.message
+          })
+      )
+    )
+  )
+
+export interface CassetteOptions {
+  /** The provider named in every key (the live one's, or the one the replay was recorded with). */
+  readonly provider: string
+  /** Answers from here first, in recorded order per request and trial. */
+  readonly replay?: Cassette | undefined
+  /** Where to append every exchange that reached the live provider. */
+  readonly recordTo?: string | undefined
+  /** The live provider; without it, a request the cassette lacks is a ReplayMiss. */
+  readonly live?: Layer.Layer<Llm> | undefined
+}
+
+const toOutcome = (reply: LlmReply): CassetteOutcome => ({ _tag: "Reply", ...reply })
+
+const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effect<LlmReply, LlmError> => {
+  switch (outcome._tag) {
+    case "Reply": {
+      const { _tag, ...reply } = outcome
+      return Effect.succeed(reply)
+    }
+    case "Error": {
+      const { _tag, ...error } = outcome
+      return Effect.fail(new LlmError(error))
+    }
+    case "Timeout":
+      return Effect.fail(requestTimedOut(request.timeout))
+  }
+}
+
+/**
+ * The Llm service over a cassette: it replays recorded exchanges, and records what the live
+ * provider answers. It wraps any provider, which never learns it is being recorded. A replayed
+ * request is found by its key and trial; identical requests within one run (a repair that got
+ * the same error twice) come back in the order they were recorded. A replay that lacks a request
+ * dies with ReplayMiss: the run cannot reproduce the recording, so it stops.
+ */
+export const CassetteLlm = (options: CassetteOptions) =>
+  Layer.scoped(
+    Llm,
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const live = options.live !== undefined ? Context.get(yield* Layer.build(options.live), Llm) : undefined
+      const queues = new Map<string, Array<CassetteEntry>>()
+      for (const entry of options.replay?.entries ?? []) {
+        const slot = `${requestKey(entry.request)}#${entry.trial}`
+        const queue = queues.get(slot)
+        if (queue === undefined) queues.set(slot, [entry])
+        else queue.push(entry)
+      }
+      const writeLock = yield* Effect.makeSemaphore(1)
+      const record = (entry: CassetteEntry) =>
+        options.recordTo === undefined
+          ? Effect.void
+          : writeLock.withPermits(1)(
+              fs.writeFileString(options.recordTo, JSON.stringify(entry) + "\n", { flag: "a" })
+            ).pipe(
+              // A cassette that cannot be written is a broken promise to the user: stop, loudly.
+              Effect.orDieWith((e) => new CassetteError({ path: options.recordTo ?? "", reason: e.message }))
+            )
+
+      return Llm.make({
+        provider: live?.provider ?? options.provider,
+        complete: (request) =>
+          Effect.gen(function* () {
+            const label = yield* FiberRef.get(CurrentExchange)
+            const canonical = canonicalRequest(options.provider, request)
+            const key = requestKey(canonical)
+            const trial = label?.trial ?? 1
+            const recorded = queues.get(`${key}#${trial}`)?.shift()
+            if (recorded !== undefined) return yield* fromOutcome(recorded.outcome, request)
+            if (live === undefined)
+              return yield* Effect.die(
+                new ReplayMiss({
+                  path: options.replay?.path ?? "",
+                  task: label?.task ?? "?",
+                  language: label?.language ?? "?",
+                  model: label?.model ?? request.model,
+                  trial,
+                  attempt: label?.attempt ?? null
+                })
+              )
+            const entry = (outcome: CassetteOutcome): CassetteEntry => ({
+              key,
+              task: label?.task ?? null,
+              language: label?.language ?? null,
+              model: label?.model ?? null,
+              trial,
+              attempt: label?.attempt ?? null,
+              request: canonical,
+              outcome
+            })
+            const started = yield* Clock.currentTimeMillis
+            return yield* live.complete(request).pipe(
+              Effect.tap((reply) => record(entry(toOutcome(reply)))),
+              Effect.tapError((error) =>
+                record(
+                  entry({
+                    _tag: "Error",
+                    kind: error.kind,
+                    status: error.status,
+                    retryAfterMs: error.retryAfterMs,
+                    requestId: error.requestId,
+                    message: error.message
+                  })
+                )
+              ),
+              // Interrupted at the request timeout: the caller's timeout fired, so record it as one.
+              Effect.onInterrupt(() =>
+                Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                  now - started >= Duration.toMillis(request.timeout) ? record(entry({ _tag: "Timeout" })) : Effect.void
+                )
+              )
+            )
+          })
+      })
+    })
+  )

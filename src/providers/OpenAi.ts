@@ -1,0 +1,134 @@
+import OpenAI from "openai"
+import { Effect, Layer } from "effect"
+import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmReply, type LlmRequest } from "../services/Llm.js"
+
+export interface OpenAiOptions {
+  /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
+  readonly apiKey?: string | undefined
+  readonly baseUrl?: string | undefined
+}
+
+/** OpenAI's own API; any other base URL is an OpenAI-compatible server. */
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+const kindOfStatus = (status: number): LlmErrorKind =>
+  status === 429
+    ? "rate_limit"
+    : status === 529 || status === 503
+      ? "overloaded"
+      : status === 408
+        ? "timeout"
+        : status === 401 || status === 403
+          ? "auth"
+          : status >= 500 || status === 409
+            ? "server"
+            : "request"
+
+/** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
+export const toLlmError = (error: unknown): LlmError => {
+  if (error instanceof OpenAI.APIConnectionTimeoutError)
+    return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
+  if (error instanceof OpenAI.APIError && error.status !== undefined) {
+    const headers = error.headers
+    return new LlmError({
+      kind: kindOfStatus(error.status),
+      status: error.status,
+      retryAfterMs: headers ? parseRetryAfter((name) => headers.get(name)) : null,
+      requestId: error.requestID ?? null,
+      message: error.message
+    })
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
+}
+
+/**
+ * The chat completions request. OpenAI's own API wants `max_completion_tokens` (its reasoning models
+ * reject `max_tokens`); local servers have long understood `max_tokens`, so they get that.
+ */
+export const toParams = (request: LlmRequest, officialApi: boolean): OpenAI.ChatCompletionCreateParamsNonStreaming => {
+  const system = request.system.map((block) => block.text).join("\n\n")
+  return {
+    model: request.model,
+    messages: [
+      ...(system !== "" ? [{ role: "system" as const, content: system }] : []),
+      ...request.messages.map((m) => ({ role: m.role, content: m.content }))
+    ],
+    ...(officialApi ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {})
+  }
+}
+
+/**
+ * The reply in our accounting, normalised once, here: `input` excludes cached prompt tokens (they
+ * are `cacheRead`), `output` includes reasoning tokens (also kept apart as `reasoning`), and a
+ * reply cut at the token limit ("length") has the stop reason "max_tokens", as with Anthropic.
+ */
+export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | null): LlmReply => {
+  const choice = completion.choices[0]
+  const usage = completion.usage
+  const prompt = usage?.prompt_tokens ?? 0
+  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0
+  const finish = choice?.finish_reason ?? null
+  return {
+    text: choice?.message.content ?? "",
+    usage: {
+      input: Math.max(0, prompt - cached),
+      cacheWrite: 0,
+      cacheRead: cached,
+      output: usage?.completion_tokens ?? 0,
+      reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? 0
+    },
+    stopReason: finish === "length" ? "max_tokens" : finish,
+    model: completion.model,
+    requestId
+  }
+}
+
+/** The Llm service on the chat completions API (OpenAI or a compatible server). Retries and timeouts are ours. */
+export const OpenAiLlm = (options: OpenAiOptions) =>
+  Layer.sync(Llm, () => {
+    const baseURL = options.baseUrl ?? OPENAI_DEFAULT_BASE_URL
+    const officialApi = new URL(baseURL).hostname === "api.openai.com"
+    const client = new OpenAI({
+      // The SDK insists on a key; a local server ignores whatever it is sent.
+      apiKey: options.apiKey ?? "none",
+      baseURL,
+      maxRetries: 0,
+      // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
+      timeout: 24 * 60 * 60 * 1000
+    })
+    return Llm.make({
+      provider: "openai",
+      complete: (request) =>
+        Effect.tryPromise({
+          try: (signal) => client.chat.completions.create(toParams(request, officialApi), { signal }),
+          catch: toLlmError
+        }).pipe(
+          Effect.map((completion) =>
+            toReply(completion, (completion as { _request_id?: string | null })._request_id ?? null)
+          )
+        )
+    })
+  })
+
+/** Loopback and private-network hosts: a local model server, where a key is optional. */
+export const isLocalUrl = (url: string) => {
+  let host: string
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "")
+  } catch {
+    return false
+  }
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host.endsWith(".local") ||
+    host === "::1" ||
+    host === "0.0.0.0" ||
+    /^127\./.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host)
+  )
+}

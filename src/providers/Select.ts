@@ -1,0 +1,92 @@
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
+import type { Llm } from "../services/Llm.js"
+import { AnthropicLlm } from "./Anthropic.js"
+import { CassetteLlm, createCassette, readCassette } from "./Cassette.js"
+import { isLocalUrl, OpenAiLlm } from "./OpenAi.js"
+
+export type ProviderName = "anthropic" | "openai"
+
+/** The flags that choose and shape the Llm service. */
+export interface ProviderFlags {
+  readonly provider: ProviderName
+  readonly model: string
+  readonly baseUrl: Option.Option<string>
+  readonly maxTokens: number
+  readonly temperature: Option.Option<number>
+  readonly thinkingBudget: Option.Option<number>
+  readonly record: Option.Option<string>
+  readonly replay: Option.Option<string>
+  readonly replayFallthrough: boolean
+}
+
+const invalid = (flag: string, reason: string) => Effect.fail(new InvalidFlag({ flag, reason }))
+
+/** What the provider accepts, checked before anything runs (each refusal is one line and exit 2). */
+export const validateProviderFlags = (f: ProviderFlags) =>
+  Effect.gen(function* () {
+    if (f.provider === "openai" && f.model === "both")
+      yield* invalid("--model", "name the model to use with --provider openai (any id the server knows, e.g. gpt-4o-mini or llama3.2)")
+    if (f.provider === "anthropic" && Option.isSome(f.temperature))
+      yield* invalid(
+        "--temperature",
+        "not sent to anthropic: the API version that @anthropic-ai/sdk 1.x sends rejects temperature (use --provider openai, or drop the flag)"
+      )
+    if (Option.isSome(f.temperature) && !(f.temperature.value >= 0 && f.temperature.value <= 2))
+      yield* invalid("--temperature", `must be between 0 and 2, got ${f.temperature.value}`)
+    if (Option.isSome(f.thinkingBudget)) {
+      const budget = f.thinkingBudget.value
+      if (f.provider !== "anthropic") yield* invalid("--thinking-budget", "extended thinking is an Anthropic feature; use --provider anthropic")
+      if (!(Number.isInteger(budget) && budget >= 1024 && budget < f.maxTokens))
+        yield* invalid("--thinking-budget", `must be at least 1024 and below --max-tokens (${f.maxTokens}), got ${budget}`)
+    }
+    if (f.replayFallthrough && Option.isNone(f.replay)) yield* invalid("--replay-fallthrough", "needs --replay")
+  })
+
+const optionalEnv = (name: string) =>
+  Config.string(name).pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
+
+const requiredKey = (variable: string) =>
+  Config.redacted(variable).pipe(
+    Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
+    Effect.mapError(() => new MissingApiKey({ variable }))
+  )
+
+/**
+ * The Llm layer the flags ask for: the live provider (Anthropic, or chat completions at
+ * --base-url / OPENAI_BASE_URL), wrapped in a cassette when recording or replaying. A pure replay
+ * builds no live provider and needs no key. Keys are read from the environment only, never stored.
+ */
+export const selectLlm = (f: ProviderFlags) =>
+  Effect.gen(function* () {
+    const needsLive = Option.isNone(f.replay) || f.replayFallthrough
+    const envBase = yield* optionalEnv(f.provider === "anthropic" ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL")
+    const baseUrl = Option.getOrUndefined(Option.orElse(f.baseUrl, () => envBase))
+    if (baseUrl !== undefined && !URL.canParse(baseUrl)) yield* invalid("--base-url", `not a URL: ${baseUrl}`)
+
+    let live: Layer.Layer<Llm> | undefined
+    if (needsLive) {
+      if (f.provider === "anthropic") {
+        const key = yield* requiredKey("ANTHROPIC_API_KEY")
+        live = AnthropicLlm({ apiKey: Redacted.value(key), baseUrl })
+      } else {
+        // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
+        const key =
+          baseUrl !== undefined && isLocalUrl(baseUrl)
+            ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
+            : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
+        live = OpenAiLlm({ apiKey: key, baseUrl })
+      }
+    }
+
+    const replay = Option.isSome(f.replay) ? yield* readCassette(f.replay.value) : undefined
+    const record = Option.getOrUndefined(f.record)
+    if (record !== undefined && record !== replay?.path) yield* createCassette(record)
+    const recordTo = record ?? (f.replayFallthrough ? replay?.path : undefined)
+
+    const layer =
+      replay === undefined && recordTo === undefined && live !== undefined
+        ? live
+        : CassetteLlm({ provider: f.provider, replay, recordTo, live })
+    return { layer, baseUrl: baseUrl ?? null }
+  })

@@ -1,0 +1,98 @@
+import type { RunResult } from "../domain/Result.js"
+import { distinct, padLeft, padRight } from "./format.js"
+import { passAtK, wilsonInterval } from "./Stats.js"
+
+/** Pass rate of one language x model over every task and trial, with its 95% interval and pass@k. */
+export interface PassRate {
+  readonly language: string
+  readonly model: string
+  /** Runs that reached the model; "error" runs say nothing about the language and are left out. */
+  readonly runs: number
+  readonly working: number
+  readonly errors: number
+  readonly rate: number
+  readonly low: number
+  readonly high: number
+  /** passAtK[k - 1]: the mean over tasks of the unbiased pass@k; null when no task has k scored trials. */
+  readonly passAtK: ReadonlyArray<number | null>
+}
+
+export const passRates = (results: ReadonlyArray<RunResult>, trials: number): ReadonlyArray<PassRate> => {
+  const combos = distinct(results.map((r) => `${r.language}\u0000${r.model}`))
+  return combos.map((combo) => {
+    const [language = "", model = ""] = combo.split("\u0000")
+    const mine = results.filter((r) => r.language === language && r.model === model)
+    const scored = mine.filter((r) => r.final_outcome !== "error")
+    const working = scored.filter((r) => r.final_outcome === "working").length
+    const { low, high } = wilsonInterval(working, scored.length)
+    const perTask = distinct(scored.map((r) => r.task)).map((task) => {
+      const runs = scored.filter((r) => r.task === task)
+      return { n: runs.length, c: runs.filter((r) => r.final_outcome === "working").length }
+    })
+    const passAt = Array.from({ length: trials }, (_, i) => {
+      const k = i + 1
+      const eligible = perTask.filter((t) => t.n >= k)
+      return eligible.length === 0 ? null : eligible.reduce((sum, t) => sum + passAtK(t.n, t.c, k), 0) / eligible.length
+    })
+    return {
+      language,
+      model,
+      runs: scored.length,
+      working,
+      errors: mine.length - scored.length,
+      rate: scored.length === 0 ? 0 : working / scored.length,
+      low,
+      high,
+      passAtK: passAt
+    }
+  })
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+const kCell = (x: number | null) => (x === null ? "-" : x.toFixed(3))
+
+/** Which k get a column: 1, N, and the powers of two between (all of them up to 5). */
+export const shownKs = (trials: number) =>
+  trials <= 5
+    ? Array.from({ length: trials }, (_, i) => i + 1)
+    : distinct([1, ...Array.from({ length: Math.floor(Math.log2(trials)) }, (_, i) => 2 ** (i + 1)), trials]).filter((k) => k <= trials)
+
+/** The stdout block after the summary when --trials > 1. */
+export const trialsSummary = (results: ReadonlyArray<RunResult>, trials: number) => {
+  const ks = shownKs(trials)
+  const lines = [
+    `\nPass rates over ${trials} trials (95% Wilson interval; pass@k, unbiased estimator, mean over tasks):`,
+    `${padRight("lang", 10)} ${padRight("model", 10)} ${padLeft("working", 9)} ${padLeft("rate", 7)} ${padLeft("95% CI", 16)} ` +
+      ks.map((k) => padLeft(`pass@${k}`, 7)).join(" ")
+  ]
+  for (const p of passRates(results, trials))
+    lines.push(
+      `${padRight(p.language, 10)} ${padRight(p.model, 10)} ${padLeft(`${p.working}/${p.runs}`, 9)} ${padLeft(pct(p.rate), 7)} ` +
+        `${padLeft(`[${pct(p.low)}, ${pct(p.high)}]`, 16)} ` +
+        ks.map((k) => padLeft(kCell(p.passAtK[k - 1] ?? null), 7)).join(" ")
+    )
+  return lines.join("\n")
+}
+
+/** The Markdown section when --trials > 1. */
+export const trialsMarkdown = (results: ReadonlyArray<RunResult>, trials: number): ReadonlyArray<string> => {
+  const ks = shownKs(trials)
+  const rates = passRates(results, trials)
+  return [
+    "## Pass rates over trials",
+    "",
+    `Each task × language × model ran ${trials} times. Rate: working runs over runs that reached the model, ` +
+      "with its 95% Wilson score interval. pass@k: the unbiased estimator 1 − C(n−c, k)/C(n, k) per task, averaged over tasks.",
+    "",
+    "| language | model | working | rate | 95% CI | " + ks.map((k) => `pass@${k}`).join(" | ") + " |",
+    "|---".repeat(5 + ks.length) + "|",
+    ...rates.map(
+      (p) =>
+        `| ${p.language} | ${p.model} | ${p.working}/${p.runs}${p.errors > 0 ? ` (+${p.errors} error)` : ""} | ${pct(p.rate)} | ` +
+        `[${pct(p.low)}, ${pct(p.high)}] | ` +
+        ks.map((k) => kCell(p.passAtK[k - 1] ?? null)).join(" | ") +
+        " |"
+    ),
+    ""
+  ]
+}

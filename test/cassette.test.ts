@@ -1,0 +1,115 @@
+import { readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { languageOf, makeBench, programPrinting } from "./support/bench.js"
+import { runCli } from "./support/cli.js"
+import { lastUserText, startFakeAnthropic, type FakeServer, type RecordedRequest, type Reply } from "./support/fakeAnthropic.js"
+
+const servers: Array<FakeServer> = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+const tasks = [
+  { id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" },
+  { id: "count", description: "Print the number of vowels in 'benchmark'.", expected_output: "2" }
+]
+
+/** Results without what a replay may change: wall times and program durations. */
+const comparable = (results: Array<any>) =>
+  results.map(({ wall_time_s: _w, attempts, ...rest }) => ({
+    ...rest,
+    attempts: attempts.map(({ duration_ms: _d, ...a }: any) => a)
+  }))
+
+/**
+ * A model with a bit of everything: an overloaded first call (retried after retry-after), a
+ * wrong first ilo program for fib (a repair), varying token counts, and trials that differ.
+ */
+const model = () => {
+  let calls = 0
+  return (req: RecordedRequest, n: number): Reply => {
+    if (n === 0) return { status: 529, headers: { "retry-after-ms": "20" } }
+    calls++
+    const language = languageOf(req)
+    const text = lastUserText(req)
+    const expected = text.includes("Fibonacci") ? "55" : "2"
+    const wrong = language === "ilo" && text.startsWith("Task: Print the 10th") && calls % 3 === 1
+    return { text: programPrinting(language, wrong ? "54" : expected), inputTokens: 300 + calls, outputTokens: 20 + (calls % 7) }
+  }
+}
+
+describe("record and replay", () => {
+  it("a recorded run replays offline, with no key, to identical results", async () => {
+    const bench = makeBench(tasks)
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    const recorded = await runCli(bench.args("--model", "haiku", "--python", "--trials", "2", "--record", cassette), {
+      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(recorded.stderr).not.toContain("ERROR")
+    expect(recorded.code).toBe(0)
+    const lines = readFileSync(cassette, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(lines).toHaveLength(server.requests.length)
+    expect(lines[0]).toMatchObject({ outcome: { _tag: "Error", kind: "overloaded", status: 529 } })
+    expect(lines[1]).toMatchObject({ request: { provider: "anthropic", model: "claude-haiku-4-5", max_tokens: 1024 }, outcome: { _tag: "Reply" } })
+    expect(readFileSync(cassette, "utf8")).not.toContain("test-key")
+    await server.close()
+
+    // No server, no key: every answer comes from the cassette.
+    const replayed = await runCli(bench.args("--model", "haiku", "--python", "--trials", "2", "--replay", cassette))
+    expect(replayed.stderr).not.toContain("ERROR")
+    expect(replayed.code).toBe(0)
+    const [first, second] = bench.reports()
+    expect(second.results).toHaveLength(8)
+    expect(comparable(second.results)).toEqual(comparable(first.results))
+    expect(first.results.some((r: any) => r.attempts_total === 2)).toBe(true)
+    expect(first.results.some((r: any) => r.api_retries === 1)).toBe(true)
+  })
+
+  it("a request the cassette lacks stops the replay with one line naming task, language and attempt", async () => {
+    const bench = makeBench(tasks)
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), {
+      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    })
+    const missing = await runCli(bench.args("--model", "haiku", "--task", "count", "--replay", cassette))
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/ERROR: --replay .*run\.jsonl has no recorded exchange for task count, language ilo, model haiku, trial 1, attempt 1/)
+    expect(bench.reports()).toHaveLength(1)
+  })
+
+  it("--replay-fallthrough asks the live provider for what is missing and records it", async () => {
+    const bench = makeBench(tasks)
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env })
+    const before = server.requests.length
+    const topUp = await runCli(bench.args("--model", "haiku", "--replay", cassette, "--replay-fallthrough"), { env })
+    expect(topUp.code).toBe(0)
+    // fib came from the cassette; only count went to the server.
+    const live = server.requests.slice(before)
+    expect(live.length).toBeGreaterThan(0)
+    expect(live.every((r) => lastUserText(r).includes("vowels"))).toBe(true)
+    await server.close()
+    const offline = await runCli(bench.args("--model", "haiku", "--replay", cassette))
+    expect(offline.code).toBe(0)
+    const reports = bench.reports()
+    expect(comparable(reports[2].results)).toEqual(comparable(reports[1].results))
+  })
+
+  it("never records over an existing cassette", async () => {
+    const bench = makeBench(tasks)
+    const cassette = join(bench.dir, "old.jsonl")
+    writeFileSync(cassette, '{"paid": true}\n')
+    const result = await runCli(bench.args("--record", cassette), { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: "http://127.0.0.1:9" } })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("already exists")
+    expect(readFileSync(cassette, "utf8")).toBe('{"paid": true}\n')
+  })
+})

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from "vitest"
+import { languageOf, makeBench, programPrinting } from "./support/bench.js"
+import { runCli } from "./support/cli.js"
+import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+
+const servers: Array<FakeServer> = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+describe("run --trials", () => {
+  it("runs each task x language x model N times and reports pass rates with Wilson intervals and pass@k", async () => {
+    const bench = makeBench([
+      { id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" },
+      { id: "sum", description: "Print 2 + 3.", expected_output: "5" }
+    ])
+    // One run at a time, so the n-th call is known: ilo's first three fib trials work, then two
+    // fail; its sum trials all fail. Python always works.
+    const ilo = { fib: 0, sum: 0 }
+    const server = await startFakeAnthropic((req) => {
+      const language = languageOf(req)
+      const fib = JSON.stringify(req.body).includes("Fibonacci")
+      const expected = fib ? "55" : "5"
+      if (language !== "ilo") return { text: programPrinting(language, expected) }
+      const n = fib ? ilo.fib++ : ilo.sum++
+      return { text: programPrinting(language, fib && n < 3 ? expected : "wrong") }
+    })
+    servers.push(server)
+    const result = await runCli(bench.args("--model", "haiku", "--python", "--trials", "5", "--retry-cap", "1", "--concurrency", "1"), {
+      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(result.code).toBe(0)
+    const [report] = bench.reports()
+    expect(report.config.trials).toBe(5)
+    expect(report.results).toHaveLength(20)
+    expect(report.results.filter((r: any) => r.task === "fib" && r.language === "ilo").map((r: any) => [r.trial, r.final_outcome])).toEqual([
+      [1, "working"],
+      [2, "working"],
+      [3, "working"],
+      [4, "partial"],
+      [5, "partial"]
+    ])
+    // ilo: 3 of 10 work, Wilson [10.8%, 60.3%]; pass@1 = mean(3/5, 0) = 0.3, pass@2 = mean(1 - C(2,2)/C(5,2), 0) = 0.45
+    expect(result.stdout).toContain("Pass rates over 5 trials")
+    const iloLine = result.stdout.split("\n").find((l) => l.startsWith("ilo ") && l.includes("3/10"))
+    expect(iloLine).toBeDefined()
+    expect(iloLine).toContain("30.0%")
+    expect(iloLine).toContain("[10.8%, 60.3%]")
+    expect(iloLine!.trim().split(/\s+/).slice(-5)).toEqual(["0.300", "0.450", "0.500", "0.500", "0.500"])
+    const pyLine = result.stdout.split("\n").find((l) => l.startsWith("python ") && l.includes("10/10"))
+    expect(pyLine).toContain("[72.2%, 100.0%]")
+    const [md] = bench.markdown()
+    expect(md).toContain("## Pass rates over trials")
+    expect(md).toContain("| ilo | haiku | 3/10 | 30.0% | [10.8%, 60.3%] | 0.300 | 0.450 | 0.500 | 0.500 | 0.500 |")
+  })
+
+  it("one trial keeps the seed's output: no pass-rate block", async () => {
+    const bench = makeBench([{ id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" }])
+    const server = await startFakeAnthropic((req) => ({ text: programPrinting(languageOf(req), "55") }))
+    servers.push(server)
+    const result = await runCli(bench.args("--model", "haiku"), { env: { ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: server.url } })
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toContain("Pass rates")
+    expect(bench.reports()[0].results[0].trial).toBe(1)
+  })
+})
