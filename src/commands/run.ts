@@ -1,25 +1,22 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Console, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
-import { runBatch } from "../loop/Batch.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { docsLabel, resolveLegs } from "../loop/Legs.js"
 import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { AnthropicLlm } from "../providers/Anthropic.js"
-import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
-import { collectNotes } from "../report/Notes.js"
-import { seedProgress } from "../report/Progress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
-import { writeReports } from "../report/Write.js"
+import { CheckpointLive } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
-import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
+import { SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
+import { runSession } from "./session.js"
 
 const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -75,7 +72,14 @@ export const runOptions = {
     Options.withDefault(defaultRetryPolicy.retries),
     Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
   ),
-  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's).")
+  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's)."),
+  resume: optionalText("resume", "Finish an interrupted benchmark from its checkpoint (closed-loop-<stamp>.jsonl); give the same flags."),
+  force: Options.boolean("force").pipe(
+    Options.withDescription("With --resume: resume even if the configuration differs (the report says so).")
+  ),
+  retryErrors: Options.boolean("retry-errors").pipe(
+    Options.withDescription("With --resume: run again the runs that ended in \"error\", even if the checkpoint is complete.")
+  )
 }
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
@@ -99,7 +103,11 @@ const validate = (o: RunOptions) =>
     positive("--run-timeout", o.runTimeout),
     o.apiRetries >= 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--api-retries", reason: "must be 0 or more" })),
     o.model.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--model", reason: "must not be empty" })) : Effect.void,
-    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void
+    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void,
+    Option.isNone(o.resume) && o.force ? Effect.fail(new InvalidFlag({ flag: "--force", reason: "only with --resume" })) : Effect.void,
+    Option.isNone(o.resume) && o.retryErrors
+      ? Effect.fail(new InvalidFlag({ flag: "--retry-errors", reason: "only with --resume" }))
+      : Effect.void
   ], { discard: true })
 
 /** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
@@ -178,37 +186,38 @@ export const runBenchmark = (o: RunOptions) =>
     }
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
 
-    const { results, skills } = yield* Effect.gen(function* () {
-      const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
-      const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
-      return { results, skills }
-    }).pipe(
+    const { report, paths, resumeWith } = yield* Effect.scoped(
+      runSession({
+        runs,
+        settings,
+        concurrency: o.concurrency,
+        config,
+        languages,
+        skipped,
+        outputDir: o.outputDir,
+        resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
+        args: process.argv.slice(2)
+      })
+    ).pipe(
       Effect.provide(
-        Layer.merge(
+        Layer.mergeAll(
           SkillDocsLive({ iloBin: o.ilo, skillsDir: path.join(packageRoot, "skills", "ilo") }),
-          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl })
+          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl }),
+          CheckpointLive
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       )
     )
-
-    const now = yield* DateTime.now
-    const report: Report = {
-      generated: DateTime.formatIso(now),
-      harness: HARNESS,
-      harness_version: HARNESS_VERSION,
-      complete: true,
-      config,
-      skills: skillProvenance(skills),
-      notes: collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
-      results
-    }
-    const paths = yield* writeReports(report, o.outputDir)
+    const results = report.results
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
-    if (results.some((r) => r.final_outcome === "error")) setExitCode(ExitCode.someErrors)
+    const errors = results.filter((r) => r.final_outcome === "error").length
+    if (errors > 0) {
+      yield* Console.error(`${errors} run(s) ended in "error" (the model could not be reached). To run only them again:\n  ${resumeWith} --retry-errors`)
+      setExitCode(ExitCode.someErrors)
+    }
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(
