@@ -144,4 +144,12 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     ])
     expect(s.server.requests.length).toBe(calls)
   })
+
+  it("--force and --retry-errors without --resume are refused with exit 2", async () => {
+    for (const flag of ["--force", "--retry-errors"]) {
+      const refused = await runCli(["run", flag, "--tasks-file", "missing.json"], { env: { ANTHROPIC_API_KEY: "test-key" } })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(`ERROR: ${flag}: only with --resume`)
+    }
+  })
 })
