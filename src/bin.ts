@@ -34,6 +34,18 @@ const program = cli(process.argv).pipe(
   Effect.provide(MainLayer)
 )
 
+// The first SIGINT/SIGTERM interrupts the program (runMain's handler): runs in flight stop, partial
+// reports are written. A second one means "now": exit at once; every finished run is already in
+// the checkpoint, flushed line by line.
+let signals = 0
+const onSignal = () => {
+  if (++signals < 2) return
+  process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
+  process.exit(ExitCode.interrupted)
+}
+process.on("SIGINT", onSignal)
+process.on("SIGTERM", onSignal)
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {

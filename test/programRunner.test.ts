@@ -118,6 +118,23 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(isAlive(pid)).toBe(false)
       }))
 
+    it.effect("interrupting a run (Ctrl-C) kills its program and the program's children", () =>
+      Effect.gen(function* () {
+        const pids = join(mkdtempSync(join(tmpdir(), "runner-test-")), "pids")
+        const runner = yield* ProgramRunner
+        // The program starts a child, records both pids, and would run for a minute.
+        const source = `sleep 60 &\necho "$$ $!" > '${pids}'\nwait\n`
+        const fiber = yield* Effect.fork(runner.run({ source, extension: ".sh", command: ["bash", "{file}"] }, Duration.minutes(2)))
+        for (let i = 0; i < 200 && (!existsSync(pids) || readFileSync(pids, "utf8").trim().split(" ").length < 2); i++)
+          yield* Effect.sleep(Duration.millis(10))
+        const [shell, sleeper] = readFileSync(pids, "utf8").trim().split(" ").map(Number)
+        expect(isAlive(shell!) && isAlive(sleeper!)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        for (let i = 0; i < 100 && (isAlive(shell!) || isAlive(sleeper!)); i++) yield* Effect.sleep(Duration.millis(20))
+        expect(isAlive(shell!)).toBe(false)
+        expect(isAlive(sleeper!)).toBe(false)
+      }))
+
     it.effect("a binary that does not exist is a SpawnError, not a crash", () =>
       Effect.gen(function* () {
         const runner = yield* ProgramRunner

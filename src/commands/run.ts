@@ -1,12 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
+import { Config, Console, Duration, Effect, Layer, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { InvalidFlag, LanguageNamed, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
-import { runBatch } from "../loop/Batch.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { DEFAULT_CONTEXT, resolveContext } from "../loop/Contexts.js"
 import { docsLabel, resolveLegs } from "../loop/Legs.js"
@@ -15,17 +14,15 @@ import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { selectLlm, validateProviderFlags } from "../providers/Select.js"
-import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
-import { collectNotes } from "../report/Notes.js"
-import { seedProgress } from "../report/Progress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
-import { writeReports } from "../report/Write.js"
+import { CheckpointLive } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
-import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
+import { SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
+import { runSession } from "./session.js"
 
 const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -89,7 +86,14 @@ export const runOptions = {
   allowLanguageNamed: Options.boolean("allow-language-named").pipe(
     Options.withDescription("Run tasks whose descriptions name a language (recorded in the report).")
   ),
-  ...providerOptions
+  ...providerOptions,
+  resume: optionalText("resume", "Finish an interrupted benchmark from its checkpoint (closed-loop-<stamp>.jsonl); give the same flags."),
+  force: Options.boolean("force").pipe(
+    Options.withDescription("With --resume: resume even if the configuration differs (the report says so).")
+  ),
+  retryErrors: Options.boolean("retry-errors").pipe(
+    Options.withDescription("With --resume: run again the runs that ended in \"error\", even if the checkpoint is complete.")
+  )
 }
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
@@ -115,7 +119,11 @@ const validate = (o: RunOptions) =>
     positive("--run-timeout", o.runTimeout),
     o.apiRetries >= 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--api-retries", reason: "must be 0 or more" })),
     o.model.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--model", reason: "must not be empty" })) : Effect.void,
-    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void
+    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void,
+    Option.isNone(o.resume) && o.force ? Effect.fail(new InvalidFlag({ flag: "--force", reason: "only with --resume" })) : Effect.void,
+    Option.isNone(o.resume) && o.retryErrors
+      ? Effect.fail(new InvalidFlag({ flag: "--retry-errors", reason: "only with --resume" }))
+      : Effect.void
   ], { discard: true })
 
 /** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
@@ -215,45 +223,43 @@ export const runBenchmark = (o: RunOptions) =>
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
     if (o.trials > 1) yield* Console.log(`Trials: ${o.trials} per task x language x model = ${runs.length} runs`)
 
-    const { results, skills } = yield* Effect.gen(function* () {
-      const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
-      const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
-      return { results, skills }
-    }).pipe(
+    const { report, paths, resumeWith } = yield* Effect.scoped(
+      runSession({
+        runs,
+        settings,
+        concurrency: o.concurrency,
+        config,
+        languages,
+        skipped,
+        notes:
+          named.length > 0 ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`] : [],
+        outputDir: o.outputDir,
+        resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
+        args: process.argv.slice(2)
+      })
+    ).pipe(
       Effect.provide(
-        Layer.merge(
+        Layer.mergeAll(
           SkillDocsLive({ iloBin: o.ilo, skillsDir }),
-          llm.layer
+          llm.layer,
+          CheckpointLive
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),
       // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
       Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss ? Option.some(Effect.fail(defect)) : Option.none()))
     )
-
-    const now = yield* DateTime.now
-    const report: Report = {
-      generated: DateTime.formatIso(now),
-      harness: HARNESS,
-      harness_version: HARNESS_VERSION,
-      complete: true,
-      config,
-      skills: skillProvenance(skills),
-      notes: [
-        ...collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
-        ...(named.length > 0
-          ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`]
-          : [])
-      ],
-      results
-    }
-    const paths = yield* writeReports(report, o.outputDir)
+    const results = report.results
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
     if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
-    if (results.some((r) => r.final_outcome === "error")) setExitCode(ExitCode.someErrors)
+    const errors = results.filter((r) => r.final_outcome === "error").length
+    if (errors > 0) {
+      yield* Console.error(`${errors} run(s) ended in "error" (the model could not be reached). To run only them again:\n  ${resumeWith} --retry-errors`)
+      setExitCode(ExitCode.someErrors)
+    }
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(

@@ -64,3 +64,22 @@ export type UsageError =
   | InvalidFlag
   | DocsFileError
   | LanguageNamed
+  | CheckpointError
+  | CheckpointMismatch
+
+/** A checkpoint that cannot be read back: missing, empty, or not a checkpoint. Exit code 2. */
+export class CheckpointError extends Data.TaggedError("CheckpointError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `checkpoint ${this.path}: ${this.reason}`
+  }
+}
+
+/** --resume with a configuration that would change results; `--force` overrides. Exit code 2. */
+export class CheckpointMismatch extends Data.TaggedError("CheckpointMismatch")<{
+  readonly path: string
+  readonly differences: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `cannot resume ${this.path}: ${this.differences.join("; ")} (--force resumes anyway)`
+  }
+}

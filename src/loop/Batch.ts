@@ -3,24 +3,24 @@ import type { RunResult } from "../domain/Result.js"
 import { runClosedLoop, type AttemptObserver, type LoopSettings } from "./ClosedLoop.js"
 import type { RunSpec } from "./Plan.js"
 
-export interface BatchHooks {
+export interface BatchHooks<E = never> {
   readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
   readonly onAttempt?: AttemptObserver | undefined
-  /** Called as each run finishes, in the order they finish. */
-  readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void>) | undefined
+  /** Called as each run finishes, in the order they finish. A failure here (say, the checkpoint cannot be written) stops the batch. */
+  readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void, E>) | undefined
 }
 
 /**
  * Every run of the plan, at most `concurrency` at a time. A run never fails (errors become its
  * outcome), so one run cannot cancel the others; results come back in the plan's order.
  */
-export const runBatch = Effect.fn("Batch.run")(function* (
+export const runBatch = <E = never>(
   runs: ReadonlyArray<RunSpec>,
   settings: LoopSettings,
   concurrency: number,
-  hooks: BatchHooks = {}
-) {
-  return yield* Effect.forEach(
+  hooks: BatchHooks<E> = {}
+) =>
+  Effect.forEach(
     runs,
     (spec) =>
       (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
@@ -28,5 +28,4 @@ export const runBatch = Effect.fn("Batch.run")(function* (
         Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
       ),
     { concurrency }
-  )
-})
+  ).pipe(Effect.withSpan("Batch.run"))

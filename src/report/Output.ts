@@ -2,18 +2,30 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
 import { OutputError } from "../domain/errors.js"
 
-/** The file names of one run's reports, sharing one stamp. */
+/** The files of one benchmark, sharing one stamp: its checkpoint and its reports. */
 export interface ReportPaths {
   readonly stamp: string
   readonly json: string
   readonly md: string
+  readonly jsonl: string
 }
 
 const EXTENSIONS = [".json", ".md", ".jsonl", ".html"] as const
 
+/** Every file of a stamp, named in this one place. */
+export const reportPaths = (dir: string, stamp: string, path: Path.Path): ReportPaths => {
+  const base = path.join(dir, stamp)
+  return { stamp, json: base + ".json", md: base + ".md", jsonl: base + ".jsonl" }
+}
+
+/** The files that belong with an existing checkpoint: same directory, same stamp. */
+export const reportPathsOfCheckpoint = (checkpoint: string, path: Path.Path): ReportPaths =>
+  reportPaths(path.dirname(checkpoint), path.basename(checkpoint).replace(/\.jsonl$/, ""), path)
+
 /**
- * Claims a stamp no earlier run used: closed-loop-<date>, then -2, -3, ...; the JSON file is
- * created exclusively, so two runs started at once cannot take the same one. Creates the directory.
+ * Claims a stamp no earlier run used, at the start of a run: closed-loop-<date>, then -2, -3, ...;
+ * the checkpoint (.jsonl) is created exclusively, so two runs started at once cannot take the same
+ * one. Creates the directory.
  */
 export const claimReportPaths = (dir: string, date: string) =>
   Effect.gen(function* () {
@@ -26,16 +38,17 @@ export const claimReportPaths = (dir: string, date: string) =>
       const base = path.join(dir, stamp)
       const taken = yield* Effect.forEach(EXTENSIONS, (ext) => fs.exists(base + ext)).pipe(Effect.mapError(fail(base)))
       if (taken.some(Boolean)) continue
-      const claimed = yield* fs.open(base + ".json", { flag: "wx" }).pipe(
+      const paths = reportPaths(dir, stamp, path)
+      const claimed = yield* fs.open(paths.jsonl, { flag: "wx" }).pipe(
         Effect.scoped,
         Effect.as(true),
         Effect.catchIf(
           (e) => e._tag === "SystemError" && e.reason === "AlreadyExists",
           () => Effect.succeed(false)
         ),
-        Effect.mapError(fail(base + ".json"))
+        Effect.mapError(fail(paths.jsonl))
       )
-      if (claimed) return { stamp, json: base + ".json", md: base + ".md" } satisfies ReportPaths
+      if (claimed) return paths
     }
   })
 

@@ -1,12 +1,11 @@
 import { Effect } from "effect"
 import { renderJson, type Report } from "./Json.js"
 import { renderMarkdown } from "./Markdown.js"
-import { claimReportPaths, writeAtomically } from "./Output.js"
+import { writeAtomically, type ReportPaths } from "./Output.js"
 
-/** Every report of a run, under one fresh stamp in `dir`. */
-export const writeReports = (report: Report, dir: string) =>
+/** Every report of a run, under the stamp it claimed when it started (a resume rewrites them whole). */
+export const writeReports = (report: Report, paths: ReportPaths) =>
   Effect.gen(function* () {
-    const paths = yield* claimReportPaths(dir, report.generated.slice(0, 10))
     yield* writeAtomically(paths.json, renderJson(report))
     yield* writeAtomically(paths.md, renderMarkdown(report))
     return paths

@@ -7,6 +7,8 @@ import type { RunSpec } from "../../src/loop/Plan.js"
 import { Llm, LlmError, type LlmReply, type LlmRequest } from "../../src/services/Llm.js"
 import { ProgramRunner, type ProgramRun, type ProgramSource } from "../../src/services/ProgramRunner.js"
 import { SkillDocs, type SkillModule } from "../../src/services/SkillDocs.js"
+import { CheckpointError } from "../../src/domain/errors.js"
+import { Checkpoint, encodeLine, parseCheckpoint, type CheckpointWriter } from "../../src/services/Checkpoint.js"
 
 export const reply = (text: string, output = 10, input = 100, extra: Partial<LlmReply> = {}): LlmReply => ({
   text,
@@ -101,3 +103,40 @@ export const settings = (partial: Partial<LoopSettings> = {}): LoopSettings => (
 })
 
 export { NodeContext }
+
+/**
+ * The checkpoint in memory: each file is its text, appended to line by line as the live layer
+ * would, and read back with the same parser. `files` shows what a crash would leave.
+ */
+export const memoryCheckpoint = () => {
+  const files = new Map<string, string>()
+  const writer = (path: string) => ({
+    path,
+    append: (line: Parameters<CheckpointWriter["append"]>[0]) =>
+      Effect.sync(() => void files.set(path, (files.get(path) ?? "") + encodeLine(line)))
+  })
+  const layer = Layer.succeed(
+    Checkpoint,
+    Checkpoint.make({
+      begin: (path, header) =>
+        Effect.sync(() => {
+          files.set(path, encodeLine(header))
+          return writer(path)
+        }),
+      reopen: (path, contents) =>
+        Effect.sync(() => {
+          const bytes = Buffer.from(files.get(path) ?? "", "utf8").subarray(0, contents.validBytes)
+          files.set(path, bytes.toString("utf8"))
+          return writer(path)
+        }),
+      read: (path) =>
+        Effect.suspend(() => {
+          const text = files.get(path)
+          return text === undefined
+            ? Effect.fail(new CheckpointError({ path, reason: "not found" }))
+            : parseCheckpoint(path, text)
+        })
+    })
+  )
+  return { layer, files }
+}

@@ -1,0 +1,175 @@
+import { Path } from "@effect/platform"
+import { Console, DateTime, Effect, Ref } from "effect"
+import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
+import { CheckpointMismatch, type OutputError } from "../domain/errors.js"
+import type { Language } from "../domain/Language.js"
+import type { RunResult } from "../domain/Result.js"
+import type { RunConfig } from "../domain/RunConfig.js"
+import { runBatch, type BatchHooks } from "../loop/Batch.js"
+import type { LoopSettings } from "../loop/ClosedLoop.js"
+import type { RunSpec } from "../loop/Plan.js"
+import { languageContext } from "../loop/Prompts.js"
+import { configDifferences, planResume, type ResumePlan } from "../loop/Resume.js"
+import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
+import { collectNotes } from "../report/Notes.js"
+import { claimReportPaths, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
+import { seedProgress } from "../report/Progress.js"
+import { resumeCommand } from "../report/ResumeHint.js"
+import { writeReports } from "../report/Write.js"
+import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
+import { SkillDocs } from "../services/SkillDocs.js"
+import { HARNESS_VERSION } from "../paths.js"
+
+export interface ResumeRequest {
+  /** The checkpoint (.jsonl) to finish. */
+  readonly path: string
+  /** Resume even if the configuration differs (the report says so). */
+  readonly force: boolean
+  /** Run again the runs that ended in "error", even in a checkpoint that holds every run. */
+  readonly retryErrors: boolean
+}
+
+export interface SessionInput {
+  readonly runs: ReadonlyArray<RunSpec>
+  readonly settings: LoopSettings
+  readonly concurrency: number
+  readonly config: RunConfig
+  readonly languages: ReadonlyArray<Language>
+  readonly skipped: ReadonlyArray<{ readonly name: string; readonly reason: string }>
+  /** Notes the command knows of (e.g. an override it was given), for the report. */
+  readonly notes?: ReadonlyArray<string> | undefined
+  /** Where a new benchmark's checkpoint and reports go. */
+  readonly outputDir: string
+  readonly resume?: ResumeRequest | undefined
+  /** The command-line arguments, to tell the user how to resume. */
+  readonly args: ReadonlyArray<string>
+}
+
+export interface SessionOutcome {
+  readonly report: Report
+  readonly paths: ReportPaths
+  /** The command that would finish this benchmark from its checkpoint. */
+  readonly resumeWith: string
+}
+
+const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult>) =>
+  runs.flatMap((spec) => {
+    const r = done.get(spec.index)
+    return r === undefined ? [] : [r]
+  })
+
+/**
+ * One benchmark that loses nothing: each finished run goes to the checkpoint before the next line is
+ * written; an interrupt (Ctrl-C, SIGTERM) stops the runs in flight and writes partial reports of
+ * what finished; a resume runs only what the checkpoint lacks.
+ */
+export const runSession = (input: SessionInput) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const checkpoint = yield* Checkpoint
+    const { runs } = input
+
+    // Every skill module is fetched before the first run, so the checkpoint's header can name them.
+    yield* Effect.forEach(input.languages, languageContext, { discard: true })
+    const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
+    const started = DateTime.formatIso(yield* DateTime.now)
+
+    let paths: ReportPaths
+    let writer: CheckpointWriter
+    let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, wasComplete: false }
+    const resumeNotes: Array<string> = []
+    if (input.resume !== undefined) {
+      const { path: file, force, retryErrors } = input.resume
+      const contents = yield* checkpoint.read(file)
+      const differences = configDifferences(contents.header, { config: input.config, skills })
+      if (differences.length > 0 && !force) return yield* new CheckpointMismatch({ path: file, differences })
+      if (differences.length > 0)
+        yield* Console.error(`WARNING: --force: resuming although the configuration differs: ${differences.join("; ")}`)
+      paths = reportPathsOfCheckpoint(file, path)
+      writer = yield* checkpoint.reopen(file, contents)
+      yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors })
+      plan = planResume(runs, contents.runs, retryErrors)
+      yield* Console.error(
+        `Resuming ${file}: ${plan.kept.size} of ${runs.length} runs already finished, ${plan.todo.length} to run` +
+          (plan.errorsRerun > 0 ? ` (${plan.errorsRerun} that ended in "error" run again).` : ".")
+      )
+      resumeNotes.push(
+        `Resumed from its checkpoint: ${plan.kept.size} run(s) finished earlier were kept and not asked again; ${plan.todo.length} run(s) were run on resume` +
+          (plan.errorsRerun > 0 ? `, ${plan.errorsRerun} of them because they had ended in "error".` : ".")
+      )
+      const forced = [...contents.resumes.flatMap((r) => r.forced), ...differences]
+      if (forced.length > 0)
+        resumeNotes.push(`Resumed with --force although the configuration differed from the checkpoint's: ${forced.join("; ")}.`)
+    } else {
+      paths = yield* claimReportPaths(input.outputDir, started.slice(0, 10))
+      writer = yield* checkpoint.begin(paths.jsonl, {
+        type: "header",
+        format: CHECKPOINT_FORMAT,
+        started,
+        harness_version: HARNESS_VERSION,
+        config: input.config,
+        skills
+      })
+    }
+    const resumeWith = resumeCommand(input.args, paths.jsonl)
+
+    const done = yield* Ref.make<ReadonlyMap<number, RunResult>>(plan.kept)
+    const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const results = inOrder(runs, yield* Ref.get(done))
+        return {
+          generated: DateTime.formatIso(yield* DateTime.now),
+          harness: HARNESS,
+          harness_version: HARNESS_VERSION,
+          complete,
+          config: input.config,
+          skills,
+          notes: [
+            ...extraNotes,
+            ...resumeNotes,
+            ...collectNotes({ skipped: input.skipped, skills, results, maxTokens: input.settings.maxTokens }),
+            ...(input.notes ?? [])
+          ],
+          results
+        } satisfies Report
+      })
+
+    const writePartial = Effect.gen(function* () {
+      const finished = (yield* Ref.get(done)).size
+      const partial = yield* report(false, [
+        `Interrupted: ${finished} of ${runs.length} runs finished; the rest were not run. Resume with \`${resumeWith}\`.`
+      ])
+      yield* writeReports(partial, paths)
+      yield* Console.error(
+        `\nInterrupted: ${finished} of ${runs.length} runs finished and are saved in ${paths.jsonl}.\n` +
+          `Partial reports: ${paths.json} and ${paths.md}\n` +
+          `Resume with:\n  ${resumeWith}`
+      )
+    }).pipe(
+      Effect.catchAll((e) =>
+        Console.error(`ERROR: ${e.message}\nThe checkpoint keeps every finished run; resume with:\n  ${resumeWith}`)
+      )
+    )
+
+    const progress = seedProgress(runs.length)
+    // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
+    for (const spec of runs) {
+      const kept = plan.kept.get(spec.index)
+      if (kept !== undefined && progress.onRun) yield* progress.onRun(spec, kept)
+    }
+    const hooks: BatchHooks<OutputError> = {
+      ...progress,
+      onRun: (spec, result) =>
+        writer.append({ type: "run", result }).pipe(
+          Effect.zipRight(Ref.update(done, (all) => new Map(all).set(spec.index, result))),
+          Effect.zipRight(progress.onRun?.(spec, result) ?? Effect.void),
+          // A run that finished is recorded whole, even if the interrupt comes while it is.
+          Effect.uninterruptible
+        )
+    }
+    yield* runBatch(plan.todo, input.settings, input.concurrency, hooks).pipe(Effect.onInterrupt(() => writePartial))
+
+    const final = yield* report(true, [])
+    yield* writeReports(final, paths)
+    return { report: final, paths, resumeWith } satisfies SessionOutcome
+  })

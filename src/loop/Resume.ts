@@ -1,0 +1,102 @@
+import type { CheckpointHeader, SkillHash } from "../domain/Checkpoint.js"
+import type { RunResult } from "../domain/Result.js"
+import type { RunConfig } from "../domain/RunConfig.js"
+import type { RunSpec } from "./Plan.js"
+
+/** What a resumed run would do, to compare with what the checkpoint's runs did. */
+export interface SessionSettings {
+  readonly config: RunConfig
+  readonly skills: ReadonlyArray<SkillHash>
+}
+
+const show = (value: unknown) => {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "none"
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/**
+ * Everything that changes a run's result, and so must be the same for a checkpoint's runs and a
+ * resume's runs to sit in one report. Not here: concurrency, timeouts of the API, API retries and
+ * base URL, which change how long a run takes, not what it produces; the tasks file's path (its
+ * hash is compared).
+ */
+export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSettings) => unknown]> = [
+  ["tasks file (sha256)", (s) => s.config.tasks_sha256],
+  ["task filter (--task)", (s) => s.config.task_filter],
+  ["models", (s) => s.config.models.map((m) => `${m.key}=${m.id}`)],
+  ["languages", (s) => s.config.languages.map((l) => `${l.name}: ${l.command.join(" ")} (${l.extension}; docs: ${l.docs})`)],
+  ["ilo version", (s) => s.config.ilo_version],
+  ["provider", (s) => s.config.provider],
+  ["retry cap", (s) => s.config.retry_cap],
+  ["max tokens", (s) => s.config.max_tokens],
+  ["run timeout (s)", (s) => s.config.run_timeout_s],
+  ["prompt layout", (s) => s.config.prompt_layout],
+  ["trials", (s) => s.config.trials ?? 1],
+  ["temperature", (s) => s.config.temperature ?? null],
+  ["thinking budget", (s) => s.config.thinking_budget ?? null],
+  ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)]
+]
+
+/** Each setting that differs between the checkpoint and now, as "name: checkpoint X, now Y". */
+export const configDifferences = (saved: CheckpointHeader, now: SessionSettings): ReadonlyArray<string> => {
+  const before: SessionSettings = { config: saved.config, skills: saved.skills }
+  return RESULT_SETTINGS.flatMap(([name, get]) => {
+    let a: unknown
+    try {
+      a = get(before)
+    } catch {
+      a = undefined // a field the checkpoint's harness did not record
+    }
+    const b = get(now)
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${name}: checkpoint ${show(a)}, now ${show(b)}`]
+  })
+}
+
+export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
+  `${r.task}\u0000${r.language}\u0000${r.model}\u0000${r.trial ?? 1}`
+
+const specKey = (spec: RunSpec) =>
+  runKey({ task: spec.task.id, language: spec.language.name, model: spec.model.key, trial: spec.trial })
+
+/** The last record of each planned run in a checkpoint (a run re-run later supersedes its earlier line). */
+export const recordedRuns = (runs: ReadonlyArray<RunSpec>, recorded: ReadonlyArray<RunResult>): Map<number, RunResult> => {
+  const latest = new Map(recorded.map((r) => [runKey(r), r]))
+  const found = new Map<number, RunResult>()
+  for (const spec of runs) {
+    const r = latest.get(specKey(spec))
+    if (r !== undefined) found.set(spec.index, r)
+  }
+  return found
+}
+
+export interface ResumePlan {
+  /** Runs kept from the checkpoint, by plan index: never asked again. */
+  readonly kept: ReadonlyMap<number, RunResult>
+  /** Runs to do now, in the seed's order. */
+  readonly todo: ReadonlyArray<RunSpec>
+  /** Recorded runs that ended in "error" and will be run again. */
+  readonly errorsRerun: number
+  /** Whether the checkpoint already held every planned run. */
+  readonly wasComplete: boolean
+}
+
+/**
+ * What a resume runs: what is missing, and the runs that ended in "error" (they never reached the
+ * model) when the checkpoint was interrupted or `retryErrors` asks for it.
+ */
+export const planResume = (
+  runs: ReadonlyArray<RunSpec>,
+  recorded: ReadonlyArray<RunResult>,
+  retryErrors: boolean
+): ResumePlan => {
+  const found = recordedRuns(runs, recorded)
+  const wasComplete = found.size === runs.length
+  const rerunErrors = retryErrors || !wasComplete
+  const kept = new Map<number, RunResult>()
+  let errorsRerun = 0
+  for (const [index, r] of found) {
+    if (rerunErrors && r.final_outcome === "error") errorsRerun++
+    else kept.set(index, r)
+  }
+  return { kept, todo: runs.filter((spec) => !kept.has(spec.index)), errorsRerun, wasComplete }
+}

@@ -1,0 +1,24 @@
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+export const shellQuote = (word: string) => (SAFE.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)
+
+const OWN_FLAGS = new Set(["--force", "--retry-errors"])
+
+/**
+ * The command that finishes this benchmark: the same arguments (so the configuration matches),
+ * without any earlier --resume/--force/--retry-errors, then `--resume <checkpoint>`.
+ */
+export const resumeCommand = (args: ReadonlyArray<string>, checkpoint: string, extra: ReadonlyArray<string> = []) => {
+  const kept: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--resume") {
+      i++
+      continue
+    }
+    if (arg.startsWith("--resume=") || OWN_FLAGS.has(arg)) continue
+    kept.push(arg)
+  }
+  return ["ilo-bench", ...kept, "--resume", checkpoint, ...extra].map(shellQuote).join(" ")
+}

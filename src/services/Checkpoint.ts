@@ -1,0 +1,145 @@
+import { FileSystem } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
+import { Context, Effect, Either, Layer, ParseResult, Schema, type Scope } from "effect"
+import {
+  CheckpointHeader,
+  CheckpointLine,
+  type CheckpointContents,
+  type CheckpointResume
+} from "../domain/Checkpoint.js"
+import { CheckpointError, OutputError } from "../domain/errors.js"
+import type { RunResult } from "../domain/Result.js"
+
+/** Appends lines to one open checkpoint; each is on disk before `append` returns. */
+export interface CheckpointWriter {
+  readonly path: string
+  readonly append: (line: CheckpointLine) => Effect.Effect<void, OutputError>
+}
+
+/**
+ * The checkpoint of a benchmark: a JSON-lines file holding a header and then every finished run,
+ * so that nothing paid for is lost to a crash or an interrupt.
+ */
+export class Checkpoint extends Context.Tag("ilo-bench/Checkpoint")<
+  Checkpoint,
+  {
+    /** Writes the header into a new (empty) checkpoint and keeps it open for appends until the scope closes. */
+    readonly begin: (path: string, header: CheckpointHeader) => Effect.Effect<CheckpointWriter, OutputError, Scope.Scope>
+    /** Reopens a checkpoint read earlier, cutting a torn last line, to append to it. */
+    readonly reopen: (
+      path: string,
+      contents: CheckpointContents
+    ) => Effect.Effect<CheckpointWriter, OutputError, Scope.Scope>
+    /** Reads a checkpoint back; a torn last line is ignored with a warning. */
+    readonly read: (path: string) => Effect.Effect<CheckpointContents, CheckpointError>
+  }
+>() {
+  static make = (impl: Context.Tag.Service<Checkpoint>): Context.Tag.Service<Checkpoint> => impl
+}
+
+export const encodeLine = (line: CheckpointHeader | CheckpointLine) => JSON.stringify(line) + "\n"
+
+const decodeHeader = Schema.decodeUnknownEither(CheckpointHeader, { onExcessProperty: "preserve" })
+const decodeLine = Schema.decodeUnknownEither(CheckpointLine, { onExcessProperty: "preserve" })
+
+const firstIssue = (error: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return issue === undefined ? "not a checkpoint record" : `${issue.path.join(".") || "value"}: ${issue.message}`
+}
+
+const parseJson = (text: string): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JSON.parse(text))
+  } catch (e) {
+    return Either.left(`not JSON (${(e as Error).message})`)
+  }
+}
+
+/**
+ * A checkpoint's text, read back. A line counts only once its newline is written: an unterminated
+ * last line is what a crash leaves, and is ignored. Any other bad line means the file is not ours.
+ */
+export const parseCheckpoint = (path: string, text: string): Either.Either<CheckpointContents, CheckpointError> => {
+  const fail = (reason: string) => Either.left(new CheckpointError({ path, reason }))
+  const end = text.lastIndexOf("\n")
+  const complete = end === -1 ? [] : text.slice(0, end).split("\n")
+  const tornLine = text.length > end + 1 ? complete.length + 1 : null
+  const first = complete[0]
+  if (first === undefined) return fail(tornLine === null ? "is empty" : "its header line was cut short")
+  const header = Either.flatMap(parseJson(first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
+  if (Either.isLeft(header)) return fail(`line 1 is not a checkpoint header (${header.left})`)
+  const runs: Array<RunResult> = []
+  const resumes: Array<CheckpointResume> = []
+  for (const [i, raw] of complete.slice(1).entries()) {
+    const line = Either.flatMap(parseJson(raw), (json) => Either.mapLeft(decodeLine(json), firstIssue))
+    if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
+    if (line.right.type === "run") runs.push(line.right.result)
+    else resumes.push(line.right)
+  }
+  return Either.right({
+    // The config is kept whole, as written; configDifferences copes with a field an older harness did not record.
+    header: header.right as unknown as CheckpointContents["header"],
+    runs,
+    resumes,
+    tornLine,
+    validBytes: Buffer.byteLength(text.slice(0, end + 1), "utf8")
+  })
+}
+
+export const CheckpointLive = Layer.effect(
+  Checkpoint,
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+
+    /** One line at a time, each flushed to disk before the next is started; a line is never half-written by an interrupt. */
+    const writer = (path: string, file: FileSystem.File) =>
+      Effect.gen(function* () {
+        const lock = yield* Effect.makeSemaphore(1)
+        const append = (line: CheckpointLine | CheckpointHeader) =>
+          file.writeAll(new TextEncoder().encode(encodeLine(line))).pipe(
+            Effect.zipRight(file.sync),
+            Effect.mapError((e) => new OutputError({ path, reason: e.message })),
+            lock.withPermits(1),
+            Effect.uninterruptible
+          )
+        return { path, append, appendHeader: append }
+      })
+
+    const open = (path: string) =>
+      fs.open(path, { flag: "a" }).pipe(Effect.mapError((e) => new OutputError({ path, reason: e.message })))
+
+    return Checkpoint.make({
+      begin: (path, header) =>
+        Effect.gen(function* () {
+          const w = yield* writer(path, yield* open(path))
+          yield* w.appendHeader(header)
+          return { path, append: w.append }
+        }),
+      reopen: (path, contents) =>
+        Effect.gen(function* () {
+          // Whatever a crash left after the last complete line goes, or the next line would join it.
+          yield* fs.truncate(path, contents.validBytes).pipe(Effect.mapError((e) => new OutputError({ path, reason: e.message })))
+          const w = yield* writer(path, yield* open(path))
+          return { path, append: w.append }
+        }),
+      read: (path) =>
+        Effect.gen(function* () {
+          const text = yield* fs.readFileString(path).pipe(
+            Effect.mapError(
+              (e) =>
+                new CheckpointError({
+                  path,
+                  reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message
+                })
+            )
+          )
+          const contents = yield* parseCheckpoint(path, text)
+          if (contents.tornLine !== null)
+            yield* Effect.logWarning(
+              `checkpoint ${path}: line ${contents.tornLine} was cut short (a crash while writing it); ignoring it`
+            )
+          return contents
+        })
+    })
+  })
+).pipe(Layer.provide(NodeContext.layer))

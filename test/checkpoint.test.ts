@@ -1,0 +1,111 @@
+import { FileSystem } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer, Logger } from "effect"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
+import { Checkpoint, CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
+import { header, result } from "./support/fixtures.js"
+import { NodeContext } from "./support/layers.js"
+
+const tempFile = () => join(mkdtempSync(join(tmpdir(), "ilo-bench-checkpoint-")), "closed-loop-2026-11-25.jsonl")
+
+/** Collects log messages (warnings) instead of printing them. */
+const captureLogs = () => {
+  const messages: Array<string> = []
+  const layer = Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ message }) => void messages.push(Array.isArray(message) ? message.join(" ") : String(message)))
+  )
+  return { messages, layer }
+}
+
+const live = Layer.merge(CheckpointLive, NodeContext.layer)
+
+describe("checkpoint (live, on disk)", () => {
+  it.scoped("round trip: the header and every run come back whole, one JSON line each, header first", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      writeFileSync(file, "") // claimed by the report stamp
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      const runs = [result("t1"), result("t2", "failed"), result("t3", "error")]
+      for (const r of runs) yield* writer.append({ type: "run", result: r })
+      yield* writer.append({ type: "resume", at: "2026-11-25T11:00:00.000Z", forced: [], retry_errors: false })
+
+      const lines = readFileSync(file, "utf8").split("\n")
+      expect(lines).toHaveLength(6) // header, 3 runs, resume, and the empty string after the last newline
+      expect(JSON.parse(lines[0]!)).toMatchObject({ type: "header", format: CHECKPOINT_FORMAT })
+      const back = yield* checkpoint.read(file)
+      expect(back.header).toEqual(header())
+      expect(back.runs).toEqual(runs)
+      expect(back.resumes).toHaveLength(1)
+      expect(back.tornLine).toBeNull()
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("each line is on disk as soon as append returns, before the next is written", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      yield* writer.append({ type: "run", result: result("t1") })
+      // Another process (a resume after kill -9) would see exactly this.
+      const onDisk = parseCheckpoint(file, readFileSync(file, "utf8"))
+      expect(Either.getOrThrow(onDisk).runs.map((r) => r.task)).toEqual(["t1"])
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("a torn last line is ignored with a warning; every complete line before it counts; appending cuts it", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const file = tempFile()
+      const full = encodeLine({ type: "run", result: result("t3") })
+      writeFileSync(
+        file,
+        encodeLine(header()) + encodeLine({ type: "run", result: result("t1") }) + encodeLine({ type: "run", result: result("t2") }) +
+          full.slice(0, full.length / 2)
+      )
+      const checkpoint = yield* Checkpoint
+      const back = yield* checkpoint.read(file)
+      expect(back.runs.map((r) => r.task)).toEqual(["t1", "t2"])
+      expect(back.tornLine).toBe(4)
+      expect(logs.messages.join("\n")).toContain("line 4 was cut short")
+
+      const writer = yield* checkpoint.reopen(file, back)
+      yield* writer.append({ type: "run", result: result("t3") })
+      const again = yield* checkpoint.read(file)
+      expect(again.runs.map((r) => r.task)).toEqual(["t1", "t2", "t3"])
+      expect(again.tornLine).toBeNull()
+    }).pipe(Effect.provide(Layer.merge(live, logs.layer)))
+  })
+
+  it.effect("a file that is not a checkpoint is refused, naming the line", () =>
+    Effect.gen(function* () {
+      const checkpoint = yield* Checkpoint
+      const file = tempFile()
+      writeFileSync(file, encodeLine(header()) + "not json\n" + encodeLine({ type: "run", result: result("t1") }))
+      const bad = yield* Effect.flip(checkpoint.read(file))
+      expect(bad.message).toContain("line 2 is not a checkpoint record")
+
+      writeFileSync(file, "")
+      expect((yield* Effect.flip(checkpoint.read(file))).message).toContain("is empty")
+      writeFileSync(file, JSON.stringify({ results: [] }) + "\n")
+      expect((yield* Effect.flip(checkpoint.read(file))).message).toContain("line 1 is not a checkpoint header")
+      expect((yield* Effect.flip(checkpoint.read(file + ".missing"))).message).toContain("not found")
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("reopening appends after the existing lines, never over them", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const first = yield* checkpoint.begin(file, header())
+      yield* first.append({ type: "run", result: result("t1") })
+      const contents = yield* checkpoint.read(file)
+      const second = yield* checkpoint.reopen(file, contents)
+      yield* second.append({ type: "run", result: result("t2") })
+      const fs = yield* FileSystem.FileSystem
+      const text = yield* fs.readFileString(file)
+      expect(text.split("\n").filter((l) => l !== "")).toHaveLength(3)
+      expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2"])
+    }).pipe(Effect.provide(live)))
+})

@@ -1,0 +1,155 @@
+import { Either } from "effect"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { parseCheckpoint } from "../src/services/Checkpoint.js"
+import { runCli, type CliResult } from "./support/cli.js"
+import { lastUserText, startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { makeStandInIlo } from "./support/standInIlo.js"
+
+const TASKS = 8
+
+/** A benchmark of TASKS tasks in ilo (the stand-in) with one model, against a scripted server that answers slowly but right. */
+const setup = async (delayMs: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "ilo-bench-e2e-"))
+  const tasksFile = join(dir, "tasks.json")
+  writeFileSync(
+    tasksFile,
+    JSON.stringify({ tasks: Array.from({ length: TASKS }, (_, i) => ({ id: `t${i}`, description: `Print ${i}.`, expected_output: String(i) })) })
+  )
+  const ilo = makeStandInIlo()
+  const server = await startFakeAnthropic((request) => {
+    const expected = /Expected output: (.*)\n/.exec(lastUserText(request))?.[1] ?? "?"
+    return { text: `-- run: main\necho ${expected}`, delayMs }
+  })
+  servers.push(server)
+  const outDir = join(dir, "out")
+  const args = ["run", "--ilo", ilo.bin, "--tasks-file", tasksFile, "--model", "haiku", "--concurrency", "2", "--output-dir", outDir]
+  const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+  return { server, outDir, args, env }
+}
+
+const servers: Array<FakeServer> = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const checkpointIn = (outDir: string) => {
+  const name = existsSync(outDir) ? readdirSync(outDir).find((f) => f.endsWith(".jsonl")) : undefined
+  return name === undefined ? undefined : join(outDir, name)
+}
+const runLines = (file: string | undefined) =>
+  file === undefined ? 0 : readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith('{"type":"run"')).length
+const readCheckpoint = (file: string) => Either.getOrThrow(parseCheckpoint(file, readFileSync(file, "utf8")))
+const jsonReport = (checkpoint: string) => JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+
+/** Resumes, and checks what every resume must give: each run exactly once, in the seed's order, no finished run asked again. */
+const resumeAndCheck = async (s: Awaited<ReturnType<typeof setup>>, checkpoint: string) => {
+  const finishedBefore = readCheckpoint(checkpoint).runs.length
+  const callsBefore = s.server.requests.length
+  const resumed: CliResult = await runCli([...s.args, "--resume", checkpoint], { env: s.env })
+  expect(resumed.stderr).toContain(`Resuming ${checkpoint}: ${finishedBefore} of ${TASKS} runs already finished, ${TASKS - finishedBefore} to run.`)
+  expect(resumed.code).toBe(0)
+  // One model call per missing run (each works first time), none for a run that had finished.
+  expect(s.server.requests.length - callsBefore).toBe(TASKS - finishedBefore)
+  const report = jsonReport(checkpoint)
+  expect(report.complete).toBe(true)
+  expect(report.results.map((r: { task: string }) => r.task)).toEqual(Array.from({ length: TASKS }, (_, i) => `t${i}`))
+  expect(report.results.every((r: { final_outcome: string }) => r.final_outcome === "working")).toBe(true)
+  expect(readCheckpoint(checkpoint).runs).toHaveLength(TASKS)
+  expect(resumed.stdout).toContain(`${TASKS}/${TASKS} runs succeeded.`)
+  return { finishedBefore }
+}
+
+describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
+  it("SIGINT mid-run exits 130 with partial reports and the checkpoint; the resume finishes every run exactly once", async () => {
+    const s = await setup(300)
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    await until(() => runLines(checkpointIn(s.outDir)) >= 2, "two finished runs")
+    process.kill(pid, "SIGINT")
+    const interrupted = await running
+
+    expect(interrupted.code).toBe(130)
+    const checkpoint = checkpointIn(s.outDir)!
+    const saved = readCheckpoint(checkpoint)
+    expect(saved.header.config.retry_cap).toBe(5)
+    expect(saved.runs.length).toBeGreaterThanOrEqual(2)
+    expect(saved.runs.length).toBeLessThan(TASKS)
+    expect(saved.tornLine).toBeNull()
+    const partial = jsonReport(checkpoint)
+    expect(partial.complete).toBe(false)
+    expect(partial.results).toHaveLength(saved.runs.length)
+    expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".md"), "utf8")).toContain("**Partial run**")
+    expect(interrupted.stderr).toContain(`Interrupted: ${saved.runs.length} of ${TASKS} runs finished and are saved in ${checkpoint}.`)
+    expect(interrupted.stderr).toContain(`--resume ${checkpoint}`)
+    // At most the runs in flight (two) were asked and lost.
+    expect(s.server.requests.length - saved.runs.length).toBeLessThanOrEqual(2)
+
+    await resumeAndCheck(s, checkpoint)
+    expect(s.server.requests.length).toBeLessThanOrEqual(TASKS + 2)
+  })
+
+  it("kill -9 mid-run loses at most the runs in flight; the resume finishes the rest", async () => {
+    const s = await setup(300)
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    await until(() => runLines(checkpointIn(s.outDir)) >= 3, "three finished runs")
+    process.kill(pid, "SIGKILL")
+    const killed = await running
+    expect(killed.signal).toBe("SIGKILL")
+
+    const checkpoint = checkpointIn(s.outDir)!
+    const finished = readCheckpoint(checkpoint).runs.length
+    expect(finished).toBeGreaterThanOrEqual(3)
+    expect(s.server.requests.length - finished).toBeLessThanOrEqual(2)
+    await resumeAndCheck(s, checkpoint)
+  })
+
+  it("a second signal exits at once, and the checkpoint is still intact", async () => {
+    const s = await setup(300)
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    await until(() => runLines(checkpointIn(s.outDir)) >= 1, "a finished run")
+    process.kill(pid, "SIGINT")
+    process.kill(pid, "SIGTERM")
+    const result = await running
+
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain("Interrupted again: exiting now.")
+    const checkpoint = checkpointIn(s.outDir)!
+    expect(readCheckpoint(checkpoint).runs.length).toBeGreaterThanOrEqual(1)
+    await resumeAndCheck(s, checkpoint)
+  })
+
+  it("--resume with a different retry cap is refused with exit 2 and one line naming it", async () => {
+    const s = await setup(0)
+    const first = await runCli(s.args, { env: s.env })
+    expect(first.code).toBe(0)
+    const checkpoint = checkpointIn(s.outDir)!
+    const calls = s.server.requests.length
+    const refused = await runCli([...s.args, "--retry-cap", "3", "--resume", checkpoint], { env: s.env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim().split("\n").filter((l) => l.startsWith("ERROR:"))).toEqual([
+      `ERROR: cannot resume ${checkpoint}: retry cap: checkpoint 5, now 3 (--force resumes anyway)`
+    ])
+    expect(s.server.requests.length).toBe(calls)
+  })
+
+  it("--force and --retry-errors without --resume are refused with exit 2", async () => {
+    for (const flag of ["--force", "--retry-errors"]) {
+      const refused = await runCli(["run", flag, "--tasks-file", "missing.json"], { env: { ANTHROPIC_API_KEY: "test-key" } })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(`ERROR: ${flag}: only with --resume`)
+    }
+  })
+})

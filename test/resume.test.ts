@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest"
+import type { RunConfig } from "../src/domain/RunConfig.js"
+import { plan } from "../src/loop/Plan.js"
+import { configDifferences, planResume } from "../src/loop/Resume.js"
+import { resumeCommand } from "../src/report/ResumeHint.js"
+import { config, header, result } from "./support/fixtures.js"
+import { python, task } from "./support/layers.js"
+
+const now = (partial: Partial<RunConfig> = {}) => ({ config: config(partial), skills: header().skills })
+
+describe("which configuration differences refuse a resume", () => {
+  it("the same configuration resumes", () => {
+    expect(configDifferences(header(), now())).toEqual([])
+  })
+
+  const changesResults: ReadonlyArray<readonly [string, Partial<RunConfig>]> = [
+    ["tasks file (sha256)", { tasks_sha256: "c".repeat(64) }],
+    ["task filter (--task)", { task_filter: "t1" }],
+    ["models", { models: [{ key: "sonnet", id: "claude-sonnet-4-5" }] }],
+    ["models", { models: [{ key: "haiku", id: "claude-haiku-4-6" }] }],
+    ["languages", { languages: [] }],
+    ["languages", { languages: [{ name: "python", command: ["python3.13", "{file}"], extension: ".py", docs: "none" }] }],
+    ["languages", { languages: [{ name: "python", command: ["python3", "{file}"], extension: ".py", docs: "file py.md" }] }],
+    ["ilo version", { ilo_version: "ilo 0.12.0" }],
+    ["provider", { provider: "openai" }],
+    ["retry cap", { retry_cap: 3 }],
+    ["max tokens", { max_tokens: 4096 }],
+    ["run timeout (s)", { run_timeout_s: 5 }],
+    ["prompt layout", { prompt_layout: "cached" }]
+  ]
+  it.each(changesResults)("%s differs: refused, and the message names it with both values", (name, change) => {
+    const differences = configDifferences(header(), now(change))
+    expect(differences).toHaveLength(1)
+    expect(differences[0]).toMatch(new RegExp(`^${name.replace(/[()]/g, "\\$&")}: checkpoint .+, now .+`))
+  })
+
+  it("the skill modules sent (by hash) differ: refused", () => {
+    const other = { config: config(), skills: [{ ...header().skills[0]!, sha256: "d".repeat(64) }] }
+    expect(configDifferences(header(), other)).toEqual([`skill modules: checkpoint ["ilo-language@bbbbbbbbbbbb"], now ["ilo-language@dddddddddddd"]`])
+  })
+
+  it("what changes only speed or plumbing does not refuse: concurrency, API timeout and retries, base URL, tasks file path", () => {
+    expect(
+      configDifferences(
+        header(),
+        now({ concurrency: 16, request_timeout_s: 10, api_retries: 0, base_url: "http://127.0.0.1:1", tasks_file: "moved/tasks.json" })
+      )
+    ).toEqual([])
+  })
+
+  it("a field the checkpoint's harness did not record counts as different", () => {
+    const old = header()
+    const { ilo_version: _dropped, ...rest } = old.config
+    expect(configDifferences({ ...old, config: rest as RunConfig }, now())).toEqual([
+      "ilo version: checkpoint none, now ilo 0.11.6"
+    ])
+  })
+})
+
+describe("what a resume runs", () => {
+  const runs = plan([task("t1"), task("t2"), task("t3"), task("t4")], [python], [{ key: "haiku", id: "claude-haiku-4-5" }])
+
+  it("only the runs missing from the checkpoint, in the seed's order", () => {
+    const p = planResume(runs, [result("t3"), result("t1", "failed")], false)
+    expect(p.todo.map((s) => s.task.id)).toEqual(["t2", "t4"])
+    expect([...p.kept.keys()].sort()).toEqual([0, 2])
+    expect(p.wasComplete).toBe(false)
+  })
+
+  it("runs that ended in error are run again when the checkpoint was interrupted", () => {
+    const p = planResume(runs, [result("t1"), result("t2", "error")], false)
+    expect(p.todo.map((s) => s.task.id)).toEqual(["t2", "t3", "t4"])
+    expect(p.errorsRerun).toBe(1)
+  })
+
+  it("a complete checkpoint runs nothing, unless --retry-errors, which runs only its errors", () => {
+    const recorded = [result("t1"), result("t2", "error"), result("t3", "partial"), result("t4", "error")]
+    expect(planResume(runs, recorded, false).todo).toEqual([])
+    const retry = planResume(runs, recorded, true)
+    expect(retry.todo.map((s) => s.task.id)).toEqual(["t2", "t4"])
+    expect(retry.wasComplete).toBe(true)
+  })
+
+  it("a run recorded twice (an error, then its re-run) counts by its last line", () => {
+    const p = planResume(runs, [result("t1", "error"), result("t2"), result("t3"), result("t4"), result("t1")], false)
+    expect(p.todo).toEqual([])
+    expect(p.kept.get(0)!.final_outcome).toBe("working")
+  })
+
+  it("records of runs no longer planned are ignored", () => {
+    const p = planResume(runs.slice(0, 2), [result("t1"), result("t9")], false)
+    expect(p.todo.map((s) => s.task.id)).toEqual(["t2"])
+    expect(p.kept.size).toBe(1)
+  })
+})
+
+describe("the resume command printed on an interrupt", () => {
+  it("repeats the arguments, replaces an earlier --resume and drops --force and --retry-errors", () => {
+    expect(
+      resumeCommand(["run", "--model", "haiku", "--resume", "old.jsonl", "--force", "--retry-errors", "--task", "it's"], "out/c.jsonl")
+    ).toBe(`ilo-bench run --model haiku --task 'it'\\''s' --resume out/c.jsonl`)
+  })
+})
