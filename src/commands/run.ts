@@ -14,7 +14,7 @@ import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { AnthropicLlm } from "../providers/Anthropic.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
-import { seedProgress } from "../report/Progress.js"
+import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { writeReports } from "../report/Write.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
@@ -75,7 +75,10 @@ export const runOptions = {
     Options.withDefault(defaultRetryPolicy.retries),
     Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
   ),
-  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's).")
+  baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL, else Anthropic's)."),
+  quiet: Options.boolean("quiet").pipe(
+    Options.withDescription("No progress on stderr (stdout's lines are unchanged).")
+  )
 }
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
@@ -179,7 +182,8 @@ export const runBenchmark = (o: RunOptions) =>
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
 
     const { results, skills } = yield* Effect.gen(function* () {
-      const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
+      const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
+      const results = yield* progress.track(runBatch(runs, settings, o.concurrency, progress.hooks))
       const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
       return { results, skills }
     }).pipe(
@@ -212,5 +216,5 @@ export const runBenchmark = (o: RunOptions) =>
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(
-  Command.withDescription("Run the closed-loop benchmark: ask, run, compare, repair; write JSON and Markdown reports.")
+  Command.withDescription("Run the closed-loop benchmark: ask, run, compare, repair; write JSON, Markdown and HTML reports.")
 )

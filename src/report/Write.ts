@@ -1,7 +1,9 @@
 import { Effect } from "effect"
+import { renderHtml } from "./Html.js"
 import { renderJson, type Report } from "./Json.js"
 import { renderMarkdown } from "./Markdown.js"
 import { claimReportPaths, writeAtomically } from "./Output.js"
+import { mergeSources, sourceOfReport } from "./Sweep.js"
 
 /** Every report of a run, under one fresh stamp in `dir`. */
 export const writeReports = (report: Report, dir: string) =>
@@ -9,5 +11,7 @@ export const writeReports = (report: Report, dir: string) =>
     const paths = yield* claimReportPaths(dir, report.generated.slice(0, 10))
     yield* writeAtomically(paths.json, renderJson(report))
     yield* writeAtomically(paths.md, renderMarkdown(report))
-    return paths
+    const html = paths.json.replace(/\.json$/, ".html")
+    yield* writeAtomically(html, yield* renderHtml(mergeSources([sourceOfReport(report, paths.json)])))
+    return { ...paths, html }
   })
