@@ -71,8 +71,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
 
     const files = readdirSync(out).sort()
     const date = new Date().toISOString().slice(0, 10)
-    expect(files).toEqual([`closed-loop-${date}.json`, `closed-loop-${date}.jsonl`, `closed-loop-${date}.md`])
-    const report = JSON.parse(readFileSync(join(out, files[0]!), "utf8"))
+    expect(files).toEqual([`closed-loop-${date}.html`, `closed-loop-${date}.json`, `closed-loop-${date}.jsonl`, `closed-loop-${date}.md`])
+    const report = JSON.parse(readFileSync(join(out, files[1]!), "utf8"))
     expect(report.harness).toBe("ilo-bench")
     expect(report.results.map((r: any) => `${r.task}/${r.language}`)).toEqual(["sum/ilo", "sum/python", "lines/ilo", "lines/python"])
     const py = report.results[1]
@@ -106,23 +106,25 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     )
     expect(report.skills.map((s: any) => s.module).sort()).toHaveLength(5)
 
-    const md = readFileSync(join(out, files[2]!), "utf8")
+    const md = readFileSync(join(out, files[3]!), "utf8")
     expect(md).toContain("# Closed-loop benchmark: ilo vs python per-task economics")
     expect(md).toContain("Retry cap: 5")
 
     const second = await runCli([...args(), "--retry-cap", "3"], { env: env() })
     expect(second.code).toBe(0)
     expect(readdirSync(out).sort()).toEqual([
+      `closed-loop-${date}-2.html`,
       `closed-loop-${date}-2.json`,
       `closed-loop-${date}-2.jsonl`,
       `closed-loop-${date}-2.md`,
+      `closed-loop-${date}.html`,
       `closed-loop-${date}.json`,
       `closed-loop-${date}.jsonl`,
       `closed-loop-${date}.md`
     ])
     expect(readFileSync(join(out, `closed-loop-${date}-2.md`), "utf8")).toContain("Retry cap: 3")
     // The first run's report is untouched.
-    expect(JSON.parse(readFileSync(join(out, files[0]!), "utf8")).config.retry_cap).toBe(5)
+    expect(JSON.parse(readFileSync(join(out, files[1]!), "utf8")).config.retry_cap).toBe(5)
 
     // No secret on disk.
     for (const f of readdirSync(out)) expect(readFileSync(join(out, f), "utf8")).not.toContain(KEY)

@@ -1,7 +1,53 @@
-import { describe, expect, it } from "@effect/vitest"
-import { passAtK, wilsonInterval } from "../src/report/Stats.js"
+import { describe, expect, it } from "vitest"
+import { bootstrapMeanDifference, mcnemarExact, mean, median, passAtK, wilsonInterval } from "../src/report/Stats.js"
 
-describe("Wilson interval", () => {
+describe("stats", () => {
+  it("Wilson interval matches published values", () => {
+    // 8/10: 0.4902 to 0.9433; 0/10: 0 to 0.2775; 10/10: 0.7225 to 1 (Newcombe 1998, table I style values).
+    const a = wilsonInterval(8, 10)
+    expect(a.low).toBeCloseTo(0.4902, 4)
+    expect(a.high).toBeCloseTo(0.9433, 4)
+    const zero = wilsonInterval(0, 10)
+    expect(zero.low).toBe(0)
+    expect(zero.high).toBeCloseTo(0.2775, 4)
+    expect(wilsonInterval(10, 10).low).toBeCloseTo(0.7225, 4)
+    expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 })
+  })
+
+  it("McNemar exact p-value is the two-sided binomial tail of the discordant pairs", () => {
+    const pairs = (onlyA: number, onlyB: number, both: number): Array<readonly [boolean, boolean]> => [
+      ...Array.from({ length: onlyA }, () => [true, false] as const),
+      ...Array.from({ length: onlyB }, () => [false, true] as const),
+      ...Array.from({ length: both }, () => [true, true] as const)
+    ]
+    expect(mcnemarExact(pairs(0, 6, 3))).toMatchObject({ onlyA: 0, onlyB: 6 })
+    expect(mcnemarExact(pairs(0, 6, 3)).p).toBeCloseTo(2 / 64, 12)
+    expect(mcnemarExact(pairs(1, 5, 0)).p).toBeCloseTo((2 * 7) / 64, 12)
+    expect(mcnemarExact(pairs(3, 3, 0)).p).toBe(1)
+    expect(mcnemarExact(pairs(0, 0, 5)).p).toBe(1)
+  })
+
+  it("the bootstrap is seeded: same inputs, same interval; it brackets the estimate", () => {
+    const a = [100, 120, 90, 110, 130]
+    const b = [60, 70, 65, 80, 75]
+    const one = bootstrapMeanDifference(a, b, { seed: 1 })!
+    expect(bootstrapMeanDifference(a, b, { seed: 1 })).toEqual(one)
+    expect(one.estimate).toBeCloseTo(-40, 10)
+    expect(one.low).toBeLessThan(one.estimate)
+    expect(one.high).toBeGreaterThan(one.estimate)
+    expect(one.high).toBeLessThan(0)
+    expect(bootstrapMeanDifference([], b)).toBeUndefined()
+  })
+
+  it("mean and median", () => {
+    expect(mean([1, 2, 6])).toBe(3)
+    expect(median([5, 1, 3, 2])).toBe(2.5)
+    expect(median([])).toBeUndefined()
+  })
+})
+
+
+describe("Wilson interval (trials)", () => {
   it("matches the textbook values", () => {
     const { low, high } = wilsonInterval(8, 10)
     expect(low).toBeCloseTo(0.4902, 4)

@@ -14,6 +14,7 @@ import { plan } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { selectLlm, validateProviderFlags } from "../providers/Select.js"
+import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
 import { CheckpointLive } from "../services/Checkpoint.js"
@@ -93,6 +94,9 @@ export const runOptions = {
   ),
   retryErrors: Options.boolean("retry-errors").pipe(
     Options.withDescription("With --resume: run again the runs that ended in \"error\", even if the checkpoint is complete.")
+  ),
+  quiet: Options.boolean("quiet").pipe(
+    Options.withDescription("No progress on stderr (stdout's lines are unchanged).")
   )
 }
 
@@ -235,6 +239,7 @@ export const runBenchmark = (o: RunOptions) =>
           named.length > 0 ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`] : [],
         outputDir: o.outputDir,
         resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
+        progress: benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true)),
         args: process.argv.slice(2)
       })
     ).pipe(
@@ -263,5 +268,5 @@ export const runBenchmark = (o: RunOptions) =>
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(
-  Command.withDescription("Run the closed-loop benchmark: ask, run, compare, repair; write JSON and Markdown reports.")
+  Command.withDescription("Run the closed-loop benchmark: ask, run, compare, repair; write JSON, Markdown and HTML reports.")
 )

@@ -13,6 +13,7 @@ import { configDifferences, planResume, type ResumePlan } from "../loop/Resume.j
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
 import { claimReportPaths, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
+import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
 import { resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
@@ -41,6 +42,8 @@ export interface SessionInput {
   /** Where a new benchmark's checkpoint and reports go. */
   readonly outputDir: string
   readonly resume?: ResumeRequest | undefined
+  /** What the user sees while runs go (default: the seed's lines). */
+  readonly progress?: Progress | undefined
   /** The command-line arguments, to tell the user how to resume. */
   readonly args: ReadonlyArray<string>
 }
@@ -151,7 +154,8 @@ export const runSession = (input: SessionInput) =>
       )
     )
 
-    const progress = seedProgress(runs.length)
+    const shown = input.progress ?? { hooks: seedProgress(runs.length), track: (effect) => effect, status: () => "" }
+    const progress = shown.hooks
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
       const kept = plan.kept.get(spec.index)
@@ -167,7 +171,7 @@ export const runSession = (input: SessionInput) =>
           Effect.uninterruptible
         )
     }
-    yield* runBatch(plan.todo, input.settings, input.concurrency, hooks).pipe(Effect.onInterrupt(() => writePartial))
+    yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(Effect.onInterrupt(() => writePartial))
 
     const final = yield* report(true, [])
     yield* writeReports(final, paths)

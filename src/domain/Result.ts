@@ -61,7 +61,7 @@ export const RunResult = Schema.Struct({
   input_cache_write_tokens: Schema.Number,
   input_cache_miss_tokens: Schema.Number,
   /** The ilo context set the model was sent (null for other languages). */
-  context: Schema.NullOr(Schema.String),
+  context: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   api_retries: Schema.Number,
   /** 1-based; with --trials N each task x language x model runs N times. */
   trial: Schema.optionalWith(Schema.Number, { default: () => 1 }),

@@ -8,6 +8,7 @@ export interface ReportPaths {
   readonly json: string
   readonly md: string
   readonly jsonl: string
+  readonly html: string
 }
 
 const EXTENSIONS = [".json", ".md", ".jsonl", ".html"] as const
@@ -15,7 +16,7 @@ const EXTENSIONS = [".json", ".md", ".jsonl", ".html"] as const
 /** Every file of a stamp, named in this one place. */
 export const reportPaths = (dir: string, stamp: string, path: Path.Path): ReportPaths => {
   const base = path.join(dir, stamp)
-  return { stamp, json: base + ".json", md: base + ".md", jsonl: base + ".jsonl" }
+  return { stamp, json: base + ".json", md: base + ".md", jsonl: base + ".jsonl", html: base + ".html" }
 }
 
 /** The files that belong with an existing checkpoint: same directory, same stamp. */

@@ -1,6 +1,12 @@
 import { Console, Effect } from "effect"
+import type { Attempt } from "../domain/Result.js"
 import type { BatchHooks } from "../loop/Batch.js"
+import type { RunSpec } from "../loop/Plan.js"
 import { runBanner, runLine } from "./Summary.js"
+
+/** The seed's stderr line after an attempt. */
+export const attemptLine = (spec: RunSpec, a: Attempt, total: number) =>
+  ` [${spec.index + 1}/${total}] attempt=${a.attempt} outcome=${a.outcome} gen_tok=${a.output_tokens} rc=${a.exit_code ?? "killed"}`
 
 /**
  * The seed's progress: a banner and a line per attempt on stderr, and on stdout one line per
@@ -11,10 +17,7 @@ export const seedProgress = (total: number): BatchHooks => {
   let next = 0
   return {
     onStart: (spec) => Console.error(runBanner(spec, total)),
-    onAttempt: (spec, a) =>
-      Console.error(
-        ` [${spec.index + 1}/${total}] attempt=${a.attempt} outcome=${a.outcome} gen_tok=${a.output_tokens} rc=${a.exit_code ?? "killed"}`
-      ),
+    onAttempt: (spec, a) => Console.error(attemptLine(spec, a, total)),
     onRun: (spec, result) =>
       Effect.suspend(() => {
         finished.set(spec.index, runLine(result))

@@ -1,10 +1,9 @@
-/**
- * Statistics for repeated trials: how sure a pass rate is, and how likely k tries are to pass.
- */
+/** The statistics the reports print. Pure functions; every random draw comes from a seed. */
 
 /**
- * The Wilson score interval of a binomial proportion (95% for the default z). With no trials the
- * interval is the whole of [0, 1]: nothing is known.
+ * Wilson score interval for a binomial proportion: `successes` out of `n`, at the normal quantile
+ * `z` (1.959964 for 95%). Stays inside [0, 1] and is sensible at 0/n and n/n, where the plain
+ * normal interval collapses. With n = 0 nothing is known: [0, 1].
  */
 export const wilsonInterval = (successes: number, n: number, z = 1.959964): { low: number; high: number } => {
   if (n <= 0) return { low: 0, high: 1 }
@@ -14,6 +13,102 @@ export const wilsonInterval = (successes: number, n: number, z = 1.959964): { lo
   const centre = (p + z2 / (2 * n)) / denominator
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) }
+}
+
+export interface McNemar {
+  /** Pairs that worked in A and not in B. */
+  readonly onlyA: number
+  /** Pairs that worked in B and not in A. */
+  readonly onlyB: number
+  /** Two-sided exact p-value (binomial test of onlyA against onlyA + onlyB at 1/2). */
+  readonly p: number
+}
+
+/** log of n choose k, exact enough for the few hundred pairs a benchmark has. */
+const logChoose = (n: number, k: number) => {
+  let sum = 0
+  for (let i = 1; i <= k; i++) sum += Math.log(n - k + i) - Math.log(i)
+  return sum
+}
+
+/**
+ * McNemar's test on paired outcomes, in its exact form: only the discordant pairs count, and under
+ * "no change" each is equally likely to go either way, so the p-value is a two-sided binomial tail.
+ * The exact form is used because benchmark sweeps have few discordant pairs, where the chi-square
+ * approximation is poor. No discordant pairs: p = 1.
+ */
+export const mcnemarExact = (pairs: ReadonlyArray<readonly [boolean, boolean]>): McNemar => {
+  const onlyA = pairs.filter(([a, b]) => a && !b).length
+  const onlyB = pairs.filter(([a, b]) => !a && b).length
+  const n = onlyA + onlyB
+  if (n === 0) return { onlyA, onlyB, p: 1 }
+  const k = Math.min(onlyA, onlyB)
+  let tail = 0
+  for (let i = 0; i <= k; i++) tail += Math.exp(logChoose(n, i) - n * Math.LN2)
+  return { onlyA, onlyB, p: Math.min(1, 2 * tail) }
+}
+
+/** A small, fast, seeded generator (mulberry32): the same seed gives the same report. */
+export const seededRandom = (seed: number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export const mean = (values: ReadonlyArray<number>): number | undefined =>
+  values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length
+
+export const median = (values: ReadonlyArray<number>): number | undefined => {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** The q-quantile (0..1) of sorted values, linearly interpolated. */
+const quantile = (sorted: ReadonlyArray<number>, q: number) => {
+  const at = (sorted.length - 1) * q
+  const lo = Math.floor(at)
+  const hi = Math.ceil(at)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
+}
+
+export interface Interval {
+  readonly estimate: number
+  readonly low: number
+  readonly high: number
+}
+
+/**
+ * The change in mean from `a` to `b` (mean(b) - mean(a)) with a percentile bootstrap interval:
+ * each sample resamples `a` and `b` independently, with replacement. Seeded, so a report re-rendered
+ * from the same files prints the same interval. Undefined when either side is empty.
+ */
+export const bootstrapMeanDifference = (
+  a: ReadonlyArray<number>,
+  b: ReadonlyArray<number>,
+  options: { readonly samples?: number; readonly level?: number; readonly seed?: number } = {}
+): Interval | undefined => {
+  const meanA = mean(a)
+  const meanB = mean(b)
+  if (meanA === undefined || meanB === undefined) return undefined
+  const samples = options.samples ?? 4000
+  const level = options.level ?? 0.95
+  const random = seededRandom(options.seed ?? 20260803)
+  const resampledMean = (values: ReadonlyArray<number>) => {
+    let sum = 0
+    for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)]!
+    return sum / values.length
+  }
+  const diffs: Array<number> = []
+  for (let s = 0; s < samples; s++) diffs.push(resampledMean(b) - resampledMean(a))
+  diffs.sort((x, y) => x - y)
+  return { estimate: meanB - meanA, low: quantile(diffs, (1 - level) / 2), high: quantile(diffs, 1 - (1 - level) / 2) }
 }
 
 /**

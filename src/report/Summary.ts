@@ -14,8 +14,8 @@ export const runBanner = (spec: RunSpec, total: number) =>
 export const runLine = (r: RunResult) =>
   ` -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
 
-export const pathsBlock = (paths: { readonly json: string; readonly md: string }) =>
-  `\nResults written:\n JSON: ${paths.json}\n MD: ${paths.md}`
+export const pathsBlock = (paths: { readonly json: string; readonly md: string; readonly html?: string | undefined }) =>
+  `\nResults written:\n JSON: ${paths.json}\n MD: ${paths.md}${paths.html !== undefined ? `\n HTML: ${paths.html}` : ""}`
 
 /** The seed's closing table and count. */
 export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number) => {

@@ -1,0 +1,35 @@
+import { Args, Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, Option } from "effect"
+import { OutputError } from "../domain/errors.js"
+import { compareSummary, compareSweeps, renderCompareHtml, renderCompareMarkdown } from "../report/Compare.js"
+import { writeAtomically } from "../report/Output.js"
+import { mergeSources } from "../report/Sweep.js"
+import { readSource, stem } from "./reportFiles.js"
+
+const before = Args.text({ name: "A" }).pipe(Args.withDescription("The earlier run's results (any format `report` reads)."))
+const after = Args.text({ name: "B" }).pipe(Args.withDescription("The later run's results."))
+const outputDir = Options.text("output-dir").pipe(
+  Options.withDescription("Where the comparison goes (default: B's directory)."),
+  Options.optional
+)
+
+/** What changed between two runs: per run, and per language x model with McNemar and a bootstrap interval. */
+export const compareCommand = Command.make("compare", { outputDir, before, after }, ({ outputDir, before, after }) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const fs = yield* FileSystem.FileSystem
+    const a = mergeSources([yield* readSource(before)])
+    const b = mergeSources([yield* readSource(after)])
+    const comparison = compareSweeps(a, b)
+    const dir = Option.getOrElse(outputDir, () => path.dirname(after))
+    const name = `compare-${stem(path, before)}-vs-${stem(path, after)}`
+    const md = path.join(dir, `${name}.md`)
+    const html = path.join(dir, `${name}.html`)
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
+    yield* writeAtomically(md, renderCompareMarkdown(comparison))
+    yield* writeAtomically(html, yield* renderCompareHtml(comparison))
+    yield* Console.log(compareSummary(comparison))
+    yield* Console.log(`\nComparison written:\n MD: ${md}\n HTML: ${html}`)
+  })
+).pipe(Command.withDescription("Compare two runs: outcome changes, token and attempt deltas, success-rate tests."))

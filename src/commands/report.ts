@@ -1,0 +1,42 @@
+import { Args, Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, Option } from "effect"
+import { OutputError } from "../domain/errors.js"
+import { analyse, banners } from "../report/Analysis.js"
+import { renderHtml } from "../report/Html.js"
+import { writeAtomically } from "../report/Output.js"
+import { mergeSources } from "../report/Sweep.js"
+import { renderSweepMarkdown } from "../report/SweepMarkdown.js"
+import { readSources, stem } from "./reportFiles.js"
+
+const files = Args.text({ name: "results" }).pipe(
+  Args.withDescription("Saved results: an ilo-bench .json report, a checkpoint .jsonl, or a closed-loop-bench.py .json."),
+  Args.atLeast(1)
+)
+
+const outputDir = Options.text("output-dir").pipe(
+  Options.withDescription("Where the reports go (default: the first file's directory)."),
+  Options.optional
+)
+
+/** Re-renders the Markdown and HTML reports of one or more saved result files (legs of one sweep). */
+export const reportCommand = Command.make("report", { outputDir, files }, ({ outputDir, files }) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const fs = yield* FileSystem.FileSystem
+    const sources = yield* readSources(files)
+    const sweep = mergeSources(sources)
+    const first = files[0]
+    const dir = Option.getOrElse(outputDir, () => path.dirname(first))
+    const name = `${stem(path, first)}${files.length > 1 ? "-sweep" : ""}.report`
+    const md = path.join(dir, `${name}.md`)
+    const html = path.join(dir, `${name}.html`)
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
+    yield* writeAtomically(md, renderSweepMarkdown(sweep))
+    yield* writeAtomically(html, yield* renderHtml(sweep))
+    for (const b of banners(analyse(sweep))) yield* Console.error(`WARNING: ${b}`)
+    yield* Console.log(
+      `Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:\n MD: ${md}\n HTML: ${html}`
+    )
+  })
+).pipe(Command.withDescription("Re-render the Markdown and HTML reports from saved results; several files merge into one report."))

@@ -1,0 +1,22 @@
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Either } from "effect"
+import { decodeResults, ResultsFileError, type Source } from "../report/Sweep.js"
+
+/** Reads and decodes saved results; a missing or foreign file is the user's input error (exit 2). */
+export const readSource = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.mapError(
+        (e) => new ResultsFileError({ file, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
+      )
+    )
+    const decoded = decodeResults(file, text)
+    return Either.isLeft(decoded) ? yield* decoded.left : decoded.right
+  })
+
+export const readSources = (files: ReadonlyArray<string>) =>
+  Effect.forEach(files, readSource) as Effect.Effect<ReadonlyArray<Source>, ResultsFileError, FileSystem.FileSystem>
+
+/** A file's name without its directory and extension. */
+export const stem = (path: Path.Path, file: string) => path.basename(file).replace(/\.(jsonl?|JSONL?)$/, "")

@@ -1,0 +1,179 @@
+import { Effect } from "effect"
+import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from "./Analysis.js"
+import { renderCharts, type RenderedCharts } from "./Charts.js"
+import type { ResultRow, Sweep } from "./Sweep.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, NOT_MEASURED } from "./SweepMarkdown.js"
+
+/** Text into HTML, safely. */
+export const esc = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+
+/** A stable anchor for a run's attempts. */
+export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string }) =>
+  "run-" + [r.task, r.language, r.model].map((p) => p.replace(/[^A-Za-z0-9_-]+/g, "_")).join("--")
+
+/** Everything the page needs is in this file: no script, no font, no image from anywhere. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+export const STYLE = `
+:root { --fg:#1d1f24; --muted:#667; --line:#e3e4ea; --bg:#f7f7fa; --card:#fff;
+  --working:#d3f9d8; --working-fg:#1b5e20; --partial:#fff3bf; --partial-fg:#7a5b00;
+  --failed:#ffe3e3; --failed-fg:#8a1c1c; --error:#e9ecef; --error-fg:#495057; --accent:#4c6ef5; }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); }
+main { max-width:1180px; margin:0 auto; padding:28px 24px 64px; }
+h1 { font-size:24px; margin:0 0 4px; } h2 { font-size:18px; margin:36px 0 10px; } h3 { font-size:15px; margin:20px 0 8px; }
+.sub { color:var(--muted); margin:0 0 18px; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 18px; margin:12px 0; overflow-x:auto; }
+.banner { background:#fff4e6; border:1px solid #ffc078; color:#7a3e00; border-radius:10px; padding:10px 14px; margin:10px 0; font-weight:500; }
+.kpis { display:flex; flex-wrap:wrap; gap:12px; margin:16px 0; }
+.kpi { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 14px; min-width:170px; }
+.kpi b { display:block; font-size:20px; } .kpi span { color:var(--muted); font-size:12px; }
+table { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums; }
+th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:right; white-space:nowrap; }
+th { font-weight:600; color:#333; background:#fafafc; position:sticky; top:0; }
+th:first-child, td:first-child, td.l, th.l { text-align:left; }
+.ci { color:var(--muted); font-size:12px; }
+figure.chart { margin:0; } figure.chart svg { max-width:100%; height:auto; }
+figure.chart-tokens { overflow-x:auto; } figure.chart-tokens svg { max-width:none; }
+.grid th { text-align:center; }
+figcaption { color:var(--muted); font-size:12.5px; margin-top:6px; }
+.grid td.cell { text-align:center; padding:0; border:2px solid var(--card); }
+.grid td.cell a, .grid td.cell span { display:block; padding:6px 8px; color:inherit; text-decoration:none; font-size:12px; line-height:1.3; }
+.grid td.cell a:hover { outline:2px solid var(--accent); }
+.o-working { background:var(--working); color:var(--working-fg); } .o-partial { background:var(--partial); color:var(--partial-fg); }
+.o-failed { background:var(--failed); color:var(--failed-fg); } .o-error { background:var(--error); color:var(--error-fg); }
+.o-missing { background:repeating-linear-gradient(45deg,#fafafa,#fafafa 6px,#f0f0f3 6px,#f0f0f3 12px); color:#999; }
+.legend span { display:inline-block; padding:2px 8px; border-radius:4px; margin-right:6px; font-size:12px; }
+details.run { background:var(--card); border:1px solid var(--line); border-radius:8px; margin:6px 0; }
+details.run > summary { cursor:pointer; padding:8px 12px; font-weight:500; }
+details.run:target { outline:2px solid var(--accent); }
+details.run .body { padding:0 12px 12px; }
+.attempt { border-top:1px solid var(--line); padding-top:8px; margin-top:8px; }
+pre { background:#f4f5f8; border-radius:6px; padding:8px 10px; overflow-x:auto; font-size:12px; max-height:320px; margin:4px 0; }
+.tag { display:inline-block; padding:0 6px; border-radius:4px; font-size:12px; }
+dl.config { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:0; }
+dl.config dt { color:var(--muted); } dl.config dd { margin:0; word-break:break-all; }
+`
+
+const outcomeClass = (r: ResultRow | undefined) => (r === undefined ? "o-missing" : `o-${r.final_outcome}`)
+
+const summaryTable = (a: Analysis) => {
+  const anyCost = a.groups.some((g) => g.cost !== undefined)
+  const head = ["language", "model", "runs", "working", "success rate", "mean tokens to success", "median tokens to success", "mean gen. tokens to success", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time"]
+  const rows = a.groups.map(
+    (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}</td>
+<td>${fmtPct(g.rate)} <span class="ci">${fmtPct(g.interval.low)}–${fmtPct(g.interval.high)}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtNum(g.meanWallTime)}s</td></tr>`
+  )
+  return `<table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
+}
+
+const headToHeadTable = (a: Analysis) => {
+  const rows = headToHead(a)
+  if (rows.length === 0) return ""
+  return `<h2>Head to head against ilo</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>tasks both working</th><th>success rate ilo / language</th><th>tokens vs ilo</th><th>cost vs ilo</th></tr></thead><tbody>${rows
+    .map(
+      (h) =>
+        `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
+    )
+    .join("")}</tbody></table><figcaption>On tasks both languages got working, the language's tokens (and cost) over ilo's: above 1× means ilo was cheaper.</figcaption></div>`
+}
+
+const grid = (a: Analysis) => {
+  const combos = a.sweep.languages.flatMap((language) => a.sweep.models.map((model) => ({ language, model })))
+  const head = `<tr><th>task</th>${combos.map((c) => `<th>${esc(c.language)}<br><span class="ci">${esc(c.model)}</span></th>`).join("")}</tr>`
+  const rows = a.sweep.tasks.map((task) => {
+    const cells = combos.map((c) => {
+      const r = a.cell(task, c.language, c.model)
+      if (r === undefined) return `<td class="cell o-missing"><span>${NOT_MEASURED}</span></td>`
+      const att = r.final_outcome === "working" ? r.attempts_to_success : r.attempts_total
+      const label = `${r.final_outcome}<br>${att} att · ${fmtInt(totalTokens(r))} tok`
+      return `<td class="cell ${outcomeClass(r)}"><a href="#${runAnchor(r)}" title="${esc(`${task} / ${c.language} / ${c.model}`)}">${label}</a></td>`
+    })
+    return `<tr><td>${esc(task)}</td>${cells.join("")}</tr>`
+  })
+  return `<p class="legend"><span class="o-working">working</span><span class="o-partial">partial: ran, wrong output</span><span class="o-failed">failed: error or timeout</span><span class="o-error">error: model unreachable</span><span class="o-missing">not measured</span></p>
+<table class="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table>`
+}
+
+const runDetails = (r: ResultRow) => {
+  const header = `${esc(r.task)} · ${esc(r.language)} · ${esc(r.model)} — <span class="tag ${outcomeClass(r)}">${r.final_outcome}</span> after ${r.attempts_total} attempt(s), ${fmtInt(totalTokens(r))} tokens${typeof r.cost_usd === "number" ? `, ${fmtUsd(r.cost_usd)}` : ""}, ${fmtNum(r.wall_time_s, 2)}s`
+  const facts = [
+    `generation tokens ${fmtInt(r.generation_tokens)}`,
+    `input tokens ${fmtInt(r.input_tokens)}`,
+    `repair tokens by turn [${r.repair_tokens_by_turn.join(", ")}]`,
+    ...(typeof r.input_cache_hit_tokens === "number" ? [`cache hits ${fmtInt(r.input_cache_hit_tokens)}`] : []),
+    ...(truncatedAttempts(r) > 0 ? [`<b>${truncatedAttempts(r)} attempt(s) cut at max_tokens</b>`] : []),
+    ...(r.api_error ? [`API error: ${esc(r.api_error.kind)}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${esc(r.api_error.message)}`] : [])
+  ]
+  const attempts = (r.attempts ?? []).map(
+    (t) => `<div class="attempt"><b>Attempt ${t.attempt}</b> <span class="tag o-${t.outcome}">${t.outcome}</span>
+<span class="ci">${fmtInt(t.input_tokens + (t.cache_read_tokens ?? 0) + (t.cache_write_tokens ?? 0))} in · ${fmtInt(t.output_tokens)} out${t.stop_reason ? ` · stop ${esc(t.stop_reason)}` : ""}${t.exit_code !== undefined ? ` · exit ${t.exit_code ?? "killed"}` : ""}${t.timed_out ? " · timed out" : ""}</span>
+<pre>${esc(t.program)}</pre>${t.error_detail !== null ? `<div class="ci">sent back to the model:</div><pre>${esc(t.error_detail)}</pre>` : ""}</div>`
+  )
+  const body = attempts.length > 0 ? attempts.join("\n") : `<p class="ci">This file records totals only, not the attempts.</p>`
+  return `<details class="run" id="${runAnchor(r)}"><summary>${header}</summary><div class="body"><p class="ci">${facts.join(" · ")}</p>${body}</div></details>`
+}
+
+const provenance = (a: Analysis) =>
+  a.sweep.sources
+    .map((s) => {
+      const settings = s.settings.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")
+      const skills = s.skills.map((m) => `<tr><td>${esc(m.module)}</td><td class="l">${esc(m.source)}</td><td class="l"><code>${esc(m.sha256.slice(0, 16))}</code></td><td>${fmtInt(m.bytes)}</td></tr>`).join("")
+      const notes = s.notes.map((n) => `<li>${esc(n)}</li>`).join("")
+      return `<div class="card"><h3>${esc(s.file)}</h3><p class="ci">${esc(s.format)} · generated ${esc(s.generated || "unknown")} · ${s.results.length} run(s)${s.complete ? "" : " · <b>unfinished</b>"}</p>
+${settings ? `<dl class="config">${settings}</dl>` : ""}
+${skills ? `<h3>Skill modules sent</h3><table><thead><tr><th>module</th><th class="l">source</th><th class="l">sha256</th><th>bytes</th></tr></thead><tbody>${skills}</tbody></table>` : ""}
+${notes ? `<h3>Notes</h3><ul>${notes}</ul>` : ""}</div>`
+    })
+    .join("\n")
+
+const kpis = (a: Analysis) => {
+  const working = a.sweep.results.filter((r) => r.final_outcome === "working").length
+  const costs = a.sweep.results.flatMap((r) => (typeof r.cost_usd === "number" ? [r.cost_usd] : []))
+  const tokens = a.sweep.results.reduce((n, r) => n + totalTokens(r), 0)
+  const items = [
+    [`${a.sweep.results.length}`, `runs: ${a.sweep.tasks.length} tasks × ${a.sweep.languages.length} languages × ${a.sweep.models.length} models`],
+    [`${working}`, "runs working"],
+    [fmtInt(tokens), "tokens in all"],
+    ...(costs.length > 0 ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]] : []),
+    [String(a.sweep.retryCap), "retry cap"]
+  ]
+  return `<div class="kpis">${items.map(([v, l]) => `<div class="kpi"><b>${esc(v!)}</b><span>${esc(l!)}</span></div>`).join("")}</div>`
+}
+
+export const htmlPage = (a: Analysis, charts: RenderedCharts, title: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><main>
+<h1>${esc(title)}</h1>
+<p class="sub">${esc(a.sweep.sources.map((s) => s.generated.slice(0, 16).replace("T", " ")).filter((x) => x !== "").join(", "))} · models ${esc(a.sweep.models.join(", "))}</p>
+${banners(a).map((b) => `<div class="banner">${esc(b)}</div>`).join("\n")}
+${kpis(a)}
+<h2>Summary</h2>
+<div class="card">${summaryTable(a)}
+<figcaption>Success rate = working / runs that reached the model (runs ending in "error" are left out); 95% Wilson interval in grey. Tokens = input + generation; "to success" counts runs that ended working.</figcaption></div>
+<div class="card"><figure class="chart" id="chart-rates">${charts.rates}<figcaption>Success rate with its 95% interval.</figcaption></figure></div>
+<h2>Success by attempt</h2>
+<div class="card"><figure class="chart" id="chart-curve">${charts.curve}<figcaption>Share of runs working after at most k attempts. Where a curve flattens, more retries stop paying: that is the retry cap to choose.</figcaption></figure></div>
+<h2>Tokens to success per task</h2>
+<div class="card">${charts.tokens.map((t) => `<figure class="chart chart-tokens">${t.svg}</figure>`).join("\n")}<figcaption>Tokens (input + generation) a run spent to reach a working program; no bar where it never got there.</figcaption></div>
+${headToHeadTable(a)}
+<h2>Every run</h2>
+<div class="card">${grid(a)}<figcaption>Each cell links to that run's attempts below.</figcaption></div>
+<h2>Attempts</h2>
+${a.sweep.results.map(runDetails).join("\n")}
+<h2>Configuration and provenance</h2>
+${provenance(a)}
+</main></body></html>
+`
+
+/** The self-contained HTML report of a sweep: inline CSS and SVG charts, nothing fetched. */
+export const renderHtml = (sweep: Sweep) =>
+  Effect.gen(function* () {
+    const a = analyse(sweep)
+    const charts = yield* renderCharts(a)
+    return htmlPage(a, charts, `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`)
+  })

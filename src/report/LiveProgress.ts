@@ -1,0 +1,133 @@
+import { Effect, Schedule } from "effect"
+import type { RunResult } from "../domain/Result.js"
+import type { BatchHooks } from "../loop/Batch.js"
+import { attemptLine, seedProgress } from "./Progress.js"
+import { runBanner } from "./Summary.js"
+
+/**
+ * Progress for people waiting on a run, on stderr:
+ * - "live" (stderr is a terminal): one status line at the bottom, redrawn in place every second and
+ *   after every attempt, with the seed's banners and attempt lines scrolling above it; cleared at the end;
+ * - "lines" (CI, pipes): one plain line per finished run, nothing redrawn;
+ * - "quiet": nothing.
+ * stdout keeps the seed's lines, in the seed's order, in every mode.
+ */
+export type ProgressMode = "live" | "lines" | "quiet"
+
+export const progressMode = (quiet: boolean, stderrIsTTY: boolean): ProgressMode =>
+  quiet ? "quiet" : stderrIsTTY ? "live" : "lines"
+
+export interface ProgressIo {
+  /** Writes to stderr (no newline added). */
+  readonly write: (text: string) => void
+  /** Terminal width, when known: the live line is cut to fit. */
+  readonly columns: () => number | undefined
+  readonly now: () => number
+}
+
+export const stderrIo: ProgressIo = {
+  write: (text) => {
+    process.stderr.write(text)
+  },
+  columns: () => process.stderr.columns,
+  now: () => Date.now()
+}
+
+const CLEAR = "\r\x1b[2K"
+
+export const formatDuration = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`
+}
+
+const compact = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toLocaleString("en-US")
+
+/** cost_usd is recorded by providers that price runs; progress shows it when present. */
+const costOf = (r: RunResult) => {
+  const cost = (r as { readonly cost_usd?: unknown }).cost_usd
+  return typeof cost === "number" ? cost : undefined
+}
+
+export interface Progress {
+  readonly hooks: BatchHooks
+  /** Runs `effect` with the progress shown around it: the ticker while it runs, the line cleared after. */
+  readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** The status line as it would be drawn now. */
+  readonly status: () => string
+}
+
+export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo = stderrIo): Progress => {
+  const seed = seedProgress(total)
+  const counts = { working: 0, partial: 0, failed: 0, error: 0 }
+  let done = 0
+  let tokens = 0
+  let cost: number | undefined
+  let started: number | undefined
+  let drawn = false
+
+  const elapsed = () => (started === undefined ? 0 : io.now() - started)
+  const eta = () => (done === 0 ? "–" : formatDuration((elapsed() / done) * (total - done)))
+  const tally = () => `${counts.working} working · ${counts.partial} partial · ${counts.failed} failed · ${counts.error} error`
+  const spend = () => `${compact(tokens)} tok${cost !== undefined ? ` · $${cost.toFixed(cost >= 1 ? 2 : 4)}` : ""}`
+  const status = () => `[${done}/${total}] ${tally()} · ${spend()} · ${formatDuration(elapsed())} elapsed · ETA ${done === total ? "0s" : eta()}`
+
+  const clear = () => {
+    if (drawn) io.write(CLEAR)
+    drawn = false
+  }
+  const draw = () => {
+    const width = io.columns()
+    const line = status()
+    io.write(CLEAR + (width !== undefined && width > 1 && line.length >= width ? line.slice(0, width - 2) + "…" : line))
+    drawn = true
+  }
+  /** In live mode, anything printed goes above the status line, which is then drawn again. */
+  const above = <E, R>(print: Effect.Effect<void, E, R>) =>
+    mode === "live" ? Effect.sync(clear).pipe(Effect.zipRight(print), Effect.zipRight(Effect.sync(draw))) : print
+  const start = () => {
+    started ??= io.now()
+  }
+
+  const hooks: BatchHooks = {
+    onStart: (spec) =>
+      Effect.suspend(() => {
+        start()
+        return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total).slice(1) + "\n"))) : Effect.void
+      }),
+    onAttempt: (spec, a) =>
+      Effect.suspend(() => {
+        tokens += a.input_tokens + a.cache_read_tokens + a.cache_write_tokens + a.output_tokens
+        return mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void
+      }),
+    onRun: (spec, result) =>
+      Effect.suspend(() => {
+        start()
+        done++
+        counts[result.final_outcome]++
+        const c = costOf(result)
+        if (c !== undefined) cost = (cost ?? 0) + c
+        const stdout = seed.onRun ? seed.onRun(spec, result) : Effect.void
+        if (mode === "lines") {
+          const att = result.final_outcome === "working" ? result.attempts_to_success : result.attempts_total
+          const line = `[${done}/${total}] task=${result.task} lang=${result.language} model=${result.model} -> ${result.final_outcome} (${att} att, ${compact(result.input_tokens + result.generation_tokens)} tok) | ${tally()} | ${spend()} | ${formatDuration(elapsed())} elapsed, ETA ${done === total ? "0s" : eta()}`
+          return stdout.pipe(Effect.zipRight(Effect.sync(() => io.write(line + "\n"))))
+        }
+        return above(stdout)
+      })
+  }
+
+  const track = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+    if (mode !== "live") return effect
+    const ticker = Effect.sync(() => {
+      start()
+      draw()
+    }).pipe(Effect.repeat(Schedule.spaced("1 second")))
+    return Effect.scoped(Effect.forkScoped(ticker).pipe(Effect.zipRight(effect))).pipe(Effect.ensuring(Effect.sync(clear)))
+  }
+
+  return { hooks, track, status }
+}

@@ -1,0 +1,284 @@
+import { Data, Either, ParseResult, Schema } from "effect"
+import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
+import type { Report } from "./Json.js"
+
+/**
+ * What the reports are drawn from: results of one or more files (legs of one sweep), read through
+ * Schema. The seed's record fields are required; everything later harnesses added is optional and
+ * shown when present, so a report from any of them renders.
+ */
+
+const OptionalNumber = Schema.optional(Schema.NullOr(Schema.Number))
+
+export const AttemptRow = Schema.Struct({
+  attempt: Schema.Number,
+  outcome: ProgramOutcome,
+  input_tokens: Schema.Number,
+  output_tokens: Schema.Number,
+  cache_write_tokens: Schema.optional(Schema.Number),
+  cache_read_tokens: Schema.optional(Schema.Number),
+  stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
+  exit_code: Schema.optional(Schema.NullOr(Schema.Number)),
+  timed_out: Schema.optional(Schema.Boolean),
+  duration_ms: Schema.optional(Schema.Number),
+  program: Schema.String,
+  error_detail: Schema.NullOr(Schema.String),
+  cost_usd: OptionalNumber
+})
+export type AttemptRow = typeof AttemptRow.Type
+
+export const ResultRow = Schema.Struct({
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  model_id: Schema.optional(Schema.String),
+  generation_tokens: Schema.Number,
+  input_tokens: Schema.Number,
+  repair_tokens_by_turn: Schema.Array(Schema.Number),
+  attempts_to_success: Schema.NullOr(Schema.Number),
+  attempts_total: Schema.Number,
+  wall_time_s: Schema.Number,
+  final_outcome: Outcome,
+  provider: Schema.optional(Schema.String),
+  cost_usd: OptionalNumber,
+  cache_savings_usd: OptionalNumber,
+  input_cache_hit_tokens: OptionalNumber,
+  input_cache_miss_tokens: OptionalNumber,
+  input_cache_write_tokens: OptionalNumber,
+  finish_reasons: Schema.optional(Schema.Array(Schema.NullOr(Schema.String))),
+  truncated_attempts: Schema.optional(Schema.Number),
+  api_error: Schema.optional(
+    Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
+  ),
+  attempts: Schema.optional(Schema.Array(AttemptRow))
+})
+export type ResultRow = typeof ResultRow.Type
+
+const SkillRow = Schema.Struct({ module: Schema.String, source: Schema.String, sha256: Schema.String, bytes: Schema.Number })
+
+/** This project's JSON report (src/report/Json.ts); the configuration is kept as written. */
+const IloBenchFile = Schema.Struct({
+  generated: Schema.String,
+  harness: Schema.Literal("ilo-bench"),
+  harness_version: Schema.optional(Schema.String),
+  complete: Schema.optional(Schema.Boolean),
+  config: Schema.optional(
+    Schema.Struct(
+      { retry_cap: Schema.optional(Schema.Number), max_tokens: Schema.optional(Schema.Number) },
+      Schema.Record({ key: Schema.String, value: Schema.Unknown })
+    )
+  ),
+  skills: Schema.optional(Schema.Array(SkillRow)),
+  notes: Schema.optional(Schema.Array(Schema.String)),
+  results: Schema.Array(ResultRow)
+})
+
+/** The ilo project's own harness: the seed's report, and the later one with cache_mode and leg. */
+const PeerFile = Schema.Struct({
+  generated: Schema.String,
+  harness: Schema.Literal("closed-loop-bench.py"),
+  ticket: Schema.optional(Schema.String),
+  cache_mode: Schema.optional(Schema.String),
+  leg: Schema.optional(Schema.String),
+  results: Schema.Array(ResultRow)
+})
+
+export interface Source {
+  readonly file: string
+  /** Which harness and shape the file had. */
+  readonly format: string
+  readonly generated: string
+  /** False when the file itself says the run did not finish (a checkpoint, or complete: false). */
+  readonly complete: boolean
+  readonly retryCap?: number | undefined
+  readonly maxTokens?: number | undefined
+  /** Settings worth showing, as label and value. */
+  readonly settings: ReadonlyArray<readonly [string, string]>
+  readonly skills: ReadonlyArray<typeof SkillRow.Type>
+  readonly notes: ReadonlyArray<string>
+  readonly results: ReadonlyArray<ResultRow>
+}
+
+export class ResultsFileError extends Data.TaggedError("ResultsFileError")<{ readonly file: string; readonly reason: string }> {
+  override get message() {
+    return `results file ${this.file}: ${this.reason}`
+  }
+}
+
+const firstIssue = (error: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  if (issue === undefined) return "does not match"
+  return `${issue.path.length > 0 ? `field '${issue.path.join(".")}'` : "value"} ${issue.message}`
+}
+
+const show = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value))
+
+const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string, complete: boolean): Source => {
+  const config = r.config ?? {}
+  const settings = Object.entries(config)
+    .filter(([k]) => k !== "languages")
+    .map(([k, v]) => [k, show(v)] as const)
+  const languages = Array.isArray(config["languages"]) ? (config["languages"] as Array<{ name?: unknown; docs?: unknown }>) : []
+  for (const l of languages) settings.push([`docs for ${show(l.name)}`, show(l.docs)] as const)
+  return {
+    file,
+    format,
+    generated: r.generated,
+    complete,
+    retryCap: r.config?.retry_cap,
+    maxTokens: r.config?.max_tokens,
+    settings,
+    skills: r.skills ?? [],
+    notes: r.notes ?? [],
+    results: r.results
+  }
+}
+
+/** Decodes one file's text: an ilo-bench report, a checkpoint (.jsonl), or either closed-loop-bench.py format. */
+export const decodeResults = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
+  const fail = (reason: string) => Either.left(new ResultsFileError({ file, reason }))
+  if (file.endsWith(".jsonl")) return decodeCheckpoint(file, text)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return fail(`not JSON (${(e as Error).message})`)
+  }
+  const harness = typeof json === "object" && json !== null ? (json as { harness?: unknown }).harness : undefined
+  if (harness === "ilo-bench") {
+    const decoded = Schema.decodeUnknownEither(IloBenchFile)(json)
+    if (Either.isLeft(decoded)) return fail(`an ilo-bench report, but ${firstIssue(decoded.left)}`)
+    return Either.right(fromIloBench(file, decoded.right, `ilo-bench ${decoded.right.harness_version ?? ""}`.trim(), decoded.right.complete ?? true))
+  }
+  if (harness === "closed-loop-bench.py") {
+    const decoded = Schema.decodeUnknownEither(PeerFile)(json)
+    if (Either.isLeft(decoded)) return fail(`a closed-loop-bench.py report, but ${firstIssue(decoded.left)}`)
+    const r = decoded.right
+    const later = r.cache_mode !== undefined || r.results.some((x) => x.cost_usd !== undefined)
+    const settings: Array<readonly [string, string]> = []
+    if (r.ticket !== undefined) settings.push(["ticket", r.ticket])
+    if (r.cache_mode !== undefined) settings.push(["cache_mode", r.cache_mode])
+    if (r.leg !== undefined) settings.push(["leg", r.leg])
+    return Either.right({
+      file,
+      format: later ? "closed-loop-bench.py (with cache and cost)" : "closed-loop-bench.py (seed)",
+      generated: r.generated,
+      complete: true,
+      settings,
+      skills: [],
+      notes: [],
+      results: r.results
+    })
+  }
+  return fail(
+    `not a results file ilo-bench knows (expected "harness": "ilo-bench" or "closed-loop-bench.py", or a checkpoint .jsonl); found harness ${show(harness ?? "none")}`
+  )
+}
+
+/** A checkpoint: one JSON value per line; lines that are run results count, a header line is read for its settings. */
+const decodeCheckpoint = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
+  const lines = text.split("\n")
+  const results: Array<ResultRow> = []
+  let header: Record<string, unknown> | undefined
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch (e) {
+      // A run killed mid-write leaves half a last line: everything before it still counts.
+      if (lines.slice(index + 1).every((l) => l.trim() === "")) break
+      return Either.left(new ResultsFileError({ file, reason: `line ${index + 1} is not JSON (${(e as Error).message})` }))
+    }
+    const decoded = Schema.decodeUnknownEither(ResultRow)(json)
+    if (Either.isRight(decoded)) results.push(decoded.right)
+    else if (results.length === 0 && header === undefined && typeof json === "object" && json !== null && !("task" in json))
+      header = json as Record<string, unknown>
+    else return Either.left(new ResultsFileError({ file, reason: `line ${index + 1} is not a run result: ${firstIssue(decoded.left)}` }))
+  }
+  const config = (header?.["config"] ?? {}) as Record<string, unknown>
+  const asReport = Schema.decodeUnknownEither(IloBenchFile)({
+    generated: typeof header?.["generated"] === "string" ? header["generated"] : typeof header?.["started"] === "string" ? header["started"] : "",
+    harness: "ilo-bench",
+    config,
+    results: []
+  })
+  const base = Either.isRight(asReport) ? fromIloBench(file, asReport.right, "ilo-bench checkpoint", false) : undefined
+  return Either.right({
+    file,
+    format: "ilo-bench checkpoint",
+    generated: base?.generated ?? "",
+    complete: false,
+    retryCap: base?.retryCap,
+    maxTokens: base?.maxTokens,
+    settings: base?.settings ?? [],
+    skills: [],
+    notes: [],
+    results
+  })
+}
+
+/** The report of the run that just finished, as a source, without a round trip through disk. */
+export const sourceOfReport = (report: Report, file: string): Source => ({
+  file,
+  format: `ilo-bench ${report.harness_version}`,
+  generated: report.generated,
+  complete: report.complete,
+  retryCap: report.config.retry_cap,
+  maxTokens: report.config.max_tokens,
+  settings: [
+    ...Object.entries(report.config)
+      .filter(([k]) => k !== "languages")
+      .map(([k, v]) => [k, show(v)] as const),
+    ...report.config.languages.map((l) => [`docs for ${l.name}`, l.docs] as const)
+  ],
+  skills: report.skills,
+  notes: report.notes,
+  results: report.results
+})
+
+/** Several sources merged: a later file's run replaces an earlier one's for the same task, language and model. */
+export interface Sweep {
+  readonly sources: ReadonlyArray<Source>
+  readonly results: ReadonlyArray<ResultRow>
+  readonly tasks: ReadonlyArray<string>
+  readonly languages: ReadonlyArray<string>
+  readonly models: ReadonlyArray<string>
+  readonly retryCap: number
+  /** Runs that appeared in more than one file (the later one is kept). */
+  readonly replaced: number
+}
+
+export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string }) =>
+  `${r.task}\u0000${r.language}\u0000${r.model}`
+
+const distinct = <A>(values: Iterable<A>) => [...new Set(values)]
+
+/** ilo first (the language the benchmark is about), then the others in first-seen order. */
+const iloFirst = (languages: ReadonlyArray<string>) => [
+  ...languages.filter((l) => l === "ilo"),
+  ...languages.filter((l) => l !== "ilo")
+]
+
+export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
+  const byKey = new Map<string, ResultRow>()
+  let replaced = 0
+  for (const s of sources)
+    for (const r of s.results) {
+      if (byKey.has(runKey(r))) replaced++
+      byKey.set(runKey(r), r)
+    }
+  const results = [...byKey.values()]
+  const observed = Math.max(0, ...results.map((r) => r.attempts_total))
+  const configured = sources.flatMap((s) => (s.retryCap !== undefined ? [s.retryCap] : []))
+  return {
+    sources,
+    results,
+    tasks: distinct(results.map((r) => r.task)),
+    languages: iloFirst(distinct(results.map((r) => r.language))),
+    models: distinct(results.map((r) => r.model)),
+    // The seed's files do not record their cap: the most attempts any run took stands in for it.
+    retryCap: Math.max(1, observed, ...configured),
+    replaced
+  }
+}

@@ -1,0 +1,135 @@
+import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
+import type { ResultRow, Sweep } from "./Sweep.js"
+
+export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : Math.round(n).toLocaleString("en-US"))
+export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : `${(x * 100).toFixed(0)}%`)
+export const fmtUsd = (x: number | undefined) =>
+  x === undefined ? "–" : x >= 1 ? `$${x.toFixed(2)}` : x >= 0.01 ? `$${x.toFixed(3)}` : `$${x.toFixed(4)}`
+export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
+export const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`)
+
+export const NOT_MEASURED = "not measured"
+
+/** One run in a cell: outcome, attempts, tokens and (when recorded) cost. */
+export const cellText = (r: ResultRow | undefined) => {
+  if (r === undefined) return `_${NOT_MEASURED}_`
+  const attempts = r.final_outcome === "working" ? `${r.attempts_to_success} att` : `${r.attempts_total} att`
+  const cost = typeof r.cost_usd === "number" ? `, ${fmtUsd(r.cost_usd)}` : ""
+  return `${r.final_outcome}, ${attempts}, ${fmtInt(totalTokens(r))} tok${cost}`
+}
+
+export interface HeadToHead {
+  readonly model: string
+  readonly language: string
+  /** Tasks where both ilo and the language worked. */
+  readonly tasks: number
+  /** Tokens of the language over ilo's, summed over those tasks. */
+  readonly tokenRatio: number | undefined
+  readonly costRatio: number | undefined
+  readonly iloRate: number | undefined
+  readonly rate: number | undefined
+}
+
+/** Each language against ilo, per model, on the tasks both got working: over 1 means ilo was cheaper. */
+export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
+  const { sweep } = a
+  if (!sweep.languages.includes("ilo")) return []
+  const ran = (language: string, model: string) => a.groups.some((g) => g.language === language && g.model === model)
+  return sweep.models.flatMap((model) =>
+    sweep.languages
+      .filter((l) => l !== "ilo" && ran("ilo", model) && ran(l, model))
+      .map((language) => {
+        const pairs = sweep.tasks.flatMap((task) => {
+          const ilo = a.cell(task, "ilo", model)
+          const other = a.cell(task, language, model)
+          return ilo?.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
+        })
+        const sum = (f: (r: ResultRow) => number) => (rows: ReadonlyArray<ResultRow>) => rows.reduce((n, r) => n + f(r), 0)
+        const tokens = sum(totalTokens)
+        const withCost = pairs.filter(([i, o]) => typeof i.cost_usd === "number" && typeof o.cost_usd === "number")
+        const cost = sum((r) => r.cost_usd ?? 0)
+        const group = (l: string) => a.groups.find((g) => g.language === l && g.model === model)
+        return {
+          model,
+          language,
+          tasks: pairs.length,
+          tokenRatio: pairs.length > 0 ? tokens(pairs.map((p) => p[1])) / tokens(pairs.map((p) => p[0])) : undefined,
+          costRatio: withCost.length > 0 ? cost(withCost.map((p) => p[1])) / cost(withCost.map((p) => p[0])) : undefined,
+          iloRate: group("ilo")?.rate,
+          rate: group(language)?.rate
+        }
+      })
+  )
+}
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
+  `| ${header.join(" | ")} |`,
+  `|${header.map(() => "---").join("|")}|`,
+  ...rows.map((r) => `| ${r.join(" | ")} |`)
+]
+
+/** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
+export const renderSweepMarkdown = (sweep: Sweep): string => {
+  const a = analyse(sweep)
+  const lines: Array<string> = [`# Closed-loop benchmark: ${sweep.languages.join(" vs ")}`, ""]
+  for (const b of banners(a)) lines.push(`> **${b}**`, "")
+  lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `, `Retry cap: ${sweep.retryCap}`, "")
+
+  lines.push("## Summary", "")
+  lines.push(
+    ...table(
+      ["language", "model", "runs", "working", "success rate (95% CI)", "mean tokens to success", "median tokens to success", "mean attempts to success", "cost", "cost per success", "mean wall time"],
+      a.groups.map((g) => [
+        g.language,
+        g.model,
+        String(g.measured) + (g.errors > 0 ? ` (+${g.errors} error)` : ""),
+        String(g.working),
+        `${fmtPct(g.rate)} (${fmtPct(g.interval.low)}–${fmtPct(g.interval.high)})`,
+        fmtInt(g.meanTokensToSuccess),
+        fmtInt(g.medianTokensToSuccess),
+        fmtNum(g.meanAttemptsToSuccess, 2),
+        fmtUsd(g.cost),
+        fmtUsd(g.costPerSuccess),
+        `${fmtNum(g.meanWallTime)}s`
+      ])
+    ),
+    ""
+  )
+
+  lines.push("## Success by attempt", "", "Share of runs working after at most k attempts: where the curve flattens, more retries stop paying.", "")
+  const ks = Array.from({ length: sweep.retryCap }, (_, i) => i + 1)
+  lines.push(...table(["language", "model", ...ks.map((k) => `k=${k}`)], a.groups.map((g) => [g.language, g.model, ...g.curve.map(fmtPct)])), "")
+
+  const h2h = headToHead(a)
+  if (h2h.length > 0) {
+    lines.push("## Head to head against ilo", "", "On tasks both languages got working: the language's tokens (and cost) over ilo's. Above 1× means ilo was cheaper.", "")
+    lines.push(
+      ...table(
+        ["model", "language", "tasks both working", "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
+        h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
+      ),
+      ""
+    )
+  }
+
+  lines.push("## Per task", "", "Each cell: outcome, attempts, tokens (input + generation), cost when recorded.", "")
+  for (const model of sweep.models) {
+    lines.push(`### ${model}`, "")
+    const rows = sweep.tasks.map((task) => [task, ...sweep.languages.map((l) => cellText(a.cell(task, l, model)))])
+    const costRow = sweep.languages.map((l) => {
+      const g = a.groups.find((x) => x.language === l && x.model === model)
+      return `**${fmtUsd(g?.cost)}**`
+    })
+    if (a.groups.some((g) => g.model === model && g.cost !== undefined)) rows.push(["**cost**", ...costRow])
+    lines.push(...table(["task", ...sweep.languages], rows), "")
+  }
+
+  lines.push("## Sources", "")
+  for (const s of sweep.sources)
+    lines.push(`- ${s.file}: ${s.format}, generated ${s.generated || "unknown"}, ${s.results.length} run(s)${s.complete ? "" : ", unfinished"}`)
+  if (sweep.replaced > 0) lines.push(`- ${sweep.replaced} run(s) appeared in more than one file; the later file's run is shown.`)
+  const notes = sweep.sources.flatMap((s) => s.notes)
+  if (notes.length > 0) lines.push("", "## Notes", "", ...notes.map((n) => `- ${n}`))
+  lines.push("")
+  return lines.join("\n")
+}

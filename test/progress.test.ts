@@ -1,0 +1,85 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { summarise } from "../src/loop/ClosedLoop.js"
+import { benchProgress, progressMode, type ProgressIo } from "../src/report/LiveProgress.js"
+import { spec } from "./support/layers.js"
+import { attempt } from "./support/resultFixtures.js"
+
+/** A fake stderr and clock: what was written, and time that moves only when told. */
+const fakeIo = (columns?: number) => {
+  const writes: Array<string> = []
+  let now = 1_000
+  const io: ProgressIo = { write: (t) => void writes.push(t), columns: () => columns, now: () => now }
+  return { io, writes, advance: (ms: number) => (now += ms) }
+}
+
+const runOf = (index: number, outcome: "working" | "failed") => {
+  const s = spec({ index })
+  const a = attempt(1, outcome, "x", outcome === "working" ? null : "boom", 20)
+  return { s, a, result: summarise(s, { provider: "test" }, [a], outcome, null, 0, 2000) }
+}
+
+/** Drives two runs through the hooks, 10 s apart. */
+const drive = (mode: "live" | "lines" | "quiet", columns?: number) =>
+  Effect.gen(function* () {
+    const f = fakeIo(columns)
+    const progress = benchProgress(2, mode, f.io)
+    const one = runOf(0, "working")
+    const two = runOf(1, "failed")
+    yield* progress.track(
+      Effect.gen(function* () {
+        yield* progress.hooks.onStart!(one.s)
+        yield* progress.hooks.onAttempt!(one.s, one.a)
+        f.advance(10_000)
+        yield* progress.hooks.onRun!(one.s, one.result)
+        yield* progress.hooks.onStart!(two.s)
+        yield* progress.hooks.onAttempt!(two.s, two.a)
+        f.advance(10_000)
+        yield* progress.hooks.onRun!(two.s, two.result)
+      })
+    )
+    return { writes: f.writes, text: f.writes.join(""), status: progress.status() }
+  })
+
+describe("progress on stderr", () => {
+  it("the mode follows --quiet and whether stderr is a terminal", () => {
+    expect(progressMode(false, true)).toBe("live")
+    expect(progressMode(false, false)).toBe("lines")
+    expect(progressMode(true, true)).toBe("quiet")
+  })
+
+  it.effect("not a terminal: one plain line per finished run with counts, tokens, elapsed and ETA; no escape codes", () =>
+    Effect.gen(function* () {
+      const { writes, text } = yield* drive("lines")
+      expect(writes).toHaveLength(2)
+      expect(writes[0]).toBe(
+        "[1/2] task=t1 lang=python model=haiku -> working (1 att, 520 tok) | 1 working · 0 partial · 0 failed · 0 error | 520 tok | 10s elapsed, ETA 10s\n"
+      )
+      expect(writes[1]).toContain("[2/2] task=t1 lang=python model=haiku -> failed (1 att, 520 tok) | 1 working · 0 partial · 1 failed · 0 error | 1,040 tok | 20s elapsed, ETA 0s")
+      expect(text).not.toContain("\x1b")
+    }))
+
+  it.effect("a terminal: the status line is redrawn in place, attempt lines scroll above it, and it is cleared at the end", () =>
+    Effect.gen(function* () {
+      const { writes, text, status } = yield* drive("live")
+      expect(status).toBe("[2/2] 1 working · 0 partial · 1 failed · 0 error · 1,040 tok · 20s elapsed · ETA 0s")
+      expect(text).toContain("\r\x1b[2K[1/2] 1 working · 0 partial · 0 failed · 0 error · 520 tok · 10s elapsed · ETA 10s")
+      expect(text).toContain("[1/2] task=t1 lang=python model=haiku\n")
+      expect(text).toContain(" [1/2] attempt=1 outcome=working gen_tok=20 rc=0\n")
+      expect(writes.at(-1)).toBe("\r\x1b[2K")
+    }))
+
+  it.effect("a narrow terminal gets a line cut to its width", () =>
+    Effect.gen(function* () {
+      const { writes } = yield* drive("live", 40)
+      const drawn = writes.filter((w) => w.startsWith("\r\x1b[2K[")).map((w) => w.slice(5))
+      expect(drawn.length).toBeGreaterThan(0)
+      for (const line of drawn) expect(line.length).toBeLessThan(40)
+    }))
+
+  it.effect("--quiet: nothing on stderr", () =>
+    Effect.gen(function* () {
+      const { writes } = yield* drive("quiet")
+      expect(writes).toEqual([])
+    }))
+})

@@ -1,0 +1,95 @@
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { compareSweeps, compareSummary } from "../src/report/Compare.js"
+import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
+import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
+import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
+
+const decode = (file: string, content: unknown): Source => {
+  const d = decodeResults(file, typeof content === "string" ? content : JSON.stringify(content))
+  if (Either.isLeft(d)) throw new Error(d.left.message)
+  return d.right
+}
+
+describe("reading saved results", () => {
+  it("reads the seed's format, the later one with cost, this project's report and a checkpoint", () => {
+    const seed = decode("seed.json", seedFile([seedRow("t1", "ilo", "sonnet", "working")]))
+    expect(seed.format).toBe("closed-loop-bench.py (seed)")
+    const later = decode("later.json", laterFile("python", [laterRow("t1", "python", "dsflash", "working", 0.002)]))
+    expect(later.format).toBe("closed-loop-bench.py (with cache and cost)")
+    expect(later.results[0]!.cost_usd).toBe(0.002)
+    expect(later.settings).toContainEqual(["leg", "python"])
+    const ours = decode("ours.json", iloBenchFile([iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "print 1", null)])]))
+    expect(ours.retryCap).toBe(3)
+    expect(ours.results[0]!.attempts).toHaveLength(1)
+    const header = JSON.stringify({ kind: "header", config: { retry_cap: 4 } })
+    const line = JSON.stringify(iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "x", null)]))
+    const checkpoint = decode("run.jsonl", `${header}\n${line}\n${line.slice(0, 30)}`)
+    expect(checkpoint).toMatchObject({ complete: false, retryCap: 4 })
+    expect(checkpoint.results).toHaveLength(1)
+  })
+
+  it("says clearly what is wrong with anything else", () => {
+    const fail = (file: string, text: string) => {
+      const d = decodeResults(file, text)
+      return Either.isLeft(d) ? d.left.message : "decoded"
+    }
+    expect(fail("x.json", "{oops")).toMatch(/^results file x.json: not JSON/)
+    expect(fail("x.json", JSON.stringify({ harness: "other", results: [] }))).toContain('found harness other')
+    expect(fail("x.json", JSON.stringify(seedFile([{ task: "t1" }])))).toMatch(/closed-loop-bench.py report, but field 'results.0.language' is missing/)
+    expect(fail("x.jsonl", `${JSON.stringify(seedRow("t", "ilo", "m", "working"))}\n{"task": 3}\n{}`)).toMatch(/line 2 is not a run result/)
+  })
+})
+
+describe("the re-rendered Markdown of a sweep", () => {
+  const ilo = decode("ilo.json", laterFile("ilo", [
+    laterRow("t1", "ilo", "m", "working", 0.01),
+    laterRow("t2", "ilo", "m", "failed", 0.02, { truncated_attempts: 1, finish_reasons: ["length"] })
+  ]))
+  const python = decode("python.json", laterFile("python", [laterRow("t1", "python", "m", "working", 0.04)]))
+  const md = renderSweepMarkdown(mergeSources([ilo, python]))
+
+  it("puts languages side by side and marks what was not measured instead of dropping it", () => {
+    expect(md).toContain("| task | ilo | python |")
+    expect(md).toMatch(/\| t2 \| failed, 1 att, 1,100 tok, \$0\.020 \| _not measured_ \|/)
+  })
+
+  it("shows cost per language and the head-to-head ratio against ilo", () => {
+    expect(md).toMatch(/\| \*\*cost\*\* \| \*\*\$0\.030\*\* \| \*\*\$0\.040\*\* \|/)
+    // On t1, both working with equal tokens; python cost 0.04 vs ilo 0.01.
+    expect(md).toMatch(/\| m \| python \| 1 \| 50% \/ 100% \| 1\.00× \| 4\.00× \|/)
+  })
+
+  it("leads with banners when the sweep is partial and when attempts were cut at max_tokens", () => {
+    const firstSection = md.indexOf("## Summary")
+    expect(md.indexOf("Partial sweep: 1 task x language x model cell(s) were not measured")).toBeLessThan(firstSection)
+    expect(md.indexOf("1 attempt(s) in 1 run(s) were cut at max_tokens")).toBeLessThan(firstSection)
+    const whole = renderSweepMarkdown(mergeSources([decode("w.json", seedFile([seedRow("t1", "ilo", "m", "working")]))]))
+    expect(whole).not.toContain("Partial sweep")
+  })
+
+  it("draws the success-by-attempt table up to the cap", () => {
+    const s = decode("s.json", seedFile([seedRow("t1", "ilo", "m", "working", 1, 1, 2), seedRow("t2", "ilo", "m", "failed", 1, 1, 3), seedRow("t3", "ilo", "m", "error", 0, 0, 0)]))
+    const text = renderSweepMarkdown(mergeSources([s]))
+    // Error runs are left out: 1 of 2 measured runs worked by attempt 2.
+    expect(text).toContain("| ilo | m | 0% | 50% | 50% |")
+  })
+})
+
+describe("comparing two runs", () => {
+  it("finds outcome changes, a McNemar test on paired tasks, and token deltas", () => {
+    const tasks = ["a", "b", "c", "d", "e", "f"]
+    const before = decode("before.json", seedFile(tasks.map((t) => seedRow(t, "ilo", "m", t === "a" ? "working" : "failed", 100, 1000))))
+    const after = decode("after.json", seedFile(tasks.map((t) => seedRow(t, "ilo", "m", "working", 50, 500))))
+    const c = compareSweeps(mergeSources([before]), mergeSources([after]))
+    const g = c.groups[0]!
+    expect(g.mcnemar).toMatchObject({ onlyA: 0, onlyB: 5 })
+    expect(g.mcnemar.p).toBeCloseTo(2 / 32, 10)
+    expect(g.rateDelta).toBeCloseTo(5 / 6, 10)
+    expect(g.tokens!.estimate).toBe(550 - 1100)
+    expect(c.runs.find((r) => r.task === "b")).toMatchObject({ tokenDelta: -550, attemptDelta: 0 })
+    const summary = compareSummary(c)
+    expect(summary).toContain("6 run(s) in both, 5 better, 0 worse, 1 unchanged")
+    expect(summary).toContain("ilo/m: success 17% -> 100% (+83 pts; McNemar exact p=0.063 on 6 task(s))")
+  })
+})
