@@ -1,4 +1,4 @@
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmReply, type LlmRequest } from "../services/Llm.js"
 
@@ -25,7 +25,10 @@ const kindOfStatus = (status: number): LlmErrorKind =>
             : "request"
 
 /** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
-export const toLlmError = (error: unknown): LlmError => {
+type Sdk = typeof import("openai")
+
+export const toLlmError = (sdk: Sdk, error: unknown): LlmError => {
+  const OpenAI = sdk.default
   if (error instanceof OpenAI.APIConnectionTimeoutError)
     return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
@@ -87,10 +90,14 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
 
 /** The Llm service on the chat completions API (OpenAI or a compatible server). Retries and timeouts are ours. */
 export const OpenAiLlm = (options: OpenAiOptions) =>
-  Layer.sync(Llm, () => {
+  Layer.effect(
+    Llm,
+    Effect.gen(function* () {
+    // Loaded on first use, so commands that never call a model start fast.
+    const sdk = yield* Effect.promise(() => import("openai"))
     const baseURL = options.baseUrl ?? OPENAI_DEFAULT_BASE_URL
     const officialApi = new URL(baseURL).hostname === "api.openai.com"
-    const client = new OpenAI({
+    const client = new sdk.default({
       // The SDK insists on a key; a local server ignores whatever it is sent.
       apiKey: options.apiKey ?? "none",
       baseURL,
@@ -103,14 +110,15 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
       complete: (request) =>
         Effect.tryPromise({
           try: (signal) => client.chat.completions.create(toParams(request, officialApi), { signal }),
-          catch: toLlmError
+          catch: (error) => toLlmError(sdk, error)
         }).pipe(
           Effect.map((completion) =>
             toReply(completion, (completion as { _request_id?: string | null })._request_id ?? null)
           )
         )
     })
-  })
+    })
+  )
 
 /** Loopback and private-network hosts: a local model server, where a key is optional. */
 export const isLocalUrl = (url: string) => {

@@ -1,6 +1,5 @@
 import { Effect } from "effect"
-import * as vega from "vega"
-import { compile, type TopLevelSpec } from "vega-lite"
+import type { TopLevelSpec } from "vega-lite"
 import { totalTokens, type Analysis } from "./Analysis.js"
 
 /**
@@ -20,12 +19,17 @@ const config: TopLevelSpec["config"] = {
 
 const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", background: "white", config }
 
+// The chart libraries are most of the bundle: load them when a report is rendered, not at start-up.
+const libraries = Effect.promise(() => Promise.all([import("vega"), import("vega-lite")]))
+
 /** Renders one Vega-Lite spec to an SVG string. */
 export const renderSvg = (spec: TopLevelSpec) =>
-  Effect.promise(() => {
-    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" })
-    return view.toSVG().finally(() => view.finalize())
-  })
+  Effect.flatMap(libraries, ([vega, vegaLite]) =>
+    Effect.promise(() => {
+      const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "none" })
+      return view.toSVG().finally(() => view.finalize())
+    })
+  )
 
 const series = (language: string, model: string) => `${language} / ${model}`
 

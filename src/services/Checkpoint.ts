@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Context, Effect, Either, Layer, ParseResult, Schema, type Scope } from "effect"
 import {
   CheckpointHeader,
