@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
+import { availableParallelism } from "node:os"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
@@ -8,16 +9,22 @@ import { setExitCode, ExitCode } from "../ExitCode.js"
 import { runBatch } from "../loop/Batch.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { docsLabel, resolveLegs } from "../loop/Legs.js"
+import { withBudget } from "../loop/Budget.js"
 import { plan } from "../loop/Plan.js"
+import { alignedLayout, seedLayout } from "../loop/Prompts.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { AnthropicLlm } from "../providers/Anthropic.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
 import { seedProgress } from "../report/Progress.js"
+import { costSummary } from "../report/Cost.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { writeReports } from "../report/Write.js"
+import { boundedRunner } from "../services/BoundedRunner.js"
+import { loadCatalog, retiredModels } from "../services/ModelCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
+import { RateGateLive } from "../services/RateGate.js"
 import { SkillDocs, SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 
@@ -57,7 +64,25 @@ export const runOptions = {
   tasksFile: optionalText("tasks-file", "Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDefault(4),
-    Options.withDescription("Runs in flight at once.")
+    Options.withDescription("Model requests in flight at once, at most (it shrinks on 429/529 and grows back).")
+  ),
+  align: Options.boolean("no-align", { ifPresent: false, negationNames: ["align"] }).pipe(
+    Options.withDescription(
+      "--align (default): system prompt and docs first, cache-marked, repairs continue the conversation. --no-align: the seed's layout."
+    )
+  ),
+  cache: Options.choice("cache", ["warm", "cold"]).pipe(
+    Options.withDefault("warm" as const),
+    Options.withDescription("warm: let the provider's prompt cache work; cold: a nonce per attempt defeats it.")
+  ),
+  maxCost: Options.float("max-cost").pipe(
+    Options.optional,
+    Options.withDescription("Stop starting new runs once this many USD (list prices) are spent.")
+  ),
+  rpm: Options.integer("rpm").pipe(Options.optional, Options.withDescription("Model requests started per minute, at most.")),
+  programConcurrency: Options.integer("program-concurrency").pipe(
+    Options.withDefault(availableParallelism()),
+    Options.withDescription("Generated programs running at once (default: the number of CPUs).")
   ),
   maxTokens: Options.integer("max-tokens").pipe(
     Options.withDefault(1024),
@@ -94,6 +119,13 @@ const validate = (o: RunOptions) =>
   Effect.all([
     atLeastOne("--retry-cap", o.retryCap),
     atLeastOne("--concurrency", o.concurrency),
+    atLeastOne("--program-concurrency", o.programConcurrency),
+    Option.match(o.rpm, { onNone: () => Effect.void, onSome: (rpm) => atLeastOne("--rpm", rpm) }),
+    Option.match(o.maxCost, {
+      onNone: () => Effect.void,
+      onSome: (usd) =>
+        Number.isFinite(usd) && usd > 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--max-cost", reason: `must be a positive number of USD, got ${usd}` }))
+    }),
     atLeastOne("--max-tokens", o.maxTokens),
     positive("--request-timeout", o.requestTimeout),
     positive("--run-timeout", o.runTimeout),
@@ -148,7 +180,17 @@ export const runBenchmark = (o: RunOptions) =>
     const envBaseUrl = yield* Config.string("ANTHROPIC_BASE_URL").pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
     const baseUrl = Option.getOrUndefined(Option.orElse(o.baseUrl, () => envBaseUrl))
 
-    const models = resolveModels(o.model)
+    const catalogFile = path.join(packageRoot, "bench", "models.json")
+    const catalog = yield* loadCatalog(catalogFile)
+    const models = resolveModels(o.model, Object.fromEntries(catalog.entries.map((e) => [e.alias, e.id])))
+    const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
+    if (Option.isSome(o.maxCost) && unpriced.length > 0)
+      return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
+    const today = DateTime.formatIso(yield* DateTime.now).slice(0, 10)
+    const retired = retiredModels(catalog, models.map((m) => m.id), today)
+    for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
+    if (unpriced.length > 0) yield* Console.error(`WARNING: no list price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
+    const layout = o.align ? alignedLayout : seedLayout
     const runs = plan(tasks, languages, models)
     const settings: LoopSettings = {
       retryCap: o.retryCap,
@@ -156,7 +198,10 @@ export const runBenchmark = (o: RunOptions) =>
       requestTimeout: Duration.seconds(o.requestTimeout),
       runTimeout: Duration.seconds(o.runTimeout),
       retryPolicy: { ...defaultRetryPolicy, retries: o.apiRetries },
-      provider: "anthropic"
+      provider: "anthropic",
+      layout,
+      cache: o.cache,
+      priceOf: catalog.priceOf
     }
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
@@ -174,37 +219,56 @@ export const runBenchmark = (o: RunOptions) =>
       run_timeout_s: o.runTimeout,
       concurrency: o.concurrency,
       api_retries: o.apiRetries,
-      prompt_layout: "seed"
+      prompt_layout: layout.name,
+      prompt_cache: o.cache,
+      max_cost_usd: Option.getOrNull(o.maxCost),
+      rpm: Option.getOrNull(o.rpm),
+      program_concurrency: o.programConcurrency,
+      prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
 
+    const budget = yield* withBudget(seedProgress(runs.length), Option.getOrUndefined(o.maxCost))
+    const programs = yield* boundedRunner(runner, o.programConcurrency)
     const { results, skills } = yield* Effect.gen(function* () {
-      const results = yield* runBatch(runs, settings, o.concurrency, seedProgress(runs.length))
+      // More runs than model slots are under way, so that a run's program can execute while others wait on the model.
+      const results = yield* runBatch(runs, settings, o.concurrency + o.programConcurrency, budget.hooks)
       const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
       return { results, skills }
     }).pipe(
       Effect.provide(
-        Layer.merge(
+        Layer.mergeAll(
           SkillDocsLive({ iloBin: o.ilo, skillsDir: path.join(packageRoot, "skills", "ilo") }),
-          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl })
+          AnthropicLlm({ apiKey: Redacted.value(apiKey), baseUrl }),
+          RateGateLive({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),
+          Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       )
     )
+    const notStarted = yield* budget.notStarted
 
     const now = yield* DateTime.now
     const report: Report = {
       generated: DateTime.formatIso(now),
       harness: HARNESS,
       harness_version: HARNESS_VERSION,
-      complete: true,
+      complete: notStarted === 0,
       config,
       skills: skillProvenance(skills),
-      notes: collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
+      notes: [
+        ...collectNotes({ skipped, skills, results, maxTokens: o.maxTokens }),
+        ...retired.map((r) => `${r.id} was retired on ${r.retires} (model catalog checked ${catalog.checked}).`),
+        ...(notStarted > 0
+          ? [`--max-cost ${Option.getOrNull(o.maxCost)} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
+          : [])
+      ],
       results
     }
     const paths = yield* writeReports(report, o.outputDir)
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
+    yield* Console.log(costSummary(results))
+    if (notStarted > 0) yield* Console.error(`WARNING: --max-cost reached; ${notStarted} run(s) were not started.`)
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)

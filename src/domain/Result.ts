@@ -9,6 +9,10 @@ export const Attempt = Schema.Struct({
   cache_write_tokens: Schema.Number,
   cache_read_tokens: Schema.Number,
   output_tokens: Schema.Number,
+  /** input + cache write + cache read: everything the model read. */
+  total_input_tokens: Schema.Number,
+  /** At the catalog's list prices; null when the model has no price there. */
+  cost_usd: Schema.NullOr(Schema.Number),
   stop_reason: Schema.NullOr(Schema.String),
   model_id: Schema.String,
   exit_code: Schema.NullOr(Schema.Number),
@@ -60,6 +64,9 @@ export const RunResult = Schema.Struct({
   input_cache_miss_tokens: Schema.Number,
   api_retries: Schema.Number,
   api_error: Schema.NullOr(ApiFailure),
+  cost_usd: Schema.NullOr(Schema.Number),
+  effective_input_tokens: Schema.Number,
+  cache_savings_usd: Schema.NullOr(Schema.Number),
   attempts: Schema.Array(Attempt)
 })
 export type RunResult = typeof RunResult.Type

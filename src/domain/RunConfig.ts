@@ -22,4 +22,11 @@ export interface RunConfig {
   readonly concurrency: number
   readonly api_retries: number
   readonly prompt_layout: string
+  /** "warm", or "cold": a nonce defeats the provider's prompt cache. */
+  readonly prompt_cache: string
+  readonly max_cost_usd: number | null
+  readonly rpm: number | null
+  readonly program_concurrency: number
+  /** The list prices costs were computed with, by model id (null: not in the catalog). */
+  readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number } | null>>
 }

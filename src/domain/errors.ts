@@ -40,6 +40,12 @@ export class DocsFileError extends Data.TaggedError("DocsFileError")<{ readonly 
   }
 }
 
+export class CatalogError extends Data.TaggedError("CatalogError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `model catalog ${this.path}: ${this.reason}`
+  }
+}
+
 /** Writing a report or checkpoint failed: nothing the user typed is wrong, but the run's output is at risk. */
 export class OutputError extends Data.TaggedError("OutputError")<{ readonly path: string; readonly reason: string }> {
   override get message() {
@@ -48,4 +54,4 @@ export class OutputError extends Data.TaggedError("OutputError")<{ readonly path
 }
 
 /** Errors that mean "fix your command line or input files": exit code 2. */
-export type UsageError = TaskNotFound | TasksFileError | IloNotRunnable | MissingApiKey | InvalidFlag | DocsFileError
+export type UsageError = TaskNotFound | TasksFileError | IloNotRunnable | MissingApiKey | InvalidFlag | DocsFileError | CatalogError

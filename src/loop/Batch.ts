@@ -4,6 +4,8 @@ import { runClosedLoop, type AttemptObserver, type LoopSettings } from "./Closed
 import type { RunSpec } from "./Plan.js"
 
 export interface BatchHooks {
+  /** Asked before a run starts; false leaves it out of the results (for example --max-cost). */
+  readonly admit?: ((spec: RunSpec) => Effect.Effect<boolean>) | undefined
   readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
   readonly onAttempt?: AttemptObserver | undefined
   /** Called as each run finishes, in the order they finish. */
@@ -20,13 +22,17 @@ export const runBatch = Effect.fn("Batch.run")(function* (
   concurrency: number,
   hooks: BatchHooks = {}
 ) {
-  return yield* Effect.forEach(
+  const one = (spec: RunSpec) =>
+    (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
+      Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
+      Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
+    )
+  const admit = hooks.admit
+  if (admit === undefined) return yield* Effect.forEach(runs, one, { concurrency })
+  const results = yield* Effect.forEach(
     runs,
-    (spec) =>
-      (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
-        Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
-        Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
-      ),
+    (spec) => Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined))),
     { concurrency }
   )
+  return results.filter((r): r is RunResult => r !== undefined)
 })
