@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+// Deep imports: the package index would load its HTTP client and server too, slowing every start.
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"

@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmRequest } from "../services/Llm.js"
 
@@ -20,8 +20,10 @@ const kindOfStatus = (status: number): LlmErrorKind =>
             ? "server"
             : "request"
 
+type Sdk = typeof Anthropic
+
 /** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
-export const toLlmError = (error: unknown): LlmError => {
+export const toLlmError = (Anthropic: Sdk) => (error: unknown): LlmError => {
   if (error instanceof Anthropic.APIConnectionTimeoutError)
     return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
   if (error instanceof Anthropic.APIError && error.status !== undefined) {
@@ -59,33 +61,40 @@ const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreamin
 
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
 export const AnthropicLlm = (options: AnthropicOptions) =>
-  Layer.sync(Llm, () => {
-    const client = new Anthropic({
-      apiKey: options.apiKey,
-      ...(options.baseUrl !== undefined ? { baseURL: options.baseUrl } : {}),
-      maxRetries: 0,
-      // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
-      timeout: 24 * 60 * 60 * 1000
-    })
-    return Llm.make({
-      provider: "anthropic",
-      complete: (request) =>
-        Effect.tryPromise({
-          try: (signal) => client.messages.create(toParams(request), { signal }),
-          catch: toLlmError
-        }).pipe(
-          Effect.map((message) => ({
-            text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
-            usage: {
-              input: message.usage.input_tokens,
-              cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
-              cacheRead: message.usage.cache_read_input_tokens ?? 0,
-              output: message.usage.output_tokens
-            },
-            stopReason: message.stop_reason,
-            model: message.model,
-            requestId: message._request_id ?? null
-          }))
-        )
-    })
-  })
+  Layer.effect(
+    Llm,
+    // The SDK is loaded when a run needs it, not on every start of the CLI (--help, --dry-run).
+    Effect.promise(() => import("@anthropic-ai/sdk")).pipe(
+      Effect.map(({ default: Anthropic }) => {
+        const client = new Anthropic({
+          apiKey: options.apiKey,
+          ...(options.baseUrl !== undefined ? { baseURL: options.baseUrl } : {}),
+          maxRetries: 0,
+          // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
+          timeout: 24 * 60 * 60 * 1000
+        })
+        const mapError = toLlmError(Anthropic)
+        return Llm.make({
+          provider: "anthropic",
+          complete: (request) =>
+            Effect.tryPromise({
+              try: (signal) => client.messages.create(toParams(request), { signal }),
+              catch: mapError
+            }).pipe(
+              Effect.map((message) => ({
+                text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
+                usage: {
+                  input: message.usage.input_tokens,
+                  cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
+                  cacheRead: message.usage.cache_read_input_tokens ?? 0,
+                  output: message.usage.output_tokens
+                },
+                stopReason: message.stop_reason,
+                model: message.model,
+                requestId: message._request_id ?? null
+              }))
+            )
+        })
+      })
+    )
+  )

@@ -1,5 +1,5 @@
 import { FileSystem, Path } from "@effect/platform"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { Context, Data, Duration, Effect, Layer } from "effect"
