@@ -231,8 +231,9 @@ export const runBenchmark = (o: RunOptions) =>
     const budget = yield* withBudget(seedProgress(runs.length), Option.getOrUndefined(o.maxCost))
     const programs = yield* boundedRunner(runner, o.programConcurrency)
     const { results, skills } = yield* Effect.gen(function* () {
-      // More runs than model slots are under way, so that a run's program can execute while others wait on the model.
-      const results = yield* runBatch(runs, settings, o.concurrency + o.programConcurrency, budget.hooks)
+      // More runs are under way than there are model slots, so that model slots stay busy while
+      // programs run and runs wait for a program slot; the RateGate bounds the model requests.
+      const results = yield* runBatch(runs, settings, 2 * o.concurrency + o.programConcurrency, budget.hooks)
       const skills = yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded)
       return { results, skills }
     }).pipe(
