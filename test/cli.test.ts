@@ -52,7 +52,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
   afterAll(() => server.close())
 
   const env = () => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url })
-  const args = (output = out) => ["run", "--ilo", ilo.bin, "--python", "--model", "haiku", "--tasks-file", tasks, "--output-dir", output]
+  // The scripted model reads the seed's prompts (--no-align); the aligned layout has tests of its own.
+  const args = (output = out) => ["run", "--no-align", "--ilo", ilo.bin, "--python", "--model", "haiku", "--tasks-file", tasks, "--output-dir", output]
 
   it("runs, prints the seed's lines, writes reports, and a second run leaves a second report", async () => {
     const first = await runCli(args(), { env: env() })
@@ -182,7 +183,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     })
     try {
       const out2 = join(dir, "flaky")
-      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", out2], {
+      const r = await runCli(["run", "--no-align", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", out2], {
         env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: flaky.url }
       })
       expect(r.code).toBe(0)

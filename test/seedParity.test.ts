@@ -223,7 +223,7 @@ describe("parity with the seed (closed-loop-bench.py) on the same model, tasks a
         { SEED_BASE_URL: seedServer.url, SEED_TASKS_FILE: tasks, SEED_SKILLS_DIR: repoSkills, ANTHROPIC_API_KEY: "sk-test" }
       ),
       runCli(
-        ["run", "--ilo", ilo.bin, "--python", "--model", "haiku", "--retry-cap", String(RETRY_CAP),
+        ["run", "--no-align", "--ilo", ilo.bin, "--python", "--model", "haiku", "--retry-cap", String(RETRY_CAP),
           "--tasks-file", tasks, "--output-dir", benchOut],
         { env: { ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: benchServer.url } }
       )

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { Config, Console, Duration, Effect, Layer, Option } from "effect"
+import { availableParallelism } from "node:os"
+import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { InvalidFlag, LanguageNamed, TaskNotFound } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
@@ -10,15 +11,21 @@ import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { DEFAULT_CONTEXT, resolveContext } from "../loop/Contexts.js"
 import { docsLabel, resolveLegs } from "../loop/Legs.js"
 import { findLanguageNames } from "../tasks/LanguageNames.js"
+import { withBudget } from "../loop/Budget.js"
 import { plan } from "../loop/Plan.js"
+import { alignedLayout, seedLayout } from "../loop/Prompts.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { selectLlm, validateProviderFlags } from "../providers/Select.js"
+import { costSummary } from "../report/Cost.js"
 import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
+import { boundedRunner } from "../services/BoundedRunner.js"
 import { CheckpointLive } from "../services/Checkpoint.js"
+import { loadCatalog, retiredModels } from "../services/ModelCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
+import { RateGateLive } from "../services/RateGate.js"
 import { SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
@@ -61,7 +68,25 @@ export const runOptions = {
   tasksFile: optionalText("tasks-file", "Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDefault(4),
-    Options.withDescription("Runs in flight at once.")
+    Options.withDescription("Model requests in flight at once, at most (it shrinks on 429/529 and grows back).")
+  ),
+  align: Options.boolean("no-align", { ifPresent: false, negationNames: ["align"] }).pipe(
+    Options.withDescription(
+      "--align (default): system prompt and docs first, cache-marked, repairs continue the conversation. --no-align: the seed's layout."
+    )
+  ),
+  cache: Options.choice("cache", ["warm", "cold"]).pipe(
+    Options.withDefault("warm" as const),
+    Options.withDescription("warm: let the provider's prompt cache work; cold: a nonce per attempt defeats it.")
+  ),
+  maxCost: Options.float("max-cost").pipe(
+    Options.optional,
+    Options.withDescription("Stop starting new runs once this many USD (list prices) are spent.")
+  ),
+  rpm: Options.integer("rpm").pipe(Options.optional, Options.withDescription("Model requests started per minute, at most.")),
+  programConcurrency: Options.integer("program-concurrency").pipe(
+    Options.withDefault(availableParallelism()),
+    Options.withDescription("Generated programs running at once (default: the number of CPUs).")
   ),
   maxTokens: Options.integer("max-tokens").pipe(
     Options.withDefault(1024),
@@ -116,6 +141,13 @@ const validate = (o: RunOptions) =>
   Effect.all([
     atLeastOne("--retry-cap", o.retryCap),
     atLeastOne("--concurrency", o.concurrency),
+    atLeastOne("--program-concurrency", o.programConcurrency),
+    Option.match(o.rpm, { onNone: () => Effect.void, onSome: (rpm) => atLeastOne("--rpm", rpm) }),
+    Option.match(o.maxCost, {
+      onNone: () => Effect.void,
+      onSome: (usd) =>
+        Number.isFinite(usd) && usd > 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--max-cost", reason: `must be a positive number of USD, got ${usd}` }))
+    }),
     atLeastOne("--max-tokens", o.maxTokens),
     atLeastOne("--trials", o.trials),
     validateProviderFlags(o),
@@ -181,8 +213,21 @@ export const runBenchmark = (o: RunOptions) =>
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl
 
-    // Aliases (haiku, sonnet, both) are Anthropic's; any other provider takes the id as given.
-    const models = o.provider === "anthropic" ? resolveModels(o.model) : [{ key: o.model, id: o.model }]
+    const catalogFile = path.join(packageRoot, "bench", "models.json")
+    const catalog = yield* loadCatalog(catalogFile)
+    // Aliases (haiku, sonnet, both, and the catalog's) are Anthropic's; another provider takes the id as given.
+    const models =
+      o.provider === "anthropic"
+        ? resolveModels(o.model, Object.fromEntries(catalog.entries.map((e) => [e.alias, e.id])))
+        : [{ key: o.model, id: o.model }]
+    const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
+    if (Option.isSome(o.maxCost) && unpriced.length > 0)
+      return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
+    const today = DateTime.formatIso(yield* DateTime.now).slice(0, 10)
+    const retired = retiredModels(catalog, models.map((m) => m.id), today)
+    for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
+    if (unpriced.length > 0) yield* Console.error(`WARNING: no list price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
+    const layout = o.align ? alignedLayout : seedLayout
     const runs = plan(tasks, languages, models, o.trials)
     const settings: LoopSettings = {
       retryCap: o.retryCap,
@@ -192,7 +237,10 @@ export const runBenchmark = (o: RunOptions) =>
       retryPolicy: { ...defaultRetryPolicy, retries: o.apiRetries },
       provider: o.provider,
       temperature: Option.getOrUndefined(o.temperature),
-      thinkingBudget: Option.getOrUndefined(o.thinkingBudget)
+      thinkingBudget: Option.getOrUndefined(o.thinkingBudget),
+      layout,
+      cache: o.cache,
+      priceOf: catalog.priceOf
     }
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
@@ -216,30 +264,46 @@ export const runBenchmark = (o: RunOptions) =>
       run_timeout_s: o.runTimeout,
       concurrency: o.concurrency,
       api_retries: o.apiRetries,
-      prompt_layout: "seed",
+      prompt_layout: layout.name,
       context: { name: context.name, modules: context.modules },
       allow_language_named: o.allowLanguageNamed,
       trials: o.trials,
       temperature: Option.getOrNull(o.temperature),
       thinking_budget: Option.getOrNull(o.thinkingBudget),
-      cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough }
+      cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough },
+      prompt_cache: o.cache,
+      max_cost_usd: Option.getOrNull(o.maxCost),
+      rpm: Option.getOrNull(o.rpm),
+      program_concurrency: o.programConcurrency,
+      prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
     yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
     if (o.trials > 1) yield* Console.log(`Trials: ${o.trials} per task x language x model = ${runs.length} runs`)
 
+    const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
+    const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost))
+    const programs = yield* boundedRunner(runner, o.programConcurrency)
     const { report, paths, resumeWith } = yield* Effect.scoped(
       runSession({
         runs,
         settings,
-        concurrency: o.concurrency,
+        // Runs under way: one per model slot (the RateGate bounds model requests) and one per
+        // program slot, so the model stays busy while programs run. No more, since an interrupt or a
+        // crash loses the runs under way.
+        concurrency: o.concurrency + o.programConcurrency,
         config,
         languages,
         skipped,
-        notes:
-          named.length > 0 ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`] : [],
+        notes: [
+          ...(named.length > 0
+            ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`]
+            : []),
+          ...retired.map((r) => `${r.id} was retired on ${r.retires} (model catalog checked ${catalog.checked}).`)
+        ],
         outputDir: o.outputDir,
         resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
-        progress: benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true)),
+        progress: { ...progress, hooks: budget.hooks },
+        budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2)
       })
     ).pipe(
@@ -247,7 +311,9 @@ export const runBenchmark = (o: RunOptions) =>
         Layer.mergeAll(
           SkillDocsLive({ iloBin: o.ilo, skillsDir }),
           llm.layer,
-          CheckpointLive
+          CheckpointLive,
+          RateGateLive({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),
+          Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),
       // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
@@ -257,6 +323,9 @@ export const runBenchmark = (o: RunOptions) =>
     yield* Console.log(pathsBlock(paths))
     yield* Console.log(summaryTable(results, runs.length))
     if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
+    yield* Console.log(costSummary(results))
+    if (!report.complete && results.length < runs.length)
+      yield* Console.error(`WARNING: --max-cost reached; ${runs.length - results.length} run(s) were not started.`)
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)

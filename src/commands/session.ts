@@ -42,6 +42,8 @@ export interface SessionInput {
   /** Where a new benchmark's checkpoint and reports go. */
   readonly outputDir: string
   readonly resume?: ResumeRequest | undefined
+  /** --max-cost: how many runs it turned away, for the report. */
+  readonly budget?: { readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null } | undefined
   /** What the user sees while runs go (default: the seed's lines). */
   readonly progress?: Progress | undefined
   /** The command-line arguments, to tell the user how to resume. */
@@ -173,7 +175,13 @@ export const runSession = (input: SessionInput) =>
     }
     yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(Effect.onInterrupt(() => writePartial))
 
-    const final = yield* report(true, [])
+    const notStarted = input.budget ? yield* input.budget.notStarted : 0
+    const final = yield* report(
+      notStarted === 0,
+      notStarted > 0
+        ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
+        : []
+    )
     yield* writeReports(final, paths)
     return { report: final, paths, resumeWith } satisfies SessionOutcome
   })

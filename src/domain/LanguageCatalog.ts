@@ -23,7 +23,7 @@ export type LegDescription = typeof LegDescription.Type
 export const LanguageCatalog = Schema.Struct({ languages: Schema.Array(LegDescription) })
 export type LanguageCatalog = typeof LanguageCatalog.Type
 
-export class CatalogError extends Data.TaggedError("CatalogError")<{ readonly path: string; readonly reason: string }> {
+export class LanguageCatalogError extends Data.TaggedError("LanguageCatalogError")<{ readonly path: string; readonly reason: string }> {
   override get message() {
     return `language catalog ${this.path}: ${this.reason}`
   }

@@ -10,7 +10,8 @@ export const MODEL_ALIASES: Readonly<Record<string, string>> = {
   sonnet: "claude-sonnet-4-5"
 }
 
-export const resolveModels = (flag: string): ReadonlyArray<Model> =>
+/** `both` is the seed's pair; `aliases` adds more names (the model catalog's). */
+export const resolveModels = (flag: string, aliases: Readonly<Record<string, string>> = {}): ReadonlyArray<Model> =>
   flag === "both"
     ? Object.entries(MODEL_ALIASES).map(([key, id]) => ({ key, id }))
-    : [{ key: flag, id: MODEL_ALIASES[flag] ?? flag }]
+    : [{ key: flag, id: MODEL_ALIASES[flag] ?? aliases[flag] ?? flag }]

@@ -11,6 +11,10 @@ export const Attempt = Schema.Struct({
   output_tokens: Schema.Number,
   /** Of output_tokens, those spent thinking (Anthropic) or reasoning (OpenAI), not writing the program. */
   reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** input + cache write + cache read: everything the model read. */
+  total_input_tokens: Schema.Number,
+  /** At the catalog's list prices; null when the model has no price there. */
+  cost_usd: Schema.NullOr(Schema.Number),
   stop_reason: Schema.NullOr(Schema.String),
   model_id: Schema.String,
   exit_code: Schema.NullOr(Schema.Number),
@@ -67,6 +71,9 @@ export const RunResult = Schema.Struct({
   trial: Schema.optionalWith(Schema.Number, { default: () => 1 }),
   reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   api_error: Schema.NullOr(ApiFailure),
+  cost_usd: Schema.NullOr(Schema.Number),
+  effective_input_tokens: Schema.Number,
+  cache_savings_usd: Schema.NullOr(Schema.Number),
   attempts: Schema.Array(Attempt)
 })
 export type RunResult = typeof RunResult.Type

@@ -33,4 +33,11 @@ export interface RunConfig {
   readonly thinking_budget?: number | null
   /** Cassette paths as given; a replayed run's results match the recording's. */
   readonly cassette?: { readonly record: string | null; readonly replay: string | null; readonly fallthrough: boolean }
+  /** "warm", or "cold": a nonce defeats the provider's prompt cache. */
+  readonly prompt_cache: string
+  readonly max_cost_usd: number | null
+  readonly rpm: number | null
+  readonly program_concurrency: number
+  /** The list prices costs were computed with, by model id (null: not in the catalog). */
+  readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number } | null>>
 }

@@ -40,6 +40,12 @@ export class DocsFileError extends Data.TaggedError("DocsFileError")<{ readonly 
   }
 }
 
+export class ModelCatalogError extends Data.TaggedError("ModelCatalogError")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `model catalog ${this.path}: ${this.reason}`
+  }
+}
+
 /** Writing a report or checkpoint failed: nothing the user typed is wrong, but the run's output is at risk. */
 export class OutputError extends Data.TaggedError("OutputError")<{ readonly path: string; readonly reason: string }> {
   override get message() {
@@ -66,6 +72,7 @@ export type UsageError =
   | LanguageNamed
   | CheckpointError
   | CheckpointMismatch
+  | ModelCatalogError
 
 /** A checkpoint that cannot be read back: missing, empty, or not a checkpoint. Exit code 2. */
 export class CheckpointError extends Data.TaggedError("CheckpointError")<{ readonly path: string; readonly reason: string }> {

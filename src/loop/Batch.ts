@@ -4,6 +4,8 @@ import { runClosedLoop, type AttemptObserver, type LoopSettings } from "./Closed
 import type { RunSpec } from "./Plan.js"
 
 export interface BatchHooks<E = never> {
+  /** Asked before a run starts; false leaves it out of the results (for example --max-cost). */
+  readonly admit?: ((spec: RunSpec) => Effect.Effect<boolean>) | undefined
   readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
   readonly onAttempt?: AttemptObserver | undefined
   /** Called as each run finishes, in the order they finish. A failure here (say, the checkpoint cannot be written) stops the batch. */
@@ -12,20 +14,27 @@ export interface BatchHooks<E = never> {
 
 /**
  * Every run of the plan, at most `concurrency` at a time. A run never fails (errors become its
- * outcome), so one run cannot cancel the others; results come back in the plan's order.
+ * outcome), so one run cannot cancel the others; results come back in the plan's order, without
+ * the runs `admit` turned away.
  */
 export const runBatch = <E = never>(
   runs: ReadonlyArray<RunSpec>,
   settings: LoopSettings,
   concurrency: number,
   hooks: BatchHooks<E> = {}
-) =>
-  Effect.forEach(
+) => {
+  const one = (spec: RunSpec) =>
+    (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
+      Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
+      Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
+    )
+  const admit = hooks.admit
+  return Effect.forEach(
     runs,
-    (spec) =>
-      (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
-        Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
-        Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
-      ),
+    (spec) => (admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))),
     { concurrency }
-  ).pipe(Effect.withSpan("Batch.run"))
+  ).pipe(
+    Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
+    Effect.withSpan("Batch.run")
+  )
+}

@@ -1,4 +1,5 @@
-import { Clock, Duration, Effect, Ref } from "effect"
+import { Clock, Duration, Effect, Random, Ref } from "effect"
+import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { CurrentExchange, type Llm, type LlmError } from "../services/Llm.js"
@@ -7,7 +8,7 @@ import type { SkillDocs } from "../services/SkillDocs.js"
 import { classify, errorDetail, unfence } from "./Outcome.js"
 import type { RunSpec } from "./Plan.js"
 import { callModel, type RetryPolicy } from "./Policy.js"
-import { languageContext, seedLayout, type Conversation } from "./Prompts.js"
+import { languageContext, seedLayout, withNonce, type Conversation, type PromptLayout } from "./Prompts.js"
 
 export interface LoopSettings {
   readonly retryCap: number
@@ -18,6 +19,12 @@ export interface LoopSettings {
   readonly provider: string
   readonly temperature?: number | undefined
   readonly thinkingBudget?: number | undefined
+  /** How prompts are laid out (default: the seed's). */
+  readonly layout?: PromptLayout | undefined
+  /** "cold" busts the provider's prompt cache on every attempt (default "warm"). */
+  readonly cache?: "warm" | "cold" | undefined
+  /** List prices by model id; a model without one gets null costs. */
+  readonly priceOf?: ((modelId: string) => Price | undefined) | undefined
 }
 
 /** A line of progress for one attempt (stderr): the seed printed the same. */
@@ -63,16 +70,19 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
   const started = yield* Clock.currentTimeMillis
   const attempts: Array<Attempt> = []
   const failures = yield* Ref.make<ReadonlyArray<LlmError>>([])
-  let conversation: Conversation = seedLayout.initial(language, task, context)
+  const layout = settings.layout ?? seedLayout
+  const price = settings.priceOf?.(model.id)
+  let conversation: Conversation = layout.initial(language, task, context)
   let outcome: ProgramOutcome | "error" = "failed"
   let apiError: ApiFailure | null = null
 
   for (let number = 1; number <= settings.retryCap; number++) {
+    const sent = settings.cache === "cold" ? withNonce(conversation, (yield* Random.nextInt).toString(36)) : conversation
     const reply = yield* callModel(
       {
         model: model.id,
-        system: conversation.system,
-        messages: conversation.messages,
+        system: sent.system,
+        messages: sent.messages,
         maxTokens: settings.maxTokens,
         timeout: settings.requestTimeout,
         temperature: settings.temperature,
@@ -93,6 +103,7 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
     const run = yield* runProgram(spec, program, settings.runTimeout)
     const attemptOutcome = classify(task.expected_output, run)
     const detail = attemptOutcome === "working" ? null : errorDetail(run)
+    const usage = reply.right.usage
     const attempt: Attempt = {
       attempt: number,
       outcome: attemptOutcome,
@@ -101,6 +112,8 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
       cache_read_tokens: reply.right.usage.cacheRead,
       output_tokens: reply.right.usage.output,
       reasoning_tokens: reply.right.usage.reasoning ?? 0,
+      total_input_tokens: totalInput(usage),
+      cost_usd: price ? roundUsd(costUsd(usage, price)) : null,
       stop_reason: reply.right.stopReason,
       model_id: reply.right.model,
       exit_code: run.exitCode,
@@ -114,12 +127,12 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
     outcome = attemptOutcome
     yield* observe(spec, attempt)
     if (detail === null) break
-    conversation = seedLayout.repair(language, task, context, detail)
+    conversation = layout.repair(conversation, language, task, context, program, detail)
   }
 
   const finished = yield* Clock.currentTimeMillis
   const failed = yield* Ref.get(failures)
-  return summarise(spec, settings, attempts, outcome, apiError, failed.length - (apiError === null ? 0 : 1), finished - started)
+  return summarise(spec, settings, attempts, outcome, apiError, failed.length - (apiError === null ? 0 : 1), finished - started, price)
 })
 
 const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
@@ -132,7 +145,8 @@ export const summarise = (
   outcome: ProgramOutcome | "error",
   apiError: ApiFailure | null,
   apiRetries: number,
-  wallMs: number
+  wallMs: number,
+  price?: Price | undefined
 ): RunResult => {
   const working = outcome === "working"
   const totalInput = attempts.map((a) => a.input_tokens + a.cache_write_tokens + a.cache_read_tokens)
@@ -164,6 +178,22 @@ export const summarise = (
     trial: spec.trial,
     reasoning_tokens: sum(attempts.map((a) => a.reasoning_tokens)),
     api_error: apiError,
+    ...runEconomics(attempts, price),
     attempts
+  }
+}
+
+/** The run's money: its cost, its input weighted by price, and what caching saved (see the README). */
+const runEconomics = (attempts: ReadonlyArray<Attempt>, price: Price | undefined) => {
+  const tokens: Tokens = {
+    input: sum(attempts.map((a) => a.input_tokens)),
+    cacheWrite: sum(attempts.map((a) => a.cache_write_tokens)),
+    cacheRead: sum(attempts.map((a) => a.cache_read_tokens)),
+    output: sum(attempts.map((a) => a.output_tokens))
+  }
+  return {
+    cost_usd: price ? roundUsd(costUsd(tokens, price)) : null,
+    effective_input_tokens: price ? effectiveInputTokens(tokens, price) : totalInput(tokens),
+    cache_savings_usd: price ? roundUsd(cacheSavingsUsd(tokens, price)) : null
   }
 }

@@ -2,7 +2,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Console, Duration, Effect, Either, ParseResult, Schema } from "effect"
 import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
 import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
-import { CatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
+import { LanguageCatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import type { ContextSet } from "./Contexts.js"
 
@@ -89,10 +89,10 @@ const toLanguage = (leg: LegDescription & { readonly context?: string }, docs: {
 export const loadCatalog = (file: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => new CatalogError({ path: file, reason: e.message })))
+    const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => new LanguageCatalogError({ path: file, reason: e.message })))
     const decoded = Schema.decodeUnknownEither(Schema.parseJson(LanguageCatalog))(text)
     if (Either.isLeft(decoded))
-      return yield* new CatalogError({ path: file, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
+      return yield* new LanguageCatalogError({ path: file, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
     return decoded.right
   })
 

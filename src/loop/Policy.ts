@@ -1,5 +1,6 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
 import { Llm, requestTimedOut, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { RateGate } from "../services/RateGate.js"
 
 export interface RetryPolicy {
   /** How many times a failed call is asked again before the run gives up with "error". */
@@ -31,19 +32,25 @@ export const apiRetrySchedule = (policy: RetryPolicy) =>
     )
   )
 
-/** One model call under the request timeout and the retry schedule; `onRetry` sees each failure that is retried. */
+/**
+ * One model call under the request timeout and the retry schedule; `onFailure` sees each failure.
+ * Each try passes the provider's RateGate when one is provided; the timeout counts only the request
+ * itself, not the wait at the gate.
+ */
 export const callModel = (
   request: LlmRequest,
   policy: RetryPolicy,
   onFailure: (error: LlmError) => Effect.Effect<void>
 ): Effect.Effect<LlmReply, LlmError, Llm> =>
-  Effect.flatMap(Llm, (llm) =>
-    llm.complete(request).pipe(
+  Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
+    const once = llm.complete(request).pipe(
       Effect.timeoutFail({
         duration: request.timeout,
         onTimeout: () => requestTimedOut(request.timeout)
-      }),
+      })
+    )
+    return (Option.isSome(gate) ? gate.value.call(once) : once).pipe(
       Effect.tapError(onFailure),
       Effect.retry(apiRetrySchedule(policy))
     )
-  )
+  }))

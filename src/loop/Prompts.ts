@@ -67,16 +67,81 @@ export interface Conversation {
 }
 
 /**
- * The seed's layout: the system prompt alone, one user turn holding the task and then the docs;
- * a repair replaces that turn with a fresh prompt that carries the error.
+ * How a run's prompts are laid out: the first conversation of a run, and the one a repair sends
+ * given the conversation before it, the program the model wrote and the error it produced.
  */
-export const seedLayout = {
-  initial: (language: Language, task: Task, context: string): Conversation => ({
+export interface PromptLayout {
+  /** Recorded in the report's config as prompt_layout. */
+  readonly name: "seed" | "aligned"
+  readonly initial: (language: Language, task: Task, context: string) => Conversation
+  readonly repair: (
+    previous: Conversation,
+    language: Language,
+    task: Task,
+    context: string,
+    program: string,
+    error: string
+  ) => Conversation
+}
+
+/**
+ * The seed's layout: the system prompt alone, one user turn holding the task and then the docs;
+ * a repair replaces that turn with a fresh prompt that carries the error. No cache marks.
+ */
+export const seedLayout: PromptLayout = {
+  name: "seed",
+  initial: (language, task, context) => ({
     system: [{ text: systemPrompt(language) }],
     messages: [{ role: "user", content: initialPrompt(task, context) }]
   }),
-  repair: (language: Language, task: Task, context: string, error: string): Conversation => ({
+  repair: (_previous, language, task, context, _program, error) => ({
     system: [{ text: systemPrompt(language) }],
     messages: [{ role: "user", content: repairPrompt(task, context, error, language.name) }]
   })
+}
+
+/** The documentation as its own system block, framed as the seed framed it. */
+export const documentationBlock = (context: string) => `---LANGUAGE DOCUMENTATION---\n${context}\n---END---\n`
+
+export const alignedTaskPrompt = (task: Task) =>
+  `Task: ${task.description}\n\n` + `Expected output: ${task.expected_output}\n`
+
+export const alignedRepairPrompt = (error: string, languageName: string) =>
+  `The previous ${languageName} program for this task failed.\n` +
+  `Error / actual output:\n${error}\n\n` +
+  `Rewrite the program to fix the error. Output ONLY the ${languageName} code.\n`
+
+/**
+ * The cache-aligned layout: the system prompt and the documentation come first, as system blocks,
+ * with a cache breakpoint after the documentation, so every task and attempt of one language and
+ * model starts with the same bytes. The task is the user turn; a repair appends the model's program
+ * (assistant) and the error (user) to the same conversation, so the documentation is sent once.
+ */
+export const alignedLayout: PromptLayout = {
+  name: "aligned",
+  initial: (language, task, context) => ({
+    system: [{ text: systemPrompt(language) }, { text: documentationBlock(context), cache: true }],
+    messages: [{ role: "user", content: alignedTaskPrompt(task) }]
+  }),
+  repair: (previous, language, _task, _context, program, error) => ({
+    system: previous.system,
+    messages: [
+      ...previous.messages,
+      // The API refuses an empty turn; the model did reply, with nothing runnable.
+      { role: "assistant", content: program.trim() === "" ? "(empty reply)" : program },
+      { role: "user", content: alignedRepairPrompt(error, language.name) }
+    ]
+  })
+}
+
+/**
+ * --cache cold: a nonce at the very start of the system prompt, so no cached prefix can match and
+ * the attempt is billed at the uncached price.
+ */
+export const withNonce = (conversation: Conversation, nonce: string): Conversation => {
+  const [first, ...rest] = conversation.system
+  return {
+    ...conversation,
+    system: [{ ...first, text: `[cache-buster ${nonce}]\n${first?.text ?? ""}` }, ...rest]
+  }
 }

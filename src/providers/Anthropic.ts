@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
+import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmRequest } from "../services/Llm.js"
 
 export interface AnthropicOptions {
@@ -75,6 +76,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
       apiKey: options.apiKey,
       ...(options.baseUrl !== undefined ? { baseURL: options.baseUrl } : {}),
       maxRetries: 0,
+      fetch: makeNodeFetch(),
       // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
       timeout: 24 * 60 * 60 * 1000
     })

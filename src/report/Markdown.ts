@@ -1,5 +1,6 @@
 import type { RunResult } from "../domain/Result.js"
 import type { Report } from "./Json.js"
+import { costMarkdown, usd } from "./Cost.js"
 import { attemptsCell, distinct, pyFloat } from "./format.js"
 import { trialsMarkdown } from "./Trials.js"
 
@@ -46,7 +47,8 @@ export const renderMarkdown = (report: Report): string => {
     }
     lines.push(row)
   }
-  lines.push("", "## Per-task details", "")
+  lines.push("", ...costMarkdown(results))
+  lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${task}`)
     for (const c of combos) {
@@ -61,7 +63,8 @@ export const renderMarkdown = (report: Report): string => {
         `- Attempts to success: ${r.attempts_to_success ?? "None"}  `,
         `- Repair tokens by turn: [${r.repair_tokens_by_turn.join(", ")}]  `,
         `- Wall time: ${pyFloat(r.wall_time_s)}s  `,
-        `- Outcome: **${r.final_outcome}**  `
+        `- Outcome: **${r.final_outcome}**  `,
+        `- Cost: ${usd(r.cost_usd)} (input: ${r.input_cache_miss_tokens} uncached, ${r.input_cache_write_tokens} cache write, ${r.input_cache_hit_tokens} cache read)  `
       )
       if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${r.api_error.message}  `)
     }

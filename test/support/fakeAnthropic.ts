@@ -21,6 +21,8 @@ export interface RecordedRequest {
   readonly path: string
   readonly headers: IncomingMessage["headers"]
   readonly body: any
+  /** Date.now() when the request had arrived in full. */
+  readonly at: number
 }
 
 export interface FakeServer {
@@ -42,7 +44,7 @@ export const startFakeAnthropic = async (
     let raw = ""
     req.on("data", (chunk) => (raw += chunk))
     req.on("end", () => {
-      const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null }
+      const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null, at: Date.now() }
       const n = requests.length
       requests.push(recorded)
       const reply = script(recorded, n)

@@ -27,7 +27,7 @@ export const startFakeOpenAi = async (script: (request: RecordedRequest, n: numb
     let raw = ""
     req.on("data", (chunk) => (raw += chunk))
     req.on("end", () => {
-      const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null }
+      const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null, at: Date.now() }
       const n = requests.length
       requests.push(recorded)
       const reply = script(recorded, n)

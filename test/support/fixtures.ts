@@ -24,6 +24,11 @@ export const config = (partial: Partial<RunConfig> = {}): RunConfig => ({
   prompt_layout: "seed",
   context: { name: "default", modules: ["ilo-language"] },
   allow_language_named: false,
+  prompt_cache: "warm",
+  max_cost_usd: null,
+  rpm: null,
+  program_concurrency: 2,
+  prices: {},
   ...partial
 })
 
@@ -53,6 +58,8 @@ export const result = (id: string, outcome: RunResult["final_outcome"] = "workin
             cache_read_tokens: 0,
             output_tokens: 12,
             reasoning_tokens: 0,
+            total_input_tokens: 100,
+            cost_usd: null,
             stop_reason: "end_turn",
             model_id: "claude-haiku-4-5",
             exit_code: 0,

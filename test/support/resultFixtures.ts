@@ -65,6 +65,8 @@ export const attempt = (n: number, outcome: "working" | "partial" | "failed", pr
   cache_read_tokens: 0,
   output_tokens: output,
   reasoning_tokens: 0,
+  total_input_tokens: 500,
+  cost_usd: null as number | null,
   stop_reason: "end_turn",
   model_id: "claude-haiku-4-5",
   exit_code: outcome === "failed" ? 1 : 0,

@@ -1,0 +1,307 @@
+// The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
+// synthetic tasks whose programs are real processes. Prints JSON and a table.
+// Usage: npm run bench:harness [-- --quick]   (--quick scales the long measurements down)
+import { spawn } from "node:child_process"
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const quick = process.argv.includes("--quick")
+const onlyArg = process.argv.find((a) => a.startsWith("--only="))
+/** --only=efficiency,startup,cost,overhead,rss runs just those. */
+const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : null
+const want = (name) => only === null || only.has(name)
+const here = fileURLToPath(new URL(".", import.meta.url))
+const root = join(here, "..")
+const bin = join(root, "dist", "bin.js")
+const catalog = JSON.parse(readFileSync(join(here, "models.json"), "utf8"))
+const haiku = catalog.models.find((m) => m.alias === "haiku")
+
+// ---- the scripted model server ---------------------------------------------------------------
+
+/** About four characters a token, as a stand-in tokenizer. */
+const tokens = (text) => Math.ceil(Buffer.byteLength(text, "utf8") / 4)
+
+/**
+ * A loopback server speaking the Messages wire format. It answers after `latencyMs` with a program
+ * chosen by `program(body, n)`, and bills like a prompt cache would: the system blocks up to the
+ * last cache mark are written on first sight and read afterwards; everything else is uncached input.
+ */
+const startModelServer = async ({ latencyMs, program }) => {
+  const cache = new Set()
+  let first = null
+  let count = 0
+  const arrivals = []
+  const server = createServer((req, res) => {
+    let raw = ""
+    req.on("data", (c) => (raw += c))
+    req.on("end", () => {
+      first ??= performance.now()
+      arrivals.push(performance.now())
+      const body = JSON.parse(raw)
+      const n = count++
+      const system = typeof body.system === "string" ? [{ text: body.system }] : body.system
+      const mark = system.findLastIndex((b) => b.cache_control !== undefined)
+      const prefix = mark >= 0 ? system.slice(0, mark + 1) : []
+      const prefixTokens = prefix.reduce((t, b) => t + tokens(b.text), 0)
+      const rest = system.slice(mark + 1).reduce((t, b) => t + tokens(b.text), 0) +
+        body.messages.reduce((t, m) => t + tokens(m.content), 0)
+      const key = body.model + JSON.stringify(prefix)
+      const hit = mark >= 0 && cache.has(key)
+      if (mark >= 0) cache.add(key)
+      const reply = JSON.stringify({
+        id: `msg_${n}`, type: "message", role: "assistant", model: body.model,
+        content: [{ type: "text", text: program(body, n) }],
+        stop_reason: "end_turn", stop_sequence: null,
+        usage: {
+          input_tokens: rest, output_tokens: 12,
+          cache_creation_input_tokens: mark >= 0 && !hit ? prefixTokens : 0,
+          cache_read_input_tokens: hit ? prefixTokens : 0
+        }
+      })
+      const send = () => {
+        res.writeHead(200, { "content-type": "application/json", "request-id": `req_${n}` })
+        res.end(reply)
+      }
+      if (latencyMs > 0) setTimeout(send, latencyMs)
+      else send()
+    })
+  })
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    firstRequestAt: () => first,
+    requests: () => count,
+    arrivals: () => arrivals,
+    close: () => new Promise((resolve) => server.close(resolve))
+  }
+}
+
+/** The task a request is about and what it must print. */
+const expectedOf = (body) => /Expected output: (.*)\n/.exec(body.messages[0].content)?.[1] ?? ""
+const isIlo = (body) => JSON.stringify(body.system).includes("ilo programming language expert")
+/** A program that prints the expected output: bash for the ilo leg, JavaScript for the node leg. */
+const printing = (body) => (isIlo(body) ? `echo ${expectedOf(body)}` : `console.log(${JSON.stringify(expectedOf(body))})`)
+
+// ---- fixtures ----------------------------------------------------------------------------------
+
+const work = mkdtempSync(join(tmpdir(), "ilo-bench-harness-"))
+const MODULES = ["ilo-language", "ilo-builtins-core", "ilo-builtins-text", "ilo-builtins-math", "ilo-builtins-io"]
+
+/** A stand-in ilo: --version, `skill get` from files beside it, and `FILE main` runs FILE with bash. */
+const standInIlo = (docTokens) => {
+  const dir = mkdtempSync(join(work, "ilo-"))
+  const perModule = Math.floor((docTokens * 4) / MODULES.length)
+  for (const m of MODULES) {
+    const head = `# ${m}\n`
+    writeFileSync(join(dir, `${m}.md`), head + "x".repeat(Math.max(0, perModule - head.length - 1)) + "\n")
+  }
+  const bin = join(dir, "ilo")
+  writeFileSync(bin, `#!/usr/bin/env bash
+if [ "$1" = "--version" ]; then echo "ilo 0.0.0-standin"; exit 0; fi
+if [ "$1" = "skill" ] && [ "$2" = "get" ]; then cat "${dir}/$3.md" 2>/dev/null && exit 0; exit 1; fi
+exec bash "$1"
+`)
+  chmodSync(bin, 0o755)
+  return bin
+}
+
+const tasksFile = (count) => {
+  const file = join(work, `tasks-${count}.json`)
+  const tasks = Array.from({ length: count }, (_, i) => ({ id: `t${i}`, description: `Print the number ${i}.`, expected_output: String(i) }))
+  writeFileSync(file, JSON.stringify({ tasks }))
+  return file
+}
+
+/** Runs the CLI (through measure-cli.mjs, for its own CPU and RSS); resolves with timings and the report. */
+const runCli = (args, { url }) =>
+  new Promise((resolve, reject) => {
+    const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
+    const outputDir = mkdtempSync(join(work, "out-"))
+    const started = performance.now()
+    const child = spawn(process.execPath, [join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...args], {
+      env: { PATH: process.env.PATH, HOME: work, ANTHROPIC_API_KEY: "sk-bench-not-a-secret", ANTHROPIC_BASE_URL: url },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.on("data", (c) => {
+      if (stderr.length < 20000) stderr += c
+    })
+    child.on("error", reject)
+    child.on("close", (code) => {
+      const ended = performance.now()
+      if (code !== 0) return reject(new Error(`ilo-bench exited ${code}: ${stderr.slice(-2000)}`))
+      const reportFile = readdirSync(outputDir).find((f) => f.endsWith(".json"))
+      const report = reportFile ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
+      rmSync(outputDir, { recursive: true, force: true })
+      resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
+    })
+  })
+
+const cpuMs = (u) => u.userMs + u.systemMs
+const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits
+
+// ---- 1. scheduling efficiency ------------------------------------------------------------------
+
+const schedulingEfficiency = async (programs) => {
+  const runs = 96, concurrency = 16, latencyMs = 500
+  const server = await startModelServer({ latencyMs, program: printing })
+  const ilo = standInIlo(500)
+  // bash: 96 tasks on the ilo leg (bash programs); node: 48 tasks x (ilo, node) with JavaScript programs on the second leg.
+  const args = programs === "bash"
+    ? ["--tasks-file", tasksFile(runs)]
+    : ["--tasks-file", tasksFile(runs / 2), "--lang2-name", "node", "--lang2-bin", "node", "--lang2-ext", ".js"]
+  const r = await runCli(["--ilo", ilo, "--concurrency", String(concurrency), ...args], server)
+  await server.close()
+  const working = r.report.results.filter((x) => x.final_outcome === "working").length
+  const ideal = (runs * latencyMs) / concurrency
+  const actual = r.ended - server.firstRequestAt()
+  if (process.env.BENCH_DEBUG) console.error(server.arrivals().map((t) => Math.round(t - server.firstRequestAt())).join(" "), "end", Math.round(actual))
+  return { programs, runs, concurrency, latency_ms: latencyMs, working, ideal_ms: ideal, actual_ms: round(actual, 0), efficiency: round(ideal / actual, 3), target: ">= 0.95", met: ideal / actual >= 0.95 }
+}
+
+// ---- 2. harness overhead -----------------------------------------------------------------------
+
+const harnessOverhead = async () => {
+  const runs = quick ? 100 : 500
+  const ilo = standInIlo(500)
+  const server = await startModelServer({ latencyMs: 0, program: printing })
+  const harness = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "4"], server)
+  await server.close()
+  const startup = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--dry-run"], { url: "http://127.0.0.1:9" })
+  const bareOut = join(work, "bare.json")
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, "bare-loop.mjs"), bareOut, String(runs), ilo, "{file}", "main"], { stdio: "inherit" })
+    child.on("error", reject)
+    child.on("close", resolve)
+  })
+  const bare = JSON.parse(readFileSync(bareOut, "utf8"))
+  const perAttempt = cpuMs(harness.usage) / runs
+  const barePerAttempt = cpuMs(bare) / runs
+  const steady = (cpuMs(harness.usage) - cpuMs(startup.usage)) / runs
+  return {
+    runs,
+    harness_cpu_ms: round(cpuMs(harness.usage), 0),
+    harness_cpu_ms_per_attempt: round(perAttempt),
+    harness_startup_cpu_ms: round(cpuMs(startup.usage), 0),
+    harness_cpu_ms_per_attempt_after_startup: round(steady),
+    bare_loop_cpu_ms_per_attempt: round(barePerAttempt),
+    overhead_ms_per_attempt: round(perAttempt - barePerAttempt),
+    overhead_ms_per_attempt_after_startup: round(steady - barePerAttempt),
+    working: harness.report.results.filter((x) => x.final_outcome === "working").length,
+    target: "within 2 ms of the bare loop",
+    met: perAttempt - barePerAttempt <= 2
+  }
+}
+
+// ---- 3. peak RSS -------------------------------------------------------------------------------
+
+const peakRss = async () => {
+  const runs = quick ? 1000 : 10000
+  const ilo = standInIlo(500)
+  const server = await startModelServer({ latencyMs: 0, program: printing })
+  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "8"], server)
+  await server.close()
+  const mb = r.usage.maxRssKb / 1024
+  return { runs, peak_rss_mb: round(mb, 1), wall_s: round((r.ended - r.started) / 1000, 1), target: "<= 250 MB", met: mb <= 250 }
+}
+
+// ---- 4. start-up time --------------------------------------------------------------------------
+
+const startupTime = async () => {
+  const times = []
+  for (let i = 0; i < 11; i++) {
+    const t0 = performance.now()
+    await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, "--help"], { stdio: "ignore" })
+      child.on("error", reject)
+      child.on("close", resolve)
+    })
+    times.push(performance.now() - t0)
+  }
+  times.sort((a, b) => a - b)
+  const median = times[Math.floor(times.length / 2)]
+  return { command: "ilo-bench --help", samples: times.length, median_ms: round(median, 0), min_ms: round(times[0], 0), target: "<= 400 ms", met: median <= 400 }
+}
+
+// ---- 5. billed input cost: aligned + warm cache vs the seed's layout --------------------------
+
+const inputUsd = (r) =>
+  (r.input_cache_miss_tokens * haiku.input + r.input_cache_write_tokens * haiku.cache_write + r.input_cache_hit_tokens * haiku.cache_read) / 1e6
+
+const alignedVsSeed = async () => {
+  const loops = 4, attempts = 5, docTokens = 6000
+  const ilo = standInIlo(docTokens)
+  const byTask = new Map()
+  // Every loop fails four times and works on the fifth attempt.
+  const program = (body) => {
+    const key = expectedOf(body) || body.messages[0].content
+    const n = (byTask.get(key) ?? 0) + 1
+    byTask.set(key, n)
+    return n < attempts ? "exit 3" : printing(body)
+  }
+  const measure = async (layout) => {
+    byTask.clear()
+    const server = await startModelServer({ latencyMs: 0, program })
+    const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(loops), "--concurrency", "1", layout, "--cache", "warm"], server)
+    await server.close()
+    return r.report.results.map((x) => ({ attempts: x.attempts_total, input_usd: inputUsd(x), outcome: x.final_outcome }))
+  }
+  const aligned = await measure("--align")
+  const seed = await measure("--no-align")
+  const sum = (xs) => xs.reduce((a, b) => a + b.input_usd, 0)
+  const ratio = sum(aligned) / sum(seed)
+  return {
+    model: `${haiku.id} at list prices`,
+    doc_tokens: docTokens,
+    attempts_per_loop: attempts,
+    loops,
+    seed_input_usd_per_loop: round(sum(seed) / loops, 6),
+    aligned_first_loop_input_usd: round(aligned[0].input_usd, 6),
+    aligned_later_loop_input_usd: round(sum(aligned.slice(1)) / (loops - 1), 6),
+    ratio_first_loop: round(aligned[0].input_usd / seed[0].input_usd, 3),
+    ratio_later_loops: round(sum(aligned.slice(1)) / sum(seed.slice(1)), 3),
+    ratio_all_loops: round(ratio, 3),
+    target: "aligned <= 25% of seed layout",
+    met: ratio <= 0.25
+  }
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+const machine = { node: process.version, cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? "?", loadavg_at_start: loadavg().map((x) => round(x)) }
+const results = { machine, quick }
+try {
+  if (want("efficiency")) results.scheduling_efficiency = await schedulingEfficiency("bash")
+  if (want("efficiency")) results.scheduling_efficiency_node = await schedulingEfficiency("bash+node")
+  console.error(`${"scheduling_efficiency"}: ${JSON.stringify(results.scheduling_efficiency)}`)
+  if (want("startup")) results.startup = await startupTime()
+  console.error(`${"startup"}: ${JSON.stringify(results.startup)}`)
+  if (want("cost")) results.cost_aligned_vs_seed = await alignedVsSeed()
+  console.error(`${"cost_aligned_vs_seed"}: ${JSON.stringify(results.cost_aligned_vs_seed)}`)
+  if (want("overhead")) results.harness_overhead = await harnessOverhead()
+  console.error(`${"harness_overhead"}: ${JSON.stringify(results.harness_overhead)}`)
+  if (want("rss")) results.peak_rss = await peakRss()
+  console.error(`${"peak_rss"}: ${JSON.stringify(results.peak_rss)}`)
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
+results.machine.loadavg_at_end = loadavg().map((x) => round(x))
+
+console.log(JSON.stringify(results, null, 2))
+const r = results
+const rows = [
+  r.scheduling_efficiency && ["scheduling efficiency (96 runs, c=16, 500 ms)", r.scheduling_efficiency.efficiency, ">= 0.95", r.scheduling_efficiency.met],
+  r.scheduling_efficiency_node && ["  same, half the runs node programs", r.scheduling_efficiency_node.efficiency, ">= 0.95", r.scheduling_efficiency_node.met],
+  r.harness_overhead && ["harness CPU overhead per attempt (ms)", r.harness_overhead.overhead_ms_per_attempt, "<= 2", r.harness_overhead.met],
+  r.peak_rss && [`peak RSS, ${r.peak_rss.runs} runs (MB)`, r.peak_rss.peak_rss_mb, "<= 250", r.peak_rss.met],
+  r.startup && ["--help start-up, median (ms)", r.startup.median_ms, "<= 400", r.startup.met],
+  r.cost_aligned_vs_seed && ["aligned+warm / seed input cost", r.cost_aligned_vs_seed.ratio_all_loops, "<= 0.25", r.cost_aligned_vs_seed.met]
+].filter(Boolean)
+const w = [48, 10, 9, 6]
+const line = (cells) => cells.map((c, i) => String(c).padEnd(w[i])).join(" | ")
+console.log("\n" + line(["measure", "value", "target", "met"]))
+console.log(w.map((n) => "-".repeat(n)).join("-|-"))
+for (const row of rows) console.log(line([row[0], row[1], row[2], row[3] ? "yes" : "NO"]))

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from "vitest"
+import { makeNodeFetch } from "../src/providers/nodeFetch.js"
+import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+
+let server: FakeServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+describe("the SDK's fetch on node:http", () => {
+  it("sends method, headers and body, and returns status, headers and body", async () => {
+    server = await startFakeAnthropic(() => ({ status: 429, headers: { "retry-after": "7" }, body: { type: "error" } }))
+    const fetch = makeNodeFetch()
+    const res = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "k", "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages: [] })
+    })
+    expect(res.status).toBe(429)
+    expect(res.headers.get("retry-after")).toBe("7")
+    expect(await res.json()).toEqual({ type: "error" })
+    expect(server.requests[0]!.body).toEqual({ model: "m", messages: [] })
+    expect(server.requests[0]!.headers["x-api-key"]).toBe("k")
+  })
+
+  it("an abort rejects with an AbortError and drops the request", async () => {
+    server = await startFakeAnthropic(() => ({ hang: true }))
+    const fetch = makeNodeFetch()
+    const controller = new AbortController()
+    const pending = fetch(`${server.url}/v1/messages`, { method: "POST", body: "{}", signal: controller.signal })
+    setTimeout(() => controller.abort(), 50)
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" })
+  })
+
+  it("a refused connection rejects", async () => {
+    const fetch = makeNodeFetch()
+    await expect(fetch("http://127.0.0.1:9/v1/messages", { method: "POST", body: "{}" })).rejects.toThrow()
+  })
+})
