@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { expectedOf, scratch, DOCS } from "./support/scratchRun.js"
+import { expectedOf, scratch, DOCS } from "./support/bench.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 
 /** First attempt of every run fails, the repair prints the expected output. */

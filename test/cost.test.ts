@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens } from "../src/domain/Cost.js"
 import { parseCatalog, retiredModels } from "../src/services/ModelCatalog.js"
-import { expectedOf, scratch } from "./support/scratchRun.js"
+import { expectedOf, scratch } from "./support/bench.js"
 import { root } from "./support/cli.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 

@@ -1,46 +1,18 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
-import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmRequest } from "../services/Llm.js"
+import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
+import { fromSdkError } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
   readonly baseUrl?: string | undefined
 }
 
-const kindOfStatus = (status: number): LlmErrorKind =>
-  status === 429
-    ? "rate_limit"
-    : status === 529
-      ? "overloaded"
-      : status === 408
-        ? "timeout"
-        : status === 401 || status === 403
-          ? "auth"
-          : status >= 500 || status === 409
-            ? "server"
-            : "request"
-
 type Sdk = typeof import("@anthropic-ai/sdk")
 
 /** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
-export const toLlmError = (sdk: Sdk, error: unknown): LlmError => {
-  const Anthropic = sdk.default
-  if (error instanceof Anthropic.APIConnectionTimeoutError)
-    return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
-  if (error instanceof Anthropic.APIError && error.status !== undefined) {
-    const headers = error.headers
-    return new LlmError({
-      kind: kindOfStatus(error.status),
-      status: error.status,
-      retryAfterMs: headers ? parseRetryAfter((name) => headers.get(name)) : null,
-      requestId: error.requestID ?? null,
-      message: error.message
-    })
-  }
-  const message = error instanceof Error ? error.message : String(error)
-  return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
-}
+export const toLlmError = (sdk: Sdk, error: unknown): LlmError => fromSdkError(sdk.default, [529])(error)
 
 const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreaming => {
   const marked = request.system.some((block) => block.cache === true)

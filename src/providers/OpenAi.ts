@@ -1,6 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
-import { Llm, LlmError, parseRetryAfter, type LlmErrorKind, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { fromSdkError } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -11,39 +12,10 @@ export interface OpenAiOptions {
 /** OpenAI's own API; any other base URL is an OpenAI-compatible server. */
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
-const kindOfStatus = (status: number): LlmErrorKind =>
-  status === 429
-    ? "rate_limit"
-    : status === 529 || status === 503
-      ? "overloaded"
-      : status === 408
-        ? "timeout"
-        : status === 401 || status === 403
-          ? "auth"
-          : status >= 500 || status === 409
-            ? "server"
-            : "request"
-
-/** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
 type Sdk = typeof import("openai")
 
-export const toLlmError = (sdk: Sdk, error: unknown): LlmError => {
-  const OpenAI = sdk.default
-  if (error instanceof OpenAI.APIConnectionTimeoutError)
-    return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
-  if (error instanceof OpenAI.APIError && error.status !== undefined) {
-    const headers = error.headers
-    return new LlmError({
-      kind: kindOfStatus(error.status),
-      status: error.status,
-      retryAfterMs: headers ? parseRetryAfter((name) => headers.get(name)) : null,
-      requestId: error.requestID ?? null,
-      message: error.message
-    })
-  }
-  const message = error instanceof Error ? error.message : String(error)
-  return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
-}
+/** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
+export const toLlmError = (sdk: Sdk, error: unknown): LlmError => fromSdkError(sdk.default, [503, 529])(error)
 
 /**
  * The chat completions request. OpenAI's own API wants `max_completion_tokens` (its reasoning models

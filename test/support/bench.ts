@@ -3,23 +3,29 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { RecordedRequest } from "./fakeAnthropic.js"
 import { lastUserText } from "./fakeAnthropic.js"
+import { runCli, type CliResult } from "./cli.js"
 import { makeStandInIlo } from "./standInIlo.js"
 
 /** A scratch benchmark: a tasks file, a stand-in ilo and an output directory, all in one temp dir. */
-export const makeBench = (tasks: ReadonlyArray<{ id: string; description: string; expected_output: string }>) => {
+export const makeBench = (
+  tasks: ReadonlyArray<{ id: string; description: string; expected_output: string }>,
+  options: { readonly skills?: Record<string, string> } = {}
+) => {
   const dir = mkdtempSync(join(tmpdir(), "ilo-bench-test-"))
   const tasksFile = join(dir, "tasks.json")
   writeFileSync(tasksFile, JSON.stringify({ tasks }))
-  const ilo = makeStandInIlo()
+  const ilo = makeStandInIlo(options.skills ? { skills: options.skills } : {})
   const out = join(dir, "out")
+  const common = (more: ReadonlyArray<string>) => ["run", "--ilo", ilo.bin, "--tasks-file", tasksFile, "--output-dir", out, ...more]
   return {
     dir,
     tasksFile,
     ilo: ilo.bin,
     out,
-    // The scripted models here read the seed's prompts (a repair starts "The previous ..."); the
-    // aligned layout has tests of its own.
-    args: (...more: Array<string>) => ["run", "--no-align", "--ilo", ilo.bin, "--tasks-file", tasksFile, "--output-dir", out, ...more],
+    // Most scripted models read the seed's prompts (a repair starts "The previous ..."): --no-align.
+    args: (...more: Array<string>) => common(["--no-align", ...more]),
+    /** The run command with the default (aligned) layout. */
+    alignedArgs: (...more: Array<string>) => common(more),
     /** The JSON reports written so far, oldest first. */
     reports: (): Array<any> =>
       readdirSync(out)
@@ -61,3 +67,30 @@ export const programPrinting = (language: string, text: string): string => {
 
 /** The user turn of a chat completions request. */
 export const userText = (request: RecordedRequest) => lastUserText(request)
+
+export const DOCS = "# ilo-language\nPrefix notation, typed. (stand-in documentation)\n"
+
+/** A scratch benchmark of tasks "Print X." run with the default layout, against a model at `baseUrl`. */
+export const scratch = (tasks: ReadonlyArray<{ id: string; expected: string }>) => {
+  const bench = makeBench(
+    tasks.map((t) => ({ id: t.id, description: `Print ${t.expected}.`, expected_output: t.expected })),
+    { skills: { "ilo-language": DOCS } }
+  )
+  return {
+    dir: bench.dir,
+    out: bench.out,
+    run: (baseUrl: string, args: ReadonlyArray<string> = []): Promise<CliResult> =>
+      runCli(bench.alignedArgs(...(args.includes("--model") ? [] : ["--model", "haiku"]), ...args), {
+        env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: baseUrl }
+      }),
+    /** The JSON report the run wrote. */
+    report: () => bench.reports()[0],
+    markdown: () => bench.markdown()[0]!
+  }
+}
+
+/** "Expected output: X" of the task a request is about. */
+export const expectedOf = (body: any): string => {
+  const first = body.messages[0].content as string
+  return /Expected output: (.*)\n/.exec(first)?.[1] ?? ""
+}

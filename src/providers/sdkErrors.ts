@@ -1,0 +1,46 @@
+import { LlmError, parseRetryAfter, type LlmErrorKind } from "../services/Llm.js"
+
+/** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
+export interface SdkErrorClasses {
+  readonly APIError: abstract new (...args: never) => {
+    readonly status: number | undefined
+    readonly headers: { get(name: string): string | null } | undefined
+    readonly requestID?: string | null | undefined
+    readonly message: string
+  }
+  readonly APIConnectionTimeoutError: abstract new (...args: never) => Error
+}
+
+/** `overloaded` lists the statuses a provider uses for "busy, come back": they also shrink concurrency. */
+const kindOfStatus = (status: number, overloaded: ReadonlyArray<number>): LlmErrorKind =>
+  status === 429
+    ? "rate_limit"
+    : overloaded.includes(status)
+      ? "overloaded"
+      : status === 408
+        ? "timeout"
+        : status === 401 || status === 403
+          ? "auth"
+          : status >= 500 || status === 409
+            ? "server"
+            : "request"
+
+/** Maps whatever an SDK threw to an LlmError that keeps status, retry-after and request id. */
+export const fromSdkError =
+  (sdk: SdkErrorClasses, overloaded: ReadonlyArray<number>) =>
+  (error: unknown): LlmError => {
+    if (error instanceof sdk.APIConnectionTimeoutError)
+      return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
+    if (error instanceof sdk.APIError && error.status !== undefined) {
+      const headers = error.headers
+      return new LlmError({
+        kind: kindOfStatus(error.status, overloaded),
+        status: error.status,
+        retryAfterMs: headers ? parseRetryAfter((name) => headers.get(name)) : null,
+        requestId: error.requestID ?? null,
+        message: error.message
+      })
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
+  }
