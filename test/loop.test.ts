@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { runBatch } from "../src/loop/Batch.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
+import { RateGateLive } from "../src/services/RateGate.js"
 import { apiError, fixedSkills, ilo, python, reply, run, scriptedLlm, scriptedRunner, settings, spec, task } from "./support/layers.js"
 
 /** Programs in these tests are their own output: "print:X" prints X, "fail:E" exits 1 with E on stderr. */
@@ -150,5 +152,25 @@ describe("closed loop", () => {
     Effect.gen(function* () {
       const { requests } = yield* loop(() => Effect.succeed(reply("print:55")), spec({ language: python, task: task("t2", "5\\n0") }))
       expect(requests[0]!.messages[0]!.content).toContain("(No formal language documentation available for python.)")
+    }))
+})
+
+describe("time", () => {
+  it.effect("wall_time_s is the run's own model and program time; elapsed_s adds its wait for a free model slot", () =>
+    Effect.gen(function* () {
+      const llm = yield* scriptedLlm(() => Effect.as(Effect.sleep(Duration.seconds(5)), reply("print:55")))
+      const runner = scriptedRunner(() => run({ stdout: "55\n", durationMs: 300 }))
+      const runs = [spec({ index: 0 }), spec({ index: 1, task: task("t2") })]
+      const fiber = yield* Effect.fork(
+        runBatch(runs, settings(), 2).pipe(
+          Effect.provide(Layer.mergeAll(llm.layer, runner, fixedSkills(), RateGateLive({ maxConcurrency: 1, rpm: undefined })))
+        )
+      )
+      yield* TestClock.adjust(Duration.seconds(30))
+      const [first, second] = yield* Fiber.join(fiber)
+      expect(first!.wall_time_s).toBe(5.3)
+      expect(second!.wall_time_s).toBe(5.3)
+      // One model slot: the second run waited for the first's request.
+      expect(Math.max(first!.elapsed_s!, second!.elapsed_s!)).toBe(10)
     }))
 })

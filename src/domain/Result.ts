@@ -53,6 +53,8 @@ export const RunResult = Schema.Struct({
   success_rate: Schema.Number,
   wall_time_s: Schema.Number,
   final_outcome: Outcome,
+  /** Start to end of the run, waits for a free model or program slot included (wall_time_s leaves them out). */
+  elapsed_s: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
 
   provider: Schema.String,
   generated_chars: Schema.Number,

@@ -68,6 +68,8 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
   const { task, language, model } = spec
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis
+  // The run's own time: its model requests and program runs, not its waits for a free slot.
+  const busyMs = yield* Ref.make(0)
   const attempts: Array<Attempt> = []
   const failures = yield* Ref.make<ReadonlyArray<LlmError>>([])
   const layout = settings.layout ?? seedLayout
@@ -89,7 +91,8 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
         thinkingBudget: settings.thinkingBudget
       },
       settings.retryPolicy,
-      (error) => Ref.update(failures, (all) => [...all, error])
+      (error) => Ref.update(failures, (all) => [...all, error]),
+      (ms) => Ref.update(busyMs, (total) => total + ms)
     ).pipe(
       Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
       Effect.either
@@ -132,7 +135,8 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
 
   const finished = yield* Clock.currentTimeMillis
   const failed = yield* Ref.get(failures)
-  return summarise(spec, settings, attempts, outcome, apiError, failed.length - (apiError === null ? 0 : 1), finished - started, price)
+  const busy = (yield* Ref.get(busyMs)) + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
+  return summarise(spec, settings, attempts, outcome, apiError, failed.length - (apiError === null ? 0 : 1), busy, price, finished - started)
 })
 
 const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
@@ -145,8 +149,11 @@ export const summarise = (
   outcome: ProgramOutcome | "error",
   apiError: ApiFailure | null,
   apiRetries: number,
+  /** Time spent in model requests and program runs. */
   wallMs: number,
-  price?: Price | undefined
+  price?: Price | undefined,
+  /** Start to end, waits for a free model or program slot included. */
+  elapsedMs?: number | undefined
 ): RunResult => {
   const working = outcome === "working"
   const totalInput = attempts.map((a) => a.input_tokens + a.cache_write_tokens + a.cache_read_tokens)
@@ -163,6 +170,7 @@ export const summarise = (
     attempts_total: attempts.length,
     success_rate: working ? 1.0 : 0.0,
     wall_time_s: Math.round(wallMs / 10) / 100,
+    elapsed_s: Math.round((elapsedMs ?? wallMs) / 10) / 100,
     final_outcome: outcome,
     provider: settings.provider,
     generated_chars: sum(chars),

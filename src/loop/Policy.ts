@@ -1,4 +1,4 @@
-import { Duration, Effect, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Option, Schedule } from "effect"
 import { Llm, requestTimedOut, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { RateGate } from "../services/RateGate.js"
 
@@ -35,19 +35,24 @@ export const apiRetrySchedule = (policy: RetryPolicy) =>
 /**
  * One model call under the request timeout and the retry schedule; `onFailure` sees each failure.
  * Each try passes the provider's RateGate when one is provided; the timeout counts only the request
- * itself, not the wait at the gate.
+ * itself, not the wait at the gate, and `onRequestMs` is told how long each try took, also without
+ * that wait.
  */
 export const callModel = (
   request: LlmRequest,
   policy: RetryPolicy,
-  onFailure: (error: LlmError) => Effect.Effect<void>
+  onFailure: (error: LlmError) => Effect.Effect<void>,
+  onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<LlmReply, LlmError, Llm> =>
   Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
-    const once = llm.complete(request).pipe(
-      Effect.timeoutFail({
-        duration: request.timeout,
-        onTimeout: () => requestTimedOut(request.timeout)
-      })
+    const once = Effect.flatMap(Clock.currentTimeMillis, (sent) =>
+      llm.complete(request).pipe(
+        Effect.timeoutFail({
+          duration: request.timeout,
+          onTimeout: () => requestTimedOut(request.timeout)
+        }),
+        Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(now - sent)))
+      )
     )
     return (Option.isSome(gate) ? gate.value.call(once) : once).pipe(
       Effect.tapError(onFailure),
