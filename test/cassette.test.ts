@@ -17,7 +17,7 @@ const tasks = [
 
 /** Results without what a replay may change: wall times and program durations. */
 const comparable = (results: Array<any>) =>
-  results.map(({ wall_time_s: _w, attempts, ...rest }) => ({
+  results.map(({ wall_time_s: _w, elapsed_s: _e, attempts, ...rest }) => ({
     ...rest,
     attempts: attempts.map(({ duration_ms: _d, ...a }: any) => a)
   }))
