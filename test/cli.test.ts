@@ -106,6 +106,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ["ilo-builtins-core", "ilo-builtins-io", "ilo-builtins-math", "ilo-builtins-text", "ilo-language"].map((m) => `skill get ${m}`)
     )
     expect(report.skills.map((s: any) => s.module).sort()).toHaveLength(5)
+    // Recorded by their place in the package, not by this machine's path to it.
+    expect(report.skills.map((s: any) => s.source)).toContain("skills/ilo/ilo-language.md")
 
     const md = readFileSync(join(out, files[3]!), "utf8")
     expect(md).toContain("# Closed-loop benchmark: ilo vs python per-task economics")

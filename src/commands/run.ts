@@ -309,7 +309,7 @@ export const runBenchmark = (o: RunOptions) =>
     ).pipe(
       Effect.provide(
         Layer.mergeAll(
-          SkillDocsLive({ iloBin: o.ilo, skillsDir }),
+          SkillDocsLive({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
           llm.layer,
           CheckpointLive,
           RateGateLive({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),

@@ -16,6 +16,8 @@ export interface SkillModule {
 export interface SkillDocsOptions {
   readonly iloBin: string
   readonly skillsDir: string
+  /** Files under this folder are recorded by their path relative to it (reports name no machine's layout). */
+  readonly relativeTo?: string | undefined
 }
 
 export class SkillDocs extends Context.Tag("ilo-bench/SkillDocs")<
@@ -62,7 +64,10 @@ export const SkillDocsLive = (options: SkillDocsOptions) =>
       const fromFile = (module: string) => {
         const file = path.join(options.skillsDir, `${module}.md`)
         return fs.readFileString(file).pipe(
-          Effect.map((text) => skillModule(module, text, file)),
+          Effect.map((text) => {
+            const shown = options.relativeTo === undefined ? file : path.relative(options.relativeTo, file)
+            return skillModule(module, text, shown.startsWith("..") ? file : shown)
+          }),
           Effect.orElseSucceed(() => undefined)
         )
       }
