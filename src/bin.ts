@@ -3,8 +3,10 @@ import { ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
+import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
+import { unfinishedWrites } from "./report/Output.js"
 import { ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
@@ -41,6 +43,7 @@ let signals = 0
 const onSignal = () => {
   if (++signals < 2) return
   process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
+  for (const temp of unfinishedWrites) rmSync(temp, { force: true })
   process.exit(ExitCode.interrupted)
 }
 process.on("SIGINT", onSignal)

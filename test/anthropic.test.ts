@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either } from "effect"
+import { Duration, Effect, Either, Logger } from "effect"
 import { callModel, type RetryPolicy } from "../src/loop/Policy.js"
 import { AnthropicLlm, toLlmError } from "../src/providers/Anthropic.js"
 import type { LlmError, LlmRequest } from "../src/services/Llm.js"
@@ -129,4 +129,27 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
     expect(error.kind).toBe("connection")
     expect(error.retryable).toBe(true)
   })
+})
+
+describe("the SDK's deprecation notices", () => {
+  it.live("are shown once per model, as our warning, not on every request", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() => startFakeAnthropic(() => ({ text: "ok" }))),
+        (s) => Effect.promise(() => s.close())
+      )
+      const printed: Array<string> = []
+      const logged: Array<string> = []
+      const consoleWarn = console.warn
+      console.warn = (...a: Array<unknown>) => void printed.push(a.join(" "))
+      const old = { ...request, model: "claude-sonnet-4-5" }
+      yield* Effect.forEach([1, 2, 3], () => callModel(old, fast, () => Effect.void)).pipe(
+        Effect.provide(AnthropicLlm({ apiKey: "sk-test-key", baseUrl: server.url })),
+        Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logged.push(String(message))))),
+        Effect.ensuring(Effect.sync(() => (console.warn = consoleWarn)))
+      )
+      expect(server.requests).toHaveLength(3)
+      expect(printed).toEqual([])
+      expect(logged.filter((l) => l.includes("claude-sonnet-4-5") && l.includes("deprecated"))).toHaveLength(1)
+    }).pipe(Effect.scoped))
 })

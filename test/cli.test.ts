@@ -113,6 +113,16 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(md).toContain("# Closed-loop benchmark: ilo vs python per-task economics")
     expect(md).toContain("Retry cap: 5")
 
+    // The checkpoint the run wrote re-renders, and compares with its own JSON report, unchanged.
+    const rendered = join(dir, "rendered")
+    const fromCheckpoint = await runCli(["report", "--output-dir", rendered, join(out, files[2]!)])
+    expect(fromCheckpoint.stderr).not.toContain("ERROR")
+    expect(fromCheckpoint.code).toBe(0)
+    expect(readdirSync(rendered).sort()).toEqual([`closed-loop-${date}.report.html`, `closed-loop-${date}.report.md`])
+    const compared = await runCli(["compare", "--output-dir", rendered, join(out, files[2]!), join(out, files[1]!)])
+    expect(compared.code).toBe(0)
+    expect(compared.stdout).toMatch(/4 unchanged/)
+
     const second = await runCli([...args(), "--retry-cap", "3"], { env: env() })
     expect(second.code).toBe(0)
     expect(readdirSync(out).sort()).toEqual([

@@ -128,6 +128,8 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(result.stderr).toContain("Interrupted again: exiting now.")
     const checkpoint = checkpointIn(s.outDir)!
     expect(readCheckpoint(checkpoint).runs.length).toBeGreaterThanOrEqual(1)
+    // A report half written when the second signal came leaves no temp file behind.
+    expect(readdirSync(s.outDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
     await resumeAndCheck(s, checkpoint)
   })
 
@@ -143,6 +145,7 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
       `ERROR: cannot resume ${checkpoint}: retry cap: checkpoint 5, now 3 (--force resumes anyway)`
     ])
     expect(s.server.requests.length).toBe(calls)
+    expect(refused.stdout).toBe("")
   })
 
   it("--force and --retry-errors without --resume are refused with exit 2", async () => {

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
 import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
+import { encodeLine } from "../src/services/Checkpoint.js"
+import { header as checkpointHeader, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
 
 const decode = (file: string, content: unknown): Source => {
@@ -22,11 +24,19 @@ describe("reading saved results", () => {
     const ours = decode("ours.json", iloBenchFile([iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "print 1", null)])]))
     expect(ours.retryCap).toBe(3)
     expect(ours.results[0]!.attempts).toHaveLength(1)
-    const header = JSON.stringify({ kind: "header", config: { retry_cap: 4 } })
-    const line = JSON.stringify(iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "x", null)]))
-    const checkpoint = decode("run.jsonl", `${header}\n${line}\n${line.slice(0, 30)}`)
+    // A checkpoint as `run` writes it: header, a run that ended in error, its re-run on resume, a
+    // second run, and a last line cut short by a crash.
+    const text =
+      encodeLine(checkpointHeader({ retry_cap: 4 })) +
+      encodeLine({ type: "run", result: result("t1", "error") }) +
+      encodeLine({ type: "run", result: result("t1") }) +
+      encodeLine({ type: "run", result: result("t2") })
+    const checkpoint = decode("run.jsonl", text + text.slice(0, 40))
     expect(checkpoint).toMatchObject({ complete: false, retryCap: 4 })
-    expect(checkpoint.results).toHaveLength(1)
+    expect(checkpoint.results.map((r) => [r.task, r.final_outcome])).toEqual([
+      ["t1", "working"],
+      ["t2", "working"]
+    ])
   })
 
   it("says clearly what is wrong with anything else", () => {
@@ -37,7 +47,8 @@ describe("reading saved results", () => {
     expect(fail("x.json", "{oops")).toMatch(/^results file x.json: not JSON/)
     expect(fail("x.json", JSON.stringify({ harness: "other", results: [] }))).toContain('found harness other')
     expect(fail("x.json", JSON.stringify(seedFile([{ task: "t1" }])))).toMatch(/closed-loop-bench.py report, but field 'results.0.language' is missing/)
-    expect(fail("x.jsonl", `${JSON.stringify(seedRow("t", "ilo", "m", "working"))}\n{"task": 3}\n{}`)).toMatch(/line 2 is not a run result/)
+    expect(fail("x.jsonl", `${encodeLine(checkpointHeader())}{"type": "run", "result": {"task": 3}}\n`)).toMatch(/line 2 is not a checkpoint record/)
+    expect(fail("y.jsonl", `${JSON.stringify(seedRow("t", "ilo", "m", "working"))}\n`)).toMatch(/line 1 is not a checkpoint header/)
   })
 })
 

@@ -277,8 +277,6 @@ export const runBenchmark = (o: RunOptions) =>
       program_concurrency: o.programConcurrency,
       prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
-    yield* Console.log(headerLine(tasks.length, languages.length, models.length, o.retryCap))
-    if (o.trials > 1) yield* Console.log(`Trials: ${o.trials} per task x language x model = ${runs.length} runs`)
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
     const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost))
@@ -302,6 +300,7 @@ export const runBenchmark = (o: RunOptions) =>
         ],
         outputDir: o.outputDir,
         resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
+        banner: [headerLine(tasks.length, languages.length, models.length, o.retryCap, o.trials)],
         progress: { ...progress, hooks: budget.hooks },
         budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2)

@@ -44,6 +44,8 @@ export interface SessionInput {
   readonly resume?: ResumeRequest | undefined
   /** --max-cost: how many runs it turned away, for the report. */
   readonly budget?: { readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null } | undefined
+  /** The stdout lines that open the run (the seed's header), printed once the checkpoint is open. */
+  readonly banner?: ReadonlyArray<string> | undefined
   /** What the user sees while runs go (default: the seed's lines). */
   readonly progress?: Progress | undefined
   /** The command-line arguments, to tell the user how to resume. */
@@ -116,6 +118,8 @@ export const runSession = (input: SessionInput) =>
         skills
       })
     }
+    // Only now: a resume that is refused has printed nothing on stdout.
+    for (const line of input.banner ?? []) yield* Console.log(line)
     const resumeWith = resumeCommand(input.args, paths.jsonl)
 
     const done = yield* Ref.make<ReadonlyMap<number, RunResult>>(plan.kept)

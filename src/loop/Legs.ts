@@ -1,10 +1,11 @@
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Duration, Effect, Either, ParseResult, Schema } from "effect"
+import { Console, Duration, Effect, Either, Schema } from "effect"
 import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
 import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
 import { LanguageCatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import type { ContextSet } from "./Contexts.js"
+import { firstIssue } from "../domain/schemaIssue.js"
 
 const PROBE_TIMEOUT = Duration.seconds(5)
 
@@ -92,7 +93,7 @@ export const loadCatalog = (file: string) =>
     const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => new LanguageCatalogError({ path: file, reason: e.message })))
     const decoded = Schema.decodeUnknownEither(Schema.parseJson(LanguageCatalog))(text)
     if (Either.isLeft(decoded))
-      return yield* new LanguageCatalogError({ path: file, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
+      return yield* new LanguageCatalogError({ path: file, reason: firstIssue(decoded.left) })
     return decoded.right
   })
 

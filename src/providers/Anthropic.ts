@@ -52,14 +52,36 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
       // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
       timeout: 24 * 60 * 60 * 1000
     })
+    // The SDK prints a deprecation notice with console.warn on every request to an old model: with
+    // hundreds of requests that buries the progress. Its check runs synchronously inside create(),
+    // so the notice is caught there and shown once per distinct text, as our own warning.
+    const shown = new Set<string>()
+    const create = (params: Anthropic.MessageCreateParamsNonStreaming, signal: AbortSignal) => {
+      const notices: Array<string> = []
+      const warn = console.warn
+      console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" "))
+      try {
+        return { pending: client.messages.create(params, { signal }), notices }
+      } finally {
+        console.warn = warn
+      }
+    }
+    const showOnce = (notices: ReadonlyArray<string>) =>
+      Effect.forEach(notices.filter((n) => !shown.has(n)), (n) => Effect.sync(() => shown.add(n)).pipe(Effect.zipRight(Effect.logWarning(n))), {
+        discard: true
+      })
     return Llm.make({
       provider: "anthropic",
       complete: (request) =>
         Effect.tryPromise({
-          try: (signal) => client.messages.create(toParams(request), { signal }),
+          try: (signal) => {
+            const { pending, notices } = create(toParams(request), signal)
+            return pending.then((message) => ({ message, notices }))
+          },
           catch: (error) => toLlmError(sdk, error)
         }).pipe(
-          Effect.map((message) => ({
+          Effect.tap(({ notices }) => showOnce(notices)),
+          Effect.map(({ message }) => ({
             text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
             usage: {
               input: message.usage.input_tokens,

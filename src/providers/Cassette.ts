@@ -1,8 +1,9 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, Schema } from "effect"
 import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
 import { CurrentExchange, Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../services/SkillDocs.js"
+import { firstIssue } from "../domain/schemaIssue.js"
 
 /** The request as the cassette keys it: provider, model, system, messages, max tokens and sampling. */
 export const canonicalRequest = (provider: string, request: LlmRequest): CassetteRequest => ({
@@ -43,7 +44,7 @@ export const readCassette = (path: string) =>
       if (Either.isLeft(decoded))
         return yield* new CassetteError({
           path,
-          reason: `line ${index + 1} is not a recorded exchange: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left).split("\n")[0]}`
+          reason: `line ${index + 1} is not a recorded exchange: ${firstIssue(decoded.left)}`
         })
       entries.push(decoded.right)
     }

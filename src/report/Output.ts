@@ -58,6 +58,14 @@ export const writeAtomically = (target: string, text: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const temp = `${target}.${process.pid}.tmp`
+    unfinished.add(temp)
     yield* fs.writeFileString(temp, text)
     yield* fs.rename(temp, target)
-  }).pipe(Effect.mapError((e) => new OutputError({ path: target, reason: e.message })))
+  }).pipe(
+    Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),
+    Effect.mapError((e) => new OutputError({ path: target, reason: e.message }))
+  )
+
+/** Temp files of writes under way: an exit that cannot wait for them (a second Ctrl-C) removes them. */
+const unfinished = new Set<string>()
+export const unfinishedWrites: ReadonlySet<string> = unfinished

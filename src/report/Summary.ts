@@ -3,8 +3,10 @@ import type { RunSpec } from "../loop/Plan.js"
 import { attemptsCell, padLeft, padRight, pyFloat } from "./format.js"
 
 /** The seed's header line. */
-export const headerLine = (tasks: number, languages: number, models: number, retryCap: number) =>
-  `Closed-loop bench: ${tasks} tasks × ${languages} languages × ${models} models = ${tasks * languages * models} runs (retry_cap=${retryCap})`
+export const headerLine = (tasks: number, languages: number, models: number, retryCap: number, trials = 1) =>
+  `Closed-loop bench: ${tasks} tasks × ${languages} languages × ${models} models${trials > 1 ? ` × ${trials} trials` : ""} = ${
+    tasks * languages * models * trials
+  } runs (retry_cap=${retryCap})`
 
 /** The seed's stderr line before a run. */
 export const runBanner = (spec: RunSpec, total: number) =>

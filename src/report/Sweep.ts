@@ -1,6 +1,9 @@
-import { Data, Either, ParseResult, Schema } from "effect"
+import { Data, Either, Schema } from "effect"
+import { runKey } from "../loop/Resume.js"
+import { parseCheckpoint } from "../services/Checkpoint.js"
 import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
+import { firstIssue } from "../domain/schemaIssue.js"
 
 /**
  * What the reports are drawn from: results of one or more files (legs of one sweep), read through
@@ -31,6 +34,7 @@ export const ResultRow = Schema.Struct({
   task: Schema.String,
   language: Schema.String,
   model: Schema.String,
+  trial: Schema.optional(Schema.Number),
   model_id: Schema.optional(Schema.String),
   generation_tokens: Schema.Number,
   input_tokens: Schema.Number,
@@ -105,11 +109,6 @@ export class ResultsFileError extends Data.TaggedError("ResultsFileError")<{ rea
   }
 }
 
-const firstIssue = (error: ParseResult.ParseError) => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  if (issue === undefined) return "does not match"
-  return `${issue.path.length > 0 ? `field '${issue.path.join(".")}'` : "value"} ${issue.message}`
-}
 
 const show = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value))
 
@@ -175,47 +174,24 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
   )
 }
 
-/** A checkpoint: one JSON value per line; lines that are run results count, a header line is read for its settings. */
+/**
+ * A checkpoint, read as a resume reads it (a torn last line ignored): its header's settings and,
+ * for each run, the last record written (a run re-run on resume supersedes its earlier line).
+ */
 const decodeCheckpoint = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
-  const lines = text.split("\n")
-  const results: Array<ResultRow> = []
-  let header: Record<string, unknown> | undefined
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === "") continue
-    let json: unknown
-    try {
-      json = JSON.parse(line)
-    } catch (e) {
-      // A run killed mid-write leaves half a last line: everything before it still counts.
-      if (lines.slice(index + 1).every((l) => l.trim() === "")) break
-      return Either.left(new ResultsFileError({ file, reason: `line ${index + 1} is not JSON (${(e as Error).message})` }))
-    }
-    const decoded = Schema.decodeUnknownEither(ResultRow)(json)
-    if (Either.isRight(decoded)) results.push(decoded.right)
-    else if (results.length === 0 && header === undefined && typeof json === "object" && json !== null && !("task" in json))
-      header = json as Record<string, unknown>
-    else return Either.left(new ResultsFileError({ file, reason: `line ${index + 1} is not a run result: ${firstIssue(decoded.left)}` }))
-  }
-  const config = (header?.["config"] ?? {}) as Record<string, unknown>
-  const asReport = Schema.decodeUnknownEither(IloBenchFile)({
-    generated: typeof header?.["generated"] === "string" ? header["generated"] : typeof header?.["started"] === "string" ? header["started"] : "",
+  const parsed = parseCheckpoint(file, text)
+  if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
+  const { header, runs } = parsed.right
+  const latest = [...new Map(runs.map((r) => [runKey(r), r])).values()]
+  const decoded = Schema.decodeUnknownEither(IloBenchFile)({
+    generated: header.started,
     harness: "ilo-bench",
-    config,
-    results: []
+    config: header.config,
+    skills: header.skills,
+    results: latest
   })
-  const base = Either.isRight(asReport) ? fromIloBench(file, asReport.right, "ilo-bench checkpoint", false) : undefined
-  return Either.right({
-    file,
-    format: "ilo-bench checkpoint",
-    generated: base?.generated ?? "",
-    complete: false,
-    retryCap: base?.retryCap,
-    maxTokens: base?.maxTokens,
-    settings: base?.settings ?? [],
-    skills: [],
-    notes: [],
-    results
-  })
+  if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
+  return Either.right(fromIloBench(file, decoded.right, "ilo-bench checkpoint", false))
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
@@ -249,8 +225,8 @@ export interface Sweep {
   readonly replaced: number
 }
 
-export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string }) =>
-  `${r.task}\u0000${r.language}\u0000${r.model}`
+/** A run's identity across files: task, language, model and trial (1 where a file has no trials). */
+export { runKey }
 
 const distinct = <A>(values: Iterable<A>) => [...new Set(values)]
 

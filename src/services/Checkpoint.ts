@@ -1,6 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Context, Effect, Either, Layer, ParseResult, Schema, type Scope } from "effect"
+import { Context, Effect, Either, Layer, Schema, type Scope } from "effect"
 import {
   CheckpointHeader,
   CheckpointLine,
@@ -9,6 +9,7 @@ import {
 } from "../domain/Checkpoint.js"
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
+import { firstIssue } from "../domain/schemaIssue.js"
 
 /** Appends lines to one open checkpoint; each is on disk before `append` returns. */
 export interface CheckpointWriter {
@@ -42,10 +43,6 @@ export const encodeLine = (line: CheckpointHeader | CheckpointLine) => JSON.stri
 const decodeHeader = Schema.decodeUnknownEither(CheckpointHeader, { onExcessProperty: "preserve" })
 const decodeLine = Schema.decodeUnknownEither(CheckpointLine, { onExcessProperty: "preserve" })
 
-const firstIssue = (error: ParseResult.ParseError) => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  return issue === undefined ? "not a checkpoint record" : `${issue.path.join(".") || "value"}: ${issue.message}`
-}
 
 const parseJson = (text: string): Either.Either<unknown, string> => {
   try {

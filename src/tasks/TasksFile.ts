@@ -1,8 +1,9 @@
 import { FileSystem } from "@effect/platform"
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { TasksFileError } from "../domain/errors.js"
 import { Task, TasksFile } from "../domain/Task.js"
 import { sha256 } from "../services/SkillDocs.js"
+import { firstIssue } from "../domain/schemaIssue.js"
 
 export interface LoadedTasks {
   readonly file: string
@@ -10,12 +11,6 @@ export interface LoadedTasks {
   readonly tasks: ReadonlyArray<Task>
 }
 
-const describeIssue = (error: ParseResult.ParseError) => {
-  const first = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  if (first === undefined) return "does not match the schema"
-  const field = first.path.length > 0 ? `field '${first.path.join(".")}'` : "value"
-  return `${field} ${first.message === "is missing" ? "is missing" : first.message}`
-}
 
 /** Decodes a tasks file's text; each problem names the task and the field. */
 export const parseTasks = (file: string, text: string): Either.Either<ReadonlyArray<Task>, TasksFileError> => {
@@ -27,14 +22,14 @@ export const parseTasks = (file: string, text: string): Either.Either<ReadonlyAr
     return fail(`not JSON (${(e as Error).message})`)
   }
   const top = Schema.decodeUnknownEither(TasksFile)(json)
-  if (Either.isLeft(top)) return fail(`expected an object with a "tasks" array: ${describeIssue(top.left)}`)
+  if (Either.isLeft(top)) return fail(`expected an object with a "tasks" array: ${firstIssue(top.left)}`)
   const tasks: Array<Task> = []
   const seen = new Set<string>()
   for (const [index, raw] of top.right.tasks.entries()) {
     const decoded = Schema.decodeUnknownEither(Task)(raw)
     const rawId = typeof raw === "object" && raw !== null && "id" in raw ? String((raw as { id: unknown }).id) : undefined
     const name = rawId !== undefined ? `task '${rawId}' (#${index + 1})` : `task #${index + 1}`
-    if (Either.isLeft(decoded)) return fail(`${name}: ${describeIssue(decoded.left)}`)
+    if (Either.isLeft(decoded)) return fail(`${name}: ${firstIssue(decoded.left)}`)
     if (seen.has(decoded.right.id)) return fail(`duplicate task id '${decoded.right.id}'`)
     seen.add(decoded.right.id)
     tasks.push(decoded.right)
