@@ -26,9 +26,10 @@ export const checkReference = (task: Task, file: string, command: ReadonlyArray<
       Effect.catchTag("SpawnError", (e) => Effect.succeed({ exitCode: 127, stdout: "", stderr: e.message, timedOut: false }))
     )
     const outcome = classify(task.expected_output, run)
-    return outcome === "working"
-      ? undefined
-      : `${file}: ${outcome}${run.timedOut ? " (timed out)" : ""}: ${(run.stderr || run.stdout).trim().split("\n").at(-1) ?? ""}`
+    if (outcome === "working") return undefined
+    const said = (run.stderr || run.stdout).trim().split("\n").at(-1) ?? ""
+    const why = run.timedOut ? "timed out" : said !== "" ? said : `exit code ${run.exitCode}, no output`
+    return `${file}: ${outcome}: ${why}`
   })
 
 /** Every problem with a tasks file, one line each; none means the suite can be trusted to run. */
