@@ -1,18 +1,19 @@
 import { Options } from "@effect/cli"
+import { defaulting } from "./defaulting.js"
 
 /** Flags for providers, language legs, record/replay and trials (spread into the run command's options). */
 export const providerOptions = {
   provider: Options.choice("provider", ["anthropic", "openai"]).pipe(
-    Options.withDefault("anthropic" as const),
-    Options.withDescription("anthropic (Messages API) or openai (chat completions: OpenAI, Ollama, vLLM, llama-server).")
+    Options.withDescription("anthropic (Messages API) or openai (chat completions: OpenAI, Ollama, vLLM, llama-server)."),
+    defaulting("anthropic")
   ),
   lang: Options.text("lang").pipe(
     Options.repeated,
     Options.withDescription("Add a language leg: a name from bench/languages.json, or NAME:CMD:EXT[:DOCS]. Repeatable.")
   ),
   trials: Options.integer("trials").pipe(
-    Options.withDefault(1),
-    Options.withDescription("Run every task x language x model this many times; reports pass rates and pass@k.")
+    Options.withDescription("Run every task x language x model this many times; reports pass rates and pass@k."),
+    defaulting(1)
   ),
   temperature: Options.float("temperature").pipe(
     Options.optional,

@@ -31,6 +31,7 @@ import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { runSession } from "./session.js"
+import { defaulting } from "./defaulting.js"
 
 const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -42,19 +43,19 @@ export const runOptions = {
     Options.withDescription("Path to the ilo binary (default: $ILO, else ilo).")
   ),
   retryCap: Options.integer("retry-cap").pipe(
-    Options.withDefault(5),
-    Options.withDescription("Most attempts (first + repairs) per run.")
+    Options.withDescription("Most attempts (first + repairs) per run."),
+    defaulting(5)
   ),
   model: Options.text("model").pipe(
-    Options.withDefault("both"),
-    Options.withDescription("haiku, sonnet, both, or any model id.")
+    Options.withDescription("haiku, sonnet, both, or any model id."),
+    defaulting("both")
   ),
   task: optionalText("task", "Run only this task id."),
   lang2Name: optionalText("lang2-name", "Name of a second language to benchmark (e.g. python)."),
   lang2Bin: optionalText("lang2-bin", "Its CLI binary; programs run as `<bin> FILE`."),
   lang2Ext: Options.text("lang2-ext").pipe(
-    Options.withDefault(".zero"),
-    Options.withDescription("File extension of its programs.")
+    Options.withDescription("File extension of its programs."),
+    defaulting(".zero")
   ),
   lang2Docs: optionalText("lang2-docs", "A documentation file for the second language, sent in its prompt."),
   python: Options.boolean("python").pipe(
@@ -62,13 +63,13 @@ export const runOptions = {
   ),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print the tasks and exit; no model calls.")),
   outputDir: Options.text("output-dir").pipe(
-    Options.withDefault("bench"),
-    Options.withDescription("Where reports are written (created if missing).")
+    Options.withDescription("Where reports are written (created if missing)."),
+    defaulting("bench")
   ),
   tasksFile: optionalText("tasks-file", "Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
   concurrency: Options.integer("concurrency").pipe(
-    Options.withDefault(4),
-    Options.withDescription("Model requests in flight at once, at most (it shrinks on 429/529 and grows back).")
+    Options.withDescription("Model requests in flight at once, at most (it shrinks on 429/529 and grows back)."),
+    defaulting(4)
   ),
   align: Options.boolean("no-align", { ifPresent: false, negationNames: ["align"] }).pipe(
     Options.withDescription(
@@ -76,8 +77,8 @@ export const runOptions = {
     )
   ),
   cache: Options.choice("cache", ["warm", "cold"]).pipe(
-    Options.withDefault("warm" as const),
-    Options.withDescription("warm: let the provider's prompt cache work; cold: a nonce per attempt defeats it.")
+    Options.withDescription("warm: let the provider's prompt cache work; cold: a nonce per attempt defeats it."),
+    defaulting("warm")
   ),
   maxCost: Options.float("max-cost").pipe(
     Options.optional,
@@ -89,25 +90,25 @@ export const runOptions = {
     Options.withDescription("Generated programs running at once (default: the number of CPUs).")
   ),
   maxTokens: Options.integer("max-tokens").pipe(
-    Options.withDefault(1024),
-    Options.withDescription("max_tokens of each model request.")
+    Options.withDescription("max_tokens of each model request."),
+    defaulting(1024)
   ),
   requestTimeout: Options.float("request-timeout").pipe(
-    Options.withDefault(90),
-    Options.withDescription("Seconds before a model request is abandoned (and retried).")
+    Options.withDescription("Seconds before a model request is abandoned (and retried)."),
+    defaulting(90)
   ),
   runTimeout: Options.float("run-timeout").pipe(
-    Options.withDefault(20),
-    Options.withDescription("Seconds a generated program may run.")
+    Options.withDescription("Seconds a generated program may run."),
+    defaulting(20)
   ),
   apiRetries: Options.integer("api-retries").pipe(
-    Options.withDefault(defaultRetryPolicy.retries),
-    Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error.")
+    Options.withDescription("Retries of a failed model call (429, 5xx, timeout) before the run ends as error."),
+    defaulting(defaultRetryPolicy.retries)
   ),
   baseUrl: optionalText("base-url", "API base URL (default: $ANTHROPIC_BASE_URL or $OPENAI_BASE_URL, else the provider's)."),
   context: Options.text("context").pipe(
-    Options.withDefault(DEFAULT_CONTEXT),
-    Options.withDescription("Named set of ilo skill modules from skills/ilo/contexts.json.")
+    Options.withDescription("Named set of ilo skill modules from skills/ilo/contexts.json."),
+    defaulting(DEFAULT_CONTEXT)
   ),
   allowLanguageNamed: Options.boolean("allow-language-named").pipe(
     Options.withDescription("Run tasks whose descriptions name a language (recorded in the report).")

@@ -1,0 +1,7 @@
+import { Options } from "@effect/cli"
+
+/** A default that `--help` also shows (@effect/cli applies defaults silently). */
+export const defaulting =
+  <const A>(value: A) =>
+  <B>(self: Options.Options<B>): Options.Options<A | B> =>
+    self.pipe(Options.withDefault(value), Options.withDescription(`Default: ${String(value)}.`))
