@@ -12,7 +12,6 @@ import { languageContext } from "../loop/Prompts.js"
 import { configDifferences, planResume, type ResumePlan } from "../loop/Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
-import { preloadCharts } from "../report/Charts.js"
 import { claimReportPaths, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
@@ -174,8 +173,6 @@ export const runSession = (input: SessionInput) =>
           Effect.uninterruptible
         )
     }
-    // The report's chart libraries load while the first requests are out, not after the last run.
-    if (plan.todo.length > 0) yield* Effect.forkScoped(preloadCharts)
     yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(Effect.onInterrupt(() => writePartial))
 
     const notStarted = input.budget ? yield* input.budget.notStarted : 0

@@ -20,14 +20,7 @@ const config: TopLevelSpec["config"] = {
 const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", background: "white", config }
 
 // The chart libraries are most of the bundle: load them when a report is rendered, not at start-up.
-let loading: Promise<[typeof import("vega"), typeof import("vega-lite")]> | undefined
-const libraries = Effect.promise(() => (loading ??= Promise.all([import("vega"), import("vega-lite")])))
-
-/**
- * Starts loading the chart libraries now (a tenth of a second of compiling), so that a benchmark
- * can do it while its first model requests are out rather than after its last run.
- */
-export const preloadCharts = Effect.asVoid(libraries)
+const libraries = Effect.promise(() => Promise.all([import("vega"), import("vega-lite")]))
 
 /** Renders one Vega-Lite spec to an SVG string. */
 export const renderSvg = (spec: TopLevelSpec) =>
