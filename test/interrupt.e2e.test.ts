@@ -128,9 +128,9 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(result.stderr).toContain("Interrupted again: exiting now.")
     const checkpoint = checkpointIn(s.outDir)!
     expect(readCheckpoint(checkpoint).runs.length).toBeGreaterThanOrEqual(1)
-    // A report half written when the second signal came leaves no temp file behind.
-    expect(readdirSync(s.outDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
     await resumeAndCheck(s, checkpoint)
+    // A report half written when the second signal came leaves no temp file behind the resume.
+    expect(readdirSync(s.outDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
   })
 
   it("--resume with a different retry cap is refused with exit 2 and one line naming it", async () => {

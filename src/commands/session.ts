@@ -12,7 +12,7 @@ import { languageContext } from "../loop/Prompts.js"
 import { configDifferences, planResume, type ResumePlan } from "../loop/Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { collectNotes } from "../report/Notes.js"
-import { claimReportPaths, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
+import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
 import { resumeCommand } from "../report/ResumeHint.js"
@@ -93,6 +93,7 @@ export const runSession = (input: SessionInput) =>
       if (differences.length > 0)
         yield* Console.error(`WARNING: --force: resuming although the configuration differs: ${differences.join("; ")}`)
       paths = reportPathsOfCheckpoint(file, path)
+      yield* removeStaleWrites(paths)
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors })
       plan = planResume(runs, contents.runs, retryErrors)

@@ -124,11 +124,17 @@ export interface RenderedCharts {
   readonly tokens: ReadonlyArray<{ readonly model: string; readonly svg: string }>
 }
 
+/** Above this many tasks a bar per task is unreadable, and Vega's layout overflows its stack. */
+export const MAX_TASKS_CHARTED = 300
+
 export const renderCharts = (a: Analysis) =>
   Effect.all({
     curve: renderSvg(successCurveSpec(a)),
     rates: renderSvg(successRateSpec(a)),
-    tokens: Effect.forEach(a.sweep.models, (model) =>
-      Effect.map(renderSvg(tokensPerTaskSpec(a, model)), (svg) => ({ model, svg }))
-    )
+    tokens:
+      a.sweep.tasks.length > MAX_TASKS_CHARTED
+        ? Effect.succeed([])
+        : Effect.forEach(a.sweep.models, (model) =>
+            Effect.map(renderSvg(tokensPerTaskSpec(a, model)), (svg) => ({ model, svg }))
+          )
   })

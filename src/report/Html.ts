@@ -159,7 +159,11 @@ ${kpis(a)}
 <h2>Success by attempt</h2>
 <div class="card"><figure class="chart" id="chart-curve">${charts.curve}<figcaption>Share of runs working after at most k attempts. Where a curve flattens, more retries stop paying: that is the retry cap to choose.</figcaption></figure></div>
 <h2>Tokens to success per task</h2>
-<div class="card">${charts.tokens.map((t) => `<figure class="chart chart-tokens">${t.svg}</figure>`).join("\n")}<figcaption>Tokens (input + generation) a run spent to reach a working program; no bar where it never got there.</figcaption></div>
+<div class="card">${
+    charts.tokens.length === 0
+      ? `<p>${a.sweep.tasks.length} tasks: too many for a bar per task; see the grid and the JSON.</p>`
+      : charts.tokens.map((t) => `<figure class="chart chart-tokens">${t.svg}</figure>`).join("\n")
+  }<figcaption>Tokens (input + generation) a run spent to reach a working program; no bar where it never got there.</figcaption></div>
 ${headToHeadTable(a)}
 <h2>Every run</h2>
 <div class="card">${grid(a)}<figcaption>Each cell links to that run's attempts below.</figcaption></div>

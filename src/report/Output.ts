@@ -66,6 +66,20 @@ export const writeAtomically = (target: string, text: string) =>
     Effect.mapError((e) => new OutputError({ path: target, reason: e.message }))
   )
 
+/**
+ * Temp files a report write left when the process was killed mid-write (kill -9, or a second Ctrl-C
+ * racing a write): a resume of that stamp removes them.
+ */
+export const removeStaleWrites = (paths: ReportPaths) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dir = path.dirname(paths.json)
+    const names = yield* fs.readDirectory(dir)
+    const stale = names.filter((n) => n.startsWith(`${paths.stamp}.`) && /\.\d+\.tmp$/.test(n))
+    yield* Effect.forEach(stale, (n) => fs.remove(path.join(dir, n)), { discard: true })
+  }).pipe(Effect.ignore)
+
 /** Temp files of writes under way: an exit that cannot wait for them (a second Ctrl-C) removes them. */
 const unfinished = new Set<string>()
 export const unfinishedWrites: ReadonlySet<string> = unfinished

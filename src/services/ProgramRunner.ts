@@ -1,7 +1,7 @@
-import { FileSystem, Path } from "@effect/platform"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { spawn } from "node:child_process"
-import { resolve } from "node:path"
+import { mkdtempSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 
 /** What a finished (or killed) process left behind. */
@@ -145,28 +145,51 @@ const spawnCapture = (
     })
   })
 
-export const ProgramRunnerLive = Layer.effect(
-  ProgramRunner,
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const tempDir = Effect.acquireRelease(
-      fs.makeTempDirectory({ prefix: "ilo-bench-" }).pipe(Effect.orDie),
-      (dir) => fs.remove(dir, { recursive: true }).pipe(Effect.ignore)
-    )
-    return ProgramRunner.make({
-      exec: (command, timeout) =>
-        Effect.scoped(Effect.flatMap(tempDir, (dir) => spawnCapture(command, dir, dir, timeout))),
-      run: (program, timeout) =>
-        Effect.scoped(
-          Effect.gen(function* () {
-            const dir = yield* tempDir
-            const file = path.join(dir, `program${program.extension}`)
-            yield* fs.writeFileString(file, program.source).pipe(Effect.orDie)
-            const command = program.command.map((part) => part.replaceAll("{file}", file))
-            return yield* spawnCapture(command, dir, dir, timeout)
-          })
-        )
+const unlinkQuietly = (file: string) => {
+  try {
+    unlinkSync(file)
+  } catch {
+    // already gone (the program removed it); the directory's removal copes with the rest
+  }
+}
+
+/**
+ * A fresh, empty directory for one program: the program's cwd and HOME, removed afterwards with
+ * whatever the program left in it. Plain synchronous node:fs calls (each a few microseconds on a
+ * local disk): through an async file system every one of them is a trip to libuv's thread pool,
+ * which cost more CPU per run than the calls themselves.
+ */
+const workDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "ilo-bench-"))),
+  (dir) =>
+    Effect.sync(() => {
+      try {
+        rmdirSync(dir)
+      } catch {
+        // not empty (the program file, or what the program wrote): remove it all
+        try {
+          rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
+        } catch {
+          // nothing more to do: a temp directory we cannot remove is left to the system
+        }
+      }
     })
+)
+
+export const ProgramRunnerLive = Layer.succeed(
+  ProgramRunner,
+  ProgramRunner.make({
+    exec: (command, timeout) => Effect.scoped(Effect.flatMap(workDir, (dir) => spawnCapture(command, dir, dir, timeout))),
+    run: (program, timeout) =>
+      Effect.scoped(
+        Effect.flatMap(workDir, (dir) => {
+          const file = join(dir, `program${program.extension}`)
+          return Effect.sync(() => writeFileSync(file, program.source)).pipe(
+            // The program file goes first, so that an empty directory needs a single rmdir.
+            Effect.zipRight(Effect.addFinalizer(() => Effect.sync(() => unlinkQuietly(file)))),
+            Effect.zipRight(spawnCapture(program.command.map((part) => part.replaceAll("{file}", file)), dir, dir, timeout))
+          )
+        })
+      )
   })
-).pipe(Layer.provide(NodeContext.layer))
+)
