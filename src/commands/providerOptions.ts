@@ -1,5 +1,5 @@
 import { Options } from "@effect/cli"
-import { defaulting } from "./defaulting.js"
+import { defaulting, optionalText } from "./optionHelpers.js"
 
 /** Flags for providers, language legs, record/replay and trials (spread into the run command's options). */
 export const providerOptions = {
@@ -23,14 +23,8 @@ export const providerOptions = {
     Options.optional,
     Options.withDescription("Anthropic extended thinking budget in tokens (>= 1024, below --max-tokens).")
   ),
-  record: Options.text("record").pipe(
-    Options.optional,
-    Options.withDescription("Save every model exchange to this new JSONL cassette.")
-  ),
-  replay: Options.text("replay").pipe(
-    Options.optional,
-    Options.withDescription("Answer model requests from this cassette: no network, no key.")
-  ),
+  record: optionalText("record", "Save every model exchange to this new JSONL cassette."),
+  replay: optionalText("replay", "Answer model requests from this cassette: no network, no key."),
   replayFallthrough: Options.boolean("replay-fallthrough").pipe(
     Options.withDescription("With --replay: send requests the cassette lacks to the live provider and record them.")
   )

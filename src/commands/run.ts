@@ -31,10 +31,7 @@ import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { runSession } from "./session.js"
-import { defaulting } from "./defaulting.js"
-
-const optionalText = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+import { defaulting, optionalText } from "./optionHelpers.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
