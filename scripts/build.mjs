@@ -5,7 +5,8 @@ import { chmod, rm } from "node:fs/promises"
 
 await rm("dist", { recursive: true, force: true })
 await build({
-  entryPoints: ["src/bin.ts"],
+  // The program host is a second entry: the small process that starts generated programs.
+  entryPoints: ["src/bin.ts", "src/programHost.ts"],
   bundle: true,
   splitting: true,
   format: "esm",

@@ -1,10 +1,11 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { tmpdir } from "node:os"
-import { OUTPUT_CAP_BYTES, ProgramRunner, ProgramRunnerLive } from "../src/services/ProgramRunner.js"
+import { spawn } from "node:child_process"
+import { OUTPUT_CAP_BYTES, PROGRAM_HOST, ProgramRunner, ProgramRunnerLive } from "../src/services/ProgramRunner.js"
 
 const LiveRunner = Layer.merge(ProgramRunnerLive, NodeContext.layer)
 const python = (source: string, timeout = Duration.seconds(20)) =>
@@ -141,4 +142,34 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         const result = yield* runner.exec(["definitely-not-a-binary-xyz", "--version"], Duration.seconds(5)).pipe(Effect.flip)
         expect(result._tag).toBe("SpawnError")
       }))
+
+    it.effect("a program host that dies fails only the programs it held; the next program gets a new host", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        // The program's parent is the host: this program kills it.
+        const killed = yield* runner.run({ source: "kill -9 $PPID\nsleep 1\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10)).pipe(Effect.flip)
+        expect(killed._tag).toBe("SpawnError")
+        expect(killed.message).toContain("exited (SIGKILL)")
+        const next = yield* runner.run({ source: "echo again\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        expect(next).toMatchObject({ stdout: "again\n", exitCode: 0 })
+      }))
+})
+
+describe("the program host process", () => {
+  it("when the harness goes away (the host's stdin closes), every program still running is killed and the host exits", async () => {
+    const pids = join(mkdtempSync(join(tmpdir(), "runner-test-")), "pids")
+    const host = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"] })
+    const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)))
+    const request = { command: ["bash", "{file}"], timeoutMs: 120_000, program: { source: `sleep 60 &\necho "$$ $!" > '${pids}'\nwait\n`, extension: ".sh" } }
+    host.stdin.write(JSON.stringify({ id: 1, request }) + "\n")
+    for (let i = 0; i < 300 && (!existsSync(pids) || readFileSync(pids, "utf8").trim().split(" ").length < 2); i++)
+      await new Promise((r) => setTimeout(r, 10))
+    const [shell, sleeper] = readFileSync(pids, "utf8").trim().split(" ").map(Number)
+    expect(isAlive(shell!) && isAlive(sleeper!)).toBe(true)
+    host.stdin.end()
+    expect(await exited).toBe(0)
+    for (let i = 0; i < 100 && (isAlive(shell!) || isAlive(sleeper!)); i++) await new Promise((r) => setTimeout(r, 20))
+    expect(isAlive(shell!)).toBe(false)
+    expect(isAlive(sleeper!)).toBe(false)
+  })
 })

@@ -1,19 +1,12 @@
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { spawn, type ChildProcessByStdio } from "node:child_process"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
+import { packageRoot } from "../paths.js"
+import type { ProcessOutcome, ProcessRequest, ProgramRun } from "./programProcess.js"
 
-/** What a finished (or killed) process left behind. */
-export interface ProgramRun {
-  readonly stdout: string
-  readonly stderr: string
-  /** null when the process was killed by a signal (for example on timeout). */
-  readonly exitCode: number | null
-  readonly durationMs: number
-  readonly timedOut: boolean
-  readonly outputTruncated: boolean
-}
+export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
 /** A program source to write to a fresh directory and run there. */
 export interface ProgramSource {
@@ -29,13 +22,10 @@ export class SpawnError extends Data.TaggedError("SpawnError")<{
   readonly message: string
 }> {}
 
-/** Captured stdout and stderr stop growing here, so a program that prints forever cannot exhaust memory. */
-export const OUTPUT_CAP_BYTES = 1024 * 1024
-
 export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   ProgramRunner,
   {
-    /** Runs a command line with a time limit, in a scrubbed environment. */
+    /** Runs a command line with a time limit, in a fresh directory and a scrubbed environment. */
     readonly exec: (
       command: ReadonlyArray<string>,
       timeout: Duration.Duration
@@ -47,149 +37,105 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   static make = (impl: Context.Tag.Service<ProgramRunner>): Context.Tag.Service<ProgramRunner> => impl
 }
 
-/**
- * The only environment a generated program sees: no API key, no token, nothing of the user's
- * beyond where to find interpreters and how to encode text.
- */
-const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-  LANG: process.env.LANG ?? "C.UTF-8",
-  HOME: home
-})
+/** The program host's entry, built beside the CLI (see scripts/build.mjs). */
+export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
-const killGroup = (pid: number | undefined) => {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, "SIGKILL")
-  } catch {
-    // already gone
+type HostProcess = ChildProcessByStdio<Writable, Readable, null>
+
+/**
+ * The harness's end of the program host (src/programHost.ts): started on first use, so commands
+ * that run nothing never start it; started again if it dies, failing only the programs it held.
+ */
+const hostClient = () => {
+  let host: HostProcess | undefined
+  let nextId = 0
+  const pending = new Map<number, (outcome: ProcessOutcome) => void>()
+
+  const start = (): HostProcess => {
+    if (!existsSync(PROGRAM_HOST)) throw new Error(`${PROGRAM_HOST} is missing: run \`npm run build\``)
+    // The host needs no secret: only where interpreters are and how text is encoded.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" }
+    if (process.env.LANG !== undefined) env.LANG = process.env.LANG
+    const child = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"], env })
+    let buffered = ""
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (chunk: string) => {
+      buffered += chunk
+      let end = buffered.indexOf("\n")
+      while (end !== -1) {
+        const message = JSON.parse(buffered.slice(0, end)) as { id: number } & ProcessOutcome
+        buffered = buffered.slice(end + 1)
+        end = buffered.indexOf("\n")
+        const done = pending.get(message.id)
+        pending.delete(message.id)
+        done?.(message)
+      }
+    })
+    // A write after the host died fails here, not as an uncaught error; its exit fails the rest.
+    child.stdin.on("error", () => {})
+    child.on("exit", (code, signal) => {
+      if (host === child) host = undefined
+      const lost = [...pending.values()]
+      pending.clear()
+      for (const done of lost)
+        done({ spawnError: { command: "program host", message: `it exited (${signal ?? `code ${code}`}) while the program ran` } })
+    })
+    return child
   }
+
+  const send = (request: ProcessRequest, done: (outcome: ProcessOutcome) => void) => {
+    host ??= start()
+    const id = nextId++
+    pending.set(id, done)
+    host.stdin.write(JSON.stringify({ id, request }) + "\n")
+    return () => {
+      if (pending.delete(id)) host?.stdin.write(JSON.stringify({ id, cancel: true }) + "\n")
+    }
+  }
+
+  /** Ends the host (it kills whatever still runs) and waits for it, so no process outlives the harness. */
+  const close = () =>
+    new Promise<void>((resolve) => {
+      const child = host
+      host = undefined
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.on("exit", () => resolve())
+      child.stdin.end()
+    })
+
+  return { send, close }
 }
 
-/** Spawns a process in its own group and collects capped output; kills the whole group on timeout or interruption. */
-const spawnCapture = (
-  command: ReadonlyArray<string>,
-  cwd: string,
-  home: string,
-  timeout: Duration.Duration
-): Effect.Effect<ProgramRun, SpawnError> =>
+const millis = (timeout: Duration.Duration) => {
+  const ms = Duration.toMillis(timeout)
+  return Number.isFinite(ms) ? ms : null
+}
+
+const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessRequest) =>
   Effect.async<ProgramRun, SpawnError>((resume) => {
-    const [bin, ...args] = command
-    if (bin === undefined || bin === "") {
-      resume(Effect.fail(new SpawnError({ command: "", message: "empty command line" })))
-      return
-    }
-    const started = performance.now()
-    // The program runs in its own directory: a relative binary path means relative to ours.
-    const child = spawn(bin.includes("/") ? resolve(bin) : bin, args, {
-      cwd,
-      env: scrubbedEnv(home),
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let truncated = false
-    const collect = () => {
-      const chunks: Array<Buffer> = []
-      let size = 0
-      return {
-        push: (chunk: Buffer) => {
-          if (size >= OUTPUT_CAP_BYTES) {
-            truncated = true
-            return
-          }
-          const room = OUTPUT_CAP_BYTES - size
-          if (chunk.length > room) truncated = true
-          const kept = chunk.length > room ? chunk.subarray(0, room) : chunk
-          chunks.push(kept)
-          size += kept.length
-        },
-        text: () => Buffer.concat(chunks).toString("utf8")
-      }
-    }
-    const out = collect()
-    const err = collect()
-    child.stdout.on("data", out.push)
-    child.stderr.on("data", err.push)
-    let timedOut = false
-    let done = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      killGroup(child.pid)
-    }, Duration.toMillis(timeout))
-    child.on("error", (error) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      resume(Effect.fail(new SpawnError({ command: bin, message: error.message })))
-    })
-    // A grandchild that outlives its parent would hold the pipes open: take the group down with it.
-    child.on("exit", () => killGroup(child.pid))
-    child.on("close", (code) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      resume(
-        Effect.succeed({
-          stdout: out.text(),
-          stderr: err.text(),
-          exitCode: timedOut ? null : code,
-          durationMs: Math.round(performance.now() - started),
-          timedOut,
-          outputTruncated: truncated
-        })
+    try {
+      const cancel = send(request, (outcome) =>
+        resume("run" in outcome ? Effect.succeed(outcome.run) : Effect.fail(new SpawnError(outcome.spawnError)))
       )
-    })
-    return Effect.sync(() => {
-      clearTimeout(timer)
-      killGroup(child.pid)
-    })
+      return Effect.sync(cancel)
+    } catch (error) {
+      resume(Effect.fail(new SpawnError({ command: "program host", message: (error as Error).message })))
+    }
   })
 
-const unlinkQuietly = (file: string) => {
-  try {
-    unlinkSync(file)
-  } catch {
-    // already gone (the program removed it); the directory's removal copes with the rest
-  }
-}
-
-/**
- * A fresh, empty directory for one program: the program's cwd and HOME, removed afterwards with
- * whatever the program left in it. Plain synchronous node:fs calls (each a few microseconds on a
- * local disk): through an async file system every one of them is a trip to libuv's thread pool,
- * which cost more CPU per run than the calls themselves.
- */
-const workDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "ilo-bench-"))),
-  (dir) =>
-    Effect.sync(() => {
-      try {
-        rmdirSync(dir)
-      } catch {
-        // not empty (the program file, or what the program wrote): remove it all
-        try {
-          rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
-        } catch {
-          // nothing more to do: a temp directory we cannot remove is left to the system
-        }
-      }
-    })
-)
-
-export const ProgramRunnerLive = Layer.succeed(
+export const ProgramRunnerLive = Layer.scoped(
   ProgramRunner,
-  ProgramRunner.make({
-    exec: (command, timeout) => Effect.scoped(Effect.flatMap(workDir, (dir) => spawnCapture(command, dir, dir, timeout))),
-    run: (program, timeout) =>
-      Effect.scoped(
-        Effect.flatMap(workDir, (dir) => {
-          const file = join(dir, `program${program.extension}`)
-          return Effect.sync(() => writeFileSync(file, program.source)).pipe(
-            // The program file goes first, so that an empty directory needs a single rmdir.
-            Effect.zipRight(Effect.addFinalizer(() => Effect.sync(() => unlinkQuietly(file)))),
-            Effect.zipRight(spawnCapture(program.command.map((part) => part.replaceAll("{file}", file)), dir, dir, timeout))
-          )
-        })
-      )
-  })
+  Effect.map(
+    Effect.acquireRelease(Effect.sync(hostClient), (client) => Effect.promise(client.close)),
+    ({ send }) =>
+      ProgramRunner.make({
+        exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }),
+        run: (program, timeout) =>
+          call(send, {
+            command: program.command,
+            timeoutMs: millis(timeout),
+            program: { source: program.source, extension: program.extension }
+          })
+      })
+  )
 )

@@ -1,0 +1,175 @@
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+/**
+ * Running one generated program as a process: plain Node, no Effect, so that the small program
+ * host process (src/programHost.ts) can load it without the rest of the harness.
+ */
+
+/** What a finished (or killed) process left behind. */
+export interface ProgramRun {
+  readonly stdout: string
+  readonly stderr: string
+  /** null when the process was killed by a signal (for example on timeout). */
+  readonly exitCode: number | null
+  readonly durationMs: number
+  readonly timedOut: boolean
+  readonly outputTruncated: boolean
+}
+
+/** One process to start: a command line, and optionally a program file to write first. */
+export interface ProcessRequest {
+  /** "{file}" in any element is replaced by the program's path. */
+  readonly command: ReadonlyArray<string>
+  /** null: no time limit. */
+  readonly timeoutMs: number | null
+  /** The program to write into the fresh directory, named program<extension>. */
+  readonly program?: { readonly source: string; readonly extension: string } | undefined
+}
+
+export type ProcessOutcome = { readonly run: ProgramRun } | { readonly spawnError: { readonly command: string; readonly message: string } }
+
+/** Captured stdout and stderr stop growing here, so a program that prints forever cannot exhaust memory. */
+export const OUTPUT_CAP_BYTES = 1024 * 1024
+
+/**
+ * The only environment a generated program sees: no API key, no token, nothing of the user's
+ * beyond where to find interpreters and how to encode text.
+ */
+const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+  LANG: process.env.LANG ?? "C.UTF-8",
+  HOME: home
+})
+
+const killGroup = (pid: number | undefined) => {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, "SIGKILL")
+  } catch {
+    // already gone
+  }
+}
+
+const capped = (onTruncate: () => void) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  return {
+    push: (chunk: Buffer) => {
+      if (size >= OUTPUT_CAP_BYTES) return onTruncate()
+      const room = OUTPUT_CAP_BYTES - size
+      if (chunk.length > room) onTruncate()
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk
+      chunks.push(kept)
+      size += kept.length
+    },
+    text: () => Buffer.concat(chunks).toString("utf8")
+  }
+}
+
+/**
+ * A fresh, empty directory for one program: its cwd and HOME, removed afterwards with whatever the
+ * program left in it. Synchronous calls: each is a few microseconds on a local disk, less than a
+ * trip to libuv's thread pool would cost.
+ */
+const makeWorkDir = () => mkdtempSync(join(tmpdir(), "ilo-bench-"))
+
+const removeWorkDir = (dir: string, file: string | undefined) => {
+  if (file !== undefined) {
+    try {
+      unlinkSync(file)
+    } catch {
+      // the program removed it; the directory's removal copes with the rest
+    }
+  }
+  try {
+    rmdirSync(dir)
+  } catch {
+    // not empty (what the program wrote): remove it all
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
+    } catch {
+      // nothing more to do: a temp directory we cannot remove is left to the system
+    }
+  }
+}
+
+/**
+ * Starts the request's process in a fresh directory, in its own process group, collecting capped
+ * output; kills the whole group on timeout, when the process exits (a grandchild would hold the
+ * pipes open), or when the returned cancel function is called. `done` is called once, after the
+ * directory is removed, unless the run was cancelled.
+ */
+export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOutcome) => void): (() => void) => {
+  const [first] = request.command
+  if (first === undefined || first === "") {
+    done({ spawnError: { command: "", message: "empty command line" } })
+    return () => {}
+  }
+  const dir = makeWorkDir()
+  let file: string | undefined
+  let child: ReturnType<typeof spawn>
+  let bin = first
+  const started = performance.now()
+  try {
+    if (request.program !== undefined) {
+      file = join(dir, `program${request.program.extension}`)
+      writeFileSync(file, request.program.source)
+    }
+    const path = file
+    const [command, ...args] = request.command.map((part) => (path === undefined ? part : part.replaceAll("{file}", path)))
+    bin = command!
+    // The program runs in its own directory: a relative binary path means relative to ours.
+    child = spawn(bin.includes("/") ? resolve(bin) : bin, args, {
+      cwd: dir,
+      env: scrubbedEnv(dir),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+  } catch (error) {
+    removeWorkDir(dir, file)
+    throw error
+  }
+  let finished = false
+  const finish = (outcome: ProcessOutcome | undefined) => {
+    if (finished) return
+    finished = true
+    clearTimeout(timer)
+    removeWorkDir(dir, file)
+    if (outcome !== undefined) done(outcome)
+  }
+  let truncated = false
+  const out = capped(() => (truncated = true))
+  const err = capped(() => (truncated = true))
+  child.stdout!.on("data", out.push)
+  child.stderr!.on("data", err.push)
+  let timedOut = false
+  // setTimeout fires at once past 2^31-1 ms: a longer limit is no limit.
+  const timer =
+    request.timeoutMs === null || request.timeoutMs > 2 ** 31 - 1
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          killGroup(child.pid)
+        }, request.timeoutMs)
+  child.on("error", (error) => finish({ spawnError: { command: bin, message: error.message } }))
+  child.on("exit", () => killGroup(child.pid))
+  child.on("close", (code) =>
+    finish({
+      run: {
+        stdout: out.text(),
+        stderr: err.text(),
+        exitCode: timedOut ? null : code,
+        durationMs: Math.round(performance.now() - started),
+        timedOut,
+        outputTruncated: truncated
+      }
+    })
+  )
+  return () => {
+    killGroup(child.pid)
+    finish(undefined)
+  }
+}
