@@ -42,7 +42,7 @@ const openInChromium = async (file: string, screenshot: string) => {
           id: f.id || f.className,
           width: box?.width ?? 0,
           height: box?.height ?? 0,
-          marks: svg ? svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-rule line").length : 0
+          marks: svg ? svg.querySelectorAll(".mark").length : 0
         }
       })
     )

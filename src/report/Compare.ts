@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { analyse, totalTokens, type GroupSummary } from "./Analysis.js"
-import { renderSvg } from "./Charts.js"
+import { barChart } from "./Svg.js"
 import { CSP, esc, STYLE } from "./Html.js"
 import { bootstrapMeanDifference, mcnemarExact, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
@@ -172,27 +172,25 @@ const htmlTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyAr
     .map((r, i) => `<tr class="${rowClass(i)}">${r.map((v, j) => `<td${j < 3 ? ' class="l"' : ""}>${esc(v)}</td>`).join("")}</tr>`)
     .join("\n")}</tbody></table>`
 
+const A_COLOR = "#adb5bd"
+const B_COLOR = "#4c6ef5"
+
 export const renderCompareHtml = (c: Comparison) =>
-  Effect.gen(function* () {
-    const chart = yield* renderSvg({
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      background: "white",
-      width: 520,
-      height: { step: 18 },
-      config: { font: "system-ui, sans-serif", view: { stroke: null }, legend: { orient: "bottom" } },
-      data: {
-        values: c.groups.flatMap((g) => [
-          { series: `${g.language} / ${g.model}`, run: "A", rate: g.a?.rate ?? 0 },
-          { series: `${g.language} / ${g.model}`, run: "B", rate: g.b?.rate ?? 0 }
-        ])
-      },
-      mark: { type: "bar", cornerRadiusEnd: 2 },
-      encoding: {
-        y: { field: "series", type: "nominal", title: null, sort: null },
-        yOffset: { field: "run", type: "nominal" },
-        x: { field: "rate", type: "quantitative", title: "success rate", scale: { domain: [0, 1] }, axis: { format: "%" } },
-        color: { field: "run", type: "nominal", title: null, scale: { range: ["#adb5bd", "#4c6ef5"] } }
-      }
+  Effect.sync(() => {
+    const chart = barChart({
+      rows: c.groups.map((g) => ({
+        label: `${g.language} / ${g.model}`,
+        bars: [
+          { value: g.a?.rate ?? 0, color: A_COLOR },
+          { value: g.b?.rate ?? 0, color: B_COLOR }
+        ]
+      })),
+      axisTitle: "success rate",
+      step: 36,
+      legend: [
+        { name: "A", color: A_COLOR },
+        { name: "B", color: B_COLOR }
+      ]
     })
     const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
     const cls = (rows: ReadonlyArray<RunChange>) => (i: number) => {

@@ -176,8 +176,7 @@ ${provenance(a)}
 
 /** The self-contained HTML report of a sweep: inline CSS and SVG charts, nothing fetched. */
 export const renderHtml = (sweep: Sweep) =>
-  Effect.gen(function* () {
+  Effect.sync(() => {
     const a = analyse(sweep)
-    const charts = yield* renderCharts(a)
-    return htmlPage(a, charts, `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`)
+    return htmlPage(a, renderCharts(a), `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`)
   })
