@@ -5,6 +5,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { usage } from "./usage.mjs"
 
 const [out, runsText, ...command] = process.argv.slice(2)
 const runs = Number(runsText)
@@ -25,5 +26,4 @@ for (let i = 0; i < runs; i++) {
   if (stdout.trim() === String(i)) working++
   rmSync(dir, { recursive: true, force: true })
 }
-const u = process.resourceUsage()
-writeFileSync(out, JSON.stringify({ userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000, maxRssKb: u.maxRSS, working }))
+writeFileSync(out, JSON.stringify({ ...usage(), working }))
