@@ -6,7 +6,7 @@
 //   out: {"id":1,"run":ProgramRun}           {"id":1,"spawnError":{command,message}}
 // When stdin closes (the harness exited, however it exited) every program still running is
 // killed with its process group, and the host exits.
-import { startProcess, type ProcessOutcome, type ProcessRequest } from "./services/programProcess.js"
+import { onLines, startProcess, type ProcessOutcome, type ProcessRequest } from "./services/programProcess.js"
 
 const running = new Map<number, () => void>()
 
@@ -34,17 +34,7 @@ const handle = (line: string) => {
   }
 }
 
-let buffered = ""
-process.stdin.setEncoding("utf8")
-process.stdin.on("data", (chunk: string) => {
-  buffered += chunk
-  let end = buffered.indexOf("\n")
-  while (end !== -1) {
-    handle(buffered.slice(0, end))
-    buffered = buffered.slice(end + 1)
-    end = buffered.indexOf("\n")
-  }
-})
+onLines(process.stdin, handle)
 process.stdin.on("end", () => {
   for (const cancel of running.values()) cancel()
   process.exit(0)

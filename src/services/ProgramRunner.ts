@@ -4,7 +4,7 @@ import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { packageRoot } from "../paths.js"
-import type { ProcessOutcome, ProcessRequest, ProgramRun } from "./programProcess.js"
+import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
@@ -57,19 +57,11 @@ const hostClient = () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
     const child = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"], env })
-    let buffered = ""
-    child.stdout.setEncoding("utf8")
-    child.stdout.on("data", (chunk: string) => {
-      buffered += chunk
-      let end = buffered.indexOf("\n")
-      while (end !== -1) {
-        const message = JSON.parse(buffered.slice(0, end)) as { id: number } & ProcessOutcome
-        buffered = buffered.slice(end + 1)
-        end = buffered.indexOf("\n")
-        const done = pending.get(message.id)
-        pending.delete(message.id)
-        done?.(message)
-      }
+    onLines(child.stdout, (line) => {
+      const message = JSON.parse(line) as { id: number } & ProcessOutcome
+      const done = pending.get(message.id)
+      pending.delete(message.id)
+      done?.(message)
     })
     // A write after the host died fails here, not as an uncaught error; its exit fails the rest.
     child.stdin.on("error", () => {})
