@@ -1,6 +1,7 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick]   (--quick scales the long measurements down)
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss]
+// (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
@@ -9,6 +10,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const quick = process.argv.includes("--quick")
+/** --repeat=N: the efficiency and overhead measurements run N times; the median is reported (default 3). */
+const repeat = Math.max(1, Number(process.argv.find((a) => a.startsWith("--repeat="))?.slice(9) ?? 3))
 const onlyArg = process.argv.find((a) => a.startsWith("--only="))
 /** --only=efficiency,startup,cost,overhead,rss runs just those. */
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : null
@@ -139,6 +142,14 @@ const runCli = (args, { url }) =>
       resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
     })
   })
+
+/** Runs `measure` `repeat` times; the sample with the median `key`, with every sample's value beside it. */
+const median = async (key, measure) => {
+  const samples = []
+  for (let i = 0; i < repeat; i++) samples.push(await measure())
+  const sorted = [...samples].sort((a, b) => a[key] - b[key])
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], samples: samples.map((s) => s[key]) }
+}
 
 const cpuMs = (u) => u.userMs + u.systemMs
 /** The process and its reaped children (bench/usage.mjs). */
@@ -281,14 +292,14 @@ const alignedVsSeed = async () => {
 const machine = { node: process.version, cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? "?", loadavg_at_start: loadavg().map((x) => round(x)) }
 const results = { machine, quick }
 try {
-  if (want("efficiency")) results.scheduling_efficiency = await schedulingEfficiency("bash")
-  if (want("efficiency")) results.scheduling_efficiency_node = await schedulingEfficiency("bash+node")
+  if (want("efficiency")) results.scheduling_efficiency = await median("efficiency", () => schedulingEfficiency("bash"))
+  if (want("efficiency")) results.scheduling_efficiency_node = await median("efficiency", () => schedulingEfficiency("bash+node"))
   console.error(`${"scheduling_efficiency"}: ${JSON.stringify(results.scheduling_efficiency)}`)
   if (want("startup")) results.startup = await startupTime()
   console.error(`${"startup"}: ${JSON.stringify(results.startup)}`)
   if (want("cost")) results.cost_aligned_vs_seed = await alignedVsSeed()
   console.error(`${"cost_aligned_vs_seed"}: ${JSON.stringify(results.cost_aligned_vs_seed)}`)
-  if (want("overhead")) results.harness_overhead = await harnessOverhead()
+  if (want("overhead")) results.harness_overhead = await median("overhead_ms_per_attempt", harnessOverhead)
   console.error(`${"harness_overhead"}: ${JSON.stringify(results.harness_overhead)}`)
   if (want("rss")) results.peak_rss = await peakRss()
   console.error(`${"peak_rss"}: ${JSON.stringify(results.peak_rss)}`)
