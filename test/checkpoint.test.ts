@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
 import { Checkpoint, CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
-import { header, result } from "./support/fixtures.js"
+import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ilo-bench-checkpoint-")), "closed-loop-2026-11-25.jsonl")
@@ -43,6 +43,53 @@ describe("checkpoint (live, on disk)", () => {
       expect(back.resumes).toHaveLength(1)
       expect(back.tornLine).toBeNull()
     }).pipe(Effect.provide(live)))
+
+  it.scoped("round trip: model replies come back whole, in the order written, beside the runs", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      const replies = [replyLine("t1", 1, 'print("a \\"quoted\\" line\\twith a tab")\n'), replyLine("t2", 1), replyLine("t1", 2)]
+      yield* writer.append(replies[0]!)
+      yield* writer.append(replies[1]!)
+      yield* writer.append({ type: "run", result: result("t2") })
+      yield* writer.append(replies[2]!)
+
+      const back = yield* checkpoint.read(file)
+      expect(back.replies).toEqual(replies)
+      expect(back.runs.map((r) => r.task)).toEqual(["t2"])
+      expect(back.tornLine).toBeNull()
+      expect(readFileSync(file, "utf8").split("\n")[1]).toMatch(/^\{"type":"reply","task":"t1","language":"python","model":"haiku","trial":1,"attempt":1,/)
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("a checkpoint written before replies were recorded reads as one without replies", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      writeFileSync(file, encodeLine(header()) + encodeLine({ type: "run", result: result("t1") }))
+      const back = yield* (yield* Checkpoint).read(file)
+      expect(back.runs.map((r) => r.task)).toEqual(["t1"])
+      expect(back.replies).toEqual([])
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("a reply line cut short by a crash is ignored with a warning; the replies before it count; appending cuts it", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const file = tempFile()
+      const torn = encodeLine(replyLine("t2", 1))
+      writeFileSync(file, encodeLine(header()) + encodeLine(replyLine("t1", 1)) + torn.slice(0, torn.length - 20))
+      const checkpoint = yield* Checkpoint
+      const back = yield* checkpoint.read(file)
+      expect(back.replies).toEqual([replyLine("t1", 1)])
+      expect(back.tornLine).toBe(3)
+      expect(logs.messages.join("\n")).toContain("line 3 was cut short")
+
+      const writer = yield* checkpoint.reopen(file, back)
+      yield* writer.append(replyLine("t2", 1))
+      const again = yield* checkpoint.read(file)
+      expect(again.replies).toEqual([replyLine("t1", 1), replyLine("t2", 1)])
+      expect(again.tornLine).toBeNull()
+    }).pipe(Effect.provide(Layer.merge(live, logs.layer)))
+  })
 
   it.scoped("each line is on disk as soon as append returns, before the next is written", () =>
     Effect.gen(function* () {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import type { CheckpointReply } from "../src/domain/Checkpoint.js"
 import { runBatch } from "../src/loop/Batch.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
 import { RateGateLive } from "../src/services/RateGate.js"
@@ -23,8 +24,11 @@ const loop = (
 ) =>
   Effect.gen(function* () {
     const llm = yield* scriptedLlm(script)
-    const result = yield* runClosedLoop(s, cfg).pipe(Effect.provide(Layer.mergeAll(llm.layer, echoRunner, fixedSkills())))
-    return { result, requests: yield* llm.requests }
+    const replies = yield* Ref.make<ReadonlyArray<CheckpointReply>>([])
+    const result = yield* runClosedLoop(s, cfg, { onReply: (r) => Ref.update(replies, (all) => [...all, r]) }).pipe(
+      Effect.provide(Layer.mergeAll(llm.layer, echoRunner, fixedSkills()))
+    )
+    return { result, requests: yield* llm.requests, replies: yield* Ref.get(replies) }
   })
 
 describe("closed loop", () => {
@@ -152,6 +156,55 @@ describe("closed loop", () => {
     Effect.gen(function* () {
       const { requests } = yield* loop(() => Effect.succeed(reply("print:55")), spec({ language: python, task: task("t2", "5\\n0") }))
       expect(requests[0]!.messages[0]!.content).toContain("(No formal language documentation available for python.)")
+    }))
+})
+
+describe("a run continued from recorded replies (a resume)", () => {
+  // Each attempt's program fails with the attempt's own error until the third, which works. Every
+  // reply takes 2 s, and the second attempt's first try is refused with a 529 and retried.
+  const attemptOf = (request: Parameters<Parameters<typeof scriptedLlm>[0]>[0]) => {
+    const prompt = request.messages.map((m) => m.content).join("\n")
+    return prompt.includes("Error / actual output:\nsecond") ? 3 : prompt.includes("Error / actual output:\nfirst") ? 2 : 1
+  }
+  const script = (tried: Set<number>) => (request: Parameters<Parameters<typeof scriptedLlm>[0]>[0]) => {
+    const attempt = attemptOf(request)
+    if (attempt === 2 && !tried.has(2)) {
+      tried.add(2)
+      return Effect.as(Effect.sleep(Duration.seconds(1)), undefined).pipe(Effect.zipRight(Effect.fail(apiError("overloaded", 529))))
+    }
+    const text = ["fail:first", "fail:second", "print:55"][attempt - 1]!
+    return Effect.as(Effect.sleep(Duration.seconds(2)), reply(text, 10 * attempt, 1000 * attempt, { usage: { input: 1000 * attempt, cacheWrite: 50, cacheRead: 200, output: 10 * attempt } }))
+  }
+  const priced = settings({ priceOf: () => ({ input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 }) })
+  const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(effect)
+      yield* TestClock.adjust(Duration.minutes(5))
+      return yield* Fiber.join(fiber)
+    })
+
+  it.effect("the recorded replies answer its first attempts; the model is asked from the next one on, and the result is a fresh run's", () =>
+    Effect.gen(function* () {
+      const fresh = yield* timed(loop(script(new Set()), spec(), priced))
+      expect(fresh.requests).toHaveLength(4) // three attempts, one of them retried
+      expect(fresh.replies.map((r) => [r.attempt, r.api_retries, r.request_ms])).toEqual([[1, 0, 2000], [2, 1, 3000], [3, 0, 2000]])
+
+      // As if killed while attempt 3 was in flight: replies 1 and 2 are in the checkpoint.
+      const resumed = yield* timed(loop(script(new Set([2])), spec({ recorded: fresh.replies.slice(0, 2) }), priced))
+      expect(resumed.requests).toEqual([fresh.requests[3]]) // only attempt 3, and the same request
+      expect(resumed.replies.map((r) => r.attempt)).toEqual([3]) // replayed replies are not recorded again
+      // Tokens, cost, request time and API retries count as if the replies had just been asked for.
+      expect({ ...resumed.result, elapsed_s: null }).toEqual({ ...fresh.result, elapsed_s: null })
+      expect(resumed.result).toMatchObject({ final_outcome: "working", attempts_to_success: 3, api_retries: 1, wall_time_s: 7 })
+    }))
+
+  it.effect("a run whose recorded replies already reach its end asks the model nothing", () =>
+    Effect.gen(function* () {
+      const fresh = yield* timed(loop(script(new Set()), spec(), priced))
+      const resumed = yield* timed(loop(script(new Set()), spec({ recorded: fresh.replies }), priced))
+      expect(resumed.requests).toEqual([])
+      expect(resumed.replies).toEqual([])
+      expect({ ...resumed.result, elapsed_s: null }).toEqual({ ...fresh.result, elapsed_s: null })
     }))
 })
 

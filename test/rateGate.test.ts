@@ -58,6 +58,51 @@ describe("rate gate", () => {
       expect(yield* Ref.get(peak)).toBe(3)
     }))
 
+  it.scoped("waiting requests start in the order they came, one per freed slot; a late one never goes first", () =>
+    Effect.gen(function* () {
+      const gate = yield* makeRateGate({ maxConcurrency: 1 })
+      const go = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(gate.call(Deferred.await(go)))
+      yield* Effect.yieldNow()
+      const order: Array<number> = []
+      const step = yield* Deferred.make<void>()
+      // 200 requests queue up behind the one in flight; the first of them waits for `step` once it runs.
+      const waiters = yield* Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (i) =>
+        Effect.fork(gate.call(Effect.sync(() => void order.push(i)).pipe(Effect.zipRight(i === 0 ? Deferred.await(step) : Effect.void))))
+      )
+      yield* Effect.yieldNow()
+      expect(yield* gate.state).toMatchObject({ inFlight: 1, limit: 1 })
+      yield* Deferred.succeed(go, undefined)
+      const late = yield* Effect.fork(gate.call(Effect.sync(() => void order.push(-1))))
+      yield* Fiber.join(holder)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+      // The freed slot went to the request that waited longest, and only to it.
+      expect(order).toEqual([0])
+      expect((yield* gate.state).inFlight).toBe(1)
+      yield* Deferred.succeed(step, undefined)
+      yield* Fiber.joinAll([...waiters, late])
+      expect(order).toEqual([...Array.from({ length: 200 }, (_, i) => i), -1])
+      expect((yield* gate.state).inFlight).toBe(0)
+    }))
+
+  it.scoped("a waiting request that is interrupted, even as a slot is handed to it, leaves the slot to the next", () =>
+    Effect.gen(function* () {
+      const gate = yield* makeRateGate({ maxConcurrency: 1 })
+      const go = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(gate.call(Deferred.await(go)))
+      yield* Effect.yieldNow()
+      const ran: Array<string> = []
+      const [a, b, c] = yield* Effect.forEach(["a", "b", "c"], (name) => Effect.fork(gate.call(Effect.sync(() => void ran.push(name)))))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(b!) // gave up while waiting
+      yield* Deferred.succeed(go, undefined)
+      yield* Effect.yieldNow() // the holder finishes and hands its slot to a
+      yield* Fiber.interrupt(a!) // a gives up before it could use it
+      yield* Fiber.joinAll([holder, c!])
+      expect(ran).toEqual(["c"])
+      expect((yield* gate.state).inFlight).toBe(0)
+    }))
+
   it.scoped("--rpm caps how many requests start in a minute", () =>
     Effect.gen(function* () {
       const gate = yield* makeRateGate({ maxConcurrency: 10, rpm: 2 })

@@ -4,7 +4,7 @@ import { compareSweeps, compareSummary } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
 import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
-import { header as checkpointHeader, result } from "./support/fixtures.js"
+import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
 
 const decode = (file: string, content: unknown): Source => {
@@ -25,12 +25,15 @@ describe("reading saved results", () => {
     expect(ours.retryCap).toBe(3)
     expect(ours.results[0]!.attempts).toHaveLength(1)
     // A checkpoint as `run` writes it: header, a run that ended in error, its re-run on resume, a
-    // second run, and a last line cut short by a crash.
+    // second run with its reply before it, a reply of a run that did not finish, and a last line
+    // cut short by a crash.
     const text =
       encodeLine(checkpointHeader({ retry_cap: 4 })) +
       encodeLine({ type: "run", result: result("t1", "error") }) +
       encodeLine({ type: "run", result: result("t1") }) +
-      encodeLine({ type: "run", result: result("t2") })
+      encodeLine(replyLine("t2", 1)) +
+      encodeLine({ type: "run", result: result("t2") }) +
+      encodeLine(replyLine("t3", 1))
     const checkpoint = decode("run.jsonl", text + text.slice(0, 40))
     expect(checkpoint).toMatchObject({ complete: false, retryCap: 4 })
     expect(checkpoint.results.map((r) => [r.task, r.final_outcome])).toEqual([

@@ -3,7 +3,7 @@ import type { RunConfig } from "../src/domain/RunConfig.js"
 import { plan } from "../src/loop/Plan.js"
 import { configDifferences, planResume } from "../src/loop/Resume.js"
 import { resumeCommand } from "../src/report/ResumeHint.js"
-import { config, header, result } from "./support/fixtures.js"
+import { config, header, replyLine, result } from "./support/fixtures.js"
 import { python, task } from "./support/layers.js"
 
 const now = (partial: Partial<RunConfig> = {}) => ({ config: config(partial), skills: header().skills })
@@ -85,6 +85,24 @@ describe("what a resume runs", () => {
     const p = planResume(runs, [result("t1", "error"), result("t2"), result("t3"), result("t4"), result("t1")], false)
     expect(p.todo).toEqual([])
     expect(p.kept.get(0)!.final_outcome).toBe("working")
+  })
+
+  it("a run to do continues from the replies recorded for its attempts 1, 2, ... up to the first one missing", () => {
+    const replies = [replyLine("t2", 1), replyLine("t3", 2), replyLine("t2", 2), replyLine("t2", 4), replyLine("t1", 1)]
+    const p = planResume(runs, [result("t1")], false, replies)
+    expect(p.todo.map((s) => [s.task.id, (s.recorded ?? []).map((r) => r.attempt)])).toEqual([
+      ["t2", [1, 2]], // attempt 4 comes after a gap: the model is asked again from attempt 3
+      ["t3", []], // no attempt 1
+      ["t4", []]
+    ])
+    expect(p.kept.has(0)).toBe(true) // a finished run replays nothing
+    expect([p.continued, p.repliesReused]).toEqual([1, 2])
+  })
+
+  it("a run re-run because it ended in error continues from the replies it had before the error", () => {
+    const p = planResume(runs, [result("t1", "error")], false, [replyLine("t1", 1), replyLine("t1", 2, "second")])
+    expect(p.todo[0]!.recorded?.map((r) => r.reply.text)).toEqual(['print("t1")', "second"])
+    expect([p.errorsRerun, p.continued, p.repliesReused]).toEqual([1, 1, 2])
   })
 
   it("records of runs no longer planned are ignored", () => {

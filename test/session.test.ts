@@ -4,15 +4,18 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runSession, type ResumeRequest } from "../src/commands/session.js"
+import type { RunResult } from "../src/domain/Result.js"
 import type { RunConfig } from "../src/domain/RunConfig.js"
-import { plan } from "../src/loop/Plan.js"
+import { plan, type RunSpec } from "../src/loop/Plan.js"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { config } from "./support/fixtures.js"
 import { apiError, fixedSkills, memoryCheckpoint, NodeContext, python, reply, run, scriptedLlm, scriptedRunner, settings, task } from "./support/layers.js"
 import type { LlmError, LlmReply, LlmRequest } from "../src/services/Llm.js"
 
-/** Programs are their own output: "print:X" prints X. */
-const echoRunner = scriptedRunner(({ source }) => (source.startsWith("print:") ? run({ stdout: source.slice(6) + "\n" }) : run({ exitCode: 1, stderr: "bad" })))
+/** Programs are their own output: "print:X" prints X, "fail:E" exits 1 with E on stderr. */
+const echoRunner = scriptedRunner(({ source }) =>
+  source.startsWith("print:") ? run({ stdout: source.slice(6) + "\n" }) : run({ exitCode: 1, stderr: source.startsWith("fail:") ? source.slice(5) : "bad" })
+)
 
 const runs = plan([task("t1", "1"), task("t2", "2"), task("t3", "3"), task("t4", "4")], [python], [{ key: "haiku", id: "claude-haiku-4-5" }])
 
@@ -23,7 +26,14 @@ const answer = (request: LlmRequest) => Effect.succeed(reply(`print:${taskOf(req
 /** One session with test layers: a scripted model, no real programs, the checkpoint in memory, reports on disk. */
 const session = (
   llmScript: (request: LlmRequest, n: number) => Effect.Effect<LlmReply, LlmError>,
-  options: { readonly resume?: ResumeRequest; readonly config?: RunConfig; readonly dir?: string; readonly checkpoint?: ReturnType<typeof memoryCheckpoint> } = {}
+  options: {
+    readonly resume?: ResumeRequest
+    readonly config?: RunConfig
+    readonly dir?: string
+    readonly checkpoint?: ReturnType<typeof memoryCheckpoint>
+    readonly runs?: ReadonlyArray<RunSpec>
+    readonly retryCap?: number
+  } = {}
 ) =>
   Effect.gen(function* () {
     const llm = yield* scriptedLlm(llmScript)
@@ -31,8 +41,8 @@ const session = (
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ilo-bench-session-"))
     const outcome = yield* Effect.scoped(
       runSession({
-        runs,
-        settings: settings({ retryCap: 2 }),
+        runs: options.runs ?? runs,
+        settings: settings({ retryCap: options.retryCap ?? 2 }),
         concurrency: 2,
         config: options.config ?? config(),
         languages: [python],
@@ -48,7 +58,7 @@ const session = (
 const linesOf = (text: string) => text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l))
 
 describe("a benchmark session", () => {
-  it.effect("writes the header, then each finished run, to the checkpoint claimed under the report stamp", () =>
+  it.effect("writes the header, then each model reply and each finished run, to the checkpoint claimed under the report stamp", () =>
     Effect.gen(function* () {
       const { outcome, checkpoint } = yield* session(answer)
       const { paths, report } = Either.getOrThrow(outcome)
@@ -56,12 +66,22 @@ describe("a benchmark session", () => {
       expect(paths.json).toBe(paths.jsonl.replace(/\.jsonl$/, ".json"))
       const lines = linesOf(checkpoint.files.get(paths.jsonl)!)
       expect(lines[0]).toMatchObject({ type: "header", config: { retry_cap: 5, tasks_sha256: "a".repeat(64) }, skills: [] })
-      expect(lines.slice(1).map((l) => [l.type, l.result.task]).sort()).toEqual([
-        ["run", "t1"],
-        ["run", "t2"],
-        ["run", "t3"],
-        ["run", "t4"]
-      ])
+      const written = lines.slice(1).map((l) => [l.type, l.type === "run" ? l.result.task : l.task])
+      expect(written.filter(([type]) => type === "run").map(([, t]) => t).sort()).toEqual(["t1", "t2", "t3", "t4"])
+      // Each run's reply is on disk before the run's line.
+      for (const t of ["t1", "t2", "t3", "t4"]) {
+        const replyAt = written.findIndex(([type, id]) => type === "reply" && id === t)
+        expect(replyAt).toBeGreaterThanOrEqual(0)
+        expect(replyAt).toBeLessThan(written.findIndex(([type, id]) => type === "run" && id === t))
+      }
+      expect(lines.find((l) => l.type === "reply" && l.task === "t1")).toMatchObject({
+        language: "python",
+        model: "haiku",
+        trial: 1,
+        attempt: 1,
+        reply: { text: "print:1" },
+        api_retries: 0
+      })
       expect(report.complete).toBe(true)
       expect(JSON.parse(readFileSync(paths.json, "utf8")).complete).toBe(true)
     }))
@@ -86,6 +106,48 @@ describe("a benchmark session", () => {
       expect(onDisk.resumes).toHaveLength(1)
       // The reports are rewritten under the checkpoint's stamp.
       expect(JSON.parse(readFileSync(paths.json, "utf8")).results).toHaveLength(4)
+    }))
+
+  it.effect("a run interrupted after two failed attempts resumes from their replies: the model is asked from attempt 3 on, and the result is an uninterrupted run's", () =>
+    Effect.gen(function* () {
+      const one = plan([task("t1", "1")], [python], [{ key: "haiku", id: "claude-haiku-4-5" }])
+      // Attempt n's program fails with "try n" until the third, which works; a repair prompt quotes the failed try.
+      const attemptOf = (request: LlmRequest) => Number(/Error \/ actual output:\ntry (\d)/.exec(request.messages[0]!.content)?.[1] ?? 0) + 1
+      const script = (request: LlmRequest) => {
+        const n = attemptOf(request)
+        return Effect.succeed(reply(n < 3 ? `fail:try ${n}` : "print:1", 10 * n, 100 * n))
+      }
+      const whole = yield* session(script, { runs: one, retryCap: 5 })
+      expect(whole.requests.map(attemptOf)).toEqual([1, 2, 3])
+
+      // The same run, interrupted while its third request is out.
+      const stalled = yield* Deferred.make<void>()
+      const checkpoint = memoryCheckpoint()
+      const first = yield* Effect.fork(
+        session((request) => (attemptOf(request) === 3 ? Deferred.succeed(stalled, undefined).pipe(Effect.zipRight(Effect.never)) : script(request)), {
+          runs: one,
+          retryCap: 5,
+          checkpoint
+        })
+      )
+      yield* Deferred.await(stalled)
+      yield* Fiber.interrupt(first)
+      const jsonl = [...checkpoint.files.keys()][0]!
+      const saved = Either.getOrThrow(parseCheckpoint(jsonl, checkpoint.files.get(jsonl)!))
+      expect(saved.runs).toEqual([])
+      expect(saved.replies.map((r) => [r.task, r.attempt, r.reply.text])).toEqual([["t1", 1, "fail:try 1"], ["t1", 2, "fail:try 2"]])
+
+      const resumed = yield* session(script, { runs: one, retryCap: 5, checkpoint, resume: { path: jsonl, force: false, retryErrors: false } })
+      const { report } = Either.getOrThrow(resumed.outcome)
+      expect(resumed.requests).toEqual([whole.requests[2]]) // only attempt 3, exactly as the uninterrupted run sent it
+      const apartFromTimes = (r: RunResult) => ({ ...r, wall_time_s: 0, elapsed_s: 0, attempts: r.attempts.map((a) => ({ ...a, duration_ms: 0 })) })
+      expect(apartFromTimes(report.results[0]!)).toEqual(apartFromTimes(Either.getOrThrow(whole.outcome).report.results[0]!))
+      expect(report.results[0]).toMatchObject({ final_outcome: "working", attempts_to_success: 3, generation_tokens: 60 })
+      expect(report.notes[0]).toContain("1 run(s) were run on resume, 1 of them continuing from 2 recorded replies")
+      // The replayed replies are not written again; the new one is.
+      const after = Either.getOrThrow(parseCheckpoint(jsonl, checkpoint.files.get(jsonl)!))
+      expect(after.replies.map((r) => r.attempt)).toEqual([1, 2, 3])
+      expect(after.runs).toHaveLength(1)
     }))
 
   it.effect("runs that ended in error are run again on resume; --retry-errors does the same for a complete checkpoint", () =>

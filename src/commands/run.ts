@@ -283,10 +283,12 @@ export const runBenchmark = (o: RunOptions) =>
       runSession({
         runs,
         settings,
-        // Runs under way: one per model slot (the RateGate bounds model requests) and one per
-        // program slot, so the model stays busy while programs run. No more, since an interrupt or a
-        // crash loses the runs under way.
-        concurrency: o.concurrency + o.programConcurrency,
+        // Runs under way: two per model slot (the RateGate bounds model requests) and one per
+        // program slot. When a wave of replies lands, a full wave of runs is already waiting at the
+        // gate to send the next requests while the programs run. Every reply is in the checkpoint
+        // as it lands, so an interrupt or a crash loses only the requests in flight, however many
+        // runs are under way.
+        concurrency: 2 * o.concurrency + o.programConcurrency,
         config,
         languages,
         skipped,

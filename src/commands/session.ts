@@ -66,9 +66,10 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResu
   })
 
 /**
- * One benchmark that loses nothing: each finished run goes to the checkpoint before the next line is
- * written; an interrupt (Ctrl-C, SIGTERM) stops the runs in flight and writes partial reports of
- * what finished; a resume runs only what the checkpoint lacks.
+ * One benchmark that loses nothing: each model reply and each finished run goes to the checkpoint
+ * before the next line is written; an interrupt (Ctrl-C, SIGTERM) stops the runs in flight and
+ * writes partial reports of what finished; a resume runs only what the checkpoint lacks, and
+ * continues an unfinished run from the replies recorded for it.
  */
 export const runSession = (input: SessionInput) =>
   Effect.gen(function* () {
@@ -83,7 +84,7 @@ export const runSession = (input: SessionInput) =>
 
     let paths: ReportPaths
     let writer: CheckpointWriter
-    let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, wasComplete: false }
+    let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
     if (input.resume !== undefined) {
       const { path: file, force, retryErrors } = input.resume
@@ -96,14 +97,24 @@ export const runSession = (input: SessionInput) =>
       yield* removeStaleWrites(paths)
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors })
-      plan = planResume(runs, contents.runs, retryErrors)
+      plan = planResume(runs, contents.runs, retryErrors, contents.replies)
+      const { errorsRerun, continued, repliesReused } = plan
+      const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`
+      const also = [
+        ...(errorsRerun > 0 ? [`${errorsRerun} that ended in "error" run again`] : []),
+        ...(continued > 0 ? [`${continued} ${continued === 1 ? "continues" : "continue"} from ${replies}`] : [])
+      ]
       yield* Console.error(
         `Resuming ${file}: ${plan.kept.size} of ${runs.length} runs already finished, ${plan.todo.length} to run` +
-          (plan.errorsRerun > 0 ? ` (${plan.errorsRerun} that ended in "error" run again).` : ".")
+          (also.length > 0 ? ` (${also.join("; ")}).` : ".")
       )
+      const why = [
+        ...(errorsRerun > 0 ? [`${errorsRerun} of them because they had ended in "error"`] : []),
+        ...(continued > 0 ? [`${continued} of them continuing from ${replies}, which the model was not asked for again`] : [])
+      ]
       resumeNotes.push(
         `Resumed from its checkpoint: ${plan.kept.size} run(s) finished earlier were kept and not asked again; ${plan.todo.length} run(s) were run on resume` +
-          (plan.errorsRerun > 0 ? `, ${plan.errorsRerun} of them because they had ended in "error".` : ".")
+          (why.length > 0 ? `, ${why.join("; ")}.` : ".")
       )
       const forced = [...contents.resumes.flatMap((r) => r.forced), ...differences]
       if (forced.length > 0)
@@ -147,7 +158,7 @@ export const runSession = (input: SessionInput) =>
     const writePartial = Effect.gen(function* () {
       const finished = (yield* Ref.get(done)).size
       const partial = yield* report(false, [
-        `Interrupted: ${finished} of ${runs.length} runs finished; the rest were not run. Resume with \`${resumeWith}\`.`
+        `Interrupted: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
       yield* writeReports(partial, paths)
       yield* Console.error(
@@ -170,6 +181,8 @@ export const runSession = (input: SessionInput) =>
     }
     const hooks: BatchHooks<OutputError> = {
       ...progress,
+      // Each reply is on disk before its program runs: a kill loses only the requests in flight.
+      onReply: (reply) => writer.append(reply),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
           Effect.zipRight(Ref.update(done, (all) => new Map(all).set(spec.index, result))),

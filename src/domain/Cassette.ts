@@ -1,4 +1,5 @@
 import { Data, Schema } from "effect"
+import { ModelReply } from "./Reply.js"
 
 /** The part of a model request that decides its reply: what the cassette key is made of. */
 export const CassetteRequest = Schema.Struct({
@@ -12,23 +13,9 @@ export const CassetteRequest = Schema.Struct({
 })
 export type CassetteRequest = typeof CassetteRequest.Type
 
-const Usage = Schema.Struct({
-  input: Schema.Number,
-  cacheWrite: Schema.Number,
-  cacheRead: Schema.Number,
-  output: Schema.Number,
-  reasoning: Schema.optional(Schema.Number)
-})
-
 /** How one call ended: a reply, an API error, or no reply within the request timeout. */
 export const CassetteOutcome = Schema.Union(
-  Schema.TaggedStruct("Reply", {
-    text: Schema.String,
-    usage: Usage,
-    stopReason: Schema.NullOr(Schema.String),
-    model: Schema.String,
-    requestId: Schema.NullOr(Schema.String)
-  }),
+  Schema.TaggedStruct("Reply", ModelReply.fields),
   Schema.TaggedStruct("Error", {
     kind: Schema.Literal("rate_limit", "overloaded", "server", "connection", "timeout", "auth", "request"),
     status: Schema.NullOr(Schema.Number),

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ModelReply } from "./Reply.js"
 import { RunResult } from "./Result.js"
 import type { RunConfig } from "./RunConfig.js"
 
@@ -44,7 +45,26 @@ export const CheckpointResume = Schema.Struct({
 })
 export type CheckpointResume = typeof CheckpointResume.Type
 
-export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointResume)
+/**
+ * A model's reply to one attempt of a run, written the moment it lands, before its program runs.
+ * A resume answers the run's first attempts with the replies recorded for them instead of asking
+ * again. `request_ms` is how long its requests took (every try) and `api_retries` how many tries
+ * failed before it, so that a resumed run counts them as if it had just asked.
+ */
+export const CheckpointReply = Schema.Struct({
+  type: Schema.Literal("reply"),
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  trial: Schema.Number,
+  attempt: Schema.Number,
+  reply: ModelReply,
+  request_ms: Schema.Number,
+  api_retries: Schema.Number
+})
+export type CheckpointReply = typeof CheckpointReply.Type
+
+export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume)
 export type CheckpointLine = typeof CheckpointLine.Type
 
 /** What a checkpoint file holds, as read back. */
@@ -52,6 +72,8 @@ export interface CheckpointContents {
   readonly header: CheckpointHeader
   /** Every finished run, in the order written; a run re-run later appears again further down. */
   readonly runs: ReadonlyArray<RunResult>
+  /** Every model reply recorded, in the order written (older checkpoints have none). */
+  readonly replies: ReadonlyArray<CheckpointReply>
   readonly resumes: ReadonlyArray<CheckpointResume>
   /** A last line cut short by a crash, ignored: its 1-based line number. */
   readonly tornLine: number | null

@@ -1,13 +1,12 @@
 import { Effect } from "effect"
 import type { RunResult } from "../domain/Result.js"
-import { runClosedLoop, type AttemptObserver, type LoopSettings } from "./ClosedLoop.js"
+import { runClosedLoop, type LoopHooks, type LoopSettings } from "./ClosedLoop.js"
 import type { RunSpec } from "./Plan.js"
 
-export interface BatchHooks<E = never> {
+export interface BatchHooks<E = never> extends LoopHooks<E> {
   /** Asked before a run starts; false leaves it out of the results (for example --max-cost). */
   readonly admit?: ((spec: RunSpec) => Effect.Effect<boolean>) | undefined
   readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
-  readonly onAttempt?: AttemptObserver | undefined
   /** Called as each run finishes, in the order they finish. A failure here (say, the checkpoint cannot be written) stops the batch. */
   readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void, E>) | undefined
 }
@@ -25,7 +24,7 @@ export const runBatch = <E = never>(
 ) => {
   const one = (spec: RunSpec) =>
     (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
-      Effect.zipRight(runClosedLoop(spec, settings, hooks.onAttempt)),
+      Effect.zipRight(runClosedLoop(spec, settings, hooks)),
       Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
     )
   const admit = hooks.admit

@@ -1,8 +1,9 @@
-import { Clock, Duration, Effect, Random, Ref } from "effect"
+import { Clock, Duration, Effect, Either, Random, Ref } from "effect"
+import type { CheckpointReply } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
-import { CurrentExchange, type Llm, type LlmError } from "../services/Llm.js"
+import { CurrentExchange, type Llm, type LlmError, type LlmReply } from "../services/Llm.js"
 import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { classify, errorDetail, unfence } from "./Outcome.js"
@@ -29,6 +30,16 @@ export interface LoopSettings {
 
 /** A line of progress for one attempt (stderr): the seed printed the same. */
 export type AttemptObserver = (spec: RunSpec, attempt: Attempt) => Effect.Effect<void>
+
+export interface LoopHooks<E = never> {
+  readonly onAttempt?: AttemptObserver | undefined
+  /**
+   * A model reply, the moment it lands and before its program runs (the checkpoint records it);
+   * an interrupt cannot come between the two. Not told of a reply replayed from `spec.recorded`.
+   * A failure here ends the run with it.
+   */
+  readonly onReply?: ((reply: CheckpointReply) => Effect.Effect<void, E>) | undefined
+}
 
 const toApiFailure = (attempt: number, error: LlmError): ApiFailure => ({
   attempt,
@@ -58,45 +69,82 @@ const runProgram = (spec: RunSpec, source: string, timeout: Duration.Duration) =
 /**
  * The closed loop for one run: ask, run, classify, and on anything but working send the error
  * back, up to the retry cap. An API failure that outlives its retries ends the run as "error" and
- * costs no attempt. Never fails: every ending is a result.
+ * costs no attempt. Fails only if a hook does: every other ending is a result.
+ *
+ * A run resumed from a checkpoint carries the replies recorded for its first attempts
+ * (`spec.recorded`): they answer those attempts instead of the model, and everything else (the
+ * programs, their outcomes, the repairs, the accounting) is the same as for a fresh run.
  */
-export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
+export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
-  observe: AttemptObserver = () => Effect.void
-): Effect.fn.Return<RunResult, never, Llm | ProgramRunner | SkillDocs> {
+  hooks: LoopHooks<E> = {}
+): Effect.fn.Return<RunResult, E, Llm | ProgramRunner | SkillDocs> {
   const { task, language, model } = spec
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis
   // The run's own time: its model requests and program runs, not its waits for a free slot.
   const busyMs = yield* Ref.make(0)
   const attempts: Array<Attempt> = []
-  const failures = yield* Ref.make<ReadonlyArray<LlmError>>([])
+  const failures = yield* Ref.make(0)
   const layout = settings.layout ?? seedLayout
   const price = settings.priceOf?.(model.id)
   let conversation: Conversation = layout.initial(language, task, context)
   let outcome: ProgramOutcome | "error" = "failed"
   let apiError: ApiFailure | null = null
 
+  /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
+  const ask = (number: number, sent: Conversation) =>
+    Effect.gen(function* () {
+      const before = { ms: yield* Ref.get(busyMs), failures: yield* Ref.get(failures) }
+      const call = callModel(
+        {
+          model: model.id,
+          system: sent.system,
+          messages: sent.messages,
+          maxTokens: settings.maxTokens,
+          timeout: settings.requestTimeout,
+          temperature: settings.temperature,
+          thinkingBudget: settings.thinkingBudget
+        },
+        settings.retryPolicy,
+        () => Ref.update(failures, (n) => n + 1),
+        (ms) => Ref.update(busyMs, (total) => total + ms)
+      ).pipe(
+        Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
+        Effect.either
+      )
+      const record = (reply: LlmReply) =>
+        Effect.gen(function* () {
+          if (hooks.onReply === undefined) return
+          yield* hooks.onReply({
+            type: "reply",
+            task: task.id,
+            language: language.name,
+            model: model.key,
+            trial: spec.trial,
+            attempt: number,
+            reply,
+            request_ms: (yield* Ref.get(busyMs)) - before.ms,
+            api_retries: (yield* Ref.get(failures)) - before.failures
+          })
+        })
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.tap(restore(call), (result) => (Either.isRight(result) ? record(result.right) : Effect.void))
+      )
+    })
+
+  /** A reply recorded by an earlier session answers the attempt; its requests count as if just made. */
+  const replay = (recorded: CheckpointReply) =>
+    Effect.all([
+      Ref.update(busyMs, (total) => total + recorded.request_ms),
+      Ref.update(failures, (n) => n + recorded.api_retries)
+    ]).pipe(Effect.as(Either.right<LlmReply>(recorded.reply)))
+
   for (let number = 1; number <= settings.retryCap; number++) {
     const sent = settings.cache === "cold" ? withNonce(conversation, (yield* Random.nextInt).toString(36)) : conversation
-    const reply = yield* callModel(
-      {
-        model: model.id,
-        system: sent.system,
-        messages: sent.messages,
-        maxTokens: settings.maxTokens,
-        timeout: settings.requestTimeout,
-        temperature: settings.temperature,
-        thinkingBudget: settings.thinkingBudget
-      },
-      settings.retryPolicy,
-      (error) => Ref.update(failures, (all) => [...all, error]),
-      (ms) => Ref.update(busyMs, (total) => total + ms)
-    ).pipe(
-      Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
-      Effect.either
-    )
+    const recorded = spec.recorded?.[number - 1]
+    const reply: Either.Either<LlmReply, LlmError> = yield* recorded !== undefined ? replay(recorded) : ask(number, sent)
     if (reply._tag === "Left") {
       outcome = "error"
       apiError = toApiFailure(number, reply.left)
@@ -128,7 +176,7 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
     }
     attempts.push(attempt)
     outcome = attemptOutcome
-    yield* observe(spec, attempt)
+    if (hooks.onAttempt) yield* hooks.onAttempt(spec, attempt)
     if (detail === null) break
     conversation = layout.repair(conversation, language, task, context, program, detail)
   }
@@ -136,7 +184,7 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* (
   const finished = yield* Clock.currentTimeMillis
   const failed = yield* Ref.get(failures)
   const busy = (yield* Ref.get(busyMs)) + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
-  return summarise(spec, settings, attempts, outcome, apiError, failed.length - (apiError === null ? 0 : 1), busy, price, finished - started)
+  return summarise(spec, settings, attempts, outcome, apiError, failed - (apiError === null ? 0 : 1), busy, price, finished - started)
 })
 
 const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)

@@ -1,3 +1,4 @@
+import type { CheckpointReply } from "../domain/Checkpoint.js"
 import type { Language } from "../domain/Language.js"
 import type { Model } from "../domain/Model.js"
 import type { Task } from "../domain/Task.js"
@@ -11,6 +12,11 @@ export interface RunSpec {
   readonly model: Model
   /** 1-based trial number (--trials). */
   readonly trial: number
+  /**
+   * On a resume: the replies an earlier session recorded for this run's attempts 1..k, in order.
+   * They answer its first k model calls; the model is asked from attempt k + 1 on.
+   */
+  readonly recorded?: ReadonlyArray<CheckpointReply> | undefined
 }
 
 /** Every run, in the seed's order: task, then language, then model; then each trial of it. */

@@ -1,4 +1,4 @@
-import type { CheckpointHeader, SkillHash } from "../domain/Checkpoint.js"
+import type { CheckpointHeader, CheckpointReply, SkillHash } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import type { RunSpec } from "./Plan.js"
@@ -72,22 +72,47 @@ export const recordedRuns = (runs: ReadonlyArray<RunSpec>, recorded: ReadonlyArr
 export interface ResumePlan {
   /** Runs kept from the checkpoint, by plan index: never asked again. */
   readonly kept: ReadonlyMap<number, RunResult>
-  /** Runs to do now, in the seed's order. */
+  /** Runs to do now, in the seed's order; a run with recorded replies carries them (`recorded`). */
   readonly todo: ReadonlyArray<RunSpec>
   /** Recorded runs that ended in "error" and will be run again. */
   readonly errorsRerun: number
+  /** Runs to do that continue from recorded replies, and how many replies they reuse. */
+  readonly continued: number
+  readonly repliesReused: number
   /** Whether the checkpoint already held every planned run. */
   readonly wasComplete: boolean
 }
 
 /**
+ * The replies each run continues from: those recorded for its attempts 1, 2, ... up to the first
+ * attempt with none (a later line for an attempt supersedes an earlier one).
+ */
+const repliesByRun = (replies: ReadonlyArray<CheckpointReply>): Map<string, ReadonlyArray<CheckpointReply>> => {
+  const byAttempt = new Map<string, Map<number, CheckpointReply>>()
+  for (const r of replies) {
+    const key = runKey(r)
+    const attempts = byAttempt.get(key) ?? new Map<number, CheckpointReply>()
+    byAttempt.set(key, attempts.set(r.attempt, r))
+  }
+  const contiguous = new Map<string, ReadonlyArray<CheckpointReply>>()
+  for (const [key, attempts] of byAttempt) {
+    const run: Array<CheckpointReply> = []
+    for (let n = 1; attempts.has(n); n++) run.push(attempts.get(n)!)
+    if (run.length > 0) contiguous.set(key, run)
+  }
+  return contiguous
+}
+
+/**
  * What a resume runs: what is missing, and the runs that ended in "error" (they never reached the
- * model) when the checkpoint was interrupted or `retryErrors` asks for it.
+ * model) when the checkpoint was interrupted or `retryErrors` asks for it. Each run to do continues
+ * from the model replies recorded for it: this is the one place that decides what a run replays.
  */
 export const planResume = (
   runs: ReadonlyArray<RunSpec>,
   recorded: ReadonlyArray<RunResult>,
-  retryErrors: boolean
+  retryErrors: boolean,
+  replies: ReadonlyArray<CheckpointReply> = []
 ): ResumePlan => {
   const found = recordedRuns(runs, recorded)
   const wasComplete = found.size === runs.length
@@ -98,5 +123,17 @@ export const planResume = (
     if (rerunErrors && r.final_outcome === "error") errorsRerun++
     else kept.set(index, r)
   }
-  return { kept, todo: runs.filter((spec) => !kept.has(spec.index)), errorsRerun, wasComplete }
+  const replied = repliesByRun(replies)
+  let continued = 0
+  let repliesReused = 0
+  const todo = runs
+    .filter((spec) => !kept.has(spec.index))
+    .map((spec) => {
+      const recorded = replied.get(specKey(spec))
+      if (recorded === undefined) return spec
+      continued++
+      repliesReused += recorded.length
+      return { ...spec, recorded }
+    })
+  return { kept, todo, errorsRerun, continued, repliesReused, wasComplete }
 }

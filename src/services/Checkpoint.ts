@@ -6,6 +6,7 @@ import {
   CheckpointHeader,
   CheckpointLine,
   type CheckpointContents,
+  type CheckpointReply,
   type CheckpointResume
 } from "../domain/Checkpoint.js"
 import { CheckpointError, OutputError } from "../domain/errors.js"
@@ -19,8 +20,8 @@ export interface CheckpointWriter {
 }
 
 /**
- * The checkpoint of a benchmark: a JSON-lines file holding a header and then every finished run,
- * so that nothing paid for is lost to a crash or an interrupt.
+ * The checkpoint of a benchmark: a JSON-lines file holding a header, then every model reply as it
+ * lands and every run as it finishes, so that nothing paid for is lost to a crash or an interrupt.
  */
 export class Checkpoint extends Context.Tag("ilo-bench/Checkpoint")<
   Checkpoint,
@@ -67,17 +68,21 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
   const header = Either.flatMap(parseJson(first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
   if (Either.isLeft(header)) return fail(`line 1 is not a checkpoint header (${header.left})`)
   const runs: Array<RunResult> = []
+  const replies: Array<CheckpointReply> = []
   const resumes: Array<CheckpointResume> = []
   for (const [i, raw] of complete.slice(1).entries()) {
     const line = Either.flatMap(parseJson(raw), (json) => Either.mapLeft(decodeLine(json), firstIssue))
     if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
-    if (line.right.type === "run") runs.push(line.right.result)
-    else resumes.push(line.right)
+    const record = line.right
+    if (record.type === "run") runs.push(record.result)
+    else if (record.type === "reply") replies.push(record)
+    else resumes.push(record)
   }
   return Either.right({
     // The config is kept whole, as written; configDifferences copes with a field an older harness did not record.
     header: header.right as unknown as CheckpointContents["header"],
     runs,
+    replies,
     resumes,
     tornLine,
     validBytes: Buffer.byteLength(text.slice(0, end + 1), "utf8")

@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, RateLimiter, Ref, STM, TRef } from "effect"
+import { Clock, Context, Deferred, Effect, FiberId, Layer, RateLimiter, Ref } from "effect"
 import type { LlmError } from "./Llm.js"
 
 export interface RateGateOptions {
@@ -34,19 +34,48 @@ const pushesBack = (error: LlmError) => error.kind === "rate_limit" || error.kin
 export const makeRateGate = (options: RateGateOptions) =>
   Effect.gen(function* () {
     const max = Math.max(1, Math.floor(options.maxConcurrency))
-    const limit = yield* TRef.make(max)
-    const inFlight = yield* TRef.make(0)
-    const streak = yield* TRef.make(0)
+    // Plain mutable state: fibers take turns on one JS thread, and each change below is one
+    // synchronous step, so no two fibers ever see it half-changed.
+    let limit = max
+    let inFlight = 0
+    let streak = 0
+    /** Requests waiting for a slot, the longest-waiting first; a freed slot is handed to the first. */
+    const waiting: Array<Deferred.Deferred<void>> = []
     const pausedUntil = yield* Ref.make(0)
     const limiter = options.rpm !== undefined ? yield* RateLimiter.make({ limit: options.rpm, interval: "1 minutes" }) : undefined
 
-    const acquire = STM.gen(function* () {
-      const n = yield* TRef.get(inFlight)
-      const l = yield* TRef.get(limit)
-      yield* STM.check(() => n < l)
-      yield* TRef.set(inFlight, n + 1)
-    }).pipe(STM.commit)
-    const release = STM.commit(TRef.update(inFlight, (n) => n - 1))
+    /** Hands free slots to waiting requests, in order: exactly as many are woken as there are slots. */
+    const handOut = () => {
+      while (inFlight < limit && waiting.length > 0) {
+        inFlight++
+        Deferred.unsafeDone(waiting.shift()!, Effect.void)
+      }
+    }
+    const release = Effect.sync(() => {
+      inFlight--
+      handOut()
+    })
+    const acquire = Effect.suspend(() => {
+      if (waiting.length === 0 && inFlight < limit) {
+        inFlight++
+        return Effect.void
+      }
+      const turn = Deferred.unsafeMake<void>(FiberId.none)
+      waiting.push(turn)
+      return Deferred.await(turn).pipe(
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => {
+            const at = waiting.indexOf(turn)
+            if (at !== -1) {
+              waiting.splice(at, 1)
+              return Effect.void
+            }
+            // Handed a slot just as it gave up: pass the slot on.
+            return release
+          })
+        )
+      )
+    })
 
     const waitOutPause: Effect.Effect<void> = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -56,23 +85,20 @@ export const makeRateGate = (options: RateGateOptions) =>
       yield* waitOutPause
     })
 
-    const onSuccess = STM.commit(
-      STM.gen(function* () {
-        const l = yield* TRef.get(limit)
-        const s = (yield* TRef.get(streak)) + 1
-        if (s >= l && l < max) {
-          yield* TRef.set(limit, l + 1)
-          yield* TRef.set(streak, 0)
-        } else yield* TRef.set(streak, s)
-      })
-    )
+    const onSuccess = Effect.sync(() => {
+      streak++
+      if (streak >= limit && limit < max) {
+        limit++
+        streak = 0
+        handOut()
+      }
+    })
 
     const onFailure = (error: LlmError) =>
       pushesBack(error)
         ? Effect.gen(function* () {
-            yield* STM.commit(
-              TRef.update(limit, (l) => Math.max(1, Math.floor(l / 2))).pipe(STM.zipRight(TRef.set(streak, 0)))
-            )
+            limit = Math.max(1, Math.floor(limit / 2))
+            streak = 0
             if (error.retryAfterMs !== null) {
               const now = yield* Clock.currentTimeMillis
               const until = now + error.retryAfterMs
@@ -84,17 +110,13 @@ export const makeRateGate = (options: RateGateOptions) =>
     const call = <A>(request: Effect.Effect<A, LlmError>) => {
       const limited = limiter ? limiter(request) : request
       const observed = limited.pipe(Effect.tap(() => onSuccess), Effect.tapError(onFailure))
-      // The slot is taken interruptibly and always given back once taken.
+      // The slot is waited for interruptibly and always given back once taken.
       return Effect.uninterruptibleMask((restore) =>
         Effect.zipRight(restore(acquire), restore(Effect.zipRight(waitOutPause, observed)).pipe(Effect.ensuring(release)))
       )
     }
 
-    const state = Effect.all({
-      limit: TRef.get(limit).pipe(STM.commit),
-      inFlight: TRef.get(inFlight).pipe(STM.commit),
-      pausedUntil: Ref.get(pausedUntil)
-    })
+    const state = Effect.map(Ref.get(pausedUntil), (until): GateState => ({ limit, inFlight, pausedUntil: until }))
 
     return { call, state }
   })

@@ -1,4 +1,4 @@
-import { CHECKPOINT_FORMAT, type CheckpointHeader } from "../../src/domain/Checkpoint.js"
+import { CHECKPOINT_FORMAT, type CheckpointHeader, type CheckpointReply } from "../../src/domain/Checkpoint.js"
 import type { RunResult } from "../../src/domain/Result.js"
 import type { RunConfig } from "../../src/domain/RunConfig.js"
 import { summarise } from "../../src/loop/ClosedLoop.js"
@@ -76,3 +76,22 @@ export const result = (id: string, outcome: RunResult["final_outcome"] = "workin
     1234
   )
 
+
+/** A model reply recorded in a checkpoint for attempt `attempt` of a task's run (python, haiku, trial 1). */
+export const replyLine = (id: string, attempt: number, text = `print("${id}")`): CheckpointReply => ({
+  type: "reply",
+  task: id,
+  language: "python",
+  model: "haiku",
+  trial: 1,
+  attempt,
+  reply: {
+    text,
+    usage: { input: 100, cacheWrite: 20, cacheRead: 300, output: 12, reasoning: 0 },
+    stopReason: "end_turn",
+    model: "claude-haiku-4-5",
+    requestId: `req_${id}_${attempt}`
+  },
+  request_ms: 250,
+  api_retries: 1
+})

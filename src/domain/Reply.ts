@@ -1,0 +1,20 @@
+import { Schema } from "effect"
+
+/** Token counts as the Llm service normalises them: `input` excludes cached tokens. */
+export const Usage = Schema.Struct({
+  input: Schema.Number,
+  cacheWrite: Schema.Number,
+  cacheRead: Schema.Number,
+  output: Schema.Number,
+  reasoning: Schema.optional(Schema.Number)
+})
+
+/** A model's reply as a cassette or a checkpoint keeps it: the Llm service's reply, field for field. */
+export const ModelReply = Schema.Struct({
+  text: Schema.String,
+  usage: Usage,
+  stopReason: Schema.NullOr(Schema.String),
+  model: Schema.String,
+  requestId: Schema.NullOr(Schema.String)
+})
+export type ModelReply = typeof ModelReply.Type
