@@ -102,6 +102,25 @@ describe("checkpoint (live, on disk)", () => {
       expect(Either.getOrThrow(onDisk).runs.map((r) => r.task)).toEqual(["t1"])
     }).pipe(Effect.provide(live)))
 
+  it.scoped("appends from many runs at once: each is on disk when its append returns, all whole, in the order appended", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      const tasks = Array.from({ length: 200 }, (_, i) => `t${i}`)
+      yield* Effect.forEach(
+        tasks,
+        (task) =>
+          writer.append({ type: "run", result: result(task) }).pipe(
+            Effect.tap(() => expect(readFileSync(file, "utf8")).toContain(`"task":"${task}"`))
+          ),
+        { concurrency: "unbounded", discard: true }
+      )
+      const onDisk = Either.getOrThrow(parseCheckpoint(file, readFileSync(file, "utf8")))
+      expect(onDisk.tornLine).toBeNull()
+      expect(onDisk.runs.map((r) => r.task)).toEqual(tasks)
+    }).pipe(Effect.provide(live)))
+
   it.scoped("a torn last line is ignored with a warning; every complete line before it counts; appending cuts it", () => {
     const logs = captureLogs()
     return Effect.gen(function* () {

@@ -95,9 +95,10 @@ export const CheckpointLive = Layer.effect(
     const fs = yield* FileSystem.FileSystem
 
     /**
-     * One line at a time, each on disk before the next is started; a line is never half-written by
-     * an interrupt. The file is opened O_SYNC ("as"): every write returns only once the data is on
-     * disk, as write + fsync would, in one system call (one trip to libuv's thread pool, not two).
+     * Each line is on disk before its `append` returns, and is never half-written by an interrupt.
+     * The file is opened O_SYNC ("as"): a write returns only once the data is on disk, as write +
+     * fsync would, in one system call. Lines appended while a write is on its way go out together
+     * in the next one, in order: a burst of replies costs one trip to the disk, not one each.
      */
     const open = (path: string) =>
       Effect.acquireRelease(
@@ -108,19 +109,32 @@ export const CheckpointLive = Layer.effect(
         }),
         (fd) => Effect.async<void>((resume) => nodeFs.close(fd, () => resume(Effect.void)))
       ).pipe(
-        Effect.flatMap((fd) =>
-          Effect.map(Effect.makeSemaphore(1), (lock) => {
-            const writeAll = (bytes: Buffer, offset = 0): Effect.Effect<void, OutputError> =>
-              Effect.async<number, OutputError>((resume) => {
-                nodeFs.write(fd, bytes, offset, bytes.length - offset, null, (error, written) =>
-                  resume(error ? Effect.fail(new OutputError({ path, reason: error.message })) : Effect.succeed(written))
-                )
-              }).pipe(Effect.flatMap((written) => (offset + written < bytes.length ? writeAll(bytes, offset + written) : Effect.void)))
-            const append = (line: CheckpointLine | CheckpointHeader) =>
-              Effect.suspend(() => writeAll(Buffer.from(encodeLine(line), "utf8"))).pipe(lock.withPermits(1), Effect.uninterruptible)
-            return { path, append }
-          })
-        )
+        Effect.map((fd) => {
+          let waiting: Array<{ readonly bytes: Buffer; readonly done: (error?: OutputError) => void }> = []
+          let writing = false
+          const flush = () => {
+            if (writing || waiting.length === 0) return
+            writing = true
+            const batch = waiting
+            waiting = []
+            const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((line) => line.bytes))
+            const write = (offset: number) =>
+              nodeFs.write(fd, bytes, offset, bytes.length - offset, null, (error, written) => {
+                if (error === null && offset + written < bytes.length) return write(offset + written)
+                writing = false
+                const failure = error === null ? undefined : new OutputError({ path, reason: error.message })
+                for (const line of batch) line.done(failure)
+                flush()
+              })
+            write(0)
+          }
+          const append = (line: CheckpointLine | CheckpointHeader) =>
+            Effect.async<void, OutputError>((resume) => {
+              waiting.push({ bytes: Buffer.from(encodeLine(line), "utf8"), done: (error) => resume(error ? Effect.fail(error) : Effect.void) })
+              flush()
+            }).pipe(Effect.uninterruptible)
+          return { path, append }
+        })
       )
 
     return Checkpoint.make({
