@@ -63,7 +63,7 @@ describe.skipIf(!available)("HTML reports in headless Chromium", () => {
       iloBenchRow("fizzbuzz", "ilo", "haiku", [attempt(1, "working", "ok", null)])
     ]))
     const python = source("python.json", laterFile("python", [laterRow("sum-list", "python", "haiku", "working", 0.001), laterRow("fizzbuzz", "python", "haiku", "partial", 0.002)]))
-    const html = await Effect.runPromise(renderHtml(mergeSources([ilo, python])))
+    const html = [...(await Effect.runPromise(renderHtml(mergeSources([ilo, python]))))].join("")
     const dir = join(root, "test-output")
     mkdirSync(dir, { recursive: true })
     const file = join(dir, "report.html")

@@ -18,7 +18,7 @@ describe("an HTML report of a large suite", () => {
       notes: [],
       results
     } as any
-    const html = await Effect.runPromise(renderHtml(mergeSources([sourceOfReport(report, "big.json")])))
+    const html = [...(await Effect.runPromise(renderHtml(mergeSources([sourceOfReport(report, "big.json")]))))].join("")
     expect(html).toContain(`${MAX_TASKS_CHARTED + 1} tasks: too many for a bar per task`)
     expect(html).toContain('id="chart-curve"')
   }, 120_000)

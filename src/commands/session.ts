@@ -1,5 +1,5 @@
 import { Path } from "@effect/platform"
-import { Console, DateTime, Effect, Ref } from "effect"
+import { Console, DateTime, Effect } from "effect"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { CheckpointMismatch, type OutputError } from "../domain/errors.js"
 import type { Language } from "../domain/Language.js"
@@ -134,10 +134,11 @@ export const runSession = (input: SessionInput) =>
     for (const line of input.banner ?? []) yield* Console.log(line)
     const resumeWith = resumeCommand(input.args, paths.jsonl)
 
-    const done = yield* Ref.make<ReadonlyMap<number, RunResult>>(plan.kept)
+    // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
+    const done = new Map(plan.kept)
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
-        const results = inOrder(runs, yield* Ref.get(done))
+        const results = inOrder(runs, done)
         return {
           generated: DateTime.formatIso(yield* DateTime.now),
           harness: HARNESS,
@@ -156,7 +157,7 @@ export const runSession = (input: SessionInput) =>
       })
 
     const writePartial = Effect.gen(function* () {
-      const finished = (yield* Ref.get(done)).size
+      const finished = done.size
       const partial = yield* report(false, [
         `Interrupted: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
@@ -185,7 +186,7 @@ export const runSession = (input: SessionInput) =>
       onReply: (reply) => writer.append(reply),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
-          Effect.zipRight(Ref.update(done, (all) => new Map(all).set(spec.index, result))),
+          Effect.zipRight(Effect.sync(() => done.set(spec.index, result))),
           Effect.zipRight(progress.onRun?.(spec, result) ?? Effect.void),
           // A run that finished is recorded whole, even if the interrupt comes while it is.
           Effect.uninterruptible

@@ -79,10 +79,13 @@ const headToHeadTable = (a: Analysis) => {
     .join("")}</tbody></table><figcaption>On tasks both languages got working, the language's tokens (and cost) over ilo's: above 1× means ilo was cheaper.</figcaption></div>`
 }
 
-const grid = (a: Analysis) => {
+/** The grid of every run, a part per task. */
+function* grid(a: Analysis): Generator<string> {
   const combos = a.sweep.languages.flatMap((language) => a.sweep.models.map((model) => ({ language, model })))
   const head = `<tr><th>task</th>${combos.map((c) => `<th>${esc(c.language)}<br><span class="ci">${esc(c.model)}</span></th>`).join("")}</tr>`
-  const rows = a.sweep.tasks.map((task) => {
+  yield `<p class="legend"><span class="o-working">working</span><span class="o-partial">partial: ran, wrong output</span><span class="o-failed">failed: error or timeout</span><span class="o-error">error: model unreachable</span><span class="o-missing">not measured</span></p>
+<table class="grid"><thead>${head}</thead><tbody>`
+  for (const [i, task] of a.sweep.tasks.entries()) {
     const cells = combos.map((c) => {
       const r = a.cell(task, c.language, c.model)
       if (r === undefined) return `<td class="cell o-missing"><span>${NOT_MEASURED}</span></td>`
@@ -90,10 +93,9 @@ const grid = (a: Analysis) => {
       const label = `${r.final_outcome}<br>${att} att · ${fmtInt(totalTokens(r))} tok`
       return `<td class="cell ${outcomeClass(r)}"><a href="#${runAnchor(r)}" title="${esc(`${task} / ${c.language} / ${c.model}`)}">${label}</a></td>`
     })
-    return `<tr><td>${esc(task)}</td>${cells.join("")}</tr>`
-  })
-  return `<p class="legend"><span class="o-working">working</span><span class="o-partial">partial: ran, wrong output</span><span class="o-failed">failed: error or timeout</span><span class="o-error">error: model unreachable</span><span class="o-missing">not measured</span></p>
-<table class="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table>`
+    yield `${i === 0 ? "" : "\n"}<tr><td>${esc(task)}</td>${cells.join("")}</tr>`
+  }
+  yield `</tbody></table>`
 }
 
 const runDetails = (r: ResultRow) => {
@@ -142,7 +144,9 @@ const kpis = (a: Analysis) => {
   return `<div class="kpis">${items.map(([v, l]) => `<div class="kpi"><b>${esc(v!)}</b><span>${esc(l!)}</span></div>`).join("")}</div>`
 }
 
-export const htmlPage = (a: Analysis, charts: RenderedCharts, title: string) => `<!doctype html>
+/** The page in parts: the summary and charts, the grid a task at a time, each run's attempts, then the provenance. */
+function* htmlPage(a: Analysis, charts: RenderedCharts, title: string): Generator<string> {
+  yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -166,16 +170,25 @@ ${kpis(a)}
   }<figcaption>Tokens (input + generation) a run spent to reach a working program; no bar where it never got there.</figcaption></div>
 ${headToHeadTable(a)}
 <h2>Every run</h2>
-<div class="card">${grid(a)}<figcaption>Each cell links to that run's attempts below.</figcaption></div>
+<div class="card">`
+  yield* grid(a)
+  yield `<figcaption>Each cell links to that run's attempts below.</figcaption></div>
 <h2>Attempts</h2>
-${a.sweep.results.map(runDetails).join("\n")}
+`
+  for (const [i, r] of a.sweep.results.entries()) yield (i === 0 ? "" : "\n") + runDetails(r)
+  yield `
 <h2>Configuration and provenance</h2>
 ${provenance(a)}
 </main></body></html>
 `
+}
 
-/** The self-contained HTML report of a sweep: inline CSS and SVG charts, nothing fetched. */
-export const renderHtml = (sweep: Sweep) =>
+/**
+ * The self-contained HTML report of a sweep: inline CSS and SVG charts, nothing fetched. In parts
+ * (a grid row, a run's attempts), to be written once by `writeAtomically`: a report of many runs
+ * is never one string.
+ */
+export const renderHtml = (sweep: Sweep): Effect.Effect<Iterable<string>> =>
   Effect.sync(() => {
     const a = analyse(sweep)
     return htmlPage(a, renderCharts(a), `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`)

@@ -15,8 +15,22 @@ export interface Report {
 
 export const HARNESS = "ilo-bench"
 
-/** The JSON report: the seed's `generated`, `harness` and `results`, with the configuration and provenance beside them. */
-export const renderJson = (report: Report) => JSON.stringify(report, null, 2) + "\n"
+/**
+ * The JSON report: the seed's `generated`, `harness` and `results`, with the configuration and
+ * provenance beside them. In parts, result by result, so that a report of many runs is never one
+ * string; joined, they are `JSON.stringify(report, null, 2)` (with `results` last) and a newline.
+ */
+export function* renderJson(report: Report): Generator<string> {
+  const { results, ...head } = report
+  const empty = JSON.stringify({ ...head, results: [] }, null, 2)
+  if (results.length === 0) {
+    yield empty + "\n"
+    return
+  }
+  yield empty.slice(0, -"[]\n}".length) + "[\n"
+  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + JSON.stringify(r, null, 2).replace(/\n/g, "\n    ")
+  yield "\n  ]\n}\n"
+}
 
 export const skillProvenance = (modules: ReadonlyArray<SkillModule>) =>
   modules.map(({ text: _text, ...rest }) => rest)

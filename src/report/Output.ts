@@ -53,13 +53,43 @@ export const claimReportPaths = (dir: string, date: string) =>
     }
   })
 
-/** Writes beside the target and renames over it, so a reader never sees half a report. */
-export const writeAtomically = (target: string, text: string) =>
+/** About this many characters go to the file per write. */
+const WRITE_SIZE = 1 << 16
+
+/** The parts joined into pieces of about `size` characters: a few large writes, not one per part. */
+function* joined(parts: Iterable<string>, size: number) {
+  let pending: Array<string> = []
+  let length = 0
+  for (const part of parts) {
+    pending.push(part)
+    length += part.length
+    if (length >= size) {
+      yield pending.join("")
+      pending = []
+      length = 0
+    }
+  }
+  if (length > 0) yield pending.join("")
+}
+
+/**
+ * Writes beside the target and renames over it, so a reader never sees half a report. The text
+ * may come in parts (a report of every run, result by result): they are written as they come, and
+ * the whole text is never held at once.
+ */
+export const writeAtomically = (target: string, text: string | Iterable<string>) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const temp = `${target}.${process.pid}.tmp`
     unfinished.add(temp)
-    yield* fs.writeFileString(temp, text)
+    if (typeof text === "string") yield* fs.writeFileString(temp, text)
+    else
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const file = yield* fs.open(temp, { flag: "w" })
+          for (const piece of joined(text, WRITE_SIZE)) yield* file.writeAll(Buffer.from(piece, "utf8"))
+        })
+      )
     yield* fs.rename(temp, target)
   }).pipe(
     Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),

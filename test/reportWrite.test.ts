@@ -1,0 +1,46 @@
+import { Effect } from "effect"
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { renderJson, type Report } from "../src/report/Json.js"
+import { writeAtomically } from "../src/report/Output.js"
+import { config, result } from "./support/fixtures.js"
+import { NodeContext } from "./support/layers.js"
+
+const report = (results: Report["results"]): Report => ({
+  generated: "2026-11-25T10:00:00.000Z",
+  harness: "ilo-bench",
+  harness_version: "0.1.0",
+  complete: results.length > 0,
+  config: config(),
+  skills: [{ module: "ilo-language", source: "ilo skill get", sha256: "b".repeat(64), bytes: 10 }],
+  notes: ["a note with \"quotes\"\nand a newline"],
+  results
+})
+
+const write = (target: string, text: string | Iterable<string>) =>
+  Effect.runPromise(writeAtomically(target, text).pipe(Effect.provide(NodeContext.layer)))
+
+describe("reports written in parts", () => {
+  it("the JSON report, result by result, is the text of JSON.stringify(report, null, 2)", () => {
+    const failed = { ...result("t2", "partial"), attempts: result("t2", "partial").attempts.map((a) => ({ ...a, error_detail: "got:\n  été 😀 <x>" })) }
+    for (const results of [[], [result("t1")], [result("t1"), failed, result("t3", "error")]])
+      expect([...renderJson(report(results))].join("")).toBe(JSON.stringify(report(results), null, 2) + "\n")
+  })
+
+  it("a file written in many parts holds exactly their text, and no temp file is left beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-write-"))
+    const target = join(dir, "report.html")
+    // Several writes' worth, with characters of two, three and four bytes in UTF-8.
+    const parts = Array.from({ length: 5000 }, (_, i) => `<p>${i} é — 😀</p>\n`)
+    function* generated() {
+      yield* parts
+    }
+    await write(target, generated())
+    expect(readFileSync(target, "utf8")).toBe(parts.join(""))
+    await write(target, "replaced whole")
+    expect(readFileSync(target, "utf8")).toBe("replaced whole")
+    expect(readdirSync(dir)).toEqual(["report.html"])
+  })
+})
