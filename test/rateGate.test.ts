@@ -6,6 +6,16 @@ import { expectedOf, scratch } from "./support/bench.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 import { apiError } from "./support/layers.js"
 
+
+/** A gate of one slot, held by a request that finishes once `go` is completed. */
+const gateOfOneHeld = Effect.gen(function* () {
+  const gate = yield* makeRateGate({ maxConcurrency: 1 })
+  const go = yield* Deferred.make<void>()
+  const holder = yield* Effect.fork(gate.call(Deferred.await(go)))
+  yield* Effect.yieldNow()
+  return { gate, go, holder }
+})
+
 describe("rate gate", () => {
   it.scoped("a 429 with retry-after pauses every new request to the provider, not only the one that got it", () =>
     Effect.gen(function* () {
@@ -60,10 +70,7 @@ describe("rate gate", () => {
 
   it.scoped("waiting requests start in the order they came, one per freed slot; a late one never goes first", () =>
     Effect.gen(function* () {
-      const gate = yield* makeRateGate({ maxConcurrency: 1 })
-      const go = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(gate.call(Deferred.await(go)))
-      yield* Effect.yieldNow()
+      const { gate, go, holder } = yield* gateOfOneHeld
       const order: Array<number> = []
       const step = yield* Deferred.make<void>()
       // 200 requests queue up behind the one in flight; the first of them waits for `step` once it runs.
@@ -87,10 +94,7 @@ describe("rate gate", () => {
 
   it.scoped("a waiting request that is interrupted, even as a slot is handed to it, leaves the slot to the next", () =>
     Effect.gen(function* () {
-      const gate = yield* makeRateGate({ maxConcurrency: 1 })
-      const go = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(gate.call(Deferred.await(go)))
-      yield* Effect.yieldNow()
+      const { gate, go, holder } = yield* gateOfOneHeld
       const ran: Array<string> = []
       const [a, b, c] = yield* Effect.forEach(["a", "b", "c"], (name) => Effect.fork(gate.call(Effect.sync(() => void ran.push(name)))))
       yield* Effect.yieldNow()
