@@ -3,6 +3,7 @@ import type { RunResult } from "../domain/Result.js"
 import type { BatchHooks } from "../loop/Batch.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner } from "./Summary.js"
+import { groupDigits } from "./format.js"
 
 /**
  * Progress for people waiting on a run, on stderr:
@@ -44,7 +45,7 @@ export const formatDuration = (ms: number) => {
 }
 
 const compact = (n: number) =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toLocaleString("en-US")
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : groupDigits(n)
 
 /** cost_usd is recorded by providers that price runs; progress shows it when present. */
 const costOf = (r: RunResult) => {

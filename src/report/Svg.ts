@@ -4,6 +4,7 @@
  * microseconds where loading and running one cost a third of a second of every benchmark.
  * Every mark carries class="mark", so a test can count what was drawn.
  */
+import { groupDigits } from "./format.js"
 
 export const FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 export const PALETTE = ["#4c6ef5", "#f08c00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
@@ -225,7 +226,7 @@ export const columnChart = (options: {
       const v = options.value(c, g.name)
       if (v === undefined || v <= 0) return
       const y = yAt(v)
-      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${xml(`${c} · ${g.name}: ${v.toLocaleString("en-US")} tokens`)}</title></rect>`)
+      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${xml(`${c} · ${g.name}: ${groupDigits(v)} tokens`)}</title></rect>`)
     })
     const text = clip(c, 140)
     longest = Math.max(longest, textWidth(text))

@@ -1,7 +1,8 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
+import { groupDigits } from "./format.js"
 
-export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : Math.round(n).toLocaleString("en-US"))
+export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : `${(x * 100).toFixed(0)}%`)
 export const fmtUsd = (x: number | undefined) =>
   x === undefined ? "–" : x >= 1 ? `$${x.toFixed(2)}` : x >= 0.01 ? `$${x.toFixed(3)}` : `$${x.toFixed(4)}`
