@@ -2,11 +2,10 @@ import { Effect } from "effect"
 import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from "./Analysis.js"
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
+import { esc } from "./format.js"
 import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, NOT_MEASURED } from "./SweepMarkdown.js"
 
-/** Text into HTML, safely. */
-export const esc = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+export { esc }
 
 /** A stable anchor for a run's attempts. */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string }) =>

@@ -82,14 +82,13 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
     const fs = yield* FileSystem.FileSystem
     const temp = `${target}.${process.pid}.tmp`
     unfinished.add(temp)
-    if (typeof text === "string") yield* fs.writeFileString(temp, text)
-    else
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const file = yield* fs.open(temp, { flag: "w" })
-          for (const piece of joined(text, WRITE_SIZE)) yield* file.writeAll(Buffer.from(piece, "utf8"))
-        })
-      )
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const file = yield* fs.open(temp, { flag: "w" })
+        for (const piece of joined(typeof text === "string" ? [text] : text, WRITE_SIZE))
+          yield* file.writeAll(Buffer.from(piece, "utf8"))
+      })
+    )
     yield* fs.rename(temp, target)
   }).pipe(
     Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),

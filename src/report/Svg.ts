@@ -4,7 +4,7 @@
  * microseconds where loading and running one cost a third of a second of every benchmark.
  * Every mark carries class="mark", so a test can count what was drawn.
  */
-import { groupDigits } from "./format.js"
+import { esc, groupDigits } from "./format.js"
 
 export const FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 export const PALETTE = ["#4c6ef5", "#f08c00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
@@ -15,7 +15,6 @@ const AXIS = "#999"
 const TEXT = "#333"
 const MUTED = "#667"
 
-const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 /** Coordinates with at most one decimal: smaller files, no visible difference. */
 const n = (x: number) => String(Math.round(x * 10) / 10)
 /** Roughly how wide a label is at 11px, for layout. */
@@ -27,10 +26,10 @@ const clip = (text: string, maxPx: number, size = 11) => {
 }
 
 const label = (x: number, y: number, text: string, attrs = "") =>
-  `<text x="${n(x)}" y="${n(y)}" ${attrs}>${xml(text)}</text>`
+  `<text x="${n(x)}" y="${n(y)}" ${attrs}>${esc(text)}</text>`
 
 const svg = (width: number, height: number, title: string, body: ReadonlyArray<string>) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}" role="img" aria-label="${xml(title)}" font-family="${xml(FONT)}" font-size="11" fill="${TEXT}"><rect width="100%" height="100%" fill="white"/>${body.join("")}</svg>`
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}" role="img" aria-label="${esc(title)}" font-family="${esc(FONT)}" font-size="11" fill="${TEXT}"><rect width="100%" height="100%" fill="white"/>${body.join("")}</svg>`
 
 export const percent = (x: number) => `${Math.round(x * 100)}%`
 
@@ -131,7 +130,7 @@ export const barChart = (options: {
     row.bars.forEach((bar, j) => {
       const by = y + (step - band) / 2 + j * each
       const w = Math.max(0, Math.min(1, bar.value)) * width
-      parts.push(`<rect class="mark" x="${n(left)}" y="${n(by)}" width="${n(w)}" height="${n(each)}" rx="2" fill="${bar.color}"><title>${xml(`${row.label}: ${percent(bar.value)}`)}</title></rect>`)
+      parts.push(`<rect class="mark" x="${n(left)}" y="${n(by)}" width="${n(w)}" height="${n(each)}" rx="2" fill="${bar.color}"><title>${esc(`${row.label}: ${percent(bar.value)}`)}</title></rect>`)
       if (bar.low !== undefined && bar.high !== undefined) {
         const cy = by + each / 2
         parts.push(`<line class="mark" x1="${n(left + bar.low * width)}" y1="${n(cy)}" x2="${n(left + bar.high * width)}" y2="${n(cy)}" stroke="#222" stroke-width="1.5"/>`)
@@ -172,7 +171,7 @@ export const lineChart = (options: { readonly series: ReadonlyArray<LineSeries>;
     const points = s.values.map((v, i) => `${n(xAt(i))},${n(yAt(v))}`).join(" ")
     parts.push(`<polyline class="mark" points="${points}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`)
     s.values.forEach((v, i) =>
-      parts.push(`<circle class="mark" cx="${n(xAt(i))}" cy="${n(yAt(v))}" r="4.4" fill="${s.color}"><title>${xml(`${s.name}, attempt ${i + 1}: ${percent(v)}`)}</title></circle>`)
+      parts.push(`<circle class="mark" cx="${n(xAt(i))}" cy="${n(yAt(v))}" r="4.4" fill="${s.color}"><title>${esc(`${s.name}, attempt ${i + 1}: ${percent(v)}`)}</title></circle>`)
     )
   }
   const lg = legend(options.series, left, top + plotHeight + 56, width)
@@ -226,7 +225,7 @@ export const columnChart = (options: {
       const v = options.value(c, g.name)
       if (v === undefined || v <= 0) return
       const y = yAt(v)
-      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${xml(`${c} · ${g.name}: ${groupDigits(v)} tokens`)}</title></rect>`)
+      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${esc(`${c} · ${g.name}: ${groupDigits(v)} tokens`)}</title></rect>`)
     })
     const text = clip(c, 140)
     longest = Math.max(longest, textWidth(text))

@@ -8,6 +8,10 @@ export const padRight = (text: string, width: number) => text.padEnd(width)
 export const attemptsCell = (attemptsToSuccess: number | null) =>
   attemptsToSuccess ? String(attemptsToSuccess) : "-"
 
+/** Text into HTML or SVG, safely. */
+export const esc = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+
 /** Unique values in first-seen order. */
 export const distinct = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]
 
