@@ -153,6 +153,20 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         const next = yield* runner.run({ source: "echo again\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
         expect(next).toMatchObject({ stdout: "again\n", exitCode: 0 })
       }))
+
+    it.effect("release lets the program host exit at once; the next program starts a new one", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sh = (source: string) => runner.run({ source, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        const first = Number((yield* sh("echo $PPID\n")).stdout.trim())
+        expect(isAlive(first)).toBe(true)
+        yield* runner.release
+        for (let i = 0; i < 250 && isAlive(first); i++) yield* Effect.sleep(Duration.millis(20))
+        expect(isAlive(first)).toBe(false)
+        const second = Number((yield* sh("echo $PPID\n")).stdout.trim())
+        expect(second).not.toBe(first)
+        expect(isAlive(second)).toBe(true)
+      }))
 })
 
 describe("the program host process", () => {

@@ -18,6 +18,7 @@ import { seedProgress } from "../report/Progress.js"
 import { resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
+import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
 import { HARNESS_VERSION } from "../paths.js"
 
@@ -193,6 +194,8 @@ export const runSession = (input: SessionInput) =>
         )
     }
     yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(Effect.onInterrupt(() => writePartial))
+    // Every program has run: the program host exits while the reports are written.
+    yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
 
     const notStarted = input.budget ? yield* input.budget.notStarted : 0
     const final = yield* report(

@@ -9,6 +9,7 @@ export const boundedRunner = (runner: ProgramRunner["Type"], slots: number) =>
   Effect.map(Effect.makeSemaphore(Math.max(1, Math.floor(slots))), (semaphore) =>
     ProgramRunner.make({
       exec: runner.exec,
+      release: runner.release,
       run: (program, timeout) => semaphore.withPermits(1)(runner.run(program, timeout))
     })
   )

@@ -32,6 +32,11 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
     ) => Effect.Effect<ProgramRun, SpawnError>
     /** Writes a program into a fresh temp directory, runs it there, removes the directory. */
     readonly run: (program: ProgramSource, timeout: Duration.Duration) => Effect.Effect<ProgramRun, SpawnError>
+    /**
+     * No program is due for now: let go of the processes kept for the next one (the program host),
+     * so they end while the caller goes on (writing reports); a later run starts them again.
+     */
+    readonly release: Effect.Effect<void>
   }
 >() {
   static make = (impl: Context.Tag.Service<ProgramRunner>): Context.Tag.Service<ProgramRunner> => impl
@@ -48,6 +53,8 @@ type HostProcess = ChildProcessByStdio<Writable, Readable, null>
  */
 const hostClient = () => {
   let host: HostProcess | undefined
+  /** Hosts whose stdin was ended and that have not exited yet. */
+  const ending = new Set<HostProcess>()
   let nextId = 0
   const pending = new Map<number, (outcome: ProcessOutcome) => void>()
 
@@ -67,6 +74,7 @@ const hostClient = () => {
     child.stdin.on("error", () => {})
     child.on("exit", (code, signal) => {
       if (host === child) host = undefined
+      ending.delete(child)
       const lost = [...pending.values()]
       pending.clear()
       for (const done of lost)
@@ -85,17 +93,27 @@ const hostClient = () => {
     }
   }
 
-  /** Ends the host (it kills whatever still runs) and waits for it, so no process outlives the harness. */
-  const close = () =>
-    new Promise<void>((resolve) => {
-      const child = host
-      host = undefined
-      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve()
-      child.on("exit", () => resolve())
-      child.stdin.end()
-    })
+  /** Ends the host's stdin: it kills whatever still runs and exits; the next send starts another. */
+  const release = () => {
+    const child = host
+    host = undefined
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    ending.add(child)
+    child.stdin.end()
+  }
 
-  return { send, close }
+  /** Ends the host and waits for every host to exit, so no process outlives the harness. */
+  const close = () => {
+    release()
+    return Promise.all(
+      [...ending].map((child) => new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.on("exit", () => resolve())
+      }))
+    ).then(() => undefined)
+  }
+
+  return { send, release, close }
 }
 
 const millis = (timeout: Duration.Duration) => {
@@ -119,7 +137,7 @@ export const ProgramRunnerLive = Layer.scoped(
   ProgramRunner,
   Effect.map(
     Effect.acquireRelease(Effect.sync(hostClient), (client) => Effect.promise(client.close)),
-    ({ send }) =>
+    ({ send, release }) =>
       ProgramRunner.make({
         exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }),
         run: (program, timeout) =>
@@ -127,7 +145,8 @@ export const ProgramRunnerLive = Layer.scoped(
             command: program.command,
             timeoutMs: millis(timeout),
             program: { source: program.source, extension: program.extension }
-          })
+          }),
+        release: Effect.sync(release)
       })
   )
 )

@@ -55,7 +55,8 @@ export const scriptedRunner = (answer: (program: ProgramSource) => ProgramRun) =
     ProgramRunner,
     ProgramRunner.make({
       exec: () => Effect.succeed(run({ stdout: "test 1.0\n" })),
-      run: (program) => Effect.succeed(answer(program))
+      run: (program) => Effect.succeed(answer(program)),
+      release: Effect.void
     })
   )
 
