@@ -22,6 +22,21 @@ describe("the SDK's fetch on node:http", () => {
     expect(await res.json()).toEqual({ type: "error" })
     expect(server.requests[0]!.body).toEqual({ model: "m", messages: [] })
     expect(server.requests[0]!.headers["x-api-key"]).toBe("k")
+    expect(res.ok).toBe(false)
+    expect(res.url).toBe(`${server.url}/v1/messages`)
+    // Read once, as a fetch Response is.
+    expect(res.bodyUsed).toBe(true)
+    await expect(res.text()).rejects.toThrow(/already been read/)
+  })
+
+  it("a 2xx reply is ok, and its headers come as a Headers object", async () => {
+    server = await startFakeAnthropic(() => ({ status: 200, headers: { "request-id": "req_1" }, body: { ok: 1 } }))
+    const res = await makeNodeFetch()(`${server.url}/v1/messages`, { method: "POST", headers: new Headers({ a: "b" }), body: "{}" })
+    expect(res.ok).toBe(true)
+    expect(res.headers.get("request-id")).toBe("req_1")
+    expect([...res.headers.entries()].some(([name]) => name === "content-type")).toBe(true)
+    expect(await res.text()).toBe('{"ok":1}')
+    expect(server.requests[0]!.headers["a"]).toBe("b")
   })
 
   it("an abort rejects with an AbortError and drops the request", async () => {
