@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Either, Random, Ref } from "effect"
+import { Clock, Duration, Effect, Either, Random } from "effect"
 import type { CheckpointReply } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
@@ -75,7 +75,8 @@ const runProgram = (spec: RunSpec, source: string, timeout: Duration.Duration) =
  * (`spec.recorded`): they answer those attempts instead of the model, and everything else (the
  * programs, their outcomes, the repairs, the accounting) is the same as for a fresh run.
  */
-export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
+// Untraced: no tracer is installed, and a span per run cost its allocation and a stack capture.
+export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
   hooks: LoopHooks<E> = {}
@@ -84,9 +85,10 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis
   // The run's own time: its model requests and program runs, not its waits for a free slot.
-  const busyMs = yield* Ref.make(0)
+  // Plain counters: only this run's fiber and the callbacks it hands to callModel touch them.
+  let busyMs = 0
+  let failures = 0
   const attempts: Array<Attempt> = []
-  const failures = yield* Ref.make(0)
   const layout = settings.layout ?? seedLayout
   const price = settings.priceOf?.(model.id)
   let conversation: Conversation = layout.initial(language, task, context)
@@ -95,8 +97,10 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
 
   /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
   const ask = (number: number, sent: Conversation) =>
-    Effect.gen(function* () {
-      const before = { ms: yield* Ref.get(busyMs), failures: yield* Ref.get(failures) }
+    Effect.suspend(() => {
+      // This attempt's own share, counted apart (not as a difference of the run's float totals).
+      let requestMs = 0
+      let retried = 0
       const call = callModel(
         {
           model: model.id,
@@ -108,38 +112,49 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
           thinkingBudget: settings.thinkingBudget
         },
         settings.retryPolicy,
-        () => Ref.update(failures, (n) => n + 1),
-        (ms) => Ref.update(busyMs, (total) => total + ms)
+        () =>
+          Effect.sync(() => {
+            failures++
+            retried++
+          }),
+        (ms) =>
+          Effect.sync(() => {
+            busyMs += ms
+            requestMs += ms
+          })
       ).pipe(
         Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
         Effect.either
       )
+      const onReply = hooks.onReply
       const record = (reply: LlmReply) =>
-        Effect.gen(function* () {
-          if (hooks.onReply === undefined) return
-          yield* hooks.onReply({
-            type: "reply",
-            task: task.id,
-            language: language.name,
-            model: model.key,
-            trial: spec.trial,
-            attempt: number,
-            reply,
-            request_ms: (yield* Ref.get(busyMs)) - before.ms,
-            api_retries: (yield* Ref.get(failures)) - before.failures
-          })
-        })
-      return yield* Effect.uninterruptibleMask((restore) =>
+        onReply === undefined
+          ? Effect.void
+          : Effect.suspend(() =>
+              onReply({
+                type: "reply",
+                task: task.id,
+                language: language.name,
+                model: model.key,
+                trial: spec.trial,
+                attempt: number,
+                reply,
+                request_ms: requestMs,
+                api_retries: retried
+              })
+            )
+      return Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(call), (result) => (Either.isRight(result) ? record(result.right) : Effect.void))
       )
     })
 
   /** A reply recorded by an earlier session answers the attempt; its requests count as if just made. */
   const replay = (recorded: CheckpointReply) =>
-    Effect.all([
-      Ref.update(busyMs, (total) => total + recorded.request_ms),
-      Ref.update(failures, (n) => n + recorded.api_retries)
-    ]).pipe(Effect.as(Either.right<LlmReply>(recorded.reply)))
+    Effect.sync(() => {
+      busyMs += recorded.request_ms
+      failures += recorded.api_retries
+      return Either.right<LlmReply>(recorded.reply)
+    })
 
   for (let number = 1; number <= settings.retryCap; number++) {
     const sent = settings.cache === "cold" ? withNonce(conversation, (yield* Random.nextInt).toString(36)) : conversation
@@ -182,8 +197,8 @@ export const runClosedLoop = Effect.fn("ClosedLoop.run")(function* <E = never>(
   }
 
   const finished = yield* Clock.currentTimeMillis
-  const failed = yield* Ref.get(failures)
-  const busy = (yield* Ref.get(busyMs)) + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
+  const failed = failures
+  const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
   return summarise(spec, settings, attempts, outcome, apiError, failed - (apiError === null ? 0 : 1), busy, price, finished - started)
 })
 

@@ -51,7 +51,8 @@ export const callModel = (
           duration: request.timeout,
           onTimeout: () => requestTimedOut(request.timeout)
         }),
-        Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(now - sent)))
+        // Whole milliseconds, as the live clock gives them (a jittered test clock leaves fractions).
+        Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(Math.round(now - sent))))
       )
     )
     return (Option.isSome(gate) ? gate.value.call(once) : once).pipe(

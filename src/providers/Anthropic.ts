@@ -70,9 +70,11 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
       }
     }
     const showOnce = (notices: ReadonlyArray<string>) =>
-      Effect.forEach(notices.filter((n) => !shown.has(n)), (n) => Effect.sync(() => shown.add(n)).pipe(Effect.zipRight(Effect.logWarning(n))), {
-        discard: true
-      })
+      notices.length === 0
+        ? Effect.void
+        : Effect.forEach(notices.filter((n) => !shown.has(n)), (n) => Effect.sync(() => shown.add(n)).pipe(Effect.zipRight(Effect.logWarning(n))), {
+            discard: true
+          })
     return Llm.make({
       provider: "anthropic",
       complete: (request) =>

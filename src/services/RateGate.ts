@@ -1,5 +1,6 @@
-import { Clock, Context, Deferred, Effect, FiberId, Layer, RateLimiter, Ref } from "effect"
+import { Clock, Context, Effect, Layer, RateLimiter, Ref } from "effect"
 import type { LlmError } from "./Llm.js"
+import { makeSlots } from "./Slots.js"
 
 export interface RateGateOptions {
   /** Requests in flight at most (--concurrency); the adaptive limit never goes above it. */
@@ -34,48 +35,10 @@ const pushesBack = (error: LlmError) => error.kind === "rate_limit" || error.kin
 export const makeRateGate = (options: RateGateOptions) =>
   Effect.gen(function* () {
     const max = Math.max(1, Math.floor(options.maxConcurrency))
-    // Plain mutable state: fibers take turns on one JS thread, and each change below is one
-    // synchronous step, so no two fibers ever see it half-changed.
-    let limit = max
-    let inFlight = 0
+    const slots = makeSlots(max)
     let streak = 0
-    /** Requests waiting for a slot, the longest-waiting first; a freed slot is handed to the first. */
-    const waiting: Array<Deferred.Deferred<void>> = []
     const pausedUntil = yield* Ref.make(0)
     const limiter = options.rpm !== undefined ? yield* RateLimiter.make({ limit: options.rpm, interval: "1 minutes" }) : undefined
-
-    /** Hands free slots to waiting requests, in order: exactly as many are woken as there are slots. */
-    const handOut = () => {
-      while (inFlight < limit && waiting.length > 0) {
-        inFlight++
-        Deferred.unsafeDone(waiting.shift()!, Effect.void)
-      }
-    }
-    const release = Effect.sync(() => {
-      inFlight--
-      handOut()
-    })
-    const acquire = Effect.suspend(() => {
-      if (waiting.length === 0 && inFlight < limit) {
-        inFlight++
-        return Effect.void
-      }
-      const turn = Deferred.unsafeMake<void>(FiberId.none)
-      waiting.push(turn)
-      return Deferred.await(turn).pipe(
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            const at = waiting.indexOf(turn)
-            if (at !== -1) {
-              waiting.splice(at, 1)
-              return Effect.void
-            }
-            // Handed a slot just as it gave up: pass the slot on.
-            return release
-          })
-        )
-      )
-    })
 
     const waitOutPause: Effect.Effect<void> = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -87,17 +50,16 @@ export const makeRateGate = (options: RateGateOptions) =>
 
     const onSuccess = Effect.sync(() => {
       streak++
-      if (streak >= limit && limit < max) {
-        limit++
+      if (streak >= slots.limit && slots.limit < max) {
         streak = 0
-        handOut()
+        slots.setLimit(slots.limit + 1)
       }
     })
 
     const onFailure = (error: LlmError) =>
       pushesBack(error)
         ? Effect.gen(function* () {
-            limit = Math.max(1, Math.floor(limit / 2))
+            slots.setLimit(slots.limit / 2)
             streak = 0
             if (error.retryAfterMs !== null) {
               const now = yield* Clock.currentTimeMillis
@@ -110,13 +72,10 @@ export const makeRateGate = (options: RateGateOptions) =>
     const call = <A>(request: Effect.Effect<A, LlmError>) => {
       const limited = limiter ? limiter(request) : request
       const observed = limited.pipe(Effect.tap(() => onSuccess), Effect.tapError(onFailure))
-      // The slot is waited for interruptibly and always given back once taken.
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(restore(acquire), restore(Effect.zipRight(waitOutPause, observed)).pipe(Effect.ensuring(release)))
-      )
+      return slots.with(Effect.zipRight(waitOutPause, observed))
     }
 
-    const state = Effect.map(Ref.get(pausedUntil), (until): GateState => ({ limit, inFlight, pausedUntil: until }))
+    const state = Effect.map(Ref.get(pausedUntil), (until): GateState => ({ limit: slots.limit, inFlight: slots.held, pausedUntil: until }))
 
     return { call, state }
   })
