@@ -120,7 +120,8 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
       })
       expect(Either.isRight(result)).toBe(true)
       expect(requests).toHaveLength(2)
-      expect(failures[0]).toMatchObject({ kind: "timeout" })
+      // The SDK's own per-request deadline fired, reported as callModel's timer would have.
+      expect(failures[0]).toMatchObject({ kind: "timeout", status: null, message: "no reply within 500ms" })
     }))
 
   it("a connection refused is a retryable connection error", async () => {

@@ -45,12 +45,16 @@ export const callModel = (
   onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<LlmReply, LlmError, Llm> =>
   Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
+    const bounded = llm.timesOut === true
+      ? llm.complete(request)
+      : llm.complete(request).pipe(
+          Effect.timeoutFail({
+            duration: request.timeout,
+            onTimeout: () => requestTimedOut(request.timeout)
+          })
+        )
     const once = Effect.flatMap(Clock.currentTimeMillis, (sent) =>
-      llm.complete(request).pipe(
-        Effect.timeoutFail({
-          duration: request.timeout,
-          onTimeout: () => requestTimedOut(request.timeout)
-        }),
+      bounded.pipe(
         // Whole milliseconds, as the live clock gives them (a jittered test clock leaves fractions).
         Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(Math.round(now - sent))))
       )

@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError } from "./sdkErrors.js"
+import { fromSdkError, sdkDeadline } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -52,19 +52,19 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
       // No OpenTelemetry spans or trace headers: this CLI registers no tracer, and building the
       // spans' attributes for a no-op tracer cost a quarter of a millisecond of CPU per request.
       openTelemetry: { traces: false, propagation: false },
-      // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
+      // Each request passes its own deadline (see complete); none for the client as a whole.
       timeout: 24 * 60 * 60 * 1000
     })
     // The SDK prints a deprecation notice with console.warn on every request to an old model: with
     // hundreds of requests that buries the progress. Its check runs synchronously inside create(),
     // so the notice is caught there and shown once per distinct text, as our own warning.
     const shown = new Set<string>()
-    const create = (params: Anthropic.MessageCreateParamsNonStreaming, signal: AbortSignal) => {
+    const create = (params: Anthropic.MessageCreateParamsNonStreaming, options: Anthropic.RequestOptions) => {
       const notices: Array<string> = []
       const warn = console.warn
       console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" "))
       try {
-        return { pending: client.messages.create(params, { signal }), notices }
+        return { pending: client.messages.create(params, options), notices }
       } finally {
         console.warn = warn
       }
@@ -77,13 +77,15 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
           })
     return Llm.make({
       provider: "anthropic",
-      complete: (request) =>
-        Effect.tryPromise({
+      timesOut: true,
+      complete: (request) => {
+        const deadline = sdkDeadline(request.timeout)
+        return Effect.tryPromise({
           try: (signal) => {
-            const { pending, notices } = create(toParams(request), signal)
+            const { pending, notices } = create(toParams(request), { signal, ...deadline.options })
             return pending.then((message) => ({ message, notices }))
           },
-          catch: (error) => toLlmError(sdk, error)
+          catch: (error) => deadline.error(toLlmError(sdk, error))
         }).pipe(
           Effect.tap(({ notices }) => showOnce(notices)),
           Effect.map(({ message }) => ({
@@ -100,6 +102,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
             requestId: message._request_id ?? null
           }))
         )
+      }
     })
     })
   )

@@ -129,6 +129,8 @@ export const CassetteLlm = (options: CassetteOptions) =>
 
       return Llm.make({
         provider: live?.provider ?? options.provider,
+        // A replayed entry answers at once; a live request keeps the live provider's own deadline.
+        timesOut: live?.timesOut,
         complete: (request) =>
           Effect.gen(function* () {
             const label = yield* FiberRef.get(CurrentExchange)
@@ -173,7 +175,8 @@ export const CassetteLlm = (options: CassetteOptions) =>
                   })
                 )
               ),
-              // Interrupted at the request timeout: the caller's timeout fired, so record it as one.
+              // Interrupted at the request timeout (a provider without a deadline of its own, so the
+              // caller's timer fired): record it as a timeout.
               Effect.onInterrupt(() =>
                 Effect.flatMap(Clock.currentTimeMillis, (now) =>
                   now - started >= Duration.toMillis(request.timeout) ? record(entry({ _tag: "Timeout" })) : Effect.void

@@ -1,7 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError } from "./sdkErrors.js"
+import { fromSdkError, sdkDeadline } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -74,20 +74,23 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
       apiKey: options.apiKey ?? "none",
       baseURL,
       maxRetries: 0,
-      // Our Effect.timeoutFail aborts the request; the SDK's own clock stays out of the way.
+      // Each request passes its own deadline (see complete); none for the client as a whole.
       timeout: 24 * 60 * 60 * 1000
     })
     return Llm.make({
       provider: "openai",
-      complete: (request) =>
-        Effect.tryPromise({
-          try: (signal) => client.chat.completions.create(toParams(request, officialApi), { signal }),
-          catch: (error) => toLlmError(sdk, error)
+      timesOut: true,
+      complete: (request) => {
+        const deadline = sdkDeadline(request.timeout)
+        return Effect.tryPromise({
+          try: (signal) => client.chat.completions.create(toParams(request, officialApi), { signal, ...deadline.options }),
+          catch: (error) => deadline.error(toLlmError(sdk, error))
         }).pipe(
           Effect.map((completion) =>
             toReply(completion, (completion as { _request_id?: string | null })._request_id ?? null)
           )
         )
+      }
     })
     })
   )

@@ -1,4 +1,5 @@
-import { LlmError, parseRetryAfter, type LlmErrorKind } from "../services/Llm.js"
+import { Duration } from "effect"
+import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind } from "../services/Llm.js"
 
 /** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
 export interface SdkErrorClasses {
@@ -44,3 +45,15 @@ export const fromSdkError =
     const message = error instanceof Error ? error.message : String(error)
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
   }
+
+/**
+ * The request timeout as an SDK's per-request `timeout` option (whole milliseconds), and what its
+ * expiry is reported as: the same error callModel's own timer gives.
+ */
+export const sdkDeadline = (timeout: Duration.Duration) => {
+  const ms = Duration.toMillis(timeout)
+  return {
+    options: Number.isFinite(ms) ? { timeout: Math.max(1, Math.ceil(ms)) } : {},
+    error: (mapped: LlmError) => (mapped.kind === "timeout" && mapped.status === null ? requestTimedOut(timeout) : mapped)
+  }
+}

@@ -87,6 +87,12 @@ export class Llm extends Context.Tag("ilo-bench/Llm")<
   {
     readonly provider: string
     readonly complete: (request: LlmRequest) => Effect.Effect<LlmReply, LlmError>
+    /**
+     * True when `complete` itself fails with `requestTimedOut` once `request.timeout` passes
+     * without a reply (an SDK's own per-request deadline); callModel then sets no timer of its
+     * own. A race against a timer costs two fibers per request, a deadline in the SDK one timer.
+     */
+    readonly timesOut?: boolean | undefined
   }
 >() {
   static make = (impl: Context.Tag.Service<Llm>): Context.Tag.Service<Llm> => impl
