@@ -15,6 +15,8 @@ await build({
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: "linked",
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
   // Some CommonJS dependencies require() Node built-ins; give the ESM bundle a require.
   banner: { js: "import { createRequire as __ilo_bench_require } from 'node:module'; const require = __ilo_bench_require(import.meta.url);" }
