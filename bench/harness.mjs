@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from "node:http"
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { build } from "esbuild"
 
 const quick = process.argv.includes("--quick")
 /** --repeat=N: the efficiency and overhead measurements run N times; the median is reported (default 3). */
@@ -188,6 +189,24 @@ const bareLoop = async (runs, ilo) => {
   return JSON.parse(readFileSync(out, "utf8"))
 }
 
+/**
+ * One model request alone (bench/request-floor.mjs), against the same server and with the same
+ * documentation size: through the SDK with the harness's fetch, and as a bare node:http POST.
+ */
+const requestFloor = async (server, requests, docChars) => {
+  const fetchModule = join(work, "nodeFetch.mjs")
+  await build({ entryPoints: [join(root, "src", "providers", "nodeFetch.ts")], bundle: true, format: "esm", platform: "node", outfile: fetchModule, logLevel: "warning" })
+  const one = (mode) =>
+    new Promise((resolve, reject) => {
+      const out = join(work, `floor-${mode}.json`)
+      const args = [join(here, "request-floor.mjs"), out, server.url, String(requests), "4", String(docChars), mode, pathToFileURL(fetchModule).href]
+      const child = spawn(process.execPath, args, { stdio: "inherit" })
+      child.on("error", reject)
+      child.on("close", (code) => (code === 0 ? resolve(JSON.parse(readFileSync(out, "utf8")).cpu_ms_per_request) : reject(new Error(`request-floor ${mode} exited ${code}`))))
+    })
+  return { sdk: await one("sdk"), http: await one("http") }
+}
+
 const harnessOverhead = async () => {
   const runs = quick ? 100 : 500
   const fewer = runs / 5
@@ -195,6 +214,7 @@ const harnessOverhead = async () => {
   const server = await startModelServer({ latencyMs: 0, program: printing })
   const harness = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "4"], server)
   const harnessFewer = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(fewer), "--concurrency", "4"], server)
+  const floor = await requestFloor(server, runs, 500 * 4)
   await server.close()
   const startup = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--dry-run"], { url: "http://127.0.0.1:9" })
   const bare = await bareLoop(runs, ilo)
@@ -222,6 +242,9 @@ const harnessOverhead = async () => {
     overhead_ms_per_attempt: round(perAttempt - barePerAttempt),
     overhead_ms_per_attempt_after_startup: round(steady - barePerAttempt),
     marginal_overhead_ms_per_attempt: round(marginal - bareMarginal),
+    // Not part of the target: what the model request inside each attempt costs by itself.
+    request_alone_sdk_cpu_ms: round(floor.sdk),
+    request_alone_node_http_cpu_ms: round(floor.http),
     working: harness.report.results.filter((x) => x.final_outcome === "working").length,
     target: "within 2 ms of the bare loop",
     met: perAttempt - barePerAttempt <= 2
@@ -329,6 +352,8 @@ const rows = [
   r.scheduling_efficiency_node && ["  same, half the runs node programs", r.scheduling_efficiency_node.efficiency, ">= 0.95", r.scheduling_efficiency_node.met],
   r.harness_overhead && ["harness CPU overhead per attempt (ms)", r.harness_overhead.overhead_ms_per_attempt, "<= 2", r.harness_overhead.met],
   r.harness_overhead && ["  same, one more attempt (fixed costs left out)", r.harness_overhead.marginal_overhead_ms_per_attempt, "", null],
+  r.harness_overhead && ["  a model request alone, through the SDK (ms)", r.harness_overhead.request_alone_sdk_cpu_ms, "", null],
+  r.harness_overhead && ["  a model request alone, bare node:http (ms)", r.harness_overhead.request_alone_node_http_cpu_ms, "", null],
   r.peak_rss && [`peak RSS, ${r.peak_rss.runs} runs (MB)`, r.peak_rss.peak_rss_mb, "<= 250", r.peak_rss.met],
   r.startup && ["--help start-up, median (ms)", r.startup.median_ms, "<= 400", r.startup.met],
   r.cost_aligned_vs_seed && ["aligned+warm / seed input cost", r.cost_aligned_vs_seed.ratio_all_loops, "<= 0.25", r.cost_aligned_vs_seed.met]
