@@ -3,7 +3,7 @@ import type { CheckpointReply } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
-import { CurrentExchange, type Llm, type LlmError, type LlmReply } from "../services/Llm.js"
+import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
 import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { classify, errorDetail, unfence } from "./Outcome.js"
@@ -109,7 +109,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           maxTokens: settings.maxTokens,
           timeout: settings.requestTimeout,
           temperature: settings.temperature,
-          thinkingBudget: settings.thinkingBudget
+          thinkingBudget: settings.thinkingBudget,
+          exchange: { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }
         },
         settings.retryPolicy,
         () =>
@@ -122,10 +123,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
             busyMs += ms
             requestMs += ms
           })
-      ).pipe(
-        Effect.locally(CurrentExchange, { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }),
-        Effect.either
-      )
+      ).pipe(Effect.either)
       const onReply = hooks.onReply
       const record = (reply: LlmReply) =>
         onReply === undefined

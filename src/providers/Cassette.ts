@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
 import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
-import { CurrentExchange, Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../services/SkillDocs.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 
@@ -133,7 +133,7 @@ export const CassetteLlm = (options: CassetteOptions) =>
         timesOut: live?.timesOut,
         complete: (request) =>
           Effect.gen(function* () {
-            const label = yield* FiberRef.get(CurrentExchange)
+            const label = request.exchange
             const canonical = canonicalRequest(options.provider, request)
             const key = requestKey(canonical)
             const trial = label?.trial ?? 1

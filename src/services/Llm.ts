@@ -1,4 +1,4 @@
-import { Context, Data, Duration, FiberRef, type Effect } from "effect"
+import { Context, Data, Duration, type Effect } from "effect"
 
 /** A block of system prompt; `cache` marks a prompt-cache breakpoint after it. */
 export interface SystemBlock {
@@ -21,6 +21,11 @@ export interface LlmRequest {
   readonly temperature?: number | undefined
   /** Extended thinking budget in tokens (Anthropic); counts toward maxTokens. */
   readonly thinkingBudget?: number | undefined
+  /**
+   * Which exchange of the benchmark this is (set by the closed loop), for layers that must say so:
+   * a recording files it, a replay names the run it cannot reproduce. Never sent to a model.
+   */
+  readonly exchange?: ExchangeLabel | undefined
 }
 
 /**
@@ -78,9 +83,6 @@ export interface ExchangeLabel {
   readonly trial: number
   readonly attempt: number
 }
-
-/** Set by the closed loop around each model call; providers never read it. */
-export const CurrentExchange = FiberRef.unsafeMake<ExchangeLabel | null>(null)
 
 export class Llm extends Context.Tag("ilo-bench/Llm")<
   Llm,
