@@ -62,9 +62,6 @@ export interface Progress {
 }
 
 export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo = stderrIo): Progress => {
-  // The number formatter's locale data loads now, before the first request, not in the middle of
-  // the first wave of replies (it takes ~20 ms).
-  if (mode !== "quiet") groupDigits(0)
   const seed = seedProgress(total)
   const counts = { working: 0, partial: 0, failed: 0, error: 0 }
   let done = 0

@@ -16,11 +16,17 @@ export const esc = (text: string) =>
 export const distinct = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]
 
 /**
- * One formatter for every thousands separator: `toLocaleString` sets one up on each call (~0.1 ms,
- * paid per progress line and per report cell). Made on first use, since making it loads the locale
- * data (~20 ms), which `--help` need not pay.
+ * Thousands separators for whole numbers (every count this program prints) by hand: an
+ * `Intl.NumberFormat` loads its locale data when first made (~20 ms, once a process) and
+ * `toLocaleString` sets one up on every call (~0.1 ms). Anything else goes to one formatter.
  */
 let enUs: Intl.NumberFormat | undefined
 
 /** 1234567 -> "1,234,567", as `toLocaleString("en-US")` writes it. */
-export const groupDigits = (n: number) => (enUs ??= new Intl.NumberFormat("en-US")).format(n)
+export const groupDigits = (n: number) => {
+  if (!Number.isInteger(n) || Math.abs(n) >= 1e21) return (enUs ??= new Intl.NumberFormat("en-US")).format(n)
+  const digits = String(Math.abs(n))
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1)
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += "," + digits.slice(i, i + 3)
+  return n < 0 || Object.is(n, -0) ? "-" + grouped : grouped
+}
