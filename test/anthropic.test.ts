@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Logger } from "effect"
 import { callModel, type RetryPolicy } from "../src/loop/Policy.js"
 import { AnthropicLlm, toLlmError } from "../src/providers/Anthropic.js"
+import { sdkDeadline } from "../src/providers/sdkErrors.js"
 import type { LlmError, LlmRequest } from "../src/services/Llm.js"
 import { startFakeAnthropic, type Reply } from "./support/fakeAnthropic.js"
 
@@ -123,6 +124,14 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
       // The SDK's own per-request deadline fired, reported as callModel's timer would have.
       expect(failures[0]).toMatchObject({ kind: "timeout", status: null, message: "no reply within 500ms" })
     }))
+
+  it("the request timeout is the SDK's per-request deadline in whole ms; one longer than a timer can hold sets none", () => {
+    expect(sdkDeadline(Duration.millis(1500.2)).options).toEqual({ timeout: 1501 })
+    expect(sdkDeadline(Duration.seconds(90)).options).toEqual({ timeout: 90_000 })
+    // A Node timer past 2^31-1 ms fires at once: that would time out every request.
+    expect(sdkDeadline(Duration.seconds(3_000_000)).options).toEqual({})
+    expect(sdkDeadline(Duration.infinity).options).toEqual({})
+  })
 
   it("a connection refused is a retryable connection error", async () => {
     const sdk = await import("@anthropic-ai/sdk")
