@@ -1,5 +1,6 @@
 import { Duration } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind } from "../services/Llm.js"
+import { timerMillis } from "../services/programProcess.js"
 
 /** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
 export interface SdkErrorClasses {
@@ -46,18 +47,15 @@ export const fromSdkError =
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
   }
 
-/** The longest delay a Node timer keeps; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 /**
  * The request timeout as an SDK's per-request `timeout` option (whole milliseconds), and what its
  * expiry is reported as: the same error callModel's own timer gives. A timeout longer than a timer
  * can hold (about 24 days) sets none: the client's own limit applies, as it did under Effect's timer.
  */
 export const sdkDeadline = (timeout: Duration.Duration) => {
-  const ms = Duration.toMillis(timeout)
+  const ms = timerMillis(Duration.toMillis(timeout))
   return {
-    options: Number.isFinite(ms) && ms <= MAX_TIMER_MS ? { timeout: Math.max(1, Math.ceil(ms)) } : {},
+    options: ms === null ? {} : { timeout: Math.max(1, Math.ceil(ms)) },
     error: (mapped: LlmError) => (mapped.kind === "timeout" && mapped.status === null ? requestTimedOut(timeout) : mapped)
   }
 }

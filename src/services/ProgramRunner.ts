@@ -4,7 +4,7 @@ import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { packageRoot } from "../paths.js"
-import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import { onLines, timerMillis, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
@@ -116,10 +116,7 @@ const hostClient = () => {
   return { send, release, close }
 }
 
-const millis = (timeout: Duration.Duration) => {
-  const ms = Duration.toMillis(timeout)
-  return Number.isFinite(ms) ? ms : null
-}
+const millis = (timeout: Duration.Duration) => timerMillis(Duration.toMillis(timeout))
 
 const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessRequest) =>
   Effect.async<ProgramRun, SpawnError>((resume) => {

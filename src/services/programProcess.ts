@@ -31,6 +31,12 @@ export interface ProcessRequest {
 
 export type ProcessOutcome = { readonly run: ProgramRun } | { readonly spawnError: { readonly command: string; readonly message: string } }
 
+/** The longest delay a Node timer keeps: past it, setTimeout fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A time limit in milliseconds as a timer can hold it; null for none (infinite, or longer than a timer holds). */
+export const timerMillis = (ms: number): number | null => (Number.isFinite(ms) && ms <= MAX_TIMER_MS ? ms : null)
+
 /** Captured stdout and stderr stop growing here, so a program that prints forever cannot exhaust memory. */
 export const OUTPUT_CAP_BYTES = 1024 * 1024
 
@@ -146,14 +152,14 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
   child.stdout!.on("data", out.push)
   child.stderr!.on("data", err.push)
   let timedOut = false
-  // setTimeout fires at once past 2^31-1 ms: a longer limit is no limit.
+  const limit = request.timeoutMs === null ? null : timerMillis(request.timeoutMs)
   const timer =
-    request.timeoutMs === null || request.timeoutMs > 2 ** 31 - 1
+    limit === null
       ? undefined
       : setTimeout(() => {
           timedOut = true
           killGroup(child.pid)
-        }, request.timeoutMs)
+        }, limit)
   child.on("error", (error) => finish({ spawnError: { command: bin, message: error.message } }))
   child.on("exit", () => killGroup(child.pid))
   child.on("close", (code) =>
