@@ -101,6 +101,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       // This attempt's own share, counted apart (not as a difference of the run's float totals).
       let requestMs = 0
       let retried = 0
+      const exchange = { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }
       const call = callModel(
         {
           model: model.id,
@@ -110,7 +111,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           timeout: settings.requestTimeout,
           temperature: settings.temperature,
           thinkingBudget: settings.thinkingBudget,
-          exchange: { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }
+          exchange
         },
         settings.retryPolicy,
         () =>
@@ -131,11 +132,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           : Effect.suspend(() =>
               onReply({
                 type: "reply",
-                task: task.id,
-                language: language.name,
-                model: model.key,
-                trial: spec.trial,
-                attempt: number,
+                ...exchange,
                 reply,
                 request_ms: requestMs,
                 api_retries: retried
@@ -195,9 +192,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   }
 
   const finished = yield* Clock.currentTimeMillis
-  const failed = failures
   const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
-  return summarise(spec, settings, attempts, outcome, apiError, failed - (apiError === null ? 0 : 1), busy, price, finished - started)
+  return summarise(spec, settings, attempts, outcome, apiError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
 })
 
 const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)

@@ -42,8 +42,8 @@ export const languageContext = (language: Language): Effect.Effect<string, never
     case "IloSkills":
       return Effect.flatMap(SkillDocs, (skills) => {
         // Every run asks; the modules of one SkillDocs never change, so the text is joined once.
-        const joined = contexts.get(skills) ?? new Map<string, string>()
-        contexts.set(skills, joined)
+        let joined = contexts.get(skills)
+        if (joined === undefined) contexts.set(skills, (joined = new Map<string, string>()))
         const key = docs.modules.join("\n")
         const known = joined.get(key)
         if (known !== undefined) return Effect.succeed(known)

@@ -27,11 +27,13 @@ const responseHeaders = (res: IncomingMessage) => {
  */
 const bufferedResponse = (url: string, status: number, res: IncomingMessage, bytes: Buffer | null): Response => {
   let used = false
-  const text = () => {
+  /** The body, once: a second read fails, as it does on a Response. */
+  const read = <A>(as: (bytes: Buffer | null) => A): Promise<A> => {
     if (used) return Promise.reject(new TypeError("Body is unusable: Body has already been read"))
     used = true
-    return Promise.resolve(bytes === null ? "" : bytes.toString("utf8"))
+    return Promise.resolve(as(bytes))
   }
+  const text = () => read((b) => (b === null ? "" : b.toString("utf8")))
   const response = {
     status,
     ok: status >= 200 && status < 300,
@@ -46,7 +48,7 @@ const bufferedResponse = (url: string, status: number, res: IncomingMessage, byt
     },
     text,
     json: () => text().then((t) => JSON.parse(t) as unknown),
-    arrayBuffer: () => text().then(() => (bytes === null ? new ArrayBuffer(0) : new Uint8Array(bytes).buffer))
+    arrayBuffer: () => read((b) => (b === null ? new ArrayBuffer(0) : new Uint8Array(b).buffer))
   }
   return response as unknown as Response
 }

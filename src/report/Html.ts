@@ -5,8 +5,6 @@ import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
 import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, NOT_MEASURED } from "./SweepMarkdown.js"
 
-export { esc }
-
 /** A stable anchor for a run's attempts. */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string }) =>
   "run-" + [r.task, r.language, r.model].map((p) => p.replace(/[^A-Za-z0-9_-]+/g, "_")).join("--")
