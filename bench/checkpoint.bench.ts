@@ -1,4 +1,5 @@
-// What the checkpoint costs a benchmark: one fsynced line per finished run (a run itself takes
+// What the checkpoint costs a benchmark: one line per model reply and per finished run, each
+// written synchronously, the disk synced in the background and on close (a run itself takes
 // seconds of model time). Run: npx vitest bench --run bench/checkpoint.bench.ts
 import { Effect, Layer } from "effect"
 import { mkdtempSync } from "node:fs"
@@ -15,7 +16,7 @@ const layer = Layer.merge(CheckpointLive, NodeContext.layer)
 
 describe("checkpoint", () => {
   let n = 0
-  bench("begin + 40 appends (a 40-run benchmark), each fsynced", async () => {
+  bench("begin + 40 appends + close (a 40-run benchmark)", async () => {
     const file = join(dir, `c${n++}.jsonl`)
     await Effect.runPromise(
       Effect.scoped(

@@ -183,7 +183,7 @@ export const runSession = (input: SessionInput) =>
     }
     const hooks: BatchHooks<OutputError> = {
       ...progress,
-      // Each reply is on disk before its program runs: a kill loses only the requests in flight.
+      // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
       onReply: (reply) => writer.append(reply),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
