@@ -92,6 +92,8 @@ const printing = (body) => (isIlo(body) ? `echo ${expectedOf(body)}` : `console.
 // ---- fixtures ----------------------------------------------------------------------------------
 
 const work = mkdtempSync(join(tmpdir(), "ilo-bench-harness-"))
+/** The CLI's compile cache (src/bin.ts), the benchmark's own: its first start of each command writes it. */
+const compileCache = join(work, "compile-cache")
 const MODULES = ["ilo-language", "ilo-builtins-core", "ilo-builtins-text", "ilo-builtins-math", "ilo-builtins-io"]
 
 /** A stand-in ilo: --version, `skill get` from files beside it, and `FILE main` runs FILE with bash. */
@@ -126,7 +128,7 @@ const runCli = (args, { url }) =>
     const outputDir = mkdtempSync(join(work, "out-"))
     const started = performance.now()
     const child = spawn(process.execPath, [join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...args], {
-      env: { PATH: process.env.PATH, HOME: work, ANTHROPIC_API_KEY: "sk-bench-not-a-secret", ANTHROPIC_BASE_URL: url },
+      env: { PATH: process.env.PATH, HOME: work, ANTHROPIC_API_KEY: "sk-bench-not-a-secret", ANTHROPIC_BASE_URL: url, ILO_BENCH_COMPILE_CACHE: compileCache },
       stdio: ["ignore", "ignore", "pipe"]
     })
     let stderr = ""
@@ -276,20 +278,36 @@ const peakRss = async () => {
 
 // ---- 4. start-up time --------------------------------------------------------------------------
 
+/** One `ilo-bench --help`, wall time in ms. */
+const helpOnce = async () => {
+  const t0 = performance.now()
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "--help"], { stdio: "ignore", env: { ...process.env, ILO_BENCH_COMPILE_CACHE: compileCache } })
+    child.on("error", reject)
+    child.on("close", resolve)
+  })
+  return performance.now() - t0
+}
+
+/** The first start compiles the bundle and writes the compile cache; the 11 measured after it use it. */
 const startupTime = async () => {
+  const first = await helpOnce()
   const times = []
-  for (let i = 0; i < 11; i++) {
-    const t0 = performance.now()
-    await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, "--help"], { stdio: "ignore" })
-      child.on("error", reject)
-      child.on("close", resolve)
-    })
-    times.push(performance.now() - t0)
-  }
+  for (let i = 0; i < 11; i++) times.push(await helpOnce())
   times.sort((a, b) => a - b)
   const median = times[Math.floor(times.length / 2)]
-  return { command: "ilo-bench --help", samples: times.length, median_ms: round(median, 0), min_ms: round(times[0], 0), target: "<= 400 ms", met: median <= 400 }
+  return { command: "ilo-bench --help", samples: times.length, median_ms: round(median, 0), min_ms: round(times[0], 0), first_start_ms: round(first, 0), target: "<= 400 ms", met: median <= 400 }
+}
+
+/**
+ * A first start of `run` and of `run --dry-run`, so that the measurements see the CLI as every
+ * start after the first does: with its compile cache written.
+ */
+const warmCompileCache = async () => {
+  const server = await startModelServer({ latencyMs: 0, program: printing })
+  await runCli(["--ilo", standInIlo(500), "--tasks-file", tasksFile(4)], server)
+  await server.close()
+  await runCli(["--ilo", standInIlo(500), "--tasks-file", tasksFile(4), "--dry-run"], { url: "http://127.0.0.1:9" })
 }
 
 // ---- 5. billed input cost: aligned + warm cache vs the seed's layout --------------------------
@@ -340,6 +358,7 @@ const alignedVsSeed = async () => {
 const machine = { node: process.version, cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? "?", loadavg_at_start: loadavg().map((x) => round(x)) }
 const results = { machine, quick }
 try {
+  if (["efficiency", "cost", "overhead", "rss"].some(want)) await warmCompileCache()
   if (want("efficiency")) results.scheduling_efficiency = await median("efficiency", () => schedulingEfficiency("bash"))
   if (want("efficiency")) results.scheduling_efficiency_node = await median("efficiency", () => schedulingEfficiency("bash+node"))
   console.error(`${"scheduling_efficiency"}: ${JSON.stringify(results.scheduling_efficiency)}`)
@@ -367,6 +386,7 @@ const rows = [
   r.harness_overhead && ["  a model request alone, bare node:http (ms)", r.harness_overhead.request_alone_node_http_cpu_ms, "", null],
   r.peak_rss && [`peak RSS, ${r.peak_rss.runs} runs (MB)`, r.peak_rss.peak_rss_mb, "<= 250", r.peak_rss.met],
   r.startup && ["--help start-up, median (ms)", r.startup.median_ms, "<= 400", r.startup.met],
+  r.startup && ["  the first start after a build (ms)", r.startup.first_start_ms, "", null],
   r.cost_aligned_vs_seed && ["aligned+warm / seed input cost", r.cost_aligned_vs_seed.ratio_all_loops, "<= 0.25", r.cost_aligned_vs_seed.met]
 ].filter(Boolean)
 const w = [48, 10, 9, 6]

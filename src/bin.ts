@@ -1,60 +1,71 @@
 #!/usr/bin/env node
-import { ValidationError } from "@effect/cli"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
-import { rmSync } from "node:fs"
-import { cli } from "./Cli.js"
-import { ExitCode, setExitCode } from "./ExitCode.js"
-import { unfinishedWrites } from "./report/Output.js"
-import { ProgramRunnerLive } from "./services/ProgramRunner.js"
+// The `ilo-bench` command: runs the CLI's bundle (dist/cli.cjs, built from src/main.ts) through
+// V8's code cache, so that a start skips compiling the bundle and every function an earlier run
+// of the same command compiled. Node 20 has no compile cache for a program of its own.
+//
+// The cache holds compiled code only, never a value the CLI saw. It is written when a command
+// that found none (or one V8 refused) exits 0, one file per build, Node version and command,
+// under node_modules/.cache/ilo-bench in the package; ILO_BENCH_COMPILE_CACHE names another
+// directory, or "off". Any failure to read or write it only costs the compile it would have saved.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Script } from "node:vm"
 
-// Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
-const stderrLogger = Logger.make(({ logLevel, message }) => {
-  const text = Array.isArray(message) ? message.join(" ") : String(message)
-  const prefix = logLevel._tag === "Warning" ? "WARNING: " : logLevel._tag === "Error" ? "ERROR: " : ""
-  process.stderr.write(`${prefix}${text}\n`)
-})
+/** The start of dist/cli.cjs's sha256, set by scripts/build.mjs: a rebuilt bundle never meets an old cache. */
+declare const CLI_BUILD: string
 
-const MainLayer = Layer.mergeAll(
-  NodeContext.layer,
-  ProgramRunnerLive,
-  Logger.replace(Logger.defaultLogger, stderrLogger),
-  Logger.minimumLogLevel(LogLevel.Info)
-)
+const dist = dirname(fileURLToPath(import.meta.url))
+const bundle = join(dist, "cli.cjs")
+const setting = process.env.ILO_BENCH_COMPILE_CACHE
+const cacheDir = setting === "off" ? undefined : setting || join(dist, "..", "node_modules", ".cache", "ilo-bench")
 
-/** Every expected error becomes one line on stderr and an exit code, here and nowhere else. */
-const program = cli(process.argv).pipe(
-  Effect.catchAll((error) => {
-    if (ValidationError.isValidationError(error)) {
-      // @effect/cli has already shown it with the usage.
-      return Effect.sync(() => setExitCode(ExitCode.usage))
-    }
-    const code = error._tag === "OutputError" ? ExitCode.failure : ExitCode.usage
-    return Console.error(`ERROR: ${error.message}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
-  }),
-  Effect.provide(MainLayer)
-)
-
-// The first SIGINT/SIGTERM interrupts the program (runMain's handler): runs in flight stop, partial
-// reports are written. A second one means "now": exit at once; every finished run is already in
-// the checkpoint, flushed line by line.
-let signals = 0
-const onSignal = () => {
-  if (++signals < 2) return
-  process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
-  for (const temp of unfinishedWrites) rmSync(temp, { force: true })
-  process.exit(ExitCode.interrupted)
+/** What a start compiles depends on the command, and a dry run compiles little of a real one. */
+const commandOf = (args: ReadonlyArray<string>) => {
+  const command = args.find((arg) => !arg.startsWith("-"))
+  const name = command !== undefined && /^[a-z]+$/.test(command) ? command : "main"
+  return args.includes("--dry-run") ? `${name}-dry` : name
 }
-process.on("SIGINT", onSignal)
-process.on("SIGTERM", onSignal)
 
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
-    if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)
-    process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
-    onExit(ExitCode.failure)
+const cacheFile =
+  cacheDir && join(cacheDir, `${CLI_BUILD}-${process.version}-${process.arch}-${commandOf(process.argv.slice(2))}.bin`)
+
+let cachedData: Buffer | undefined
+if (cacheFile !== undefined) {
+  try {
+    cachedData = readFileSync(cacheFile)
+  } catch {
+    // None yet.
   }
+}
+
+// The wrapper Node puts around a CommonJS module, compiled as one script so its cache can be taken.
+const source = readFileSync(bundle, "utf8")
+const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: bundle,
+  cachedData
 })
+
+if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+  process.once("exit", (code) => {
+    if (code !== 0) return
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true })
+      const temp = `${cacheFile}.${process.pid}`
+      writeFileSync(temp, script.createCachedData())
+      renameSync(temp, cacheFile)
+    } catch {
+      // Read-only or full: the next start compiles again.
+    }
+  })
+}
+
+const cjsModule = { exports: {} }
+;(script.runInThisContext() as (...args: ReadonlyArray<unknown>) => void)(
+  cjsModule.exports,
+  createRequire(bundle),
+  cjsModule,
+  bundle,
+  dist
+)

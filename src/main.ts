@@ -1,0 +1,59 @@
+import { ValidationError } from "@effect/cli"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
+import { rmSync } from "node:fs"
+import { cli } from "./Cli.js"
+import { ExitCode, setExitCode } from "./ExitCode.js"
+import { unfinishedWrites } from "./report/Output.js"
+import { ProgramRunnerLive } from "./services/ProgramRunner.js"
+
+// Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
+const stderrLogger = Logger.make(({ logLevel, message }) => {
+  const text = Array.isArray(message) ? message.join(" ") : String(message)
+  const prefix = logLevel._tag === "Warning" ? "WARNING: " : logLevel._tag === "Error" ? "ERROR: " : ""
+  process.stderr.write(`${prefix}${text}\n`)
+})
+
+const MainLayer = Layer.mergeAll(
+  NodeContext.layer,
+  ProgramRunnerLive,
+  Logger.replace(Logger.defaultLogger, stderrLogger),
+  Logger.minimumLogLevel(LogLevel.Info)
+)
+
+/** Every expected error becomes one line on stderr and an exit code, here and nowhere else. */
+const program = cli(process.argv).pipe(
+  Effect.catchAll((error) => {
+    if (ValidationError.isValidationError(error)) {
+      // @effect/cli has already shown it with the usage.
+      return Effect.sync(() => setExitCode(ExitCode.usage))
+    }
+    const code = error._tag === "OutputError" ? ExitCode.failure : ExitCode.usage
+    return Console.error(`ERROR: ${error.message}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
+  }),
+  Effect.provide(MainLayer)
+)
+
+// The first SIGINT/SIGTERM interrupts the program (runMain's handler): runs in flight stop, partial
+// reports are written. A second one means "now": exit at once; every finished run is already in
+// the checkpoint, flushed line by line.
+let signals = 0
+const onSignal = () => {
+  if (++signals < 2) return
+  process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
+  for (const temp of unfinishedWrites) rmSync(temp, { force: true })
+  process.exit(ExitCode.interrupted)
+}
+process.on("SIGINT", onSignal)
+process.on("SIGTERM", onSignal)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
+    if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)
+    process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
+    onExit(ExitCode.failure)
+  }
+})
