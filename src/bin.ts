@@ -4,10 +4,10 @@
 // of the same command compiled. Node 20 has no compile cache for a program of its own.
 //
 // The cache holds compiled code only, never a value the CLI saw. It is written when a command
-// that found none (or one V8 refused) exits 0, one file per build, Node version and command,
-// under node_modules/.cache/ilo-bench in the package; ILO_BENCH_COMPILE_CACHE names another
+// that found none (or one V8 refused) exits 0, one file per build, Node version and command (the
+// files of other builds go then), under node_modules/.cache/ilo-bench in the package; ILO_BENCH_COMPILE_CACHE names another
 // directory, or "off". Any failure to read or write it only costs the compile it would have saved.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -55,6 +55,9 @@ if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRej
       const temp = `${cacheFile}.${process.pid}`
       writeFileSync(temp, script.createCachedData())
       renameSync(temp, cacheFile)
+      // Only this build's files are kept: every rebuild would otherwise leave its own behind.
+      for (const name of readdirSync(dirname(cacheFile)))
+        if (/^[0-9a-f]{16}-.*\.bin$/.test(name) && !name.startsWith(`${CLI_BUILD}-`)) rmSync(join(dirname(cacheFile), name), { force: true })
     } catch {
       // Read-only or full: the next start compiles again.
     }

@@ -42,15 +42,18 @@ describe("the command's compile cache (built CLI)", () => {
     expect(files(dir)).toHaveLength(1)
   })
 
-  it("each command has its own; a start that fails writes none; \"off\" writes nothing", async () => {
+  it("each command has its own; a start that fails writes none; \"off\" writes nothing; another build's go", async () => {
     const dir = cacheDir()
+    const otherBuild = "0123456789abcdef-v20.0.0-x64-main.bin"
+    writeFileSync(join(dir, otherBuild), "an older build's cache")
+    writeFileSync(join(dir, "notes.txt"), "not ours")
     const bad = await runCli(["run", "--no-such-flag"], { env: { ILO_BENCH_COMPILE_CACHE: dir } })
     expect(bad.code).toBe(2)
-    expect(files(dir)).toEqual([])
+    expect(files(dir)).toEqual([otherBuild, "notes.txt"])
     const tasks = join(dir, "..", `${dir.split("/").pop()}-tasks.json`)
     writeFileSync(tasks, JSON.stringify({ tasks: [{ id: "t", description: "Print 55.", expected_output: "55" }] }))
     expect((await runCli(["run", "--dry-run", "--tasks-file", tasks], { env: { ILO_BENCH_COMPILE_CACHE: dir } })).code).toBe(0)
-    expect(files(dir)).toEqual([expect.stringMatching(/-run-dry\.bin$/)])
+    expect(files(dir)).toEqual([expect.stringMatching(/-run-dry\.bin$/), "notes.txt"])
 
     const off = cacheDir()
     expect((await runCli(["--help"], { env: { ILO_BENCH_COMPILE_CACHE: "off" } })).code).toBe(0)
