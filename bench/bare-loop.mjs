@@ -5,7 +5,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { usage } from "./usage.mjs"
+import { usage } from "./usage.cjs"
 
 const [out, runsText, ...command] = process.argv.slice(2)
 const runs = Number(runsText)

@@ -155,8 +155,12 @@ const median = async (key, measure) => {
 }
 
 const cpuMs = (u) => u.userMs + u.systemMs
-/** The process and its reaped children (bench/usage.mjs). */
-const allCpuMs = (u) => cpuMs(u) + (u.childUserMs ?? 0) + (u.childSystemMs ?? 0)
+const childCpuMs = (u) => (u.childUserMs ?? 0) + (u.childSystemMs ?? 0)
+/** The process and its reaped children (bench/usage.cjs). */
+const allCpuMs = (u) => cpuMs(u) + childCpuMs(u)
+/** The program hosts' own CPU, and their programs' (bench/measure-cli.mjs, `host`). */
+const hostSelfMs = (hosts) => hosts.reduce((sum, h) => sum + cpuMs(h), 0)
+const hostProgramsMs = (hosts) => hosts.reduce((sum, h) => sum + childCpuMs(h), 0)
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits
 
 // ---- 1. scheduling efficiency ------------------------------------------------------------------
@@ -232,35 +236,42 @@ const harnessOverhead = async () => {
   const startup = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--dry-run"], { url: "http://127.0.0.1:9" })
   const bare = await bareLoop(runs, ilo)
   const bareFewer = await bareLoop(fewer, ilo)
-  // Everything each side costs: its own process and every child it reaped (for the CLI the program
-  // host and the programs, for the bare loop the programs), so no part of the harness hides in a
-  // helper process. The programs are the same on both sides.
+  // The target's figure: what the harness's processes cost (the CLI and its program host) against
+  // the bare loop's process, the programs left out on both sides, each side's measured apart.
+  const overhead = (cli, host, bareSide) => cpuMs(cli) + hostSelfMs(host) - cpuMs(bareSide)
+  // The same from totals (everything each side waited for, programs included on both sides): no
+  // part of the harness can hide in a helper process, but the programs' CPU, measured at
+  // different times on the two sides, adds the machine's drift to it.
   const perAttempt = allCpuMs(harness.usage) / runs
   const barePerAttempt = allCpuMs(bare) / runs
   const steady = (allCpuMs(harness.usage) - allCpuMs(startup.usage)) / runs
   // What one more attempt costs, fixed costs (start-up, loading the SDK, the reports) left out.
-  const marginal = (allCpuMs(harness.usage) - allCpuMs(harnessFewer.usage)) / (runs - fewer)
-  const bareMarginal = (allCpuMs(bare) - allCpuMs(bareFewer)) / (runs - fewer)
+  const marginal = (overhead(harness.usage, harness.usage.host, bare) - overhead(harnessFewer.usage, harnessFewer.usage.host, bareFewer)) / (runs - fewer)
+  const marginalTotals = (allCpuMs(harness.usage) - allCpuMs(harnessFewer.usage)) / (runs - fewer) - (allCpuMs(bare) - allCpuMs(bareFewer)) / (runs - fewer)
+  const perAttemptOverhead = overhead(harness.usage, harness.usage.host, bare) / runs
   return {
     runs,
     harness_cpu_ms: round(allCpuMs(harness.usage), 0),
-    harness_cpu_ms_per_attempt: round(perAttempt),
     harness_process_alone_cpu_ms_per_attempt: round(cpuMs(harness.usage) / runs),
-    harness_startup_cpu_ms: round(allCpuMs(startup.usage), 0),
-    harness_cpu_ms_per_attempt_after_startup: round(steady),
-    harness_marginal_cpu_ms_per_attempt: round(marginal),
-    bare_loop_cpu_ms_per_attempt: round(barePerAttempt),
+    program_host_cpu_ms_per_attempt: round(hostSelfMs(harness.usage.host) / runs),
+    harness_programs_cpu_ms_per_attempt: round(hostProgramsMs(harness.usage.host) / runs),
     bare_loop_process_alone_cpu_ms_per_attempt: round(cpuMs(bare) / runs),
-    bare_loop_marginal_cpu_ms_per_attempt: round(bareMarginal),
-    overhead_ms_per_attempt: round(perAttempt - barePerAttempt),
-    overhead_ms_per_attempt_after_startup: round(steady - barePerAttempt),
-    marginal_overhead_ms_per_attempt: round(marginal - bareMarginal),
+    bare_loop_programs_cpu_ms_per_attempt: round(childCpuMs(bare) / runs),
+    overhead_ms_per_attempt: round(perAttemptOverhead),
+    marginal_overhead_ms_per_attempt: round(marginal),
+    // Programs included on both sides (the figure of the earlier passes).
+    harness_cpu_ms_per_attempt: round(perAttempt),
+    bare_loop_cpu_ms_per_attempt: round(barePerAttempt),
+    overhead_with_programs_ms_per_attempt: round(perAttempt - barePerAttempt),
+    marginal_overhead_with_programs_ms_per_attempt: round(marginalTotals),
+    harness_startup_cpu_ms: round(allCpuMs(startup.usage), 0),
+    overhead_with_programs_ms_per_attempt_after_startup: round(steady - barePerAttempt),
     // Not part of the target: what the model request inside each attempt costs by itself.
     request_alone_sdk_cpu_ms: round(floor.sdk),
     request_alone_node_http_cpu_ms: round(floor.http),
     working: harness.report.results.filter((x) => x.final_outcome === "working").length,
     target: "within 2 ms of the bare loop",
-    met: perAttempt - barePerAttempt <= 2
+    met: perAttemptOverhead <= 2
   }
 }
 
@@ -382,6 +393,7 @@ const rows = [
   r.scheduling_efficiency_node && ["  same, half the runs node programs", r.scheduling_efficiency_node.efficiency, ">= 0.95", r.scheduling_efficiency_node.met],
   r.harness_overhead && ["harness CPU overhead per attempt (ms)", r.harness_overhead.overhead_ms_per_attempt, "<= 2", r.harness_overhead.met],
   r.harness_overhead && ["  same, one more attempt (fixed costs left out)", r.harness_overhead.marginal_overhead_ms_per_attempt, "", null],
+  r.harness_overhead && ["  with the programs on both sides", r.harness_overhead.overhead_with_programs_ms_per_attempt, "", null],
   r.harness_overhead && ["  a model request alone, through the SDK (ms)", r.harness_overhead.request_alone_sdk_cpu_ms, "", null],
   r.harness_overhead && ["  a model request alone, bare node:http (ms)", r.harness_overhead.request_alone_node_http_cpu_ms, "", null],
   r.peak_rss && [`peak RSS, ${r.peak_rss.runs} runs (MB)`, r.peak_rss.peak_rss_mb, "<= 250", r.peak_rss.met],

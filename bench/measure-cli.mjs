@@ -1,13 +1,33 @@
 // Runs the built CLI inside this process and, as it exits, writes its resource usage to the file
-// named first: CPU and peak RSS of the harness process, and the CPU of its reaped children (the
-// program host and the programs).
+// named first: CPU and peak RSS of the harness process, the CPU of its reaped children (the program
+// host and the programs), and the program host's own CPU and its programs' apart
+// (`host`: one entry per host process, from bench/host-usage.cjs).
 // Usage: node bench/measure-cli.mjs OUT.json [ilo-bench arguments...]
-import { writeFileSync } from "node:fs"
+import childProcess from "node:child_process"
+import { syncBuiltinESMExports } from "node:module"
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { usage } from "./usage.mjs"
+import { usage } from "./usage.cjs"
 
 const [out, ...args] = process.argv.slice(2)
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
-process.on("exit", () => writeFileSync(out, JSON.stringify(usage())))
+const hostHook = fileURLToPath(new URL("./host-usage.cjs", import.meta.url))
+const hostUsage = `${out}.host`
+rmSync(hostUsage, { force: true })
+
+// The CLI starts its program host with child_process.spawn; the host alone gets the preload.
+const spawn = childProcess.spawn
+childProcess.spawn = function (command, spawnArgs, options) {
+  if (command === process.execPath && Array.isArray(spawnArgs) && String(spawnArgs.at(-1)).endsWith("programHost.js"))
+    return spawn.call(this, command, ["-r", hostHook, ...spawnArgs], { ...options, env: { ...options?.env, ILO_BENCH_HOST_USAGE: hostUsage } })
+  return spawn.apply(this, arguments)
+}
+// ...and for an ES-module build, whose imports of node:child_process would still see the original.
+syncBuiltinESMExports()
+
+process.on("exit", () => {
+  const host = existsSync(hostUsage) ? readFileSync(hostUsage, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []
+  writeFileSync(out, JSON.stringify({ ...usage(), host }))
+})
 process.argv = [process.argv[0], bin, ...args]
 await import(bin)
