@@ -236,9 +236,9 @@ const harnessOverhead = async () => {
   const startup = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--dry-run"], { url: "http://127.0.0.1:9" })
   const bare = await bareLoop(runs, ilo)
   const bareFewer = await bareLoop(fewer, ilo)
-  // The target's figure: what the harness's processes cost (the CLI and its program host) against
-  // the bare loop's process, the programs left out on both sides, each side's measured apart.
-  const overhead = (cli, host, bareSide) => cpuMs(cli) + hostSelfMs(host) - cpuMs(bareSide)
+  // The target's figure: everything the CLI costs and waited for (its program host, its language
+  // probes) but the programs, against the bare loop's process; each side's programs measured apart.
+  const overhead = (cli, host, bareSide) => allCpuMs(cli) - hostProgramsMs(host) - cpuMs(bareSide)
   // The same from totals (everything each side waited for, programs included on both sides): no
   // part of the harness can hide in a helper process, but the programs' CPU, measured at
   // different times on the two sides, adds the machine's drift to it.
