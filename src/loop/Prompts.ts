@@ -33,25 +33,12 @@ Rules:
 
 export const systemPrompt = (language: Language) => (isIlo(language) ? ILO_SYSTEM : langSystem(language.name))
 
-const contexts = new WeakMap<SkillDocs["Type"], Map<string, string>>()
-
 /** The documentation sent with every prompt for this language, and the skill modules it came from. */
 export const languageContext = (language: Language): Effect.Effect<string, never, SkillDocs> => {
   const docs = language.docs
   switch (docs._tag) {
     case "IloSkills":
-      return Effect.flatMap(SkillDocs, (skills) => {
-        // Every run asks; the modules of one SkillDocs never change, so the text is joined once.
-        let joined = contexts.get(skills)
-        if (joined === undefined) contexts.set(skills, (joined = new Map<string, string>()))
-        const key = docs.modules.join("\n")
-        const known = joined.get(key)
-        if (known !== undefined) return Effect.succeed(known)
-        return Effect.forEach(docs.modules, skills.get).pipe(
-          Effect.map((mods) => mods.map((m) => m.text).join("\n\n")),
-          Effect.tap((text) => Effect.sync(() => joined.set(key, text)))
-        )
-      })
+      return Effect.flatMap(SkillDocs, (skills) => skills.joined(docs.modules))
     case "File":
       return Effect.succeed(docs.text)
     case "None":

@@ -27,8 +27,26 @@ export class SkillDocs extends Context.Tag("ilo-bench/SkillDocs")<
     readonly get: (module: string) => Effect.Effect<SkillModule>
     /** Every module handed out so far, in the order first asked. */
     readonly loaded: Effect.Effect<ReadonlyArray<SkillModule>>
+    /** The modules' texts as a prompt sends them, blank-line separated; joined once per set of modules. */
+    readonly joined: (modules: ReadonlyArray<string>) => Effect.Effect<string>
   }
->() {}
+>() {
+  /** The service from `get` and `loaded`; `joined` is built on `get`. */
+  static make = (impl: Omit<Context.Tag.Service<SkillDocs>, "joined">): Context.Tag.Service<SkillDocs> => {
+    // Every run asks for its language's documentation; the text is joined once, not per run.
+    const known = new Map<string, string>()
+    const joined = (modules: ReadonlyArray<string>) => {
+      const key = modules.join("\n")
+      const text = known.get(key)
+      if (text !== undefined) return Effect.succeed(text)
+      return Effect.forEach(modules, impl.get).pipe(
+        Effect.map((mods) => mods.map((m) => m.text).join("\n\n")),
+        Effect.tap((text) => Effect.sync(() => known.set(key, text)))
+      )
+    }
+    return { ...impl, joined }
+  }
+}
 
 const SKILL_GET_TIMEOUT = Duration.seconds(10)
 
@@ -83,6 +101,6 @@ export const SkillDocsLive = (options: SkillDocsOptions) =>
         }).pipe(Effect.tap((m) => Ref.update(loaded, (all) => [...all, m])))
 
       const get = yield* Effect.cachedFunction(load)
-      return { get, loaded: Ref.get(loaded) }
+      return SkillDocs.make({ get, loaded: Ref.get(loaded) })
     })
   )

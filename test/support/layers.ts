@@ -62,7 +62,7 @@ export const scriptedRunner = (answer: (program: ProgramSource) => ProgramRun) =
 
 /** Skill docs from a fixed map, without ilo or files. */
 export const fixedSkills = (texts: Record<string, string> = {}) =>
-  Layer.succeed(SkillDocs, {
+  Layer.succeed(SkillDocs, SkillDocs.make({
     get: (module: string) =>
       Effect.succeed<SkillModule>({
         module,
@@ -72,7 +72,7 @@ export const fixedSkills = (texts: Record<string, string> = {}) =>
         bytes: 0
       }),
     loaded: Effect.succeed([])
-  })
+  }))
 
 export const task = (id = "t1", expected = "55"): Task => ({ id, description: `Print ${expected}.`, expected_output: expected })
 
