@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError, sdkDeadline } from "./sdkErrors.js"
+import { fromSdkError, sdkRequest } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -78,15 +78,15 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
     return Llm.make({
       provider: "anthropic",
       timesOut: true,
-      complete: (request) => {
-        const deadline = sdkDeadline(request.timeout)
-        return Effect.tryPromise({
-          try: (signal) => {
-            const { pending, notices } = create(toParams(request), { signal, ...deadline.options })
+      complete: (request) =>
+        sdkRequest(
+          request.timeout,
+          (options) => {
+            const { pending, notices } = create(toParams(request), options)
             return pending.then((message) => ({ message, notices }))
           },
-          catch: (error) => deadline.error(toLlmError(sdk, error))
-        }).pipe(
+          (error) => toLlmError(sdk, error)
+        ).pipe(
           Effect.tap(({ notices }) => showOnce(notices)),
           Effect.map(({ message }) => ({
             text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
@@ -102,7 +102,6 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
             requestId: message._request_id ?? null
           }))
         )
-      }
     })
     })
   )

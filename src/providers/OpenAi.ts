@@ -1,7 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError, sdkDeadline } from "./sdkErrors.js"
+import { fromSdkError, sdkRequest } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -80,17 +80,16 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
     return Llm.make({
       provider: "openai",
       timesOut: true,
-      complete: (request) => {
-        const deadline = sdkDeadline(request.timeout)
-        return Effect.tryPromise({
-          try: (signal) => client.chat.completions.create(toParams(request, officialApi), { signal, ...deadline.options }),
-          catch: (error) => deadline.error(toLlmError(sdk, error))
-        }).pipe(
+      complete: (request) =>
+        sdkRequest(
+          request.timeout,
+          (options) => client.chat.completions.create(toParams(request, officialApi), options),
+          (error) => toLlmError(sdk, error)
+        ).pipe(
           Effect.map((completion) =>
             toReply(completion, (completion as { _request_id?: string | null })._request_id ?? null)
           )
         )
-      }
     })
     })
   )

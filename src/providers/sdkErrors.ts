@@ -1,4 +1,4 @@
-import { Duration } from "effect"
+import { Duration, Effect } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind } from "../services/Llm.js"
 import { timerMillis } from "../services/programProcess.js"
 
@@ -58,4 +58,23 @@ export const sdkDeadline = (timeout: Duration.Duration) => {
     options: ms === null ? {} : { timeout: Math.max(1, Math.ceil(ms)) },
     error: (mapped: LlmError) => (mapped.kind === "timeout" && mapped.status === null ? requestTimedOut(timeout) : mapped)
   }
+}
+
+/** What both SDKs take per request: the caller's abort signal and, optionally, a deadline in ms. */
+export interface SdkRequestOptions {
+  readonly signal: AbortSignal
+  readonly timeout?: number
+}
+
+/** One SDK request as an Effect: interrupting it aborts the request; the request timeout is its sdkDeadline. */
+export const sdkRequest = <A>(
+  timeout: Duration.Duration,
+  send: (options: SdkRequestOptions) => Promise<A>,
+  toError: (error: unknown) => LlmError
+): Effect.Effect<A, LlmError> => {
+  const deadline = sdkDeadline(timeout)
+  return Effect.tryPromise({
+    try: (signal) => send({ signal, ...deadline.options }),
+    catch: (error) => deadline.error(toError(error))
+  })
 }
