@@ -236,6 +236,9 @@ const harnessOverhead = async () => {
   const startup = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--dry-run"], { url: "http://127.0.0.1:9" })
   const bare = await bareLoop(runs, ilo)
   const bareFewer = await bareLoop(fewer, ilo)
+  // Without the host's own figures the programs would silently count as overhead.
+  for (const r of [harness, harnessFewer])
+    if (r.usage.host.length === 0) throw new Error("the program host wrote no usage (bench/host-usage.cjs): is dist/ built from this tree?")
   // The target's figure: everything the CLI costs and waited for (its program host, its language
   // probes) but the programs, against the bare loop's process; each side's programs measured apart.
   const overhead = (cli, host, bareSide) => allCpuMs(cli) - hostProgramsMs(host) - cpuMs(bareSide)

@@ -4,9 +4,10 @@
 // of the same command compiled. Node 20 has no compile cache for a program of its own.
 //
 // The cache holds compiled code only, never a value the CLI saw. It is written when a command
-// that found none (or one V8 refused) exits 0, one file per build, Node version and command (the
-// files of other builds go then), under node_modules/.cache/ilo-bench in the package; ILO_BENCH_COMPILE_CACHE names another
-// directory, or "off". Any failure to read or write it only costs the compile it would have saved.
+// that found none (or one V8 refused) exits 0: one file per build, Node version and command, under
+// node_modules/.cache/ilo-bench in the package (writing one removes other builds' files);
+// ILO_BENCH_COMPILE_CACHE names another directory, or "off". Any failure to read or write it only
+// costs the compile it would have saved.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
