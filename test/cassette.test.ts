@@ -103,6 +103,32 @@ describe("record and replay", () => {
     expect(comparable(reports[2].results)).toEqual(comparable(reports[1].results))
   })
 
+  it("--record with --replay writes a cassette that replays the whole run on its own", async () => {
+    const bench = makeBench(tasks)
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const first = join(bench.dir, "fib.jsonl")
+    const whole = join(bench.dir, "whole.jsonl")
+    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", first), { env })
+    const fibExchanges = server.requests.length
+    const topUp = await runCli(bench.args("--model", "haiku", "--replay", first, "--replay-fallthrough", "--record", whole), { env })
+    expect(topUp.code).toBe(0)
+    const live = server.requests.length - fibExchanges
+    expect(live).toBeGreaterThan(0)
+    // The replayed file is left as it was; the new one has every exchange of the run, each once.
+    expect(readFileSync(first, "utf8").trim().split("\n")).toHaveLength(fibExchanges)
+    const lines = readFileSync(whole, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(lines).toHaveLength(fibExchanges + live)
+    expect(new Set(lines.map((l) => l.task))).toEqual(new Set(["fib", "count"]))
+    await server.close()
+    const offline = await runCli(bench.args("--model", "haiku", "--replay", whole))
+    expect(offline.stderr).not.toContain("ERROR")
+    expect(offline.code).toBe(0)
+    const reports = bench.reports()
+    expect(comparable(reports[2].results)).toEqual(comparable(reports[1].results))
+  })
+
   it("never records over an existing cassette", async () => {
     const bench = makeBench(tasks)
     const cassette = join(bench.dir, "old.jsonl")

@@ -73,7 +73,7 @@ export interface CassetteOptions {
   readonly provider: string
   /** Answers from here first, in recorded order per request and trial. */
   readonly replay?: Cassette | undefined
-  /** Where to append every exchange that reached the live provider. */
+  /** Where to append every exchange of this run: those that reached the live provider and, when it is not the replayed file, the replayed ones. */
   readonly recordTo?: string | undefined
   /** The live provider; without it, a request the cassette lacks is a ReplayMiss. */
   readonly live?: Layer.Layer<Llm> | undefined
@@ -101,7 +101,8 @@ const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effe
  * provider answers. It wraps any provider, which never learns it is being recorded. A replayed
  * request is found by its key and trial; identical requests within one run (a repair that got
  * the same error twice) come back in the order they were recorded. A replay that lacks a request
- * dies with ReplayMiss: the run cannot reproduce the recording, so it stops.
+ * dies with ReplayMiss: the run cannot reproduce the recording, so it stops. Recording into a file
+ * other than the replayed one copies each replayed exchange there as it is used.
  */
 export const CassetteLlm = (options: CassetteOptions) =>
   Layer.scoped(
@@ -116,6 +117,7 @@ export const CassetteLlm = (options: CassetteOptions) =>
         if (queue === undefined) queues.set(slot, [entry])
         else queue.push(entry)
       }
+      const copiesReplay = options.recordTo !== undefined && options.replay !== undefined && options.recordTo !== options.replay.path
       const writeLock = yield* Effect.makeSemaphore(1)
       const record = (entry: CassetteEntry) =>
         options.recordTo === undefined
@@ -138,7 +140,11 @@ export const CassetteLlm = (options: CassetteOptions) =>
             const key = requestKey(canonical)
             const trial = label?.trial ?? 1
             const recorded = queues.get(`${key}#${trial}`)?.shift()
-            if (recorded !== undefined) return yield* fromOutcome(recorded.outcome, request)
+            if (recorded !== undefined) {
+              // Recording into another file: it gets the replayed exchanges too, so it alone replays this run.
+              if (copiesReplay) yield* record(recorded)
+              return yield* fromOutcome(recorded.outcome, request)
+            }
             if (live === undefined)
               return yield* Effect.die(
                 new ReplayMiss({
