@@ -1,6 +1,6 @@
 import { Duration, Effect } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind } from "../services/Llm.js"
-import { timerMillis } from "../services/programProcess.js"
+import { timerMillis } from "../timer.js"
 
 /** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
 export interface SdkErrorClasses {

@@ -41,7 +41,7 @@ export class Checkpoint extends Context.Tag("ilo-bench/Checkpoint")<
 }
 
 /** How long a line written to the checkpoint may wait for the disk (fdatasync). */
-export const SYNC_EVERY_MS = 1000
+const SYNC_EVERY_MS = 1000
 
 export const encodeLine = (line: CheckpointHeader | CheckpointLine) => JSON.stringify(line) + "\n"
 

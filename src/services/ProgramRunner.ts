@@ -4,7 +4,8 @@ import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { packageRoot } from "../paths.js"
-import { onLines, timerMillis, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import { timerMillis } from "../timer.js"
+import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 

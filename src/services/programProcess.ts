@@ -2,6 +2,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { timerMillis } from "../timer.js"
 
 /**
  * Running one generated program as a process: plain Node, no Effect, so that the small program
@@ -30,12 +31,6 @@ export interface ProcessRequest {
 }
 
 export type ProcessOutcome = { readonly run: ProgramRun } | { readonly spawnError: { readonly command: string; readonly message: string } }
-
-/** The longest delay a Node timer keeps: past it, setTimeout fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** A time limit in milliseconds as a timer can hold it; null for none (infinite, or longer than a timer holds). */
-export const timerMillis = (ms: number): number | null => (Number.isFinite(ms) && ms <= MAX_TIMER_MS ? ms : null)
 
 /** Captured stdout and stderr stop growing here, so a program that prints forever cannot exhaust memory. */
 export const OUTPUT_CAP_BYTES = 1024 * 1024
