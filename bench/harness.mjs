@@ -241,7 +241,7 @@ const harnessOverhead = async () => {
     if (r.usage.host.length === 0) throw new Error("the program host wrote no usage (bench/host-usage.cjs): is dist/ built from this tree?")
   // The target's figure: everything the CLI costs and waited for (its program host, its language
   // probes) but the programs, against the bare loop's process; each side's programs measured apart.
-  const overhead = (cli, host, bareSide) => allCpuMs(cli) - hostProgramsMs(host) - cpuMs(bareSide)
+  const overhead = (cli, bareSide) => allCpuMs(cli) - hostProgramsMs(cli.host) - cpuMs(bareSide)
   // The same from totals (everything each side waited for, programs included on both sides): no
   // part of the harness can hide in a helper process, but the programs' CPU, measured at
   // different times on the two sides, adds the machine's drift to it.
@@ -249,9 +249,10 @@ const harnessOverhead = async () => {
   const barePerAttempt = allCpuMs(bare) / runs
   const steady = (allCpuMs(harness.usage) - allCpuMs(startup.usage)) / runs
   // What one more attempt costs, fixed costs (start-up, loading the SDK, the reports) left out.
-  const marginal = (overhead(harness.usage, harness.usage.host, bare) - overhead(harnessFewer.usage, harnessFewer.usage.host, bareFewer)) / (runs - fewer)
+  const total = overhead(harness.usage, bare)
+  const marginal = (total - overhead(harnessFewer.usage, bareFewer)) / (runs - fewer)
   const marginalTotals = (allCpuMs(harness.usage) - allCpuMs(harnessFewer.usage)) / (runs - fewer) - (allCpuMs(bare) - allCpuMs(bareFewer)) / (runs - fewer)
-  const perAttemptOverhead = overhead(harness.usage, harness.usage.host, bare) / runs
+  const perAttemptOverhead = total / runs
   return {
     runs,
     harness_cpu_ms: round(allCpuMs(harness.usage), 0),
