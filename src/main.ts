@@ -50,6 +50,8 @@ process.on("SIGTERM", onSignal)
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  // Without this runMain adds Effect's pretty logger beside ours, and every warning is printed twice, once on stdout.
+  disablePrettyLogger: true,
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
     if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)

@@ -161,6 +161,18 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(md).toContain("zero was not run: /nonexistent/zero not found")
   })
 
+  it("a warning is one line on stderr, never on stdout (the SDK's notice for a deprecated model)", async () => {
+    const r = await runCli(
+      ["run", "--no-align", "--ilo", ilo.bin, "--model", "sonnet", "--task", "sum", "--tasks-file", tasks, "--output-dir", join(dir, "warn")],
+      { env: env() }
+    )
+    expect(r.code).toBe(0)
+    const warning = r.stderr.split("\n").filter((l) => l.includes("deprecated"))
+    expect(warning).toEqual([expect.stringMatching(/^WARNING: The model 'claude-sonnet-4-5' is deprecated .*Please migrate/)])
+    expect(r.stdout).not.toContain("deprecated")
+    expect(r.stdout.split("\n")[1]).toMatch(/^ -> outcome=working /)
+  })
+
   it("the second language's own docs go where the seed sent the no-documentation line", async () => {
     const docs = join(dir, "python-docs.md")
     writeFileSync(docs, "PYDOCS: print() writes a line.\n")

@@ -62,7 +62,8 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
     const create = (params: Anthropic.MessageCreateParamsNonStreaming, options: Anthropic.RequestOptions) => {
       const notices: Array<string> = []
       const warn = console.warn
-      console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" "))
+      // One line, as every warning of ours is.
+      console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" ").replace(/\s*\n\s*/g, " "))
       try {
         return { pending: client.messages.create(params, options), notices }
       } finally {
