@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
@@ -52,6 +54,24 @@ describe("run --trials", () => {
     const [md] = bench.markdown()
     expect(md).toContain("## Pass rates over trials")
     expect(md).toContain("| ilo | haiku | 3/10 | 30.0% | [10.8%, 60.3%] | 0.300 | 0.450 | 0.500 | 0.500 | 0.500 |")
+    // The money of every trial is in the cost, not trial 1's alone.
+    const costTotal = md!.split("\n").find((l) => l.startsWith("| **total** |"))
+    expect(costTotal).toMatch(/^\| \*\*total\*\* \|  \| 20 \|/)
+
+    // The HTML (the same analysis as `report`) multiplies out, labels each trial's attempts, and
+    // pairs ilo with python trial by trial: fib trials 1 to 3 worked in both.
+    const html = readFileSync(join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".html"))!), "utf8")
+    expect(html).toContain("runs: 2 tasks × 2 languages × 1 models × 5 trials")
+    expect(html).toContain('id="run-fib--ilo--haiku--trial-4"')
+    expect(html).toMatch(/fib · ilo · haiku · trial 4 — <span class="tag o-partial">/)
+    expect(html).toMatch(/<td>haiku<\/td><td class="l">python<\/td><td>3<\/td><td>30% \/ 100%<\/td>/)
+    const rendered = join(bench.dir, "rendered")
+    const rerun = await runCli(["report", "--output-dir", rendered, join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".json"))!)])
+    expect(rerun.code).toBe(0)
+    const sweepMd = readFileSync(join(rendered, readdirSync(rendered).find((f) => f.endsWith(".md"))!), "utf8")
+    expect(sweepMd).toContain("Trials: 5 of each task x language x model")
+    expect(sweepMd).toMatch(/\| haiku \| python \| 3 \| 30% \/ 100% \|/)
+    expect(sweepMd).not.toContain("Partial sweep")
   })
 
   it("one trial keeps the seed's output: no pass-rate block", async () => {

@@ -81,8 +81,11 @@ export const summarise = (
 export interface Analysis {
   readonly sweep: Sweep
   readonly groups: ReadonlyArray<GroupSummary>
-  readonly cell: (task: string, language: string, model: string) => ResultRow | undefined
-  /** (task, language, model) cells with no run, when the sweep has more than one. */
+  /** One run: trial 1 unless told. */
+  readonly cell: (task: string, language: string, model: string, trial?: number) => ResultRow | undefined
+  /** Every trial's run of one task, language and model. */
+  readonly trialsOf: (task: string, language: string, model: string) => ReadonlyArray<ResultRow>
+  /** (task, language, model, trial) runs missing, when the sweep has more than one. */
   readonly missing: number
   readonly partial: boolean
   readonly truncated: number
@@ -93,11 +96,14 @@ export const analyse = (sweep: Sweep): Analysis => {
   const groups = sweep.languages.flatMap((language) =>
     sweep.models.map((model) => summarise(sweep.results, language, model, sweep.retryCap))
   )
-  const missing = sweep.tasks.length * sweep.languages.length * sweep.models.length - index.size
+  const missing = sweep.tasks.length * sweep.languages.length * sweep.models.length * sweep.trials - index.size
+  const cell = (task: string, language: string, model: string, trial = 1) => index.get(runKey({ task, language, model, trial }))
+  const trials = Array.from({ length: sweep.trials }, (_, i) => i + 1)
   return {
     sweep,
     groups: groups.filter((g) => g.runs > 0),
-    cell: (task, language, model) => index.get(runKey({ task, language, model })),
+    cell,
+    trialsOf: (task, language, model) => trials.flatMap((t) => cell(task, language, model, t) ?? []),
     missing,
     partial: missing > 0 || sweep.sources.some((s) => !s.complete),
     truncated: sweep.results.reduce((n, r) => n + truncatedAttempts(r), 0)
@@ -110,7 +116,9 @@ export const banners = (a: Analysis): ReadonlyArray<string> => {
   const unfinished = a.sweep.sources.filter((s) => !s.complete).map((s) => s.file)
   if (a.partial)
     out.push(
-      `Partial sweep: ${a.missing > 0 ? `${a.missing} task x language x model cell(s) were not measured` : "every cell has a run"}${
+      `Partial sweep: ${
+        a.missing > 0 ? `${a.missing} task x language x model${a.sweep.trials > 1 ? " x trial" : ""} cell(s) were not measured` : "every cell has a run"
+      }${
         unfinished.length > 0 ? `; unfinished run(s): ${unfinished.join(", ")}` : ""
       }. Compare languages only on tasks measured in both.`
     )

@@ -1,5 +1,6 @@
 import { totalTokens, type Analysis } from "./Analysis.js"
 import { barChart, colorAt, columnChart, lineChart } from "./Svg.js"
+import { mean } from "./Stats.js"
 
 /** The report's charts, as SVG drawn here when the report is written: the page needs no script. */
 
@@ -28,12 +29,13 @@ export const successRateSvg = (a: Analysis) =>
     axisTitle: "success rate (95% Wilson interval)"
   })
 
-/** Tokens to success per task, languages side by side; one chart per model. Runs that never worked have no bar. */
+/**
+ * Tokens to success per task, languages side by side; one chart per model. With trials, the mean
+ * over the trials that worked. Runs that never worked have no bar.
+ */
 export const tokensPerTaskSvg = (a: Analysis, model: string) => {
-  const tokensOf = (task: string, language: string) => {
-    const r = a.cell(task, language, model)
-    return r?.final_outcome === "working" ? totalTokens(r) : undefined
-  }
+  const tokensOf = (task: string, language: string) =>
+    mean(a.trialsOf(task, language, model).flatMap((r) => (r.final_outcome === "working" ? [totalTokens(r)] : [])))
   const tokens = a.sweep.tasks.flatMap((t) => a.sweep.languages.flatMap((l) => [tokensOf(t, l) ?? 0])).filter((t) => t > 0)
   // When languages differ a hundredfold, a linear axis hides the cheaper one: use a log axis.
   const log = tokens.length > 1 && Math.max(...tokens) / Math.min(...tokens) > 20

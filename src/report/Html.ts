@@ -5,9 +5,9 @@ import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
 import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, NOT_MEASURED } from "./SweepMarkdown.js"
 
-/** A stable anchor for a run's attempts. */
-export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string }) =>
-  "run-" + [r.task, r.language, r.model].map((p) => p.replace(/[^A-Za-z0-9_-]+/g, "_")).join("--")
+/** A stable anchor for a run's attempts (trials after the first get their own). */
+export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
+  "run-" + [r.task, r.language, r.model].map((p) => p.replace(/[^A-Za-z0-9_-]+/g, "_")).join("--") + ((r.trial ?? 1) > 1 ? `--trial-${r.trial}` : "")
 
 /** Everything the page needs is in this file: no script, no font, no image from anywhere. */
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -73,7 +73,7 @@ const headToHeadTable = (a: Analysis) => {
       (h) =>
         `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
     )
-    .join("")}</tbody></table><figcaption>On tasks both languages got working, the language's tokens (and cost) over ilo's: above 1× means ilo was cheaper.</figcaption></div>`
+    .join("")}</tbody></table><figcaption>On tasks${a.sweep.trials > 1 ? " (and trials)" : ""} both languages got working, the language's tokens (and cost) over ilo's: above 1× means ilo was cheaper.</figcaption></div>`
 }
 
 /** The grid of every run, a part per task. */
@@ -95,8 +95,8 @@ function* grid(a: Analysis): Generator<string> {
   yield `</tbody></table>`
 }
 
-const runDetails = (r: ResultRow) => {
-  const header = `${esc(r.task)} · ${esc(r.language)} · ${esc(r.model)} — <span class="tag ${outcomeClass(r)}">${r.final_outcome}</span> after ${r.attempts_total} attempt(s), ${fmtInt(totalTokens(r))} tokens${typeof r.cost_usd === "number" ? `, ${fmtUsd(r.cost_usd)}` : ""}, ${fmtNum(r.wall_time_s, 2)}s`
+const runDetails = (r: ResultRow, trials: number) => {
+  const header = `${esc(r.task)} · ${esc(r.language)} · ${esc(r.model)}${trials > 1 ? ` · trial ${r.trial ?? 1}` : ""} — <span class="tag ${outcomeClass(r)}">${r.final_outcome}</span> after ${r.attempts_total} attempt(s), ${fmtInt(totalTokens(r))} tokens${typeof r.cost_usd === "number" ? `, ${fmtUsd(r.cost_usd)}` : ""}, ${fmtNum(r.wall_time_s, 2)}s`
   const facts = [
     `generation tokens ${fmtInt(r.generation_tokens)}`,
     `input tokens ${fmtInt(r.input_tokens)}`,
@@ -132,7 +132,10 @@ const kpis = (a: Analysis) => {
   const costs = a.sweep.results.flatMap((r) => (typeof r.cost_usd === "number" ? [r.cost_usd] : []))
   const tokens = a.sweep.results.reduce((n, r) => n + totalTokens(r), 0)
   const items = [
-    [`${a.sweep.results.length}`, `runs: ${a.sweep.tasks.length} tasks × ${a.sweep.languages.length} languages × ${a.sweep.models.length} models`],
+    [
+      `${a.sweep.results.length}`,
+      `runs: ${a.sweep.tasks.length} tasks × ${a.sweep.languages.length} languages × ${a.sweep.models.length} models${a.sweep.trials > 1 ? ` × ${a.sweep.trials} trials` : ""}`
+    ],
     [`${working}`, "runs working"],
     [fmtInt(tokens), "tokens in all"],
     ...(costs.length > 0 ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]] : []),
@@ -164,15 +167,19 @@ ${kpis(a)}
     charts.tokens.length === 0
       ? `<p>${a.sweep.tasks.length} tasks: too many for a bar per task; see the grid and the JSON.</p>`
       : charts.tokens.map((t) => `<figure class="chart chart-tokens">${t.svg}</figure>`).join("\n")
-  }<figcaption>Tokens (input + generation) a run spent to reach a working program; no bar where it never got there.</figcaption></div>
+  }<figcaption>Tokens (input + generation) a run spent to reach a working program${
+    a.sweep.trials > 1 ? ", the mean over the trials that got there" : ""
+  }; no bar where it never got there.</figcaption></div>
 ${headToHeadTable(a)}
 <h2>Every run</h2>
 <div class="card">`
   yield* grid(a)
-  yield `<figcaption>Each cell links to that run's attempts below.</figcaption></div>
+  yield `<figcaption>Each cell links to that run's attempts below${
+    a.sweep.trials > 1 ? `; with ${a.sweep.trials} trials, a cell is trial 1 and the summary covers every trial` : ""
+  }.</figcaption></div>
 <h2>Attempts</h2>
 `
-  for (const [i, r] of a.sweep.results.entries()) yield (i === 0 ? "" : "\n") + runDetails(r)
+  for (const [i, r] of a.sweep.results.entries()) yield (i === 0 ? "" : "\n") + runDetails(r, a.sweep.trials)
   yield `
 <h2>Configuration and provenance</h2>
 ${provenance(a)}

@@ -9,7 +9,7 @@ const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0
 /** The seed's Markdown report: a summary table, per-task details and notes, for the languages actually run. */
 export const renderMarkdown = (report: Report): string => {
   const trials = report.config.trials ?? 1
-  // With trials, the per-run tables show trial 1; the pass-rate section covers them all.
+  // With trials, the per-run tables show trial 1; the pass-rate and cost sections cover them all.
   const results = trials > 1 ? report.results.filter((r) => r.trial === 1) : report.results
   const index = new Map(results.map((r) => [key(r), r]))
   const tasks = distinct(results.map((r) => r.task))
@@ -26,7 +26,8 @@ export const renderMarkdown = (report: Report): string => {
     `Retry cap: ${report.config.retry_cap}`,
     ""
   ]
-  if (trials > 1) lines.push(...trialsMarkdown(report.results, trials), "The tables below show trial 1 of each run; the JSON has every trial.", "")
+  if (trials > 1)
+    lines.push(...trialsMarkdown(report.results, trials), "The run tables below show trial 1 of each run, the cost every trial; the JSON has every trial.", "")
   if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
   lines.push(
     "## Summary",
@@ -47,7 +48,8 @@ export const renderMarkdown = (report: Report): string => {
     }
     lines.push(row)
   }
-  lines.push("", ...costMarkdown(results))
+  // The money was spent on every trial.
+  lines.push("", ...costMarkdown(report.results))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${task}`)

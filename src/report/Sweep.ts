@@ -221,6 +221,8 @@ export interface Sweep {
   readonly languages: ReadonlyArray<string>
   readonly models: ReadonlyArray<string>
   readonly retryCap: number
+  /** Trials per task x language x model: the highest trial number of any run (1 where none has one). */
+  readonly trials: number
   /** Runs that appeared in more than one file (the later one is kept). */
   readonly replaced: number
 }
@@ -255,6 +257,7 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
     models: distinct(results.map((r) => r.model)),
     // The seed's files do not record their cap: the most attempts any run took stands in for it.
     retryCap: Math.max(1, observed, ...configured),
+    trials: Math.max(1, ...results.map((r) => r.trial ?? 1)),
     replaced
   }
 }

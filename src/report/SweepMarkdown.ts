@@ -22,7 +22,7 @@ export const cellText = (r: ResultRow | undefined) => {
 export interface HeadToHead {
   readonly model: string
   readonly language: string
-  /** Tasks where both ilo and the language worked. */
+  /** Tasks (with trials: task x trial pairs) where both ilo and the language worked. */
   readonly tasks: number
   /** Tokens of the language over ilo's, summed over those tasks. */
   readonly tokenRatio: number | undefined
@@ -31,7 +31,7 @@ export interface HeadToHead {
   readonly rate: number | undefined
 }
 
-/** Each language against ilo, per model, on the tasks both got working: over 1 means ilo was cheaper. */
+/** Each language against ilo, per model, on the tasks (and trials) both got working: over 1 means ilo was cheaper. */
 export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
   const { sweep } = a
   if (!sweep.languages.includes("ilo")) return []
@@ -40,11 +40,13 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
     sweep.languages
       .filter((l) => l !== "ilo" && ran("ilo", model) && ran(l, model))
       .map((language) => {
-        const pairs = sweep.tasks.flatMap((task) => {
-          const ilo = a.cell(task, "ilo", model)
-          const other = a.cell(task, language, model)
-          return ilo?.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
-        })
+        const pairs = sweep.tasks.flatMap((task) =>
+          Array.from({ length: sweep.trials }, (_, i) => i + 1).flatMap((trial) => {
+            const ilo = a.cell(task, "ilo", model, trial)
+            const other = a.cell(task, language, model, trial)
+            return ilo?.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
+          })
+        )
         const sum = (f: (r: ResultRow) => number) => (rows: ReadonlyArray<ResultRow>) => rows.reduce((n, r) => n + f(r), 0)
         const tokens = sum(totalTokens)
         const withCost = pairs.filter(([i, o]) => typeof i.cost_usd === "number" && typeof o.cost_usd === "number")
@@ -74,7 +76,9 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
   const a = analyse(sweep)
   const lines: Array<string> = [`# Closed-loop benchmark: ${sweep.languages.join(" vs ")}`, ""]
   for (const b of banners(a)) lines.push(`> **${b}**`, "")
-  lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `, `Retry cap: ${sweep.retryCap}`, "")
+  lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
+  if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
+  lines.push(`Retry cap: ${sweep.retryCap}`, "")
 
   lines.push("## Summary", "")
   lines.push(
@@ -103,17 +107,22 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
 
   const h2h = headToHead(a)
   if (h2h.length > 0) {
-    lines.push("## Head to head against ilo", "", "On tasks both languages got working: the language's tokens (and cost) over ilo's. Above 1× means ilo was cheaper.", "")
+    lines.push("## Head to head against ilo", "", `On tasks${sweep.trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ilo's. Above 1× means ilo was cheaper.`, "")
     lines.push(
       ...table(
-        ["model", "language", "tasks both working", "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
+        ["model", "language", sweep.trials > 1 ? "task trials both working" : "tasks both working", "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
         h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
       ),
       ""
     )
   }
 
-  lines.push("## Per task", "", "Each cell: outcome, attempts, tokens (input + generation), cost when recorded.", "")
+  lines.push(
+    "## Per task",
+    "",
+    `Each cell: outcome, attempts, tokens (input + generation), cost when recorded${sweep.trials > 1 ? `; of trial 1 (of ${sweep.trials}). The cost row covers every trial` : ""}.`,
+    ""
+  )
   for (const model of sweep.models) {
     lines.push(`### ${model}`, "")
     const rows = sweep.tasks.map((task) => [task, ...sweep.languages.map((l) => cellText(a.cell(task, l, model)))])
