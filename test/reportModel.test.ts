@@ -82,6 +82,13 @@ describe("the re-rendered Markdown of a sweep", () => {
     expect(whole).not.toContain("Partial sweep")
   })
 
+  it("with trials, a trial with no run is not measured", () => {
+    const run = (task: string, trial: number) => ({ ...iloBenchRow(task, "ilo", "m", [attempt(1, "working", "print 1", null)]), trial })
+    const text = (rows: ReadonlyArray<unknown>) => renderSweepMarkdown(mergeSources([decode("t.json", iloBenchFile(rows))]))
+    expect(text([run("t1", 1), run("t1", 2), run("t2", 1), run("t2", 2)])).not.toContain("Partial sweep")
+    expect(text([run("t1", 1), run("t1", 2), run("t2", 1)])).toContain("Partial sweep: 1 task x language x model x trial cell(s) were not measured")
+  })
+
   it("draws the success-by-attempt table up to the cap", () => {
     const s = decode("s.json", seedFile([seedRow("t1", "ilo", "m", "working", 1, 1, 2), seedRow("t2", "ilo", "m", "failed", 1, 1, 3), seedRow("t3", "ilo", "m", "error", 0, 0, 0)]))
     const text = renderSweepMarkdown(mergeSources([s]))
