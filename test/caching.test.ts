@@ -46,6 +46,8 @@ describe("prompt layout and the provider's cache", () => {
     expect(repair.messages[1].content).toBe("exit 3")
     expect(repair.messages[2].content).toContain("The previous ilo program for this task failed.\nError / actual output:\n")
     expect(s.report().config.prompt_layout).toBe("aligned")
+    // Each run says so too, as the ilo project's later harness writes it.
+    expect(s.report().results.map((r: any) => [r.cache_mode, r.align])).toEqual([["warm", true], ["warm", true], ["warm", true]])
   })
 
   it("--no-align reproduces the seed's layout: plain system string, docs in a rewritten user turn, no cache marks", async () => {
@@ -62,6 +64,7 @@ describe("prompt layout and the provider's cache", () => {
     expect(repair.messages[0].content).toMatch(/^The previous ilo program for this task failed\.\nTask: Print 11\./)
     expect(repair.messages[0].content).toContain("---LANGUAGE DOCUMENTATION---")
     expect(s.report().config.prompt_layout).toBe("seed")
+    expect(s.report().results[0]).toMatchObject({ cache_mode: "warm", align: false })
   })
 
   it("--cache cold puts a fresh nonce at the start of every request, so no two prefixes match", async () => {
@@ -73,5 +76,7 @@ describe("prompt layout and the provider's cache", () => {
     expect(new Set(firstBlocks).size).toBe(firstBlocks.length)
     for (const text of firstBlocks) expect(text).toMatch(/^\[cache-buster [0-9a-z-]+\]\nYou are an ilo programming language expert\./)
     expect(s.report().config.prompt_cache).toBe("cold")
+    expect(s.report().results.map((r: any) => r.cache_mode)).toEqual(["cold", "cold"])
+    expect(s.markdown()).toContain("- Prompt layout: aligned; prompt cache: cold; skill modules: ")
   })
 })

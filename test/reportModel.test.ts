@@ -63,6 +63,10 @@ describe("the re-rendered Markdown of a sweep", () => {
   const python = decode("python.json", laterFile("python", [laterRow("t1", "python", "m", "working", 0.04)]))
   const md = renderSweepMarkdown(mergeSources([ilo, python]))
 
+  it("names beside each source the settings that change what its numbers mean", () => {
+    expect(md).toContain("- python.json: closed-loop-bench.py (with cache and cost), generated 2026-09-18T20:13:22.400293+00:00, 1 run(s); ticket ILO-364, cache_mode warm-align-curated, leg python")
+  })
+
   it("puts languages side by side and marks what was not measured instead of dropping it", () => {
     expect(md).toContain("| task | ilo | python |")
     expect(md).toMatch(/\| t2 \| failed, 1 att, 1,100 tok, \$0\.020 \| _not measured_ \|/)

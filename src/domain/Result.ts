@@ -68,6 +68,9 @@ export const RunResult = Schema.Struct({
   input_cache_miss_tokens: Schema.Number,
   /** The ilo context set the model was sent (null for other languages). */
   context: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** --cache and --align, on each run as the ilo project's later harness writes them: a merged sweep keeps them. */
+  cache_mode: Schema.optional(Schema.Literal("warm", "cold")),
+  align: Schema.optional(Schema.Boolean),
   api_retries: Schema.Number,
   /** 1-based; with --trials N each task x language x model runs N times. */
   trial: Schema.optionalWith(Schema.Number, { default: () => 1 }),

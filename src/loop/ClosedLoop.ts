@@ -201,7 +201,7 @@ const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
 /** The run's record: the seed's fields from the attempts, then the later harness's, then ours. */
 export const summarise = (
   spec: RunSpec,
-  settings: Pick<LoopSettings, "provider">,
+  settings: Pick<LoopSettings, "provider" | "cache" | "layout">,
   attempts: ReadonlyArray<Attempt>,
   outcome: ProgramOutcome | "error",
   apiError: ApiFailure | null,
@@ -239,6 +239,8 @@ export const summarise = (
     input_cache_write_tokens: sum(attempts.map((a) => a.cache_write_tokens)),
     input_cache_miss_tokens: sum(attempts.map((a) => a.input_tokens)),
     context: spec.language.docs._tag === "IloSkills" ? spec.language.docs.context : null,
+    cache_mode: settings.cache ?? "warm",
+    align: (settings.layout ?? seedLayout).name === "aligned",
     api_retries: apiRetries,
     trial: spec.trial,
     reasoning_tokens: sum(attempts.map((a) => a.reasoning_tokens)),

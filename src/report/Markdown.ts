@@ -75,7 +75,7 @@ export const renderMarkdown = (report: Report): string => {
   lines.push("## Notes", "")
   for (const note of report.notes) lines.push(`- ${note}`)
   lines.push(
-    `- Prompt layout: ${report.config.prompt_layout}; skill modules: ${
+    `- Prompt layout: ${report.config.prompt_layout}; prompt cache: ${report.config.prompt_cache ?? "warm"}; skill modules: ${
       report.skills.length === 0 ? "none sent" : report.skills.map((s) => `${s.module} (${s.source}, ${s.sha256.slice(0, 12)})`).join(", ")
     }.`,
     "- One-shot economics (first attempt only) can be derived from `repair_tokens_by_turn` and `attempts` in the JSON.",

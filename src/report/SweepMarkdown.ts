@@ -65,6 +65,9 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
   )
 }
 
+/** The settings that change what the numbers mean, shown beside each source (the HTML shows them all). */
+const SOURCE_SETTINGS = ["ticket", "leg", "cache_mode", "prompt_layout", "prompt_cache"]
+
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
   `| ${header.join(" | ")} |`,
   `|${header.map(() => "---").join("|")}|`,
@@ -135,8 +138,14 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
   }
 
   lines.push("## Sources", "")
-  for (const s of sweep.sources)
-    lines.push(`- ${s.file}: ${s.format}, generated ${s.generated || "unknown"}, ${s.results.length} run(s)${s.complete ? "" : ", unfinished"}`)
+  for (const s of sweep.sources) {
+    const settings = s.settings.filter(([k]) => SOURCE_SETTINGS.includes(k)).map(([k, v]) => `${k} ${v}`)
+    lines.push(
+      `- ${s.file}: ${s.format}, generated ${s.generated || "unknown"}, ${s.results.length} run(s)${s.complete ? "" : ", unfinished"}${
+        settings.length > 0 ? `; ${settings.join(", ")}` : ""
+      }`
+    )
+  }
   if (sweep.replaced > 0) lines.push(`- ${sweep.replaced} run(s) appeared in more than one file; the later file's run is shown.`)
   const notes = sweep.sources.flatMap((s) => s.notes)
   if (notes.length > 0) lines.push("", "## Notes", "", ...notes.map((n) => `- ${n}`))
