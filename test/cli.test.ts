@@ -192,6 +192,9 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       expect(r.code).toBe(3)
       expect(r.stdout).toContain(" -> outcome=error gen_tokens=0")
       expect(r.stdout).toContain("0/1 runs succeeded.")
+      // The report says what the API answered, not only that it failed.
+      const md = readFileSync(join(dir, "err", readdirSync(join(dir, "err")).find((f) => f.endsWith(".md"))!), "utf8")
+      expect(md).toContain('1 run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (sum/ilo/haiku: server 500).')
     } finally {
       await down.close()
     }

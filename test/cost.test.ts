@@ -77,6 +77,8 @@ describe("cost", () => {
     expect(server.requests.length).toBe(report.results.length)
     expect(report.notes.join("\n")).toMatch(/--max-cost 0\.01 USD was reached: \d of 5 planned run\(s\) were not started/)
     expect(result.stderr).toContain("--max-cost reached")
+    const n = report.results.length
+    expect(result.stdout).toContain(`\n${n}/5 runs succeeded (${5 - n} not started).`)
   })
 
   it("--max-cost with a model that has no list price is refused before any request", async () => {

@@ -330,7 +330,7 @@ export const runBenchmark = (o: RunOptions) =>
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
     const errors = results.filter((r) => r.final_outcome === "error").length
     if (errors > 0) {
-      yield* Console.error(`${errors} run(s) ended in "error" (the model could not be reached). To run only them again:\n  ${resumeWith} --retry-errors`)
+      yield* Console.error(`${errors} run(s) ended in "error" (the model API gave no reply; see the report's notes). To run only them again:\n  ${resumeWith} --retry-errors`)
       setExitCode(ExitCode.someErrors)
     }
   })

@@ -19,8 +19,8 @@ export const collectNotes = ({ skipped, skills, results, maxTokens }: NoteInputs
   const errors = results.filter((r) => r.final_outcome === "error")
   if (errors.length > 0)
     notes.push(
-      `${errors.length} run(s) ended in "error": the model could not be reached after retries; they say nothing about the language (${errors
-        .map((r) => `${r.task}/${r.language}/${r.model}`)
+      `${errors.length} run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (${errors
+        .map((r) => `${r.task}/${r.language}/${r.model}${r.api_error ? `: ${r.api_error.kind}${r.api_error.status !== null ? ` ${r.api_error.status}` : ""}` : ""}`)
         .join(", ")}).`
     )
   const truncated = results.filter((r) => r.truncated_attempts > 0)

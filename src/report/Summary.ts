@@ -34,6 +34,8 @@ export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number)
     )
   }
   const working = results.filter((r) => r.final_outcome === "working").length
-  lines.push(`\n${working}/${planned} runs succeeded.`)
+  // The seed's line; a run stopped by --max-cost also says how many of the planned never started.
+  const notStarted = planned - results.length
+  lines.push(`\n${working}/${planned} runs succeeded${notStarted > 0 ? ` (${notStarted} not started)` : ""}.`)
   return lines.join("\n")
 }
