@@ -6,7 +6,11 @@ import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
 import { unfinishedWrites } from "./report/Output.js"
+import { wipeStartingEnvironment } from "./secrets.js"
 import { ProgramRunnerLive } from "./services/ProgramRunner.js"
+
+// Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
+wipeStartingEnvironment()
 
 // Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
 const stderrLogger = Logger.make(({ logLevel, message }) => {

@@ -143,6 +143,43 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     for (const f of readdirSync(out)) expect(readFileSync(join(out, f), "utf8")).not.toContain(KEY)
   })
 
+  it.runIf(process.platform === "linux")("a program that reads its ancestors' environments from /proc finds no key", async () => {
+    // It prints the starting environment of every process above it, up to the test runner.
+    const snoop = [
+      "-- run: main",
+      "p=$PPID; for i in 1 2 3 4 5 6 7 8; do echo \"above $i: $(cat /proc/$p/comm)\"; tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep '^ANTHROPIC_API_KEY'; p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2); [ \"$p\" -gt 1 ] || break; done"
+    ].join("\n")
+    const snooping = await startFakeAnthropic(() => ({ text: snoop }))
+    try {
+      const output = join(dir, "snoop")
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: snooping.url }
+      })
+      expect(r.code).toBe(0)
+      const repair = JSON.stringify(snooping.requests[1]!.body)
+      // The program went up past the program host to the CLI (both node), and the repair carried what it found...
+      expect(repair).toMatch(/above \d: node\\nabove \d: node\\n/)
+      // ...but not the key, not even redacted: the CLI had wiped its own.
+      expect(repair).not.toContain(KEY)
+      expect(repair).not.toContain("[redacted]")
+      for (const f of readdirSync(output)) expect(readFileSync(join(output, f), "utf8")).not.toContain(KEY)
+    } finally {
+      await snooping.close()
+    }
+  })
+
+  it("a base URL's user and password are not recorded", async () => {
+    const output = join(dir, "userinfo")
+    const withUser = server.url.replace("http://", "http://bench-user:pw-0123456789@")
+    const r = await runCli(["run", "--no-align", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", output], {
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: withUser }
+    })
+    expect(r.code).toBe(0)
+    const report = JSON.parse(readFileSync(join(output, readdirSync(output).find((f) => f.endsWith(".json"))!), "utf8"))
+    expect(report.config.base_url).toBe(server.url)
+    for (const f of readdirSync(output)) expect(readFileSync(join(output, f), "utf8")).not.toContain("pw-0123456789")
+  })
+
   it("dry run needs neither a key nor ilo", async () => {
     const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks])
     expect(r.code).toBe(0)

@@ -32,6 +32,7 @@ import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { runSession } from "./session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
+import { recordableUrl } from "../secrets.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -243,7 +244,8 @@ export const runBenchmark = (o: RunOptions) =>
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
       provider: o.provider,
-      base_url: baseUrl ?? null,
+      // The URL may carry credentials (user:password@host, ?key=...): never recorded.
+      base_url: baseUrl === null ? null : recordableUrl(baseUrl),
       ilo_version: iloVersion,
       tasks_file: tasksFile,
       tasks_sha256: loaded.sha256,

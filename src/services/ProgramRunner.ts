@@ -4,6 +4,7 @@ import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { packageRoot } from "../paths.js"
+import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
 import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
@@ -119,11 +120,18 @@ const hostClient = () => {
 
 const millis = (timeout: Duration.Duration) => timerMillis(Duration.toMillis(timeout))
 
-const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessRequest) =>
+/**
+ * What a program printed, with any key of the harness's environment taken out: it is sent back to
+ * the model and written to the reports, and a program runs as the same user as the harness.
+ */
+const redacted = (run: ProgramRun, secrets: ReadonlyArray<string>): ProgramRun =>
+  secrets.length === 0 ? run : { ...run, stdout: redact(run.stdout, secrets), stderr: redact(run.stderr, secrets) }
+
+const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessRequest, secrets: ReadonlyArray<string>) =>
   Effect.async<ProgramRun, SpawnError>((resume) => {
     try {
       const cancel = send(request, (outcome) =>
-        resume("run" in outcome ? Effect.succeed(outcome.run) : Effect.fail(new SpawnError(outcome.spawnError)))
+        resume("run" in outcome ? Effect.succeed(redacted(outcome.run, secrets)) : Effect.fail(new SpawnError(outcome.spawnError)))
       )
       return Effect.sync(cancel)
     } catch (error) {
@@ -135,16 +143,18 @@ export const ProgramRunnerLive = Layer.scoped(
   ProgramRunner,
   Effect.map(
     Effect.acquireRelease(Effect.sync(hostClient), (client) => Effect.promise(client.close)),
-    ({ send, release }) =>
-      ProgramRunner.make({
-        exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }),
+    ({ send, release }) => {
+      const secrets = secretValues()
+      return ProgramRunner.make({
+        exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }, secrets),
         run: (program, timeout) =>
-          call(send, {
-            command: program.command,
-            timeoutMs: millis(timeout),
-            program: { source: program.source, extension: program.extension }
-          }),
+          call(
+            send,
+            { command: program.command, timeoutMs: millis(timeout), program: { source: program.source, extension: program.extension } },
+            secrets
+          ),
         release: Effect.sync(release)
       })
+    }
   )
 )

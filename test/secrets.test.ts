@@ -1,0 +1,67 @@
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { transformSync } from "esbuild"
+import { describe, expect, it } from "vitest"
+import { recordableUrl, redact, secretValues } from "../src/secrets.js"
+
+describe("secrets", () => {
+  it("takes the values of variables named like keys, tokens and passwords, long enough to be one", () => {
+    const env = {
+      ANTHROPIC_API_KEY: "sk-ant-0123456789",
+      OPENAI_API_KEY: "sk-openai-abcdefgh",
+      GITHUB_TOKEN: "ghp_0123456789",
+      DB_PASSWORD: "hunter2hunter2",
+      SHORT_TOKEN: "abc",
+      KEYBOARD: "us-international",
+      PATH: "/usr/bin:/bin"
+    }
+    expect(secretValues(env)).toEqual(["sk-ant-0123456789", "sk-openai-abcdefgh", "ghp_0123456789", "hunter2hunter2"])
+  })
+
+  it("redacts every occurrence and leaves the rest of the text", () => {
+    expect(redact("key=sk-1234567890 and again sk-1234567890.", ["sk-1234567890"])).toBe("key=[redacted] and again [redacted].")
+    expect(redact("nothing here", ["sk-1234567890"])).toBe("nothing here")
+  })
+
+  it("records a URL without its user, password or query values", () => {
+    expect(recordableUrl("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080")
+    expect(recordableUrl("https://user:pw-secret@api.example.com/v1")).toBe("https://api.example.com/v1")
+    expect(recordableUrl("http://user:pw-secret@127.0.0.1:8080")).toBe("http://127.0.0.1:8080")
+    expect(recordableUrl("http://user:pw-secret@127.0.0.1:8080/")).toBe("http://127.0.0.1:8080/")
+    expect(recordableUrl("https://api.example.com/v1?key=abc&x=1")).toBe("https://api.example.com/v1?key=%5Bredacted%5D&x=%5Bredacted%5D")
+  })
+
+  it.runIf(process.platform === "linux")("on Linux, wipes the environment a child could read from /proc/<pid>/environ, and keeps process.env", () => {
+    // A Node process that wipes, then shows what its child sees of it there, and its own process.env.
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-secrets-"))
+    const module = join(dir, "secrets.mjs")
+    writeFileSync(module, transformSync(readFileSync(new URL("../src/secrets.ts", import.meta.url), "utf8"), { loader: "ts", format: "esm" }).code)
+    const script = `
+      import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { transformSync } from "esbuild"
+      import { wipeStartingEnvironment } from ${JSON.stringify(module)}
+      const wiped = wipeStartingEnvironment()
+      const seen = execFileSync("bash", ["-c", "tr '\\\\0' '\\\\n' < /proc/$PPID/environ"], { env: { PATH: process.env.PATH } }).toString()
+      console.log(JSON.stringify({ wiped, seen, own: process.env.ILO_BENCH_TEST_TOKEN }))
+    `
+    const run = (wipe: boolean) =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", wipe ? script : script.replace("wipeStartingEnvironment()", "false")], {
+          env: { PATH: process.env.PATH, ILO_BENCH_TEST_TOKEN: "tok-0123456789abcdef" }
+        }).toString()
+      )
+    // Without the wipe the child finds it: the check can fail.
+    expect(run(false).seen).toContain("ILO_BENCH_TEST_TOKEN=tok-0123456789abcdef")
+    const { wiped, seen, own } = run(true)
+    expect(wiped).toBe(true)
+    expect(seen).not.toContain("tok-0123456789abcdef")
+    expect(seen).not.toContain("PATH=")
+    expect(own).toBe("tok-0123456789abcdef")
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
