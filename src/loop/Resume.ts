@@ -55,7 +55,7 @@ export const configDifferences = (saved: CheckpointHeader, now: SessionSettings)
 export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
   `${r.task}\u0000${r.language}\u0000${r.model}\u0000${r.trial ?? 1}`
 
-const specKey = (spec: RunSpec) =>
+export const specKey = (spec: RunSpec) =>
   runKey({ task: spec.task.id, language: spec.language.name, model: spec.model.key, trial: spec.trial })
 
 /** The last record of each planned run in a checkpoint (a run re-run later supersedes its earlier line). */
