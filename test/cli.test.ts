@@ -223,15 +223,20 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
   it("exits 3 when runs end in error because the model cannot be reached", async () => {
     const down = await startFakeAnthropic(() => ({ status: 500 }))
     try {
-      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--api-retries", "0", "--tasks-file", tasks, "--output-dir", join(dir, "err")], {
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--api-retries", "0", "--concurrency", "1", "--tasks-file", tasks, "--output-dir", join(dir, "err")], {
         env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: down.url }
       })
       expect(r.code).toBe(3)
       expect(r.stdout).toContain(" -> outcome=error gen_tokens=0")
-      expect(r.stdout).toContain("0/1 runs succeeded.")
-      // The report says what the API answered, not only that it failed.
+      expect(r.stdout).toContain("0/2 runs succeeded.")
+      // Stderr names what the API answered: once as it happens, and counted at the end.
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("WARNING: the model API failed"))).toEqual([
+        expect.stringMatching(/^WARNING: the model API failed \(server 500\): 500 /)
+      ])
+      expect(r.stderr).toContain('2 run(s) ended in "error": the model API gave no reply (server 500 ×2). To run only them again:')
+      // So does the report.
       const md = readFileSync(join(dir, "err", readdirSync(join(dir, "err")).find((f) => f.endsWith(".md"))!), "utf8")
-      expect(md).toContain('1 run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (sum/ilo/haiku: server 500).')
+      expect(md).toContain('2 run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (sum/ilo/haiku: server 500, lines/ilo/haiku: server 500).')
     } finally {
       await down.close()
     }

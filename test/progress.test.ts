@@ -77,6 +77,15 @@ describe("progress on stderr", () => {
       for (const line of drawn) expect(line.length).toBeLessThan(40)
     }))
 
+  it.effect("a resumed benchmark's kept runs count their tokens too (they come in finished, with no attempt hook)", () =>
+    Effect.gen(function* () {
+      const f = fakeIo()
+      const progress = benchProgress(2, "lines", f.io)
+      const kept = runOf(0, "working")
+      yield* progress.hooks.onRun!(kept.s, kept.result)
+      expect(progress.status()).toContain("1 working · 0 partial · 0 failed · 0 error · 520 tok")
+    }))
+
   it.effect("--quiet: nothing on stderr", () =>
     Effect.gen(function* () {
       const { writes } = yield* drive("quiet")

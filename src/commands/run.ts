@@ -18,6 +18,7 @@ import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { selectLlm, validateProviderFlags } from "../providers/Select.js"
 import { costSummary } from "../report/Cost.js"
+import { causeCounts } from "../report/format.js"
 import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
@@ -330,9 +331,10 @@ export const runBenchmark = (o: RunOptions) =>
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
-    const errors = results.filter((r) => r.final_outcome === "error").length
-    if (errors > 0) {
-      yield* Console.error(`${errors} run(s) ended in "error" (the model API gave no reply; see the report's notes). To run only them again:\n  ${resumeWith} --retry-errors`)
+    const errors = results.filter((r) => r.final_outcome === "error")
+    if (errors.length > 0) {
+      const causes = causeCounts(errors.flatMap((r) => (r.api_error ? [r.api_error] : [])))
+      yield* Console.error(`${errors.length} run(s) ended in "error": the model API gave no reply (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
       setExitCode(ExitCode.someErrors)
     }
   })

@@ -3,7 +3,7 @@ import type { RunResult } from "../domain/Result.js"
 import type { BatchHooks } from "../loop/Batch.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner } from "./Summary.js"
-import { groupDigits } from "./format.js"
+import { apiFailureCause, groupDigits, oneLine } from "./format.js"
 
 /**
  * Progress for people waiting on a run, on stderr:
@@ -69,6 +69,8 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   let cost: number | undefined
   let started: number | undefined
   let drawn = false
+  /** API failures already shown, by cause: a bad key fails every run the same way. */
+  const shownCauses = new Set<string>()
 
   const elapsed = () => (started === undefined ? 0 : io.now() - started)
   const eta = () => (done === 0 ? "–" : formatDuration((elapsed() / done) * (total - done)))
@@ -100,18 +102,24 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
         return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total).slice(1) + "\n"))) : Effect.void
       }),
     onAttempt: (spec, a) =>
-      Effect.suspend(() => {
-        tokens += a.input_tokens + a.cache_read_tokens + a.cache_write_tokens + a.output_tokens
-        return mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void
-      }),
+      mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void,
     onRun: (spec, result) =>
       Effect.suspend(() => {
         start()
         done++
         counts[result.final_outcome]++
+        // Counted per run, as the cost is: a resumed benchmark's kept runs come here alone.
+        tokens += result.input_tokens + result.generation_tokens
         const c = costOf(result)
         if (c !== undefined) cost = (cost ?? 0) + c
-        const stdout = seed.onRun ? seed.onRun(spec, result) : Effect.void
+        const failure = result.api_error
+        const cause = failure ? apiFailureCause(failure) : undefined
+        const firstOfItsCause = failure && cause !== undefined && mode !== "quiet" && !shownCauses.has(cause)
+        if (cause !== undefined) shownCauses.add(cause)
+        const warning = firstOfItsCause
+          ? Effect.sync(() => io.write(`WARNING: the model API failed (${cause}): ${oneLine(failure.message)}\n`))
+          : Effect.void
+        const stdout = Effect.zipRight(warning, seed.onRun ? seed.onRun(spec, result) : Effect.void)
         if (mode === "lines") {
           const att = result.final_outcome === "working" ? result.attempts_to_success : result.attempts_total
           const line = `[${done}/${total}] task=${result.task} lang=${result.language} model=${result.model} -> ${result.final_outcome} (${att} att, ${compact(result.input_tokens + result.generation_tokens)} tok) | ${tally()} | ${spend()} | ${formatDuration(elapsed())} elapsed, ETA ${done === total ? "0s" : eta()}`

@@ -1,5 +1,6 @@
 import type { RunResult } from "../domain/Result.js"
 import type { SkillModule } from "../services/SkillDocs.js"
+import { apiFailureCause } from "./format.js"
 
 export interface NoteInputs {
   /** Languages asked for but not run, with why. */
@@ -20,7 +21,7 @@ export const collectNotes = ({ skipped, skills, results, maxTokens }: NoteInputs
   if (errors.length > 0)
     notes.push(
       `${errors.length} run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (${errors
-        .map((r) => `${r.task}/${r.language}/${r.model}${r.api_error ? `: ${r.api_error.kind}${r.api_error.status !== null ? ` ${r.api_error.status}` : ""}` : ""}`)
+        .map((r) => `${r.task}/${r.language}/${r.model}${r.api_error ? `: ${apiFailureCause(r.api_error)}` : ""}`)
         .join(", ")}).`
     )
   const truncated = results.filter((r) => r.truncated_attempts > 0)

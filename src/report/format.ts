@@ -30,3 +30,20 @@ export const groupDigits = (n: number) => {
   for (let i = grouped.length; i < digits.length; i += 3) grouped += "," + digits.slice(i, i + 3)
   return n < 0 || Object.is(n, -0) ? "-" + grouped : grouped
 }
+
+/** Any text as one line of at most `max` characters: a message quoting a file or a response body may hold newlines. */
+export const oneLine = (text: string, max = 200) => {
+  const line = text.replace(/\s*\n\s*/g, " ").trim()
+  return line.length > max ? line.slice(0, max - 1) + "…" : line
+}
+
+/** What the model API answered when a run ended in "error": "auth 401", "connection", ... */
+export const apiFailureCause = (failure: { readonly kind: string; readonly status: number | null }) =>
+  failure.status !== null ? `${failure.kind} ${failure.status}` : failure.kind
+
+/** How many runs each cause ended, most first: "auth 401 ×12, connection ×2". */
+export const causeCounts = (failures: ReadonlyArray<{ readonly kind: string; readonly status: number | null }>) => {
+  const counts = new Map<string, number>()
+  for (const f of failures) counts.set(apiFailureCause(f), (counts.get(apiFailureCause(f)) ?? 0) + 1)
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${cause} ×${n}`).join(", ")
+}
