@@ -5,6 +5,7 @@ import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
+import { oneLine } from "./report/format.js"
 import { unfinishedWrites } from "./report/Output.js"
 import { wipeStartingEnvironment } from "./secrets.js"
 import { ProgramRunnerLive } from "./services/ProgramRunner.js"
@@ -34,7 +35,8 @@ const program = cli(process.argv).pipe(
       return Effect.sync(() => setExitCode(ExitCode.usage))
     }
     const code = error._tag === "OutputError" ? ExitCode.failure : ExitCode.usage
-    return Console.error(`ERROR: ${error.message}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
+    // One line, whatever the message quotes (a file's text, a response body).
+    return Console.error(`ERROR: ${oneLine(error.message, Infinity)}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
   }),
   Effect.provide(MainLayer)
 )

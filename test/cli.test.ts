@@ -268,6 +268,9 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ["unknown task", () => ["run", "--task", "nope", "--tasks-file", tasks], undefined, /^ERROR: task 'nope' not found in /],
       ["missing tasks file", () => ["run", "--tasks-file", join(dir, "none.json")], undefined, /^ERROR: tasks file .*none\.json: not found$/],
       ["tasks file not JSON", () => ["run", "--tasks-file", writeAndPath("bad.json", "{nope")], undefined, /^ERROR: tasks file .*: not JSON/],
+      // The parser quotes the text it choked on, newline and all.
+      ["tasks file not JSON, over lines", () => ["run", "--tasks-file", writeAndPath("bad2.json", "not json\nat all")], undefined, /^ERROR: tasks file .*: not JSON .*"not json at all"/],
+      ["tasks file with no tasks", () => ["run", "--tasks-file", writeAndPath("empty.json", JSON.stringify({ tasks: [] }))], undefined, /^ERROR: tasks file .*empty\.json: has no tasks$/],
       [
         "task missing a field",
         () => ["run", "--tasks-file", writeAndPath("nofield.json", JSON.stringify({ tasks: [{ id: "a", description: "d" }] }))],
@@ -291,7 +294,6 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
         undefined,
         /^ERROR: language docs .*nodocs\.md: not found$/
       ],
-      ["unknown flag", () => ["run", "--bogus"], undefined, /--bogus/]
     ]
     const writeAndPath = (name: string, text: string) => {
       const file = join(dir, name)
@@ -303,9 +305,16 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
         const r = await runCli(argv(), { env: env ?? { ANTHROPIC_API_KEY: KEY } })
         expect(r.code).toBe(2)
         expect(r.stderr.trim()).toMatch(message)
-        expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+        expect(r.stderr.trim().split("\n")).toHaveLength(1)
       })
     }
+
+    it("unknown flag: @effect/cli's own message, exit 2", async () => {
+      const r = await runCli(["run", "--bogus"], { env: { ANTHROPIC_API_KEY: KEY } })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/--bogus/)
+      expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    })
   })
 })
 
