@@ -26,17 +26,31 @@ describe("which configuration differences refuse a resume", () => {
     ["retry cap", { retry_cap: 3 }],
     ["max tokens", { max_tokens: 4096 }],
     ["run timeout (s)", { run_timeout_s: 5 }],
-    ["prompt layout", { prompt_layout: "cached" }]
+    ["prompt layout", { prompt_layout: "cached" }],
+    ["prompt cache", { prompt_cache: "cold" }]
   ]
-  it.each(changesResults)("%s differs: refused, and the message names it with both values", (name, change) => {
+  it.each(changesResults)("%s differs: refused, and the message names it with what differs", (name, change) => {
     const differences = configDifferences(header(), now(change))
     expect(differences).toHaveLength(1)
-    expect(differences[0]).toMatch(new RegExp(`^${name.replace(/[()]/g, "\\$&")}: checkpoint .+, now .+`))
+    expect(differences[0]).toMatch(new RegExp(`^${name.replace(/[()]/g, "\\$&")}: (checkpoint .+, now .+|only (the checkpoint has|now) .+)$`))
   })
 
-  it("the skill modules sent (by hash) differ: refused", () => {
+  it("the skill modules sent (by hash) differ: refused, naming the module on each side", () => {
     const other = { config: config(), skills: [{ ...header().skills[0]!, sha256: "d".repeat(64) }] }
-    expect(configDifferences(header(), other)).toEqual([`skill modules: checkpoint ["ilo-language@bbbbbbbbbbbb"], now ["ilo-language@dddddddddddd"]`])
+    expect(configDifferences(header(), other)).toEqual(["skill modules: only the checkpoint has ilo-language@bbbbbbbbbbbb; only now ilo-language@dddddddddddd"])
+  })
+
+  it("a language left out: the message names it, not the long start the two lists share", () => {
+    const ilo = { name: "ilo", command: ["ilo", "{file}", "main"], extension: ".ilo", docs: "ilo skill modules: " + "ilo-language, ".repeat(6) }
+    const py = { name: "python", command: ["python3", "{file}"], extension: ".py", docs: "none" }
+    const saved = { ...header(), config: config({ languages: [ilo, py] }) }
+    expect(configDifferences(saved, now({ languages: [ilo] }))).toEqual(["languages: only the checkpoint has python: python3 {file} (.py; docs: none)"])
+  })
+
+  it("two long values that share a start are shown from where they part", () => {
+    const saved = { ...header(), config: config({ ilo_version: "ilo 0.11.6 " + "x".repeat(100) + " build A" }) }
+    const [difference] = configDifferences(saved, now({ ilo_version: "ilo 0.11.6 " + "x".repeat(100) + " build B" }))
+    expect(difference).toBe(`ilo version: checkpoint ...${"x".repeat(13)} build A, now ...${"x".repeat(13)} build B`)
   })
 
   it("what changes only speed or plumbing does not refuse: concurrency, API timeout and retries, base URL, tasks file path", () => {

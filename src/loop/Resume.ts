@@ -9,9 +9,34 @@ export interface SessionSettings {
   readonly skills: ReadonlyArray<SkillHash>
 }
 
+const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "none")
 const show = (value: unknown) => {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "none"
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+  const t = text(value)
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t
+}
+
+/** Two long texts, each from a little before the first place they differ: a shared prefix hides nothing. */
+const showApart = (a: string, b: string) => {
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  const from = Math.max(0, i - 20)
+  const cut = (t: string) => (from > 0 ? "..." : "") + show(t.slice(from))
+  return `checkpoint ${cut(a)}, now ${cut(b)}`
+}
+
+/** How a setting differs: for lists, what only one side has; else both values. */
+const difference = (a: unknown, b: unknown) => {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const key = (x: unknown) => JSON.stringify(x)
+    const onlyA = a.filter((x) => !b.some((y) => key(y) === key(x)))
+    const onlyB = b.filter((y) => !a.some((x) => key(x) === key(y)))
+    if (onlyA.length === 0 && onlyB.length === 0) return "the same, in another order"
+    return [
+      ...(onlyA.length > 0 ? [`only the checkpoint has ${onlyA.map(show).join(", ")}`] : []),
+      ...(onlyB.length > 0 ? [`only now ${onlyB.map(show).join(", ")}`] : [])
+    ].join("; ")
+  }
+  return showApart(text(a), text(b))
 }
 
 /**
@@ -31,6 +56,8 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["max tokens", (s) => s.config.max_tokens],
   ["run timeout (s)", (s) => s.config.run_timeout_s],
   ["prompt layout", (s) => s.config.prompt_layout],
+  // Warm and cold runs bill the same requests differently: one report's costs would not add up.
+  ["prompt cache", (s) => s.config.prompt_cache ?? "warm"],
   ["trials", (s) => s.config.trials ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],
   ["thinking budget", (s) => s.config.thinking_budget ?? null],
@@ -48,7 +75,7 @@ export const configDifferences = (saved: CheckpointHeader, now: SessionSettings)
       a = undefined // a field the checkpoint's harness did not record
     }
     const b = get(now)
-    return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${name}: checkpoint ${show(a)}, now ${show(b)}`]
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${name}: ${difference(a, b)}`]
   })
 }
 
