@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -117,6 +117,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const rendered = join(dir, "rendered")
     const fromCheckpoint = await runCli(["report", "--output-dir", rendered, join(out, files[2]!)])
     expect(fromCheckpoint.stderr).not.toContain("ERROR")
+    // Every planned run is in it: not reported as unfinished.
+    expect(fromCheckpoint.stderr).not.toContain("Partial sweep")
     expect(fromCheckpoint.code).toBe(0)
     expect(readdirSync(rendered).sort()).toEqual([`closed-loop-${date}.report.html`, `closed-loop-${date}.report.md`])
     const compared = await runCli(["compare", "--output-dir", rendered, join(out, files[2]!), join(out, files[1]!)])
@@ -178,6 +180,32 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const report = JSON.parse(readFileSync(join(output, readdirSync(output).find((f) => f.endsWith(".json"))!), "utf8"))
     expect(report.config.base_url).toBe(server.url)
     for (const f of readdirSync(output)) expect(readFileSync(join(output, f), "utf8")).not.toContain("pw-0123456789")
+  })
+
+  it("a report that cannot be written: exit 1, one line saying the checkpoint has every run and how to render it", async () => {
+    const output = join(dir, "blocked")
+    const date = new Date().toISOString().slice(0, 10)
+    // While the run works, something takes the Markdown report's path.
+    const blocking = await startFakeAnthropic((req) => {
+      mkdirSync(join(output, `closed-loop-${date}.md`), { recursive: true })
+      return model(req)
+    })
+    try {
+      const r = await runCli(["run", "--no-align", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", output], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: blocking.url }
+      })
+      expect(r.code).toBe(1)
+      const checkpoint = join(output, `closed-loop-${date}.jsonl`)
+      const errors = r.stderr.trim().split("\n").filter((l) => l.startsWith("ERROR"))
+      expect(errors).toHaveLength(1)
+      expect(errors[0]!.startsWith(`ERROR: cannot write ${join(output, `closed-loop-${date}.md`)}: `)).toBe(true)
+      expect(errors[0]!.endsWith(`; every run is in ${checkpoint}: \`ilo-bench report ${checkpoint}\` writes the reports from it`)).toBe(true)
+      expect(readdirSync(output).filter((f) => f.endsWith(".tmp"))).toEqual([])
+      const rendered = await runCli(["report", "--output-dir", join(dir, "blocked-rendered"), checkpoint])
+      expect(rendered.code).toBe(0)
+    } finally {
+      await blocking.close()
+    }
   })
 
   it("dry run needs neither a key nor ilo", async () => {

@@ -42,6 +42,16 @@ describe("reading saved results", () => {
     ])
   })
 
+  it("a checkpoint with a run line for every planned run is a finished benchmark; one short of it, or one that does not say, is not", () => {
+    const lines = (planned: number | undefined) =>
+      encodeLine({ ...checkpointHeader(), ...(planned !== undefined ? { planned_runs: planned } : {}) }) +
+      encodeLine({ type: "run", result: result("t1") }) +
+      encodeLine({ type: "run", result: result("t2", "error") })
+    expect(decode("a.jsonl", lines(2)).complete).toBe(true)
+    expect(decode("b.jsonl", lines(3)).complete).toBe(false)
+    expect(decode("c.jsonl", lines(undefined)).complete).toBe(false)
+  })
+
   it("says clearly what is wrong with anything else", () => {
     const fail = (file: string, text: string) => {
       const d = decodeResults(file, text)

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -42,5 +42,12 @@ describe("reports written in parts", () => {
     await write(target, "replaced whole")
     expect(readFileSync(target, "utf8")).toBe("replaced whole")
     expect(readdirSync(dir)).toEqual(["report.html"])
+  })
+
+  it("a write that fails (a directory where the report goes) leaves no temp file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-write-"))
+    mkdirSync(join(dir, "report.md"))
+    await expect(write(join(dir, "report.md"), "text")).rejects.toThrow(/cannot write .*report\.md/)
+    expect(readdirSync(dir)).toEqual(["report.md"])
   })
 })

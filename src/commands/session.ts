@@ -1,7 +1,7 @@
 import { Path } from "@effect/platform"
 import { Console, DateTime, Effect } from "effect"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
-import { CheckpointMismatch, type OutputError } from "../domain/errors.js"
+import { CheckpointMismatch, OutputError } from "../domain/errors.js"
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
@@ -128,7 +128,8 @@ export const runSession = (input: SessionInput) =>
         started,
         harness_version: HARNESS_VERSION,
         config: input.config,
-        skills
+        skills,
+        planned_runs: runs.length
       })
     }
     // Only now: a resume that is refused has printed nothing on stdout.
@@ -204,6 +205,11 @@ export const runSession = (input: SessionInput) =>
         ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
         : []
     )
-    yield* writeReports(final, paths)
+    yield* writeReports(final, paths).pipe(
+      // Nothing is lost: say so, and how to get the reports once the path is fixed.
+      Effect.mapError(
+        (e) => new OutputError({ path: e.path, reason: `${e.reason}; every run is in ${paths.jsonl}: \`ilo-bench report ${paths.jsonl}\` writes the reports from it` })
+      )
+    )
     return { report: final, paths, resumeWith } satisfies SessionOutcome
   })

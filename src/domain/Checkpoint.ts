@@ -25,7 +25,9 @@ export const CheckpointHeader = Schema.Struct({
   started: Schema.String,
   harness_version: Schema.String,
   config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  skills: Schema.Array(SkillHash)
+  skills: Schema.Array(SkillHash),
+  /** How many runs the benchmark planned: with a run line for each, the checkpoint is a finished benchmark. */
+  planned_runs: Schema.optional(Schema.Number)
 })
 export type CheckpointHeader = Omit<typeof CheckpointHeader.Type, "config"> & { readonly config: RunConfig }
 

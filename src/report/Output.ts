@@ -88,8 +88,11 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
         for (const piece of joined(typeof text === "string" ? [text] : text, WRITE_SIZE))
           yield* file.writeAll(Buffer.from(piece, "utf8"))
       })
+    ).pipe(
+      Effect.zipRight(fs.rename(temp, target)),
+      // A write that failed (a full disk, a directory where the report goes) leaves no temp file.
+      Effect.tapError(() => fs.remove(temp, { force: true }).pipe(Effect.ignore))
     )
-    yield* fs.rename(temp, target)
   }).pipe(
     Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),
     Effect.mapError((e) => new OutputError({ path: target, reason: e.message }))

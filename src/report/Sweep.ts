@@ -191,7 +191,9 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
     results: latest
   })
   if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
-  return Either.right(fromIloBench(file, decoded.right, "ilo-bench checkpoint", false))
+  // A run line for every planned run: the benchmark finished (older checkpoints do not say).
+  const finished = header.planned_runs !== undefined && latest.length >= header.planned_runs
+  return Either.right(fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished))
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
