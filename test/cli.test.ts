@@ -214,6 +214,25 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(r.stdout).toContain("Tasks:\n [sum] Print 55....\n expected: \"55\"")
   })
 
+  it("dry run still refuses what the run would: an unknown language or context, missing docs, a task naming a language", async () => {
+    const dry = (...more: Array<string>) => runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks, ...more])
+    for (const [more, message] of [
+      [["--lang", "cobol"], /^ERROR: --lang: unknown language 'cobol'/],
+      [["--context", "nope"], /^ERROR: --context: unknown context 'nope'/],
+      [["--python", "--lang2-docs", join(dir, "nodocs.md")], /^ERROR: language docs .*nodocs\.md: not found$/]
+    ] as const) {
+      const r = await dry(...more)
+      expect(r.code).toBe(2)
+      expect(r.stderr.trim()).toMatch(message)
+      expect(r.stdout).toBe("")
+    }
+    const naming = join(dir, "naming.json")
+    writeFileSync(naming, JSON.stringify({ tasks: [{ id: "py", description: "Print 1 with Python.", expected_output: "1" }] }))
+    const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--python", "--tasks-file", naming])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^ERROR: task 'py' names a language in its description/)
+  })
+
   it("a second language that cannot start is skipped with a warning; the run goes on", async () => {
     const r = await runCli(
       ["run", "--ilo", ilo.bin, "--lang2-name", "zero", "--lang2-bin", "/nonexistent/zero", "--model", "haiku", "--tasks-file", tasks, "--output-dir", join(dir, "skip")],

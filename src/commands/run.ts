@@ -185,15 +185,6 @@ export const runBenchmark = (o: RunOptions) =>
       if (tasks.length === 0) return yield* new TaskNotFound({ id, file: tasksFile })
     }
 
-    if (o.dryRun) {
-      yield* Console.log("Tasks:")
-      for (const t of tasks) {
-        yield* Console.log(` [${t.id}] ${t.description.slice(0, 80)}...`)
-        yield* Console.log(` expected: ${JSON.stringify(t.expected_output)}`)
-      }
-      return
-    }
-
     const skillsDir = path.join(packageRoot, "skills", "ilo")
     const context = yield* resolveContext(path.join(skillsDir, "contexts.json"), o.context)
     const lang2 = secondLanguage(o)
@@ -203,12 +194,23 @@ export const runBenchmark = (o: RunOptions) =>
       lang2,
       lang2Docs: Option.getOrUndefined(o.lang2Docs),
       langs: o.lang,
-      catalogFile: path.join(packageRoot, "bench", "languages.json")
+      catalogFile: path.join(packageRoot, "bench", "languages.json"),
+      // A dry run needs no ilo: it checks what it can without starting a binary.
+      probe: !o.dryRun
     })
 
     const named = findLanguageNames(tasks, languages.map((l) => l.name))
     if (named.length > 0 && !o.allowLanguageNamed)
       return yield* new LanguageNamed({ task: named[0]!.task, word: named[0]!.word, more: named.length - 1 })
+
+    if (o.dryRun) {
+      yield* Console.log("Tasks:")
+      for (const t of tasks) {
+        yield* Console.log(` [${t.id}] ${t.description.slice(0, 80)}...`)
+        yield* Console.log(` expected: ${JSON.stringify(t.expected_output)}`)
+      }
+      return
+    }
 
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl

@@ -3,7 +3,7 @@ import { Console, Duration, Effect, Either, Schema } from "effect"
 import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
 import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
 import { LanguageCatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
-import { ProgramRunner } from "../services/ProgramRunner.js"
+import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { ContextSet } from "./Contexts.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 
@@ -20,6 +20,8 @@ export interface LegFlags {
   readonly langs?: ReadonlyArray<string> | undefined
   /** The language catalog (bench/languages.json); ilo's leg is described there too. */
   readonly catalogFile: string
+  /** false (a dry run): check names, catalog and docs, but start no binary; every leg is kept. */
+  readonly probe?: boolean | undefined
 }
 
 export interface Legs {
@@ -113,8 +115,10 @@ export const resolveLegs = (flags: LegFlags) =>
     const catalogDir = path.dirname(flags.catalogFile)
     const byName = new Map(catalog.languages.map((leg) => [leg.name, leg]))
 
+    const probing = flags.probe ?? true
     const ilo = withBinary(byName.get("ilo") ?? ILO_LEG, flags.ilo)
-    const iloProbe = yield* runner.exec(ilo.version, PROBE_TIMEOUT).pipe(
+    const notProbed: ProgramRun = { stdout: "not probed", stderr: "", exitCode: 0, durationMs: 0, timedOut: false, outputTruncated: false }
+    const iloProbe = yield* (probing ? runner.exec(ilo.version, PROBE_TIMEOUT) : Effect.succeed(notProbed)).pipe(
       Effect.mapError((e) => new IloNotRunnable({ bin: flags.ilo, reason: e.message })),
       Effect.filterOrFail(
         (run) => run.exitCode === 0,
@@ -163,6 +167,10 @@ export const resolveLegs = (flags: LegFlags) =>
       const docs = docsPath !== undefined ? { path: docsPath, text: yield* readDocs(docsPath) } : undefined
       // As in the seed: only a binary that cannot start (or hangs) is skipped; its exit code is not judged.
       const bin = leg.version[0] ?? leg.name
+      if (!probing) {
+        languages.push(toLanguage(leg, docs))
+        continue
+      }
       const probe = yield* runner.exec(leg.version, PROBE_TIMEOUT).pipe(Effect.either)
       const reason =
         probe._tag === "Left"
