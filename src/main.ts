@@ -8,7 +8,7 @@ import { ExitCode, setExitCode } from "./ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { unfinishedWrites } from "./report/Output.js"
 import { wipeStartingEnvironment } from "./secrets.js"
-import { ProgramRunnerLive } from "./services/ProgramRunner.js"
+import { programScratchDirs, ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
 wipeStartingEnvironment()
@@ -49,6 +49,7 @@ const onSignal = () => {
   if (++signals < 2) return
   process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
   for (const temp of unfinishedWrites) rmSync(temp, { force: true })
+  for (const dir of programScratchDirs) rmSync(dir, { recursive: true, force: true })
   process.exit(ExitCode.interrupted)
 }
 process.on("SIGINT", onSignal)

@@ -138,11 +138,14 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
   it("a second signal exits at once, and the checkpoint is still intact", async () => {
     const s = await setup(300)
     let pid = 0
-    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    const tmp = mkdtempSync(join(tmpdir(), "second-signal-"))
+    const running = runCli(s.args, { env: { ...s.env, TMPDIR: tmp }, onSpawn: (p) => (pid = p) })
     await until(() => runLines(checkpointIn(s.outDir)) >= 1, "a finished run")
     process.kill(pid, "SIGINT")
     process.kill(pid, "SIGTERM")
     const result = await running
+    // The programs' directory went with it.
+    await until(() => readdirSync(tmp).length === 0, "the programs' directory removed", 3000)
 
     expect(result.code).toBe(130)
     expect(result.stderr).toContain("Interrupted again: exiting now.")

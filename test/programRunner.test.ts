@@ -154,6 +154,19 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(next).toMatchObject({ stdout: "again\n", exitCode: 0 })
       }))
 
+    it.effect("the directory of a program whose host was killed is removed when the runner closes", () =>
+      Effect.gen(function* () {
+        const where = join(mkdtempSync(join(tmpdir(), "runner-test-")), "cwd")
+        const cwd = () => readFileSync(where, "utf8").trim()
+        yield* Effect.gen(function* () {
+          const runner = yield* ProgramRunner
+          yield* runner.run({ source: `pwd > ${where}\nkill -9 $PPID\nsleep 1\n`, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10)).pipe(Effect.flip)
+          // The host died before it could remove it.
+          expect(existsSync(cwd())).toBe(true)
+        }).pipe(Effect.provide(ProgramRunnerLive))
+        expect(existsSync(cwd())).toBe(false)
+      }))
+
     it.effect("release lets the program host exit at once; the next program starts a new one", () =>
       Effect.gen(function* () {
         const runner = yield* ProgramRunner

@@ -169,7 +169,8 @@ const progress = (stdout: string) =>
 const runSeed = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const child = spawn("python3", [redirectPy, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), LANG: "C.UTF-8", ...env },
+      // TMPDIR: the seed leaves its programs' files behind; they go with the tests' scratch directory.
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), LANG: "C.UTF-8", TMPDIR: tmpdir(), ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
@@ -49,6 +50,10 @@ export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 
+/** The programs' directories of open runners: an exit that cannot wait for the runner (a second Ctrl-C) removes them. */
+const scratchDirs = new Set<string>()
+export const programScratchDirs: ReadonlySet<string> = scratchDirs
+
 /**
  * The harness's end of the program host (src/programHost.ts): started on first use, so commands
  * that run nothing never start it; started again if it dies, failing only the programs it held.
@@ -59,11 +64,20 @@ const hostClient = () => {
   const ending = new Set<HostProcess>()
   let nextId = 0
   const pending = new Map<number, (outcome: ProcessOutcome) => void>()
+  /**
+   * The programs' directories go in one of the harness's, removed as it closes: a host killed
+   * mid-program (a program may kill its parent) cannot remove the one it held.
+   */
+  let scratch: string | undefined
 
   const start = (): HostProcess => {
     if (!existsSync(PROGRAM_HOST)) throw new Error(`${PROGRAM_HOST} is missing: run \`npm run build\``)
-    // The host needs no secret: only where interpreters are and how text is encoded.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" }
+    if (scratch === undefined) {
+      scratch = mkdtempSync(join(tmpdir(), "ilo-bench-programs-"))
+      scratchDirs.add(scratch)
+    }
+    // The host needs no secret: only where interpreters are, how text is encoded and where to work.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
     const child = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"], env })
     onLines(child.stdout, (line) => {
@@ -112,7 +126,13 @@ const hostClient = () => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve()
         child.on("exit", () => resolve())
       }))
-    ).then(() => undefined)
+    ).then(() => {
+      if (scratch !== undefined) {
+        rmSync(scratch, { recursive: true, force: true, maxRetries: 2 })
+        scratchDirs.delete(scratch)
+      }
+      scratch = undefined
+    })
   }
 
   return { send, release, close }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { tmpdir } from "node:os"
 import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -19,7 +20,8 @@ export const runCli = (
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
       cwd: options.cwd ?? root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
+      // TMPDIR: whatever a killed CLI leaves goes with the tests' scratch directory.
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TMPDIR: tmpdir(), ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
