@@ -112,6 +112,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const md = readFileSync(join(out, files[3]!), "utf8")
     expect(md).toContain("# Closed-loop benchmark: ilo vs python per-task economics")
     expect(md).toContain("Retry cap: 5")
+    expect(md).toContain("The `.html` report beside this file adds success rates with their 95% intervals")
 
     // The checkpoint the run wrote re-renders, and compares with its own JSON report, unchanged.
     const rendered = join(dir, "rendered")

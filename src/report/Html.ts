@@ -3,7 +3,7 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, NOT_MEASURED } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, NOT_MEASURED } from "./SweepMarkdown.js"
 
 /** A stable anchor for a run's attempts (trials after the first get their own). */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
@@ -73,7 +73,7 @@ const headToHeadTable = (a: Analysis) => {
       (h) =>
         `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
     )
-    .join("")}</tbody></table><figcaption>On tasks${a.sweep.trials > 1 ? " (and trials)" : ""} both languages got working, the language's tokens (and cost) over ilo's: above 1× means ilo was cheaper.</figcaption></div>`
+    .join("")}</tbody></table><figcaption>${esc(headToHeadNote(a.sweep.trials))}</figcaption></div>`
 }
 
 /** The grid of every run, a part per task. */

@@ -24,6 +24,9 @@ export const renderMarkdown = (report: Report): string => {
     `Generated: ${generated} UTC  `,
     `Models: ${report.config.models.map((m) => `${m.key} (${m.id})`).join(", ")}  `,
     `Retry cap: ${report.config.retry_cap}`,
+    "",
+    "The tables below are the seed's. The `.html` report beside this file adds success rates with their 95% intervals, " +
+      "success by attempt, the head to head against ilo and every attempt; `ilo-bench report` writes the same as Markdown.",
     ""
   ]
   if (trials > 1)

@@ -31,6 +31,11 @@ export interface HeadToHead {
   readonly rate: number | undefined
 }
 
+/** What the head-to-head ratios mean, under the table in every report. */
+export const headToHeadNote = (trials: number) =>
+  `On tasks${trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ilo's; above 1× means ilo was cheaper. ` +
+  "Tokens count cache reads in full, as the seed did; cost weighs each kind of token at its list price, so with a prompt cache the two ratios differ."
+
 /** Each language against ilo, per model, on the tasks (and trials) both got working: over 1 means ilo was cheaper. */
 export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
   const { sweep } = a
@@ -110,7 +115,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
 
   const h2h = headToHead(a)
   if (h2h.length > 0) {
-    lines.push("## Head to head against ilo", "", `On tasks${sweep.trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ilo's. Above 1× means ilo was cheaper.`, "")
+    lines.push("## Head to head against ilo", "", headToHeadNote(sweep.trials), "")
     lines.push(
       ...table(
         ["model", "language", sweep.trials > 1 ? "task trials both working" : "tasks both working", "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
