@@ -209,6 +209,16 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("an output directory that is a file: exit 1, one line saying so, before any request", async () => {
+    const file = join(dir, "a-file")
+    writeFileSync(file, "")
+    const before = server.requests.length
+    const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", file], { env: env() })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim()).toBe(`ERROR: cannot write ${file}: the output directory is a file`)
+    expect(server.requests.length).toBe(before)
+  })
+
   it("dry run needs neither a key nor ilo", async () => {
     const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks])
     expect(r.code).toBe(0)

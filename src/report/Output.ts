@@ -33,7 +33,13 @@ export const claimReportPaths = (dir: string, date: string) =>
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const fail = (target: string) => (e: { message: string }) => new OutputError({ path: target, reason: e.message })
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(fail(dir)))
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(
+      Effect.mapError((e) =>
+        e._tag === "SystemError" && e.reason === "AlreadyExists"
+          ? new OutputError({ path: dir, reason: "the output directory is a file" })
+          : fail(dir)(e)
+      )
+    )
     for (let n = 1; ; n++) {
       const stamp = n === 1 ? `closed-loop-${date}` : `closed-loop-${date}-${n}`
       const base = path.join(dir, stamp)
