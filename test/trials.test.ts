@@ -44,6 +44,8 @@ describe("run --trials", () => {
     ])
     // ilo: 3 of 10 work, Wilson [10.8%, 60.3%]; pass@1 = mean(3/5, 0) = 0.3, pass@2 = mean(1 - C(2,2)/C(5,2), 0) = 0.45
     expect(result.stdout).toContain("Pass rates over 5 trials")
+    // The seed's summary table names each row's trial.
+    expect(result.stdout).toMatch(/^fib #4 +ilo +haiku /m)
     const iloLine = result.stdout.split("\n").find((l) => l.startsWith("ilo ") && l.includes("3/10"))
     expect(iloLine).toBeDefined()
     expect(iloLine).toContain("30.0%")

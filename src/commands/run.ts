@@ -325,7 +325,7 @@ export const runBenchmark = (o: RunOptions) =>
     )
     const results = report.results
     yield* Console.log(pathsBlock(paths))
-    yield* Console.log(summaryTable(results, runs.length))
+    yield* Console.log(summaryTable(results, runs.length, o.trials))
     if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
     yield* Console.log(costSummary(results))
     if (!report.complete && results.length < runs.length)

@@ -19,8 +19,8 @@ export const runLine = (r: RunResult) =>
 export const pathsBlock = (paths: { readonly json: string; readonly md: string; readonly html?: string | undefined }) =>
   `\nResults written:\n JSON: ${paths.json}\n MD: ${paths.md}${paths.html !== undefined ? `\n HTML: ${paths.html}` : ""}`
 
-/** The seed's closing table and count. */
-export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number) => {
+/** The seed's closing table and count; with trials, each task names its trial ("fib #2"). */
+export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number, trials = 1) => {
   const lines = [
     "\nSummary:",
     `${padRight("task", 22)} ${padRight("lang", 6)} ${padRight("model", 6)} ${padLeft("gen_tok", 7)} ${padLeft("attempts", 8)} ${padRight("outcome", 8)} ${padLeft("time", 6)}`,
@@ -28,7 +28,7 @@ export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number)
   ]
   for (const r of results) {
     lines.push(
-      `${padRight(r.task, 22)} ${padRight(r.language, 6)} ${padRight(r.model, 6)} ` +
+      `${padRight(trials > 1 ? `${r.task} #${r.trial}` : r.task, 22)} ${padRight(r.language, 6)} ${padRight(r.model, 6)} ` +
         `${padLeft(String(r.generation_tokens), 7)} ${padLeft(attemptsCell(r.attempts_to_success), 8)} ${padRight(r.final_outcome, 8)} ` +
         `${padLeft(r.wall_time_s.toFixed(1), 5)}s`
     )
