@@ -10,11 +10,11 @@ const SECRET_NAME = /(^|_)(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i
 /** Values this short are too likely to occur by chance in a program's output. */
 const MIN_SECRET_LENGTH = 8
 
-/** The values of the environment's secrets. */
+/** The values of the environment's secrets, longest first: one that holds another is taken out whole. */
 export const secretValues = (env: NodeJS.ProcessEnv = process.env): ReadonlyArray<string> =>
-  Object.entries(env).flatMap(([name, value]) =>
-    SECRET_NAME.test(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH ? [value] : []
-  )
+  Object.entries(env)
+    .flatMap(([name, value]) => (SECRET_NAME.test(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH ? [value] : []))
+    .sort((a, b) => b.length - a.length)
 
 export const REDACTED = "[redacted]"
 
@@ -52,14 +52,16 @@ export const wipeStartingEnvironment = (): boolean => {
   }
 }
 
-/** A URL as it may be recorded: no user name or password, no query values. */
+/** A URL as it may be recorded: no user name or password, no query or fragment; anything but http(s) not at all. */
 export const recordableUrl = (url: string): string => {
-  if (!URL.canParse(url)) return url
+  if (!URL.canParse(url)) return REDACTED
   const parsed = new URL(url)
-  if (parsed.username === "" && parsed.password === "" && parsed.search === "") return url
-  parsed.username = ""
-  parsed.password = ""
-  for (const name of [...new Set(parsed.searchParams.keys())]) parsed.searchParams.set(name, REDACTED)
-  // href adds a "/" to a bare origin; keep the URL as it was written.
-  return parsed.pathname === "/" && parsed.search === "" && !url.endsWith("/") ? parsed.href.slice(0, -1) : parsed.href
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return REDACTED
+  // The origin and path as written (href would add a "/" to a bare origin).
+  const written = url.split(/[?#]/)[0]!
+  const base =
+    parsed.username === "" && parsed.password === ""
+      ? written
+      : `${parsed.protocol}//${parsed.host}${written.endsWith("/") || parsed.pathname !== "/" ? parsed.pathname : ""}`
+  return base + (parsed.search !== "" ? `?${REDACTED}` : "")
 }

@@ -171,6 +171,25 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("a program that prints a key of the harness's environment has it redacted, in the repair and in the reports", async () => {
+    const token = "tok-redact-0123456789"
+    const printing = await startFakeAnthropic(() => ({ text: `-- run: main\necho "value: ${token}"` }))
+    try {
+      const output = join(dir, "redact")
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: printing.url, ILO_BENCH_TEST_TOKEN: token }
+      })
+      expect(r.code).toBe(0)
+      const repair = printing.requests[1]!.body.messages.at(-1).content as string
+      expect(repair).toContain("value: [redacted]")
+      expect(repair).not.toContain(token)
+      const report = JSON.parse(readFileSync(join(output, readdirSync(output).find((f) => f.endsWith(".json"))!), "utf8"))
+      expect(report.results[0].attempts[0].error_detail).toContain("value: [redacted]")
+    } finally {
+      await printing.close()
+    }
+  })
+
   it("a base URL's user and password are not recorded", async () => {
     const output = join(dir, "userinfo")
     const withUser = server.url.replace("http://", "http://bench-user:pw-0123456789@")

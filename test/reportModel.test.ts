@@ -50,6 +50,10 @@ describe("reading saved results", () => {
     expect(decode("a.jsonl", lines(2)).complete).toBe(true)
     expect(decode("b.jsonl", lines(3)).complete).toBe(false)
     expect(decode("c.jsonl", lines(undefined)).complete).toBe(false)
+    // A resume with another plan (--force): its count is the one that counts.
+    const resumed = (planned: number) => lines(2) + encodeLine({ type: "resume", at: "2026-11-25T11:00:00.000Z", forced: ["x"], retry_errors: false, planned_runs: planned })
+    expect(decode("d.jsonl", resumed(3)).complete).toBe(false)
+    expect(decode("e.jsonl", resumed(2)).complete).toBe(true)
   })
 
   it("says clearly what is wrong with anything else", () => {

@@ -36,8 +36,12 @@ describe("which configuration differences refuse a resume", () => {
   })
 
   it("the skill modules sent (by hash) differ: refused, naming the module on each side", () => {
+    // Two modules, one left out and one added: what only each side has.
+    const two = { ...header(), skills: [...header().skills, { module: "ilo-io", source: "ilo skill get", sha256: "e".repeat(64), bytes: 5 }] }
+    const other2 = { config: config(), skills: [...header().skills, { module: "ilo-text", source: "ilo skill get", sha256: "f".repeat(64), bytes: 5 }, { module: "ilo-math", source: "ilo skill get", sha256: "a".repeat(64), bytes: 5 }] }
+    expect(configDifferences(two, other2)).toEqual(["skill modules: only the checkpoint has ilo-io@eeeeeeeeeeee; only now ilo-text@ffffffffffff, ilo-math@aaaaaaaaaaaa"])
     const other = { config: config(), skills: [{ ...header().skills[0]!, sha256: "d".repeat(64) }] }
-    expect(configDifferences(header(), other)).toEqual(["skill modules: only the checkpoint has ilo-language@bbbbbbbbbbbb; only now ilo-language@dddddddddddd"])
+    expect(configDifferences(header(), other)).toEqual(["skill modules: checkpoint ilo-language@bbbbbbbbbbbb, now ilo-language@dddddddddddd"])
   })
 
   it("a language left out: the message names it, not the long start the two lists share", () => {
@@ -45,6 +49,13 @@ describe("which configuration differences refuse a resume", () => {
     const py = { name: "python", command: ["python3", "{file}"], extension: ".py", docs: "none" }
     const saved = { ...header(), config: config({ languages: [ilo, py] }) }
     expect(configDifferences(saved, now({ languages: [ilo] }))).toEqual(["languages: only the checkpoint has python: python3 {file} (.py; docs: none)"])
+  })
+
+  it("one long list entry changed at its end: both sides shown from where they part", () => {
+    const leg = (docs: string) => ({ name: "ilo", command: ["ilo", "{file}", "main"], extension: ".ilo", docs: "ilo skill modules: " + "ilo-language, ".repeat(6) + docs })
+    const saved = { ...header(), config: config({ languages: [leg("io")] }) }
+    const [difference] = configDifferences(saved, now({ languages: [leg("text")] }))
+    expect(difference).toMatch(/^languages: checkpoint \.\.\..*ilo-language, io\), now \.\.\..*ilo-language, text\)$/)
   })
 
   it("two long values that share a start are shown from where they part", () => {
@@ -131,5 +142,11 @@ describe("the resume command printed on an interrupt", () => {
     expect(
       resumeCommand(["run", "--model", "haiku", "--resume", "old.jsonl", "--force", "--retry-errors", "--task", "it's"], "out/c.jsonl")
     ).toBe(`ilo-bench run --model haiku --task 'it'\\''s' --resume out/c.jsonl`)
+  })
+
+  it("leaves a base URL's credentials out (it is printed and written into the reports)", () => {
+    expect(resumeCommand(["run", "--base-url", "http://u:pw-secret@127.0.0.1:9/v1", "--base-url=https://u:pw@h/x?key=k"], "c.jsonl")).toBe(
+      "ilo-bench run --base-url http://127.0.0.1:9/v1 '--base-url=https://h/x?[redacted]' --resume c.jsonl"
+    )
   })
 })

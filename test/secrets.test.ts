@@ -17,11 +17,14 @@ describe("secrets", () => {
       KEYBOARD: "us-international",
       PATH: "/usr/bin:/bin"
     }
-    expect(secretValues(env)).toEqual(["sk-ant-0123456789", "sk-openai-abcdefgh", "ghp_0123456789", "hunter2hunter2"])
+    expect([...secretValues(env)].sort()).toEqual(["ghp_0123456789", "hunter2hunter2", "sk-ant-0123456789", "sk-openai-abcdefgh"])
   })
 
   it("redacts every occurrence and leaves the rest of the text", () => {
     expect(redact("key=sk-1234567890 and again sk-1234567890.", ["sk-1234567890"])).toBe("key=[redacted] and again [redacted].")
+    // A secret that holds another goes whole: the longer is taken out first.
+    const secrets = secretValues({ A_TOKEN: "tok-12345678", B_TOKEN: "tok-12345678-and-more" })
+    expect(redact("x tok-12345678-and-more y", secrets)).toBe("x [redacted] y")
     expect(redact("nothing here", ["sk-1234567890"])).toBe("nothing here")
   })
 
@@ -30,7 +33,11 @@ describe("secrets", () => {
     expect(recordableUrl("https://user:pw-secret@api.example.com/v1")).toBe("https://api.example.com/v1")
     expect(recordableUrl("http://user:pw-secret@127.0.0.1:8080")).toBe("http://127.0.0.1:8080")
     expect(recordableUrl("http://user:pw-secret@127.0.0.1:8080/")).toBe("http://127.0.0.1:8080/")
-    expect(recordableUrl("https://api.example.com/v1?key=abc&x=1")).toBe("https://api.example.com/v1?key=%5Bredacted%5D&x=%5Bredacted%5D")
+    expect(recordableUrl("https://api.example.com/v1?key=abc&x=1")).toBe("https://api.example.com/v1?[redacted]")
+    expect(recordableUrl("https://api.example.com/v1?sk-abc#frag")).toBe("https://api.example.com/v1?[redacted]")
+    expect(recordableUrl("https://api.example.com/v1#frag")).toBe("https://api.example.com/v1")
+    // Not http(s) at all, as "user:pass@host:8080" parses: nothing of it is recorded.
+    expect(recordableUrl("user:pass@host:8080")).toBe("[redacted]")
   })
 
   it.runIf(process.platform === "linux")("on Linux, wipes the environment a child could read from /proc/<pid>/environ, and keeps process.env", () => {
@@ -40,10 +47,6 @@ describe("secrets", () => {
     writeFileSync(module, transformSync(readFileSync(new URL("../src/secrets.ts", import.meta.url), "utf8"), { loader: "ts", format: "esm" }).code)
     const script = `
       import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { transformSync } from "esbuild"
       import { wipeStartingEnvironment } from ${JSON.stringify(module)}
       const wiped = wipeStartingEnvironment()
       const seen = execFileSync("bash", ["-c", "tr '\\\\0' '\\\\n' < /proc/$PPID/environ"], { env: { PATH: process.env.PATH } }).toString()

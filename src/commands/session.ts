@@ -97,7 +97,7 @@ export const runSession = (input: SessionInput) =>
       paths = reportPathsOfCheckpoint(file, path)
       yield* removeStaleWrites(paths)
       writer = yield* checkpoint.reopen(file, contents)
-      yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors })
+      yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResume(runs, contents.runs, retryErrors, contents.replies)
       const { errorsRerun, continued, repliesReused } = plan
       const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`

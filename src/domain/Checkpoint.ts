@@ -43,7 +43,9 @@ export const CheckpointResume = Schema.Struct({
   type: Schema.Literal("resume"),
   at: Schema.String,
   forced: Schema.Array(Schema.String),
-  retry_errors: Schema.Boolean
+  retry_errors: Schema.Boolean,
+  /** The resumed benchmark's plan (with --force it may differ from the header's). */
+  planned_runs: Schema.optional(Schema.Number)
 })
 export type CheckpointResume = typeof CheckpointResume.Type
 

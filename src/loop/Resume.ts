@@ -31,6 +31,8 @@ const difference = (a: unknown, b: unknown) => {
     const onlyA = a.filter((x) => !b.some((y) => key(y) === key(x)))
     const onlyB = b.filter((y) => !a.some((x) => key(x) === key(y)))
     if (onlyA.length === 0 && onlyB.length === 0) return "the same, in another order"
+    // One entry changed: shown from where the two part, as a long value is.
+    if (onlyA.length === 1 && onlyB.length === 1) return showApart(text(onlyA[0]), text(onlyB[0]))
     return [
       ...(onlyA.length > 0 ? [`only the checkpoint has ${onlyA.map(show).join(", ")}`] : []),
       ...(onlyB.length > 0 ? [`only now ${onlyB.map(show).join(", ")}`] : [])

@@ -1,5 +1,5 @@
 import { FileSystem, Path } from "@effect/platform"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { OutputError } from "../domain/errors.js"
 
 /** The files of one benchmark, sharing one stamp: its checkpoint and its reports. */
@@ -96,8 +96,8 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
       })
     ).pipe(
       Effect.zipRight(fs.rename(temp, target)),
-      // A write that failed (a full disk, a directory where the report goes) leaves no temp file.
-      Effect.tapError(() => fs.remove(temp, { force: true }).pipe(Effect.ignore))
+      // A write that failed (a full disk, a directory where the report goes) or was interrupted leaves no temp file.
+      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : fs.remove(temp, { force: true }).pipe(Effect.ignore)))
     )
   }).pipe(
     Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),

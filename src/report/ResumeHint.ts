@@ -1,3 +1,5 @@
+import { recordableUrl } from "../secrets.js"
+
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/
 
 /** Quotes a word for a POSIX shell only when it needs it. */
@@ -18,7 +20,12 @@ export const resumeCommand = (args: ReadonlyArray<string>, checkpoint: string, e
       continue
     }
     if (arg.startsWith("--resume=") || OWN_FLAGS.has(arg)) continue
-    kept.push(arg)
+    // The hint is printed and written into the reports: a base URL's credentials stay out of it.
+    if (arg === "--base-url" && i + 1 < args.length) {
+      kept.push(arg, recordableUrl(args[++i]!))
+      continue
+    }
+    kept.push(arg.startsWith("--base-url=") ? `--base-url=${recordableUrl(arg.slice("--base-url=".length))}` : arg)
   }
   return ["ilo-bench", ...kept, "--resume", checkpoint, ...extra].map(shellQuote).join(" ")
 }

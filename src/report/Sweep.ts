@@ -181,7 +181,7 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
 const decodeCheckpoint = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
   const parsed = parseCheckpoint(file, text)
   if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
-  const { header, runs } = parsed.right
+  const { header, runs, resumes } = parsed.right
   const latest = [...new Map(runs.map((r) => [runKey(r), r])).values()]
   const decoded = Schema.decodeUnknownEither(IloBenchFile)({
     generated: header.started,
@@ -191,8 +191,10 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
     results: latest
   })
   if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
-  // A run line for every planned run: the benchmark finished (older checkpoints do not say).
-  const finished = header.planned_runs !== undefined && latest.length >= header.planned_runs
+  // A run line for every planned run: the benchmark finished (older checkpoints do not say). The
+  // last resume's plan counts: with --force it may not be the header's.
+  const planned = [header.planned_runs, ...resumes.map((r) => r.planned_runs)].filter((n) => n !== undefined).at(-1)
+  const finished = planned !== undefined && latest.length >= planned
   return Either.right(fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished))
 }
 
