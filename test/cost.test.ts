@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens } from "../src/domain/Cost.js"
@@ -80,6 +81,23 @@ describe("cost", () => {
     expect(result.stderr).toContain("--max-cost reached")
     const n = report.results.length
     expect(result.stdout).toContain(`\n${n}/5 runs succeeded (${5 - n} not started).`)
+  })
+
+  it("--max-cost lets the next run ask as soon as a run has its first reply, not after its program", async () => {
+    const s = scratch([1, 2].map((n) => ({ id: `t${n}`, expected: String(n) })))
+    const mark = join(s.dir, "first-program-done")
+    const markSeen: Array<boolean> = []
+    // The first program takes half a second, then leaves a mark; the server notes whether the
+    // second run's request came before it.
+    server = await startFakeAnthropic((request, n) => {
+      markSeen.push(existsSync(mark))
+      const expected = expectedOf(request.body)
+      return { text: n === 0 ? `sleep 0.5; touch ${mark}; echo ${expected}` : `echo ${expected}`, inputTokens: 100, outputTokens: 10 }
+    })
+    const result = await s.run(server.url, ["--concurrency", "1", "--program-concurrency", "2", "--max-cost", "100"])
+    expect(result.code).toBe(0)
+    expect(s.report().results.map((r: any) => r.final_outcome)).toEqual(["working", "working"])
+    expect(markSeen).toEqual([false, false])
   })
 
   it("--max-cost with a model that has no list price is refused before any request", async () => {

@@ -282,7 +282,7 @@ export const runBenchmark = (o: RunOptions) =>
     }
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
-    const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost), o.concurrency)
+    const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost), o.concurrency, catalog.priceOf)
     const programs = yield* boundedRunner(runner, o.programConcurrency)
     const { report, paths, resumeWith } = yield* Effect.scoped(
       runSession({

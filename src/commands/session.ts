@@ -185,7 +185,7 @@ export const runSession = (input: SessionInput) =>
     const hooks: BatchHooks<OutputError> = {
       ...progress,
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
-      onReply: (reply) => writer.append(reply),
+      onReply: (reply) => writer.append(reply).pipe(Effect.zipRight(progress.onReply ? progress.onReply(reply) : Effect.void)),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
           Effect.zipRight(Effect.sync(() => done.set(spec.index, result))),
