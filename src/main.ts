@@ -15,7 +15,7 @@ wipeStartingEnvironment()
 
 // Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
 const stderrLogger = Logger.make(({ logLevel, message }) => {
-  const text = Array.isArray(message) ? message.join(" ") : String(message)
+  const text = oneLine(Array.isArray(message) ? message.join(" ") : String(message), Infinity)
   const prefix = logLevel._tag === "Warning" ? "WARNING: " : logLevel._tag === "Error" ? "ERROR: " : ""
   process.stderr.write(`${prefix}${text}\n`)
 })

@@ -62,8 +62,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
     const create = (params: Anthropic.MessageCreateParamsNonStreaming, options: Anthropic.RequestOptions) => {
       const notices: Array<string> = []
       const warn = console.warn
-      // One line, as every warning of ours is.
-      console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" ").replace(/\s*\n\s*/g, " "))
+      console.warn = (...args: Array<unknown>) => void notices.push(args.map(String).join(" "))
       try {
         return { pending: client.messages.create(params, options), notices }
       } finally {
