@@ -177,6 +177,7 @@ export const runSession = (input: SessionInput) =>
 
     const shown = input.progress ?? { hooks: seedProgress(runs.length), track: (effect) => effect, status: () => "" }
     const progress = shown.hooks
+    const alsoOnReply = progress.onReply
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
       const kept = plan.kept.get(spec.index)
@@ -185,7 +186,10 @@ export const runSession = (input: SessionInput) =>
     const hooks: BatchHooks<OutputError> = {
       ...progress,
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
-      onReply: (reply) => writer.append(reply).pipe(Effect.zipRight(progress.onReply ? progress.onReply(reply) : Effect.void)),
+      onReply:
+        alsoOnReply === undefined
+          ? (reply) => writer.append(reply)
+          : (reply) => writer.append(reply).pipe(Effect.zipRight(alsoOnReply(reply))),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
           Effect.zipRight(Effect.sync(() => done.set(spec.index, result))),
