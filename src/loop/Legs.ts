@@ -3,7 +3,7 @@ import { Console, Duration, Effect, Either, Schema } from "effect"
 import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
 import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
 import { LanguageCatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "../domain/LanguageCatalog.js"
-import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
+import { ProgramRunner } from "../services/ProgramRunner.js"
 import type { ContextSet } from "./Contexts.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 
@@ -117,16 +117,16 @@ export const resolveLegs = (flags: LegFlags) =>
 
     const probing = flags.probe ?? true
     const ilo = withBinary(byName.get("ilo") ?? ILO_LEG, flags.ilo)
-    const notProbed: ProgramRun = { stdout: "not probed", stderr: "", exitCode: 0, durationMs: 0, timedOut: false, outputTruncated: false }
-    const iloProbe = yield* (probing ? runner.exec(ilo.version, PROBE_TIMEOUT) : Effect.succeed(notProbed)).pipe(
-      Effect.mapError((e) => new IloNotRunnable({ bin: flags.ilo, reason: e.message })),
-      Effect.filterOrFail(
-        (run) => run.exitCode === 0,
-        (run) =>
-          new IloNotRunnable({ bin: flags.ilo, reason: run.timedOut ? "--version timed out" : `--version exited ${run.exitCode}` })
-      )
-    )
-    const iloVersion = iloProbe.stdout.trim()
+    const iloVersion = probing
+      ? (yield* runner.exec(ilo.version, PROBE_TIMEOUT).pipe(
+          Effect.mapError((e) => new IloNotRunnable({ bin: flags.ilo, reason: e.message })),
+          Effect.filterOrFail(
+            (run) => run.exitCode === 0,
+            (run) =>
+              new IloNotRunnable({ bin: flags.ilo, reason: run.timedOut ? "--version timed out" : `--version exited ${run.exitCode}` })
+          )
+        )).stdout.trim()
+      : "not probed"
 
     // Every other leg, with where its docs path is relative to and the seed's warning for --lang2-*.
     const asked: Array<{ leg: LegDescription; docsBase: string | undefined; fromLang2: boolean }> = []

@@ -3,7 +3,7 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, NOT_MEASURED } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED } from "./SweepMarkdown.js"
 
 /** A stable anchor for a run's attempts (trials after the first get their own). */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
@@ -68,7 +68,7 @@ const summaryTable = (a: Analysis) => {
 const headToHeadTable = (a: Analysis) => {
   const rows = headToHead(a)
   if (rows.length === 0) return ""
-  return `<h2>Head to head against ilo</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>${a.sweep.trials > 1 ? "task trials both working" : "tasks both working"}</th><th>success rate ilo / language</th><th>tokens vs ilo</th><th>cost vs ilo</th></tr></thead><tbody>${rows
+  return `<h2>Head to head against ilo</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>${headToHeadPairsLabel(a.sweep.trials)}</th><th>success rate ilo / language</th><th>tokens vs ilo</th><th>cost vs ilo</th></tr></thead><tbody>${rows
     .map(
       (h) =>
         `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`

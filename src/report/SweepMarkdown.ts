@@ -31,6 +31,9 @@ export interface HeadToHead {
   readonly rate: number | undefined
 }
 
+/** The head-to-head column that counts the pairs compared. */
+export const headToHeadPairsLabel = (trials: number) => (trials > 1 ? "task trials both working" : "tasks both working")
+
 /** What the head-to-head ratios mean, under the table in every report. */
 export const headToHeadNote = (trials: number) =>
   `On tasks${trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ilo's; above 1× means ilo was cheaper. ` +
@@ -46,10 +49,9 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
       .filter((l) => l !== "ilo" && ran("ilo", model) && ran(l, model))
       .map((language) => {
         const pairs = sweep.tasks.flatMap((task) =>
-          Array.from({ length: sweep.trials }, (_, i) => i + 1).flatMap((trial) => {
-            const ilo = a.cell(task, "ilo", model, trial)
-            const other = a.cell(task, language, model, trial)
-            return ilo?.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
+          a.trialsOf(task, "ilo", model).flatMap((ilo) => {
+            const other = a.cell(task, language, model, ilo.trial ?? 1)
+            return ilo.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
           })
         )
         const sum = (f: (r: ResultRow) => number) => (rows: ReadonlyArray<ResultRow>) => rows.reduce((n, r) => n + f(r), 0)
@@ -118,7 +120,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
     lines.push("## Head to head against ilo", "", headToHeadNote(sweep.trials), "")
     lines.push(
       ...table(
-        ["model", "language", sweep.trials > 1 ? "task trials both working" : "tasks both working", "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
+        ["model", "language", headToHeadPairsLabel(sweep.trials), "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
         h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
       ),
       ""

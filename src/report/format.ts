@@ -44,6 +44,9 @@ export const apiFailureCause = (failure: { readonly kind: string; readonly statu
 /** How many runs each cause ended, most first: "auth 401 ×12, connection ×2". */
 export const causeCounts = (failures: ReadonlyArray<{ readonly kind: string; readonly status: number | null }>) => {
   const counts = new Map<string, number>()
-  for (const f of failures) counts.set(apiFailureCause(f), (counts.get(apiFailureCause(f)) ?? 0) + 1)
+  for (const f of failures) {
+    const cause = apiFailureCause(f)
+    counts.set(cause, (counts.get(cause) ?? 0) + 1)
+  }
   return [...counts].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${cause} ×${n}`).join(", ")
 }
