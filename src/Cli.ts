@@ -1,13 +1,45 @@
 import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
 import { compareCommand } from "./commands/compare.js"
 import { reportCommand } from "./commands/report.js"
 import { runCommand } from "./commands/run.js"
 import { tasksCommand } from "./commands/tasks.js"
 import { HARNESS_VERSION } from "./paths.js"
+import { oneLine } from "./report/format.js"
 
-export const rootCommand = Command.make("ilo-bench").pipe(
+const rootCommand = Command.make("ilo-bench").pipe(
   Command.withDescription("Measures the tokens and money a model spends to get a working program in a language."),
   Command.withSubcommands([runCommand, tasksCommand, reportCommand, compareCommand])
 )
 
-export const cli = Command.run(rootCommand, { name: "ilo-bench", version: HARNESS_VERSION })
+const ansi = /\x1b\[[0-9;]*m/g
+const badNumber = /^'(.*)' is not a (integer|float)$/s
+
+/**
+ * One line for a parse error of @effect/cli's. Its message for a bad number names no flag
+ * ("'abc' is not a integer"); the flag is the one the value follows on the command line.
+ */
+export const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
+  const text = oneLine(message.replace(ansi, ""), Infinity)
+  const bad = badNumber.exec(text)
+  if (bad === null) return `ERROR: ${text}`
+  const [, value, kind] = bad
+  const at = argv.findIndex((arg, i) => (arg.startsWith("--") && argv[i + 1] === value) || arg.endsWith(`=${value}`))
+  const flag = at === -1 ? "" : `${argv[at]!.split("=")[0]}: `
+  return `ERROR: ${flag}expected ${kind === "integer" ? "a whole number" : "a number"}, got '${value}'`
+}
+
+/**
+ * The command line. @effect/cli prints its own parse errors (an unknown flag, a bad value) through
+ * `Console.error`, over several lines and without a prefix: here each becomes one `ERROR:` line like
+ * every other error. The commands themselves get the console unchanged.
+ */
+export const cli = (argv: ReadonlyArray<string>) =>
+  Console.consoleWith((console) => {
+    const parseErrors: Console.Console = {
+      ...console,
+      error: (...args) => console.error(parseErrorLine(args.map(String).join(" "), argv))
+    }
+    const root = rootCommand.pipe(Command.transformHandler((handler) => Effect.withConsole(handler, console)))
+    return Command.run(root, { name: "ilo-bench", version: HARNESS_VERSION })(argv).pipe(Effect.withConsole(parseErrors))
+  })

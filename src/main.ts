@@ -27,11 +27,11 @@ const MainLayer = Layer.mergeAll(
   Logger.minimumLogLevel(LogLevel.Info)
 )
 
-/** Every expected error becomes one line on stderr and an exit code, here and nowhere else. */
+/** Every expected error becomes one line on stderr and an exit code: here, and for parse errors in Cli.ts. */
 const program = cli(process.argv).pipe(
   Effect.catchAll((error) => {
     if (ValidationError.isValidationError(error)) {
-      // @effect/cli has already shown it with the usage.
+      // @effect/cli has printed it already, as one ERROR line (Cli.ts).
       return Effect.sync(() => setExitCode(ExitCode.usage))
     }
     const code = error._tag === "OutputError" ? ExitCode.failure : ExitCode.usage
