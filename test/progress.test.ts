@@ -82,8 +82,27 @@ describe("progress on stderr", () => {
       const f = fakeIo()
       const progress = benchProgress(2, "lines", f.io)
       const kept = runOf(0, "working")
-      yield* progress.hooks.onRun!(kept.s, kept.result)
+      yield* progress.kept(kept.s, kept.result)
       expect(progress.status()).toContain("1 working · 0 partial · 0 failed · 0 error · 520 tok")
+    }))
+
+  it.effect("kept runs say nothing on stderr, not even the API warning they gave when they ran, and do not speed up the ETA", () =>
+    Effect.gen(function* () {
+      const f = fakeIo()
+      const progress = benchProgress(4, "lines", f.io)
+      const failure = { attempt: 1, kind: "server", status: 500, request_id: null, message: "overloaded" }
+      const error = runOf(0, "failed")
+      yield* progress.kept(error.s, { ...error.result, final_outcome: "error", api_error: failure })
+      const ok = runOf(1, "working")
+      yield* progress.kept(ok.s, ok.result)
+      expect(f.writes).toEqual([])
+      // One run of this session in 10 s, one left: 10 s (paced over the kept runs too, it would say 3 s).
+      const now = runOf(2, "working")
+      yield* progress.hooks.onStart!(now.s)
+      f.advance(10_000)
+      yield* progress.hooks.onRun!(now.s, now.result)
+      expect(f.writes).toHaveLength(1)
+      expect(f.writes[0]).toMatch(/^\[3\/4\] .* 1 error \| .* 10s elapsed, ETA 10s\n$/)
     }))
 
   it.effect("--quiet: nothing on stderr", () =>

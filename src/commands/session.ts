@@ -60,6 +60,12 @@ export interface SessionOutcome {
   readonly resumeWith: string
 }
 
+/** The seed's lines and nothing more. */
+const seedOnly = (total: number): Progress => {
+  const hooks = seedProgress(total)
+  return { hooks, kept: (spec, result) => hooks.onRun?.(spec, result) ?? Effect.void, track: (effect) => effect, status: () => "" }
+}
+
 const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult>) =>
   runs.flatMap((spec) => {
     const r = done.get(spec.index)
@@ -175,13 +181,13 @@ export const runSession = (input: SessionInput) =>
       )
     )
 
-    const shown = input.progress ?? { hooks: seedProgress(runs.length), track: (effect) => effect, status: () => "" }
+    const shown = input.progress ?? seedOnly(runs.length)
     const progress = shown.hooks
     const alsoOnReply = progress.onReply
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
       const kept = plan.kept.get(spec.index)
-      if (kept !== undefined && progress.onRun) yield* progress.onRun(spec, kept)
+      if (kept !== undefined) yield* shown.kept(spec, kept)
     }
     const hooks: BatchHooks<OutputError> = {
       ...progress,

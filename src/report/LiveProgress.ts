@@ -1,6 +1,7 @@
 import { Effect, Schedule } from "effect"
 import type { RunResult } from "../domain/Result.js"
 import type { BatchHooks } from "../loop/Batch.js"
+import type { RunSpec } from "../loop/Plan.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner } from "./Summary.js"
 import { apiFailureCause, groupDigits, oneLine } from "./format.js"
@@ -55,6 +56,11 @@ const costOf = (r: RunResult) => {
 
 export interface Progress {
   readonly hooks: BatchHooks
+  /**
+   * A run a resume kept from its checkpoint: counted, and its stdout line printed where it belongs,
+   * but it says nothing on stderr (its API warning was shown when it ran) and does not speed up the ETA.
+   */
+  readonly kept: (spec: RunSpec, result: RunResult) => Effect.Effect<void>
   /** Runs `effect` with the progress shown around it: the ticker while it runs, the line cleared after. */
   readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** The status line as it would be drawn now. */
@@ -65,6 +71,8 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const seed = seedProgress(total)
   const counts = { working: 0, partial: 0, failed: 0, error: 0 }
   let done = 0
+  /** Runs finished in this session: what the ETA's pace is taken from. */
+  let doneHere = 0
   let tokens = 0
   let cost: number | undefined
   let started: number | undefined
@@ -73,7 +81,7 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const shownCauses = new Set<string>()
 
   const elapsed = () => (started === undefined ? 0 : io.now() - started)
-  const eta = () => (done === 0 ? "–" : formatDuration((elapsed() / done) * (total - done)))
+  const eta = () => (doneHere === 0 ? "–" : formatDuration((elapsed() / doneHere) * (total - done)))
   const tally = () => `${counts.working} working · ${counts.partial} partial · ${counts.failed} failed · ${counts.error} error`
   const spend = () => `${compact(tokens)} tok${cost !== undefined ? ` · $${cost.toFixed(cost >= 1 ? 2 : 4)}` : ""}`
   const status = () => `[${done}/${total}] ${tally()} · ${spend()} · ${formatDuration(elapsed())} elapsed · ETA ${done === total ? "0s" : eta()}`
@@ -95,6 +103,15 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
     started ??= io.now()
   }
 
+  // Per run, as the cost is: a resumed benchmark's kept runs have no attempts to count.
+  const count = (result: RunResult) => {
+    done++
+    counts[result.final_outcome]++
+    tokens += result.input_tokens + result.generation_tokens
+    const c = costOf(result)
+    if (c !== undefined) cost = (cost ?? 0) + c
+  }
+
   const hooks: BatchHooks = {
     onStart: (spec) =>
       Effect.suspend(() => {
@@ -106,12 +123,8 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
     onRun: (spec, result) =>
       Effect.suspend(() => {
         start()
-        done++
-        counts[result.final_outcome]++
-        // Counted per run, as the cost is: a resumed benchmark's kept runs come here alone.
-        tokens += result.input_tokens + result.generation_tokens
-        const c = costOf(result)
-        if (c !== undefined) cost = (cost ?? 0) + c
+        count(result)
+        doneHere++
         const failure = result.api_error
         const cause = failure ? apiFailureCause(failure) : undefined
         const firstOfItsCause = failure && cause !== undefined && mode !== "quiet" && !shownCauses.has(cause)
@@ -138,5 +151,11 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
     return Effect.scoped(Effect.forkScoped(ticker).pipe(Effect.zipRight(effect))).pipe(Effect.ensuring(Effect.sync(clear)))
   }
 
-  return { hooks, track, status }
+  const kept = (spec: RunSpec, result: RunResult) =>
+    Effect.suspend(() => {
+      count(result)
+      return seed.onRun ? seed.onRun(spec, result) : Effect.void
+    })
+
+  return { hooks, kept, track, status }
 }
