@@ -19,7 +19,7 @@ const badNumber = /^'(.*)' is not a (integer|float)$/s
  * One line for a parse error of @effect/cli's. Its message for a bad number names no flag
  * ("'abc' is not a integer"); the flag is the one the value follows on the command line.
  */
-export const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
+const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   const text = oneLine(message.replace(ansi, ""), Infinity)
   const bad = badNumber.exec(text)
   if (bad === null) return `ERROR: ${text}`

@@ -52,6 +52,30 @@ describe("OpenAI-compatible provider", () => {
       expect(body).toMatchObject({ model: "llama3.2", max_tokens: 256, temperature: 0.2 })
     }))
 
+  it.live("a 200 with no choice (an error object, an empty list, a proxy's page) is a server error, retried, not a crash", () =>
+    Effect.gen(function* () {
+      const script = (_: unknown, n: number): OpenAiReply =>
+        n === 0
+          ? { status: 200, body: { error: { message: "model not loaded" } } }
+          : n === 1
+            ? { status: 200, body: { id: "x", object: "chat.completion", model: "m", choices: [] } }
+            : n === 2
+              ? { status: 200, headers: { "content-type": "text/html" }, body: "<html>oops</html>" }
+              : { text: "ok" }
+      const server = yield* Effect.promise(() => serve(script))
+      const failures: Array<LlmError> = []
+      const reply = yield* callModel(request(), fastPolicy, (e) => Effect.sync(() => failures.push(e))).pipe(
+        Effect.provide(OpenAiLlm({ baseUrl: server.url }))
+      )
+      expect(reply.text).toBe("ok")
+      expect(failures.map((f) => [f.kind, f.status])).toEqual([
+        ["server", null],
+        ["server", null],
+        ["server", null]
+      ])
+      expect(failures[0]!.message).toContain("model not loaded")
+    }))
+
   it.live("a reply cut at the limit (finish_reason length) counts as max_tokens", () =>
     Effect.gen(function* () {
       const server = yield* Effect.promise(() => serve(() => ({ text: "print(", finishReason: "length" })))

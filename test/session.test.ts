@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Fiber, Layer, Ref } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Ref } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -211,6 +211,21 @@ describe("a benchmark session", () => {
       expect(report.results.map((r: { task: string }) => r.task)).toEqual(["t1", "t2"])
       expect(report.notes[0]).toContain("Interrupted: 2 of 4 runs finished")
       expect(report.notes[0]).toContain(`ilo-bench run --python --resume ${jsonl}`)
+      expect(readFileSync(jsonl.replace(/\.jsonl$/, ".md"), "utf8")).toContain("**Partial run**")
+    }))
+
+  it.live("an error that stops the batch (a bug in one run) still leaves reports of what finished, marked partial", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ilo-bench-session-"))
+      const checkpoint = memoryCheckpoint()
+      const script = (request: LlmRequest) => (taskOf(request) === "3" ? Effect.die(new TypeError("boom")) : answer(request))
+      const exit = yield* Effect.exit(session(script, { dir, checkpoint }))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      const jsonl = [...checkpoint.files.keys()][0]!
+      const report = JSON.parse(readFileSync(jsonl.replace(/\.jsonl$/, ".json"), "utf8"))
+      expect(report.complete).toBe(false)
+      expect(report.results.map((r: { task: string }) => r.task)).not.toContain("t3")
+      expect(report.notes[0]).toMatch(/^Stopped by an error: \d of 4 runs finished/)
       expect(readFileSync(jsonl.replace(/\.jsonl$/, ".md"), "utf8")).toContain("**Partial run**")
     }))
 })

@@ -1,5 +1,6 @@
 import { Path } from "@effect/platform"
-import { Console, DateTime, Effect } from "effect"
+import { Cause, Console, DateTime, Effect, Option } from "effect"
+import { ReplayMiss } from "../domain/Cassette.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
 import type { Language } from "../domain/Language.js"
@@ -74,8 +75,8 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResu
 
 /**
  * One benchmark that loses nothing: each model reply and each finished run goes to the checkpoint
- * before the next line is written; an interrupt (Ctrl-C, SIGTERM) stops the runs in flight and
- * writes partial reports of what finished; a resume runs only what the checkpoint lacks, and
+ * before the next line is written; an interrupt (Ctrl-C, SIGTERM), or an error that stops the batch,
+ * ends the runs in flight and writes partial reports of what finished; a resume runs only what the checkpoint lacks, and
  * continues an unfinished run from the replies recorded for it.
  */
 export const runSession = (input: SessionInput) =>
@@ -164,14 +165,15 @@ export const runSession = (input: SessionInput) =>
         } satisfies Report
       })
 
-    const writePartial = Effect.gen(function* () {
+    /** What finished, as reports marked partial, when the batch ends early: an interrupt, or an error that stopped it. */
+    const writePartial = (why: "Interrupted" | "Stopped by an error") => Effect.gen(function* () {
       const finished = done.size
       const partial = yield* report(false, [
-        `Interrupted: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
+        `${why}: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
       yield* writeReports(partial, paths)
       yield* Console.error(
-        `\nInterrupted: ${finished} of ${runs.length} runs finished and are saved in ${paths.jsonl}.\n` +
+        `\n${why}: ${finished} of ${runs.length} runs finished and are saved in ${paths.jsonl}.\n` +
           `Partial reports: ${paths.json} and ${paths.md}\n` +
           `Resume with:\n  ${resumeWith}`
       )
@@ -204,7 +206,16 @@ export const runSession = (input: SessionInput) =>
           Effect.uninterruptible
         )
     }
-    yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(Effect.onInterrupt(() => writePartial))
+    yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(
+      Effect.onError((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? writePartial("Interrupted")
+          : // A replay that cannot reproduce its recording has nothing to resume: it is a usage error.
+            Option.exists(Cause.dieOption(cause), (defect) => defect instanceof ReplayMiss)
+            ? Effect.void
+            : writePartial("Stopped by an error")
+      )
+    )
     // Every program has run: the program host exits while the reports are written.
     yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
 

@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError, sdkRequest } from "./sdkErrors.js"
+import { fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -36,6 +36,14 @@ const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreamin
       : {})
   }
 }
+
+/** What a 200 must hold to be read as a reply: the SDK hands back whatever body came. */
+const isMessage = (body: unknown): body is Anthropic.Message =>
+  typeof body === "object" &&
+  body !== null &&
+  Array.isArray((body as { content?: unknown }).content) &&
+  typeof (body as { usage?: unknown }).usage === "object" &&
+  (body as { usage?: unknown }).usage !== null
 
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
 export const AnthropicLlm = (options: AnthropicOptions) =>
@@ -88,19 +96,23 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
           (error) => toLlmError(sdk, error)
         ).pipe(
           Effect.tap(({ notices }) => showOnce(notices)),
-          Effect.map(({ message }) => ({
-            text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
-            usage: {
-              input: message.usage.input_tokens,
-              cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
-              cacheRead: message.usage.cache_read_input_tokens ?? 0,
-              output: message.usage.output_tokens,
-              reasoning: message.usage.output_tokens_details?.thinking_tokens ?? 0
-            },
-            stopReason: message.stop_reason,
-            model: message.model,
-            requestId: message._request_id ?? null
-          }))
+          Effect.flatMap(({ message }) =>
+            isMessage(message)
+              ? Effect.succeed({
+                  text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
+                  usage: {
+                    input: message.usage.input_tokens ?? 0,
+                    cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
+                    cacheRead: message.usage.cache_read_input_tokens ?? 0,
+                    output: message.usage.output_tokens ?? 0,
+                    reasoning: message.usage.output_tokens_details?.thinking_tokens ?? 0
+                  },
+                  stopReason: message.stop_reason,
+                  model: message.model,
+                  requestId: message._request_id ?? null
+                })
+              : Effect.fail(notAReply(message, requestIdOf(message)))
+          )
         )
     })
     })

@@ -1,7 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError, sdkRequest } from "./sdkErrors.js"
+import { fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -60,6 +60,17 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
   }
 }
 
+/**
+ * What a 200 must hold to be read as a reply: at least one choice with a message. (Its content may
+ * be null: that is the model answering nothing, a failed attempt, not a failed call.)
+ */
+const hasChoice = (body: unknown): body is OpenAI.ChatCompletion => {
+  const choices = typeof body === "object" && body !== null ? (body as { choices?: unknown }).choices : undefined
+  const first: unknown = Array.isArray(choices) ? choices[0] : undefined
+  const message: unknown = typeof first === "object" && first !== null ? (first as { message?: unknown }).message : undefined
+  return typeof message === "object" && message !== null
+}
+
 /** The Llm service on the chat completions API (OpenAI or a compatible server). Retries and timeouts are ours. */
 export const OpenAiLlm = (options: OpenAiOptions) =>
   Layer.effect(
@@ -86,8 +97,10 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
           (options) => client.chat.completions.create(toParams(request, officialApi), options),
           (error) => toLlmError(sdk, error)
         ).pipe(
-          Effect.map((completion) =>
-            toReply(completion, (completion as { _request_id?: string | null })._request_id ?? null)
+          Effect.flatMap((completion) =>
+            hasChoice(completion)
+              ? Effect.succeed(toReply(completion, requestIdOf(completion)))
+              : Effect.fail(notAReply(completion, requestIdOf(completion)))
           )
         )
     })

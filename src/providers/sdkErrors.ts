@@ -48,6 +48,25 @@ export const fromSdkError =
   }
 
 /**
+ * A 200 whose body is not a model reply (an HTML page from a proxy, `{"error": ...}`, no choices):
+ * the fault is the service's or whatever stands in front of it, so it is retried as a 5xx is.
+ */
+export const notAReply = (body: unknown, requestId: string | null) => {
+  const text = typeof body === "string" ? body : (JSON.stringify(body) ?? String(body))
+  return new LlmError({
+    kind: "server",
+    status: null,
+    retryAfterMs: null,
+    requestId,
+    message: `the API's reply is not a model response: ${text.replace(/\s+/g, " ").slice(0, 160)}`
+  })
+}
+
+/** The request id the SDKs attach to a parsed body, when the body is an object. */
+export const requestIdOf = (body: unknown): string | null =>
+  typeof body === "object" && body !== null ? ((body as { _request_id?: string | null })._request_id ?? null) : null
+
+/**
  * The request timeout as an SDK's per-request `timeout` option (whole milliseconds), and what its
  * expiry is reported as: the same error callModel's own timer gives. A timeout longer than a timer
  * can hold (about 24 days) sets none: the client's own limit applies, as it did under Effect's timer.
