@@ -18,7 +18,7 @@ for (let i = 0; i < runs; i++) {
   const stdout = await new Promise((resolve, reject) => {
     // The environment the harness gives a program (src/services/programProcess.ts): LANG included,
     // since a locale costs bash about 0.7 ms to load and that is the program's cost, not the harness's.
-    const env = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", HOME: dir }
+    const env = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", HOME: dir, ILO_BENCH_HOST: String(process.pid) }
     const child = spawn(bin, rest, { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
     let text = ""
     child.stdout.on("data", (c) => (text += c))

@@ -5,8 +5,9 @@
 //   in:  {"id":1,"request":ProcessRequest}   {"id":1,"cancel":true}
 //   out: {"id":1,"run":ProgramRun}           {"id":1,"spawnError":{command,message}}
 // When stdin closes (the harness exited, however it exited) every program still running is
-// killed with its process group, and the host exits.
-import { onLines, startProcess, type ProcessOutcome, type ProcessRequest } from "./services/programProcess.js"
+// killed with its process group, so is anything a program left in a session of its own, and the
+// host exits.
+import { onLines, startProcess, sweepLeftovers, type ProcessOutcome, type ProcessRequest } from "./services/programProcess.js"
 
 const running = new Map<number, () => void>()
 
@@ -37,5 +38,6 @@ const handle = (line: string) => {
 onLines(process.stdin, handle)
 process.stdin.on("end", () => {
   for (const cancel of running.values()) cancel()
+  sweepLeftovers()
   process.exit(0)
 })

@@ -66,6 +66,22 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(isAlive(Number(result.stdout.trim()))).toBe(false)
       }))
 
+    it.effect("a process left in a session of its own holds up neither the run nor its timeout, and dies when the host exits", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        // It holds the program's stdout and stderr open; the group kill cannot reach it.
+        const source = "import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\nprint(p.pid, flush=True)\n"
+        const started = Date.now()
+        const result = yield* python(source, Duration.seconds(3))
+        expect(Date.now() - started).toBeLessThan(2500)
+        expect(result).toMatchObject({ exitCode: 0, timedOut: false })
+        const daemon = Number(result.stdout.trim())
+        expect(isAlive(daemon)).toBe(true)
+        yield* runner.release
+        for (let i = 0; i < 250 && isAlive(daemon); i++) yield* Effect.sleep(Duration.millis(20))
+        expect(isAlive(daemon)).toBe(false)
+      }))
+
     it.effect("output is capped at 1 MiB per stream and the program still ends", () =>
       Effect.gen(function* () {
         const result = yield* node("const line = 'x'.repeat(1023) + '\\n'\nfor (let i = 0; i < 4096; i++) process.stdout.write(line)\n")
@@ -90,7 +106,7 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         const [envLine, cwd] = result.stdout.trim().split("\n")
         const env = JSON.parse(envLine!) as Record<string, string>
         expect(result.stdout).not.toContain("sk-")
-        expect(Object.keys(env).sort()).toEqual(["HOME", "LANG", "PATH"])
+        expect(Object.keys(env).sort()).toEqual(["HOME", "ILO_BENCH_HOST", "LANG", "PATH"])
         expect(env.HOME).toBe(cwd)
       }))
 

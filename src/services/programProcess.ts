@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { timerMillis } from "../timer.js"
@@ -36,14 +36,49 @@ export type ProcessOutcome = { readonly run: ProgramRun } | { readonly spawnErro
 export const OUTPUT_CAP_BYTES = 1024 * 1024
 
 /**
+ * After a program exits, how long its output pipes may stay open: a process it started in a new
+ * session (setsid) escapes the group kill and can hold them open for as long as it lives.
+ */
+const EXIT_DRAIN_MS = 500
+
+/**
+ * Every program's environment carries the host's pid under this name, and so do their children's,
+ * unless they drop it: what the host's sweep finds when it exits (a process in a new session is
+ * out of reach of the group kill).
+ */
+export const PROGRAM_MARK = "ILO_BENCH_HOST"
+
+/**
  * The only environment a generated program sees: no API key, no token, nothing of the user's
  * beyond where to find interpreters and how to encode text.
  */
 const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
   LANG: process.env.LANG ?? "C.UTF-8",
-  HOME: home
+  HOME: home,
+  [PROGRAM_MARK]: String(process.pid)
 })
+
+/**
+ * Kills what programs of this process left running outside their process groups (Linux: found by
+ * their environment in /proc). Called as the program host exits; elsewhere there is nothing to read.
+ */
+export const sweepLeftovers = () => {
+  const mark = `\0${PROGRAM_MARK}=${process.pid}\0`
+  let pids: Array<string>
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
+  } catch {
+    return
+  }
+  for (const pid of pids) {
+    try {
+      if (("\0" + readFileSync(`/proc/${pid}/environ`, "latin1")).includes(mark)) process.kill(Number(pid), "SIGKILL")
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+}
 
 const killGroup = (pid: number | undefined) => {
   if (pid === undefined) return
@@ -134,10 +169,13 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     throw error
   }
   let finished = false
+  let exitedAt: number | undefined
+  let drain: NodeJS.Timeout | undefined
   const finish = (outcome: ProcessOutcome | undefined) => {
     if (finished) return
     finished = true
     clearTimeout(timer)
+    clearTimeout(drain)
     removeWorkDir(dir, file)
     if (outcome !== undefined) done(outcome)
   }
@@ -156,14 +194,22 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
           killGroup(child.pid)
         }, limit)
   child.on("error", (error) => finish({ spawnError: { command: bin, message: error.message } }))
-  child.on("exit", () => killGroup(child.pid))
+  child.on("exit", () => {
+    exitedAt = performance.now()
+    killGroup(child.pid)
+    // What the program wrote is in the pipes by now; whoever still holds them open is not the program.
+    drain = setTimeout(() => {
+      child.stdout!.destroy()
+      child.stderr!.destroy()
+    }, EXIT_DRAIN_MS)
+  })
   child.on("close", (code) =>
     finish({
       run: {
         stdout: out.text(),
         stderr: err.text(),
         exitCode: timedOut ? null : code,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round((exitedAt ?? performance.now()) - started),
         timedOut,
         outputTruncated: truncated
       }
