@@ -214,6 +214,37 @@ describe("a benchmark session", () => {
       expect(readFileSync(jsonl.replace(/\.jsonl$/, ".md"), "utf8")).toContain("**Partial run**")
     }))
 
+  it.live("an interrupt after every run has finished waits for the reports and what the command prints with them", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ilo-bench-session-"))
+      const checkpoint = memoryCheckpoint()
+      const printing = yield* Deferred.make<void>()
+      const printed = yield* Ref.make(false)
+      const llm = yield* scriptedLlm(answer)
+      const fiber = yield* Effect.fork(
+        Effect.scoped(
+          runSession({
+            runs,
+            settings: settings({ retryCap: 2 }),
+            concurrency: 2,
+            config: config(),
+            languages: [python],
+            skipped: [],
+            outputDir: dir,
+            args: ["run", "--python"],
+            finished: () => Deferred.succeed(printing, undefined).pipe(Effect.zipRight(Effect.sleep(100)), Effect.zipRight(Ref.set(printed, true)))
+          })
+        ).pipe(Effect.provide(Layer.mergeAll(llm.layer, echoRunner, fixedSkills(), checkpoint.layer, NodeContext.layer)))
+      )
+      yield* Deferred.await(printing)
+      yield* Fiber.interrupt(fiber)
+      expect(yield* Ref.get(printed)).toBe(true)
+      const jsonl = [...checkpoint.files.keys()][0]!
+      const report = JSON.parse(readFileSync(jsonl.replace(/\.jsonl$/, ".json"), "utf8"))
+      expect(report.complete).toBe(true)
+      expect(report.results).toHaveLength(4)
+    }))
+
   it.live("an error that stops the batch (a bug in one run) still leaves reports of what finished, marked partial", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "ilo-bench-session-"))

@@ -31,7 +31,7 @@ import { SkillDocsLive } from "../services/SkillDocs.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
-import { runSession } from "./session.js"
+import { runSession, type SessionOutcome } from "./session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../secrets.js"
 
@@ -284,7 +284,26 @@ export const runBenchmark = (o: RunOptions) =>
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
     const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost), o.concurrency, catalog.priceOf)
     const programs = yield* boundedRunner(runner, o.programConcurrency)
-    const { report, paths, resumeWith } = yield* Effect.scoped(
+    const printSummary = ({ report, paths, resumeWith }: SessionOutcome) =>
+      Effect.gen(function* () {
+        const results = report.results
+        yield* Console.log(pathsBlock(paths))
+        yield* Console.log(summaryTable(results, runs.length, o.trials))
+        if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
+        yield* Console.log(costSummary(results))
+        if (!report.complete && results.length < runs.length)
+          yield* Console.error(`WARNING: --max-cost reached; ${runs.length - results.length} run(s) were not started.`)
+        const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
+        if (truncated > 0)
+          yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
+        const errors = results.filter((r) => r.final_outcome === "error")
+        if (errors.length > 0) {
+          const causes = causeCounts(errors.flatMap((r) => (r.api_error ? [r.api_error] : [])))
+          yield* Console.error(`${errors.length} run(s) ended in "error": the model API gave no reply (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
+          setExitCode(ExitCode.someErrors)
+        }
+      })
+    yield* Effect.scoped(
       runSession({
         runs,
         settings,
@@ -308,7 +327,8 @@ export const runBenchmark = (o: RunOptions) =>
         banner: [headerLine(tasks.length, languages.length, models.length, o.retryCap, o.trials)],
         progress: { ...progress, hooks: budget.hooks },
         budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
-        args: process.argv.slice(2)
+        args: process.argv.slice(2),
+        finished: printSummary
       })
     ).pipe(
       Effect.provide(
@@ -323,22 +343,6 @@ export const runBenchmark = (o: RunOptions) =>
       // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
       Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss ? Option.some(Effect.fail(defect)) : Option.none()))
     )
-    const results = report.results
-    yield* Console.log(pathsBlock(paths))
-    yield* Console.log(summaryTable(results, runs.length, o.trials))
-    if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
-    yield* Console.log(costSummary(results))
-    if (!report.complete && results.length < runs.length)
-      yield* Console.error(`WARNING: --max-cost reached; ${runs.length - results.length} run(s) were not started.`)
-    const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
-    if (truncated > 0)
-      yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)
-    const errors = results.filter((r) => r.final_outcome === "error")
-    if (errors.length > 0) {
-      const causes = causeCounts(errors.flatMap((r) => (r.api_error ? [r.api_error] : [])))
-      yield* Console.error(`${errors.length} run(s) ended in "error": the model API gave no reply (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
-      setExitCode(ExitCode.someErrors)
-    }
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(

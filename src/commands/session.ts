@@ -52,6 +52,8 @@ export interface SessionInput {
   readonly progress?: Progress | undefined
   /** The command-line arguments, to tell the user how to resume. */
   readonly args: ReadonlyArray<string>
+  /** What the command prints once the reports are written (not interrupted, as they are not). */
+  readonly finished?: ((outcome: SessionOutcome) => Effect.Effect<void>) | undefined
 }
 
 export interface SessionOutcome {
@@ -206,31 +208,45 @@ export const runSession = (input: SessionInput) =>
           Effect.uninterruptible
         )
     }
-    yield* shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks)).pipe(
-      Effect.onError((cause) =>
-        Cause.isInterruptedOnly(cause)
-          ? writePartial("Interrupted")
-          : // A replay that cannot reproduce its recording has nothing to resume: it is a usage error.
-            Option.exists(Cause.dieOption(cause), (defect) => defect instanceof ReplayMiss)
-            ? Effect.void
-            : writePartial("Stopped by an error")
-      )
-    )
-    // Every program has run: the program host exits while the reports are written.
-    yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
+    // Only the batch can be interrupted: once every run has finished, a Ctrl-C waits for the reports
+    // and what the command prints with them (a second one exits at once).
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        yield* restore(shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks))).pipe(
+          Effect.onError((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? writePartial("Interrupted")
+              : // A replay that cannot reproduce its recording has nothing to resume: it is a usage error.
+                Option.exists(Cause.dieOption(cause), (defect) => defect instanceof ReplayMiss)
+                ? Effect.void
+                : writePartial("Stopped by an error")
+          )
+        )
+        // Every program has run: the program host exits while the reports are written.
+        yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
 
-    const notStarted = input.budget ? yield* input.budget.notStarted : 0
-    const final = yield* report(
-      notStarted === 0,
-      notStarted > 0
-        ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
-        : []
+        const notStarted = input.budget ? yield* input.budget.notStarted : 0
+        const final = yield* report(
+          notStarted === 0,
+          notStarted > 0
+            ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
+            : []
+        )
+        yield* writeReports(final, paths).pipe(
+          // Nothing is lost: say so, and how to get the reports once the path is fixed.
+          Effect.mapError(
+            (e) =>
+              new OutputError({
+                path: e.path,
+                reason:
+                  `${e.reason}; every run is in ${paths.jsonl}: \`ilo-bench report --output-dir DIR ${paths.jsonl}\` writes its ` +
+                  `Markdown and HTML reports to DIR, and once the directory is writable \`${resumeWith}\` writes all three beside it`
+              })
+          )
+        )
+        const outcome = { report: final, paths, resumeWith } satisfies SessionOutcome
+        if (input.finished) yield* input.finished(outcome)
+        return outcome
+      })
     )
-    yield* writeReports(final, paths).pipe(
-      // Nothing is lost: say so, and how to get the reports once the path is fixed.
-      Effect.mapError(
-        (e) => new OutputError({ path: e.path, reason: `${e.reason}; every run is in ${paths.jsonl}: \`ilo-bench report ${paths.jsonl}\` writes the reports from it` })
-      )
-    )
-    return { report: final, paths, resumeWith } satisfies SessionOutcome
   })
