@@ -8,6 +8,7 @@ import { ExitCode, setExitCode } from "./ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { unfinishedWrites } from "./report/Output.js"
 import { wipeStartingEnvironment } from "./secrets.js"
+import { heldLocks } from "./services/Checkpoint.js"
 import { programScratchDirs, ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
@@ -50,6 +51,7 @@ const onSignal = () => {
   process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
   for (const temp of unfinishedWrites) rmSync(temp, { force: true })
   for (const dir of programScratchDirs) rmSync(dir, { recursive: true, force: true })
+  for (const lock of heldLocks) rmSync(lock, { force: true })
   process.exit(ExitCode.interrupted)
 }
 process.on("SIGINT", onSignal)

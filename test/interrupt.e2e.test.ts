@@ -156,6 +156,27 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(readdirSync(s.outDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
   })
 
+  it("a resume while the benchmark still writes its checkpoint is refused: one writer per checkpoint", async () => {
+    const s = await setup(300)
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    await until(() => runLines(checkpointIn(s.outDir)) >= 1, "a finished run")
+    const checkpoint = checkpointIn(s.outDir)!
+    const calls = s.server.requests.length
+    const second = await runCli([...s.args, "--resume", checkpoint], { env: s.env })
+    expect(second.code).toBe(2)
+    expect(second.stderr.trim().split("\n").filter((l) => l.startsWith("ERROR:"))).toEqual([
+      `ERROR: checkpoint ${checkpoint}: in use by process ${pid}, another ilo-bench writing it (if none is, remove ${checkpoint}.lock)`
+    ])
+    const first = await running
+    expect(first.code).toBe(0)
+    // The refused resume asked nothing: the requests are the first run's alone.
+    expect(s.server.requests.length).toBeGreaterThanOrEqual(calls)
+    expect(s.server.requests.length).toBeLessThanOrEqual(TASKS)
+    expect(readCheckpoint(checkpoint).runs).toHaveLength(TASKS)
+    expect(existsSync(`${checkpoint}.lock`)).toBe(false)
+  })
+
   it("--resume with a different retry cap is refused with exit 2 and one line naming it", async () => {
     const s = await setup(0)
     const first = await runCli(s.args, { env: s.env })

@@ -74,7 +74,7 @@ export type UsageError =
   | CheckpointMismatch
   | ModelCatalogError
 
-/** A checkpoint that cannot be read back: missing, empty, or not a checkpoint. Exit code 2. */
+/** A checkpoint that cannot be read back (missing, empty, not a checkpoint) or is in use by another ilo-bench. Exit code 2. */
 export class CheckpointError extends Data.TaggedError("CheckpointError")<{ readonly path: string; readonly reason: string }> {
   override get message() {
     return `checkpoint ${this.path}: ${this.reason}`

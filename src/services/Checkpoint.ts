@@ -27,12 +27,12 @@ export class Checkpoint extends Context.Tag("ilo-bench/Checkpoint")<
   Checkpoint,
   {
     /** Writes the header into a new (empty) checkpoint and keeps it open for appends until the scope closes. */
-    readonly begin: (path: string, header: CheckpointHeader) => Effect.Effect<CheckpointWriter, OutputError, Scope.Scope>
+    readonly begin: (path: string, header: CheckpointHeader) => Effect.Effect<CheckpointWriter, OutputError | CheckpointError, Scope.Scope>
     /** Reopens a checkpoint read earlier, cutting a torn last line, to append to it. */
     readonly reopen: (
       path: string,
       contents: CheckpointContents
-    ) => Effect.Effect<CheckpointWriter, OutputError, Scope.Scope>
+    ) => Effect.Effect<CheckpointWriter, OutputError | CheckpointError, Scope.Scope>
     /** Reads a checkpoint back; a torn last line is ignored with a warning. */
     readonly read: (path: string) => Effect.Effect<CheckpointContents, CheckpointError>
   }
@@ -136,6 +136,58 @@ const lineWriter = (path: string, fd: number) => {
   return { path, append, close }
 }
 
+/** Lock files this process holds, for an exit that cannot wait for finalizers (a second Ctrl-C). */
+export const heldLocks = new Set<string>()
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * One writer per checkpoint, held until the scope closes: a second process appending to the same
+ * checkpoint (a resume started while the run still works, or two resumes) would ask the model for,
+ * and record, the same runs twice. The lock file names its holder; one whose process is gone (a
+ * kill -9) is taken over.
+ */
+const lock = (path: string) =>
+  Effect.acquireRelease(
+    Effect.suspend((): Effect.Effect<string, OutputError | CheckpointError> => {
+      const file = `${path}.lock`
+      for (let tries = 0; tries < 3; tries++) {
+        try {
+          nodeFs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" })
+          heldLocks.add(file)
+          return Effect.succeed(file)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+            return Effect.fail(new OutputError({ path: file, reason: (error as Error).message }))
+        }
+        let holder = NaN
+        try {
+          holder = Number(nodeFs.readFileSync(file, "utf8").trim())
+        } catch {
+          continue // removed meanwhile: try again
+        }
+        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder))
+          return Effect.fail(
+            new CheckpointError({ path, reason: `in use by process ${holder}, another ilo-bench writing it (if none is, remove ${file})` })
+          )
+        nodeFs.rmSync(file, { force: true })
+      }
+      return Effect.fail(new CheckpointError({ path, reason: `could not take its lock ${file}` }))
+    }),
+    (file) =>
+      Effect.sync(() => {
+        heldLocks.delete(file)
+        nodeFs.rmSync(file, { force: true })
+      })
+  )
+
 export const CheckpointLive = Layer.effect(
   Checkpoint,
   Effect.gen(function* () {
@@ -154,12 +206,14 @@ export const CheckpointLive = Layer.effect(
     return Checkpoint.make({
       begin: (path, header) =>
         Effect.gen(function* () {
+          yield* lock(path)
           const w = yield* open(path)
           yield* w.append(header)
           return w
         }),
       reopen: (path, contents) =>
         Effect.gen(function* () {
+          yield* lock(path)
           // Whatever a crash left after the last complete line goes, or the next line would join it.
           yield* fs.truncate(path, contents.validBytes).pipe(Effect.mapError((e) => new OutputError({ path, reason: e.message })))
           return yield* open(path)
