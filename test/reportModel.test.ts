@@ -102,6 +102,15 @@ describe("the re-rendered Markdown of a sweep", () => {
     expect(whole).not.toContain("Partial sweep")
   })
 
+  it("an unfinished checkpoint says how many of its planned runs have no result, even where no result shows their task", () => {
+    const lines = (planned: number, ...tasks: Array<string>) =>
+      encodeLine({ ...checkpointHeader(), planned_runs: planned }) + tasks.map((t) => encodeLine({ type: "run", result: result(t) })).join("")
+    const text = (content: string) => renderSweepMarkdown(mergeSources([decode("p.jsonl", content)]))
+    expect(text(lines(6, "t1", "t2"))).toContain("Partial sweep: 4 planned run(s) have no result; unfinished run(s): p.jsonl.")
+    expect(text(lines(6))).toContain("Partial sweep: 6 planned run(s) have no result")
+    expect(text(lines(2, "t1", "t2"))).not.toContain("Partial sweep")
+  })
+
   it("with trials, a trial with no run is not measured", () => {
     const run = (task: string, trial: number) => ({ ...iloBenchRow(task, "ilo", "m", [attempt(1, "working", "print 1", null)]), trial })
     const text = (rows: ReadonlyArray<unknown>) => renderSweepMarkdown(mergeSources([decode("t.json", iloBenchFile(rows))]))

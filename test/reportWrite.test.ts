@@ -13,6 +13,7 @@ const report = (results: Report["results"]): Report => ({
   harness: "ilo-bench",
   harness_version: "0.1.0",
   complete: results.length > 0,
+  planned_runs: results.length,
   config: config(),
   skills: [{ module: "ilo-language", source: "ilo skill get", sha256: "b".repeat(64), bytes: 10 }],
   notes: ["a note with \"quotes\"\nand a newline"],

@@ -155,6 +155,7 @@ export const runSession = (input: SessionInput) =>
           harness: HARNESS,
           harness_version: HARNESS_VERSION,
           complete,
+          planned_runs: runs.length,
           config: input.config,
           skills,
           notes: [

@@ -113,11 +113,18 @@ export const analyse = (sweep: Sweep): Analysis => {
 /** Banners a reader must see before any number: why the numbers may mislead. */
 export const banners = (a: Analysis): ReadonlyArray<string> => {
   const out: Array<string> = []
-  const unfinished = a.sweep.sources.filter((s) => !s.complete).map((s) => s.file)
+  const unfinishedSources = a.sweep.sources.filter((s) => !s.complete)
+  const unfinished = unfinishedSources.map((s) => s.file)
+  // What a checkpoint planned and lacks counts runs whose task, language or model no result shows.
+  const plannedMissing = unfinishedSources.reduce((n, s) => n + (s.planned !== undefined ? Math.max(0, s.planned - s.results.length) : 0), 0)
   if (a.partial)
     out.push(
       `Partial sweep: ${
-        a.missing > 0 ? `${a.missing} task x language x model${a.sweep.trials > 1 ? " x trial" : ""} cell(s) were not measured` : "every cell has a run"
+        plannedMissing > 0
+          ? `${plannedMissing} planned run(s) have no result`
+          : a.missing > 0
+            ? `${a.missing} task x language x model${a.sweep.trials > 1 ? " x trial" : ""} cell(s) were not measured`
+            : "some planned runs have no result"
       }${
         unfinished.length > 0 ? `; unfinished run(s): ${unfinished.join(", ")}` : ""
       }. Compare languages only on tasks measured in both.`

@@ -7,6 +7,8 @@ export interface Report {
   readonly harness: string
   readonly harness_version: string
   readonly complete: boolean
+  /** Runs the benchmark planned (task x language x model x trial): `results` has fewer when it did not finish. */
+  readonly planned_runs: number
   readonly config: RunConfig
   readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
   readonly notes: ReadonlyArray<string>

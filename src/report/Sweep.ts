@@ -66,6 +66,7 @@ const IloBenchFile = Schema.Struct({
   harness: Schema.Literal("ilo-bench"),
   harness_version: Schema.optional(Schema.String),
   complete: Schema.optional(Schema.Boolean),
+  planned_runs: Schema.optional(Schema.Number),
   config: Schema.optional(
     Schema.Struct(
       { retry_cap: Schema.optional(Schema.Number), max_tokens: Schema.optional(Schema.Number) },
@@ -94,6 +95,8 @@ export interface Source {
   readonly generated: string
   /** False when the file itself says the run did not finish (a checkpoint, or complete: false). */
   readonly complete: boolean
+  /** How many runs the benchmark planned, where the file says (a checkpoint). */
+  readonly planned?: number | undefined
   readonly retryCap?: number | undefined
   readonly maxTokens?: number | undefined
   /** Settings worth showing, as label and value. */
@@ -124,6 +127,7 @@ const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string,
     format,
     generated: r.generated,
     complete,
+    planned: r.planned_runs,
     retryCap: r.config?.retry_cap,
     maxTokens: r.config?.max_tokens,
     settings,
@@ -195,7 +199,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   // last resume's plan counts: with --force it may not be the header's.
   const planned = [header.planned_runs, ...resumes.map((r) => r.planned_runs)].filter((n) => n !== undefined).at(-1)
   const finished = planned !== undefined && latest.length >= planned
-  return Either.right(fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished))
+  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned })
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
@@ -204,6 +208,7 @@ export const sourceOfReport = (report: Report, file: string): Source => ({
   format: `ilo-bench ${report.harness_version}`,
   generated: report.generated,
   complete: report.complete,
+  planned: report.planned_runs,
   retryCap: report.config.retry_cap,
   maxTokens: report.config.max_tokens,
   settings: [
