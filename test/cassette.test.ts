@@ -68,6 +68,32 @@ describe("record and replay", () => {
     expect(first.results.some((r: any) => r.api_retries === 1)).toBe(true)
   })
 
+  it("the command printed to run the errors again goes on recording into the same cassette", async () => {
+    const bench = makeBench(tasks)
+    let down = true
+    const live = model()
+    // The first benchmark: every request for count is refused, so its run ends in error.
+    const server = await startFakeAnthropic((req, n) => (down && lastUserText(req).includes("vowels") ? { status: 400 } : live(req, n)))
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    const first = await runCli(bench.args("--model", "haiku", "--record", cassette), { env })
+    expect(first.code).toBe(3)
+    const recorded = readFileSync(cassette, "utf8")
+    const hint = first.stderr.trim().split("\n").at(-1)!.trim()
+    expect(hint).toMatch(/^ilo-bench run .*--record \S+ .*--resume \S+ --retry-errors$/)
+    down = false
+    const again = await runCli(hint.split(" ").slice(1), { env })
+    expect(again.stderr).not.toContain("ERROR")
+    expect(again.code).toBe(0)
+    // Appended to, not started afresh: the first benchmark's exchanges, then the run asked again.
+    const now = readFileSync(cassette, "utf8")
+    expect(now.startsWith(recorded)).toBe(true)
+    const added = now.slice(recorded.length).trim().split("\n").map((l) => JSON.parse(l))
+    expect(added.length).toBeGreaterThan(0)
+    expect(added.every((e) => e.outcome._tag === "Reply" && JSON.stringify(e.request).includes("vowels"))).toBe(true)
+  })
+
   it("a request the cassette lacks stops the replay with one line naming task, language and attempt", async () => {
     const bench = makeBench(tasks)
     const server = await startFakeAnthropic(model())

@@ -18,6 +18,8 @@ export interface ProviderFlags {
   readonly record: Option.Option<string>
   readonly replay: Option.Option<string>
   readonly replayFallthrough: boolean
+  /** A resume: the recording it started goes on in the same cassette. */
+  readonly resume: Option.Option<string>
 }
 
 const invalid = (flag: string, reason: string) => Effect.fail(new InvalidFlag({ flag, reason }))
@@ -81,7 +83,7 @@ export const selectLlm = (f: ProviderFlags) =>
 
     const replay = Option.isSome(f.replay) ? yield* readCassette(f.replay.value) : undefined
     const record = Option.getOrUndefined(f.record)
-    if (record !== undefined && record !== replay?.path) yield* createCassette(record)
+    if (record !== undefined && record !== replay?.path && Option.isNone(f.resume)) yield* createCassette(record)
     const recordTo = record ?? (f.replayFallthrough ? replay?.path : undefined)
 
     const layer =
