@@ -58,10 +58,15 @@ describe("ilo-bench compare", () => {
     const r = await runCli(["compare", before, after])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("4 run(s) in both, 3 better, 0 worse, 1 unchanged.")
-    expect(r.stdout).toContain("ilo/m: success 25% -> 75% (+50 pts; McNemar exact p=0.500 on 4 task(s))")
+    expect(r.stdout).toContain("ilo/m, on 4 task(s) measured in both: success 25% -> 75% (+50 pts; McNemar exact p=0.500)")
     const md = readFileSync(join(dir, "compare-before-vs-after.md"), "utf8")
     expect(md).toContain("| b | ilo | m | failed | working | 1,100 | 450 | −650 | 1 | 1 | 0 |")
     expect(readFileSync(join(dir, "compare-before-vs-after.html"), "utf8")).toContain("<svg")
+    // A second comparison of files with the same names gets a name of its own.
+    const again = await runCli(["compare", before, after])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain(join(dir, "compare-before-vs-after-2.md"))
+    expect(readFileSync(join(dir, "compare-before-vs-after-2.md"), "utf8")).toBe(md)
   })
 })
 

@@ -140,6 +140,25 @@ describe("comparing two runs", () => {
     expect(c.runs.find((r) => r.task === "b")).toMatchObject({ tokenDelta: -550, attemptDelta: 0 })
     const summary = compareSummary(c)
     expect(summary).toContain("6 run(s) in both, 5 better, 0 worse, 1 unchanged")
-    expect(summary).toContain("ilo/m: success 17% -> 100% (+83 pts; McNemar exact p=0.063 on 6 task(s))")
+    expect(summary).toContain("ilo/m, on 6 task(s) measured in both: success 17% -> 100% (+83 pts; McNemar exact p=0.063)")
+  })
+
+  it("measures both sides on the tasks measured in both, counts an error apart from unchanged, and says what differs", () => {
+    // A ran only a and b (b ended in error), with retry cap 3; B ran a, b and c, with cap 5.
+    const withCap = (file: ReturnType<typeof iloBenchFile>, cap: number) => ({ ...file, config: { ...file.config, retry_cap: cap } })
+    const a = decode("a.json", withCap(iloBenchFile([iloBenchRow("a", "ilo", "m", [attempt(1, "working", "p", null)]), { ...iloBenchRow("b", "ilo", "m", []), final_outcome: "error" }]), 3))
+    const b = decode(
+      "b.json",
+      withCap(iloBenchFile(["a", "b", "c"].map((t) => iloBenchRow(t, "ilo", "m", t === "c" ? [attempt(1, "failed", "p", "x")] : [attempt(1, "working", "p", null)]))), 5)
+    )
+    const c = compareSweeps(mergeSources([a]), mergeSources([b]))
+    const g = c.groups[0]!
+    // Only a is measured in both: B's failed c does not lower its rate, A's error does not count.
+    expect(g).toMatchObject({ paired: 1, rateA: 1, rateB: 1, rateDelta: 0 })
+    const summary = compareSummary(c)
+    expect(summary).toContain("2 run(s) in both, 0 better, 0 worse, 1 unchanged, 1 not comparable")
+    expect(summary).toContain("Note: Settings that differ between A and B: retry_cap 3 vs 5.")
+    const none = compareSweeps(mergeSources([decode("x.json", iloBenchFile([{ ...iloBenchRow("b", "ilo", "m", []), final_outcome: "error" }]))]), mergeSources([b]))
+    expect(compareSummary(none)).toContain("on 0 task(s) measured in both: success – -> – (–; McNemar exact p=–)")
   })
 })

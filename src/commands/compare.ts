@@ -23,10 +23,13 @@ export const compareCommand = Command.make("compare", { outputDir, before, after
     const b = mergeSources([yield* readSource(after)])
     const comparison = compareSweeps(a, b)
     const dir = Option.getOrElse(outputDir, () => path.dirname(after))
-    const name = `compare-${stem(path, before)}-vs-${stem(path, after)}`
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
+    // Runs of different directories share their date-stamped names: a comparison never overwrites another.
+    const base = `compare-${stem(path, before)}-vs-${stem(path, after)}`
+    let name = base
+    for (let n = 2; yield* fs.exists(path.join(dir, `${name}.md`)).pipe(Effect.orElseSucceed(() => false)); n++) name = `${base}-${n}`
     const md = path.join(dir, `${name}.md`)
     const html = path.join(dir, `${name}.html`)
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
     yield* writeAtomically(md, renderCompareMarkdown(comparison))
     yield* writeAtomically(html, yield* renderCompareHtml(comparison))
     yield* Console.log(compareSummary(comparison))

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { analyse, totalTokens, type GroupSummary } from "./Analysis.js"
+import { analyse, totalTokens } from "./Analysis.js"
 import { barChart } from "./Svg.js"
 import { CSP, STYLE } from "./Html.js"
 import { esc } from "./format.js"
@@ -20,16 +20,23 @@ export interface RunChange {
   readonly attemptDelta: number | undefined
 }
 
+/**
+ * One language x model in A and in B, every measure over the same tasks: those measured (not
+ * "error") in both. A rate over each side's own runs would compare different task sets whenever
+ * one side is partial or ran other tasks.
+ */
 export interface GroupChange {
   readonly language: string
   readonly model: string
-  readonly a: GroupSummary | undefined
-  readonly b: GroupSummary | undefined
-  /** B's success rate minus A's (on each run's own measured runs). */
-  readonly rateDelta: number | undefined
-  /** Tasks measured (not "error") in both: McNemar's pairs. */
+  /** Tasks measured in both: McNemar's pairs, and the tasks every other measure here is over. */
   readonly paired: number
+  readonly rateA: number | undefined
+  readonly rateB: number | undefined
+  /** B's success rate minus A's. */
+  readonly rateDelta: number | undefined
   readonly mcnemar: McNemar
+  readonly meanTokensA: number | undefined
+  readonly meanTokensB: number | undefined
   /** Change in mean tokens to success, B minus A, with a 95% bootstrap interval. */
   readonly tokens: Interval | undefined
 }
@@ -39,6 +46,8 @@ export interface Comparison {
   readonly b: Sweep
   readonly runs: ReadonlyArray<RunChange>
   readonly groups: ReadonlyArray<GroupChange>
+  /** What a reader must know before trusting the numbers: a partial side, settings that differ. */
+  readonly notes: ReadonlyArray<string>
 }
 
 const distinct = <A>(values: Iterable<A>) => [...new Set(values)]
@@ -70,33 +79,58 @@ export const compareSweeps = (a: Sweep, b: Sweep): Comparison => {
   const aa = analyse(a)
   const ab = analyse(b)
   const combos = distinct([...aa.groups, ...ab.groups].map((g) => JSON.stringify([g.language, g.model])))
-  const groups = combos.map((json, i) => {
+  const groups = combos.map((json, i): GroupChange => {
     const [language, model] = JSON.parse(json) as [string, string]
-    const ga = aa.groups.find((g) => g.language === language && g.model === model)
-    const gb = ab.groups.find((g) => g.language === language && g.model === model)
-    const pairs = runs.filter(
-      (c) => c.language === language && c.model === model && c.a && c.b && c.a.final_outcome !== "error" && c.b.final_outcome !== "error"
-    )
-    const working = (s: Sweep) =>
-      s.results.filter((r) => r.language === language && r.model === model && r.final_outcome === "working").map(totalTokens)
+    const pairs = runs.filter((c) => c.language === language && c.model === model && comparable(c))
+    const rate = (side: (c: RunChange) => ResultRow) =>
+      pairs.length === 0 ? undefined : pairs.filter((c) => side(c).final_outcome === "working").length / pairs.length
+    const working = (side: (c: RunChange) => ResultRow) =>
+      pairs.map(side).filter((r) => r.final_outcome === "working").map(totalTokens)
+    const rateA = rate((c) => c.a!)
+    const rateB = rate((c) => c.b!)
+    const tokensA = working((c) => c.a!)
+    const tokensB = working((c) => c.b!)
     return {
       language,
       model,
-      a: ga,
-      b: gb,
-      rateDelta: ga?.rate !== undefined && gb?.rate !== undefined ? gb.rate - ga.rate : undefined,
       paired: pairs.length,
+      rateA,
+      rateB,
+      rateDelta: rateA !== undefined && rateB !== undefined ? rateB - rateA : undefined,
       mcnemar: mcnemarExact(pairs.map((c) => [c.a!.final_outcome === "working", c.b!.final_outcome === "working"] as const)),
-      tokens: bootstrapMeanDifference(working(a), working(b), { seed: 7919 + i })
+      meanTokensA: mean(tokensA),
+      meanTokensB: mean(tokensB),
+      tokens: bootstrapMeanDifference(tokensA, tokensB, { seed: 7919 + i })
     }
   })
-  return { a, b, runs, groups }
+  return { a, b, runs, groups, notes: comparisonNotes(a, b, aa.partial, ab.partial) }
+}
+
+/** Both sides ran it and reached the model: a pair every measure may use. */
+const comparable = (c: RunChange) => c.a !== undefined && c.b !== undefined && c.a.final_outcome !== "error" && c.b.final_outcome !== "error"
+
+const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? undefined : xs.reduce((x, y) => x + y, 0) / xs.length)
+
+/** Settings that shape results; a difference is the point of some comparisons, and a reader must see it. */
+const SHAPING = ["tasks_sha256", "retry_cap", "max_tokens", "run_timeout_s", "prompt_layout", "prompt_cache", "context", "temperature", "thinking_budget", "trials"]
+
+const comparisonNotes = (a: Sweep, b: Sweep, aPartial: boolean, bPartial: boolean) => {
+  const notes: Array<string> = []
+  const unfinished = [...(aPartial ? ["A"] : []), ...(bPartial ? ["B"] : [])]
+  if (unfinished.length > 0)
+    notes.push(`${unfinished.join(" and ")} ${unfinished.length > 1 ? "are" : "is"} partial: every measure is over the tasks measured in both.`)
+  const settings = (s: Sweep) => new Map(s.sources.flatMap((x) => x.settings))
+  const sa = settings(a)
+  const sb = settings(b)
+  const differ = SHAPING.filter((k) => sa.has(k) && sb.has(k) && sa.get(k) !== sb.get(k)).map((k) => `${k} ${sa.get(k)} vs ${sb.get(k)}`)
+  if (differ.length > 0) notes.push(`Settings that differ between A and B: ${differ.join("; ")}.`)
+  return notes
 }
 
 const signed = (n: number | undefined, f: (x: number) => string = (x) => fmtInt(x)) =>
   n === undefined ? "–" : n > 0 ? `+${f(n)}` : n < 0 ? `−${f(-n)}` : "0"
 const pts = (x: number | undefined) => (x === undefined ? "–" : `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(0)} pts`)
-const pValue = (p: number) => (p < 0.001 ? "<0.001" : p.toFixed(3))
+const pValue = (g: GroupChange) => (g.paired === 0 ? "–" : g.mcnemar.p < 0.001 ? "<0.001" : g.mcnemar.p.toFixed(3))
 const interval = (i: Interval | undefined) => (i === undefined ? "–" : `${signed(i.estimate)} (95% CI ${signed(i.low)} to ${signed(i.high)})`)
 const outcome = (r: ResultRow | undefined) => (r === undefined ? NOT_MEASURED : r.final_outcome)
 const label = (s: Sweep) => s.sources.map((x) => x.file).join(" + ")
@@ -104,15 +138,19 @@ const label = (s: Sweep) => s.sources.map((x) => x.file).join(" + ")
 /** One line per language x model, for stdout. */
 export const compareSummary = (c: Comparison): string => {
   const both = c.runs.filter((r) => r.a && r.b)
-  const better = both.filter((r) => direction(r) > 0).length
-  const worse = both.filter((r) => direction(r) < 0).length
+  const pairs = both.filter(comparable)
+  const better = pairs.filter((r) => direction(r) > 0).length
+  const worse = pairs.filter((r) => direction(r) < 0).length
+  const apart = both.length - pairs.length
   const lines = [
-    `Compared A (${label(c.a)}) with B (${label(c.b)}): ${both.length} run(s) in both, ${better} better, ${worse} worse, ${both.length - better - worse} unchanged.`
+    `Compared A (${label(c.a)}) with B (${label(c.b)}): ${both.length} run(s) in both, ${better} better, ${worse} worse, ${pairs.length - better - worse} unchanged` +
+      (apart > 0 ? `, ${apart} not comparable (an "error" on one side).` : ".")
   ]
   for (const g of c.groups)
     lines.push(
-      `${g.language}/${g.model}: success ${fmtPct(g.a?.rate)} -> ${fmtPct(g.b?.rate)} (${pts(g.rateDelta)}; McNemar exact p=${pValue(g.mcnemar.p)} on ${g.paired} task(s)); mean tokens to success ${fmtInt(g.a?.meanTokensToSuccess)} -> ${fmtInt(g.b?.meanTokensToSuccess)} (${interval(g.tokens)})`
+      `${g.language}/${g.model}, on ${g.paired} task(s) measured in both: success ${fmtPct(g.rateA)} -> ${fmtPct(g.rateB)} (${pts(g.rateDelta)}; McNemar exact p=${pValue(g)}); mean tokens to success ${fmtInt(g.meanTokensA)} -> ${fmtInt(g.meanTokensB)} (${interval(g.tokens)})`
     )
+  for (const note of c.notes) lines.push(`Note: ${note}`)
   return lines.join("\n")
 }
 
@@ -126,18 +164,18 @@ const groupRows = (c: Comparison) =>
   c.groups.map((g) => [
     g.language,
     g.model,
-    fmtPct(g.a?.rate),
-    fmtPct(g.b?.rate),
+    String(g.paired),
+    fmtPct(g.rateA),
+    fmtPct(g.rateB),
     pts(g.rateDelta),
     `${g.mcnemar.onlyA} / ${g.mcnemar.onlyB}`,
-    String(g.paired),
-    pValue(g.mcnemar.p),
-    fmtInt(g.a?.meanTokensToSuccess),
-    fmtInt(g.b?.meanTokensToSuccess),
+    pValue(g),
+    fmtInt(g.meanTokensA),
+    fmtInt(g.meanTokensB),
     interval(g.tokens)
   ])
 
-const GROUP_HEADER = ["language", "model", "success A", "success B", "change", "only A / only B working", "paired tasks", "McNemar p", "mean tokens to success A", "B", "change in mean tokens (95% bootstrap CI)"]
+const GROUP_HEADER = ["language", "model", "tasks measured in both", "success A", "success B", "change", "only A / only B working", "McNemar p", "mean tokens to success A", "B", "change in mean tokens (95% bootstrap CI)"]
 const RUN_HEADER = ["task", "language", "model", "outcome A", "outcome B", "tokens A", "tokens B", "Δ tokens", "attempts A", "attempts B", "Δ attempts"]
 
 const runRow = (r: RunChange) => [
@@ -155,10 +193,10 @@ const runRow = (r: RunChange) => [
 ]
 
 const METHOD =
-  "Success rate counts runs that reached the model. McNemar's test is exact (two-sided binomial on the tasks that worked in only one of the two runs), over tasks measured in both. The token interval is a seeded percentile bootstrap (4,000 resamples of each run's working runs, independently)."
+  "Every measure is over the tasks measured in both runs (neither side an \"error\"), so a partial run or other tasks do not move it. McNemar's test is exact (two-sided binomial on the tasks that worked in only one of the two runs). The token interval is a seeded percentile bootstrap (4,000 resamples of each run's working runs, independently)."
 
 export const renderCompareMarkdown = (c: Comparison): string => {
-  const lines = [`# Comparison: A vs B`, "", `- A: ${label(c.a)}`, `- B: ${label(c.b)}`, "", "## Per language and model", "", METHOD, ""]
+  const lines = [`# Comparison: A vs B`, "", `- A: ${label(c.a)}`, `- B: ${label(c.b)}`, "", ...c.notes.map((n) => `> **${n}**\n`), "## Per language and model", "", METHOD, ""]
   lines.push(...table(GROUP_HEADER, groupRows(c)), "")
   const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
   lines.push("## Outcome changes", "")
@@ -182,8 +220,8 @@ export const renderCompareHtml = (c: Comparison) =>
       rows: c.groups.map((g) => ({
         label: `${g.language} / ${g.model}`,
         bars: [
-          { value: g.a?.rate ?? 0, color: A_COLOR },
-          { value: g.b?.rate ?? 0, color: B_COLOR }
+          { value: g.rateA ?? 0, color: A_COLOR },
+          { value: g.rateB ?? 0, color: B_COLOR }
         ]
       })),
       axisTitle: "success rate",
@@ -205,6 +243,7 @@ export const renderCompareHtml = (c: Comparison) =>
 <body><main>
 <h1>Comparison: A vs B</h1>
 <p class="sub">A: ${esc(label(c.a))}<br>B: ${esc(label(c.b))}</p>
+${c.notes.map((n) => `<div class="banner">${esc(n)}</div>`).join("\n")}
 <h2>Per language and model</h2>
 <div class="card">${htmlTable(GROUP_HEADER, groupRows(c))}<figcaption>${esc(METHOD)}</figcaption></div>
 <div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey) and B (blue).</figcaption></figure></div>
