@@ -76,6 +76,15 @@ describe("OpenAI-compatible provider", () => {
       expect(failures[0]!.message).toContain("model not loaded")
     }))
 
+  it.live("a base URL with a user and password in it still reaches the server (Node's own fetch refuses such a URL)", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.promise(() => serve(() => ({ text: "ok" })))
+      const reply = yield* callModel(request(), { ...fastPolicy, retries: 0 }, () => Effect.void).pipe(
+        Effect.provide(OpenAiLlm({ baseUrl: server.url.replace("http://", "http://bob:secret@") }))
+      )
+      expect(reply.text).toBe("ok")
+    }))
+
   it.live("a reply cut at the limit (finish_reason length) counts as max_tokens", () =>
     Effect.gen(function* () {
       const server = yield* Effect.promise(() => serve(() => ({ text: "print(", finishReason: "length" })))

@@ -1,6 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { makeNodeFetch } from "./nodeFetch.js"
 import { fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
@@ -85,6 +86,7 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
       apiKey: options.apiKey ?? "none",
       baseURL,
       maxRetries: 0,
+      fetch: makeNodeFetch(),
       // Each request passes its own deadline (see complete); none for the client as a whole.
       timeout: 24 * 60 * 60 * 1000
     })
