@@ -21,6 +21,10 @@ const badNumber = /^'(.*)' is not a (integer|float)$/s
  */
 const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   const text = oneLine(message.replace(ansi, ""), Infinity)
+  // A flag given twice is reported as unknown at its second appearance.
+  const unknown = /^Received unknown argument: '(--[^=']+)(=[^']*)?'$/.exec(text)
+  if (unknown !== null && argv.filter((arg) => arg === unknown[1] || arg.startsWith(`${unknown[1]}=`)).length > 1)
+    return `ERROR: ${unknown[1]}: given more than once; give it once`
   const bad = badNumber.exec(text)
   if (bad === null) return `ERROR: ${text}`
   const [, value, kind] = bad

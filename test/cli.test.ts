@@ -368,6 +368,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ["a whole-number flag given text", () => ["run", "--concurrency", "abc"], undefined, /^ERROR: --concurrency: expected a whole number, got 'abc'$/],
       ["a number flag given text, with =", () => ["run", "--retry-cap", "3", "--max-cost=lots"], undefined, /^ERROR: --max-cost: expected a number, got 'lots'$/],
       ["unknown flag", () => ["run", "--bogus"], undefined, /^ERROR: Received unknown argument: '--bogus'$/],
+      ["a flag given twice", () => ["run", "--model", "haiku", "--model=sonnet"], undefined, /^ERROR: --model: given more than once; give it once$/],
       ["ilo not runnable", () => ["run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks], undefined, /^ERROR: ilo binary not found or not runnable: \/nonexistent\/ilo/],
       ["missing API key", () => ["run", "--ilo", ilo.bin, "--tasks-file", tasks], {}, /^ERROR: ANTHROPIC_API_KEY not set$/],
       [
