@@ -314,7 +314,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       expect(r.stderr).toContain('2 run(s) ended in "error": the model API gave no reply (server 500 ×2). To run only them again:')
       // So does the report.
       const md = readFileSync(join(dir, "err", readdirSync(join(dir, "err")).find((f) => f.endsWith(".md"))!), "utf8")
-      expect(md).toContain('2 run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (sum/ilo/haiku: server 500, lines/ilo/haiku: server 500).')
+      expect(md).toContain('2 run(s) ended in "error": the model API gave no reply (429s, 5xx and timeouts were retried first, refusals such as 400 and 401 were not); they say nothing about the language (sum/ilo/haiku: server 500, lines/ilo/haiku: server 500).')
     } finally {
       await down.close()
     }

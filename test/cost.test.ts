@@ -3,7 +3,9 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens } from "../src/domain/Cost.js"
+import { costSummary } from "../src/report/Cost.js"
 import { parseCatalog, retiredModels } from "../src/services/ModelCatalog.js"
+import { result } from "./support/fixtures.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { root } from "./support/cli.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
@@ -15,6 +17,16 @@ let server: FakeServer | undefined
 afterEach(async () => {
   await server?.close()
   server = undefined
+})
+
+describe("the stdout cost table", () => {
+  it("stays aligned when a model id is longer than its column", () => {
+    const rows = costSummary([result("t1"), { ...result("t2"), model: "claude-sonnet-4-5-20250929" }]).split("\n").slice(2)
+    const widths = new Set(rows.map((r) => r.length))
+    expect(widths.size).toBe(1)
+    // The cost column ends where the header's does.
+    expect(rows[0]!.indexOf("cost") + 4).toBe(rows[0]!.length)
+  })
 })
 
 describe("cost", () => {

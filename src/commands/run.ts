@@ -320,7 +320,8 @@ export const runBenchmark = (o: RunOptions) =>
           ...(named.length > 0
             ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`]
             : []),
-          ...retired.map((r) => `${r.id} was retired on ${r.retires} (model catalog checked ${catalog.checked}).`)
+          ...retired.map((r) => `${r.id} was retired on ${r.retires} (model catalog checked ${catalog.checked}).`),
+          ...(unpriced.length > 0 ? [`No list price for ${unpriced.join(", ")} in the model catalog: its cost is n/a.`] : [])
         ],
         outputDir: o.outputDir,
         resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),

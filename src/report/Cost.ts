@@ -50,13 +50,16 @@ export const usd = (value: number | null) => (value === null ? "n/a" : `$${value
 /** The stdout block after the seed's summary: cost per language and model, and in total. */
 export const costSummary = (results: ReadonlyArray<RunResult>) => {
   const { lines, total: all } = costLines(results)
+  // As wide as the longest name: a model id is often longer than the alias the column was made for.
+  const langWidth = Math.max(10, ...lines.map((l) => l.language.length))
+  const modelWidth = Math.max(12, ...lines.map((l) => l.model.length))
   const row = (l: CostLine) =>
-    `${padRight(l.language, 10)} ${padRight(l.model, 12)} ${padLeft(String(l.runs), 5)} ${padLeft(String(l.input_cache_miss_tokens), 10)} ` +
+    `${padRight(l.language, langWidth)} ${padRight(l.model, modelWidth)} ${padLeft(String(l.runs), 5)} ${padLeft(String(l.input_cache_miss_tokens), 10)} ` +
     `${padLeft(String(l.input_cache_write_tokens), 10)} ${padLeft(String(l.input_cache_hit_tokens), 10)} ${padLeft(String(l.output_tokens), 9)} ${padLeft(usd(l.cost_usd), 11)}`
   return [
     "\nCost (list prices):",
-    `${padRight("lang", 10)} ${padRight("model", 12)} ${padLeft("runs", 5)} ${padLeft("in_miss", 10)} ${padLeft("cache_wr", 10)} ${padLeft("cache_rd", 10)} ${padLeft("out", 9)} ${padLeft("cost", 11)}`,
-    "-".repeat(84),
+    `${padRight("lang", langWidth)} ${padRight("model", modelWidth)} ${padLeft("runs", 5)} ${padLeft("in_miss", 10)} ${padLeft("cache_wr", 10)} ${padLeft("cache_rd", 10)} ${padLeft("out", 9)} ${padLeft("cost", 11)}`,
+    "-".repeat(84 + langWidth - 10 + modelWidth - 12),
     ...lines.map(row),
     row(all)
   ].join("\n")

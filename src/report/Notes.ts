@@ -20,7 +20,7 @@ export const collectNotes = ({ skipped, skills, results, maxTokens }: NoteInputs
   const errors = results.filter((r) => r.final_outcome === "error")
   if (errors.length > 0)
     notes.push(
-      `${errors.length} run(s) ended in "error": the model API gave no reply (a failure worth retrying was retried first); they say nothing about the language (${errors
+      `${errors.length} run(s) ended in "error": the model API gave no reply (429s, 5xx and timeouts were retried first, refusals such as 400 and 401 were not); they say nothing about the language (${errors
         .map((r) => `${r.task}/${r.language}/${r.model}${r.api_error ? `: ${apiFailureCause(r.api_error)}` : ""}`)
         .join(", ")}).`
     )
