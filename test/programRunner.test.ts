@@ -1,7 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { tmpdir } from "node:os"
 import { spawn } from "node:child_process"
@@ -181,6 +181,30 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
           expect(existsSync(cwd())).toBe(true)
         }).pipe(Effect.provide(ProgramRunnerLive))
         expect(existsSync(cwd())).toBe(false)
+      }))
+
+    it.effect("a programs' directory that a killed ilo-bench left behind is removed when a runner starts; a running one's is not", () =>
+      Effect.gen(function* () {
+        const pidOf = (command: string, args: Array<string>) =>
+          Effect.async<{ pid: number; exited: Promise<void>; kill: () => void }>((resume) => {
+            const child = spawn(command, args, { stdio: "ignore" })
+            resume(Effect.succeed({ pid: child.pid!, exited: new Promise((r) => child.on("exit", () => r())), kill: () => child.kill() }))
+          })
+        const gone = yield* pidOf("true", [])
+        yield* Effect.promise(() => gone.exited)
+        const alive = yield* pidOf("sleep", ["30"])
+        const stale = join(tmpdir(), `ilo-bench-programs-${gone.pid}-test`)
+        const live = join(tmpdir(), `ilo-bench-programs-${alive.pid}-test`)
+        mkdirSync(join(stale, "ilo-bench-x"), { recursive: true })
+        mkdirSync(live)
+        yield* Effect.gen(function* () {
+          const runner = yield* ProgramRunner
+          yield* runner.run({ source: "echo hi\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        }).pipe(Effect.provide(ProgramRunnerLive))
+        alive.kill()
+        expect(existsSync(stale)).toBe(false)
+        expect(existsSync(live)).toBe(true)
+        rmSync(live, { recursive: true })
       }))
 
     it.effect("release lets the program host exit at once; the next program starts a new one", () =>

@@ -12,6 +12,7 @@ import {
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { isRunning } from "../pids.js"
 
 /** Appends lines to one open checkpoint; each is in the file before `append` returns. */
 export interface CheckpointWriter {
@@ -138,15 +139,6 @@ const lineWriter = (path: string, fd: number) => {
 
 /** Lock files this process holds, for an exit that cannot wait for finalizers (a second Ctrl-C). */
 export const heldLocks = new Set<string>()
-
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /**
  * One writer per checkpoint, held until the scope closes: a second process appending to the same

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { packageRoot } from "../paths.js"
+import { isRunning } from "../pids.js"
 import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
 import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
@@ -54,6 +55,25 @@ type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 const scratchDirs = new Set<string>()
 export const programScratchDirs: ReadonlySet<string> = scratchDirs
 
+const SCRATCH_PREFIX = "ilo-bench-programs-"
+/** A programs' directory, and the pid of the ilo-bench that made it. */
+const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`)
+
+/** The programs' directories of ilo-bench processes that are gone (a kill -9 cannot remove its own). */
+const removeStaleScratch = () => {
+  let names: Array<string>
+  try {
+    names = readdirSync(tmpdir())
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const owner = SCRATCH_NAME.exec(name)?.[1]
+    if (owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner)))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true })
+  }
+}
+
 /**
  * The harness's end of the program host (src/programHost.ts): started on first use, so commands
  * that run nothing never start it; started again if it dies, failing only the programs it held.
@@ -73,7 +93,8 @@ const hostClient = () => {
   const start = (): HostProcess => {
     if (!existsSync(PROGRAM_HOST)) throw new Error(`${PROGRAM_HOST} is missing: run \`npm run build\``)
     if (scratch === undefined) {
-      scratch = mkdtempSync(join(tmpdir(), "ilo-bench-programs-"))
+      removeStaleScratch()
+      scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`))
       scratchDirs.add(scratch)
     }
     // The host needs no secret: only where interpreters are, how text is encoded and where to work.
