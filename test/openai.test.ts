@@ -30,6 +30,17 @@ const request = (partial: Partial<LlmRequest> = {}): LlmRequest => ({
 
 const fastPolicy = { retries: 3, baseDelay: Duration.millis(5), maxDelay: Duration.seconds(2) }
 
+/** One model call through the provider against a scripted server, with every failure it retried. */
+const callWith = (script: Parameters<typeof startFakeOpenAi>[0]) =>
+  Effect.gen(function* () {
+    const server = yield* Effect.promise(() => serve(script))
+    const failures: Array<LlmError> = []
+    const reply = yield* callModel(request(), fastPolicy, (e) => Effect.sync(() => failures.push(e))).pipe(
+      Effect.provide(OpenAiLlm({ baseUrl: server.url }))
+    )
+    return { server, failures, reply }
+  })
+
 describe("OpenAI-compatible provider", () => {
   it.live("normalises usage: cached prompt tokens apart from input, reasoning inside output and recorded", () =>
     Effect.gen(function* () {
@@ -62,11 +73,7 @@ describe("OpenAI-compatible provider", () => {
             : n === 2
               ? { status: 200, headers: { "content-type": "text/html" }, body: "<html>oops</html>" }
               : { text: "ok" }
-      const server = yield* Effect.promise(() => serve(script))
-      const failures: Array<LlmError> = []
-      const reply = yield* callModel(request(), fastPolicy, (e) => Effect.sync(() => failures.push(e))).pipe(
-        Effect.provide(OpenAiLlm({ baseUrl: server.url }))
-      )
+      const { failures, reply } = yield* callWith(script)
       expect(reply.text).toBe("ok")
       expect(failures.map((f) => [f.kind, f.status])).toEqual([
         ["server", null],
@@ -105,11 +112,7 @@ describe("OpenAI-compatible provider", () => {
               ? { status: 500 }
               : { text: "ok" }
       }
-      const server = yield* Effect.promise(() => serve(script))
-      const failures: Array<LlmError> = []
-      const reply = yield* callModel(request(), fastPolicy, (e) => Effect.sync(() => failures.push(e))).pipe(
-        Effect.provide(OpenAiLlm({ baseUrl: server.url }))
-      )
+      const { server, failures, reply } = yield* callWith(script)
       expect(reply.text).toBe("ok")
       expect(server.requests).toHaveLength(4)
       expect(failures.map((f) => [f.kind, f.status, f.requestId])).toEqual([
