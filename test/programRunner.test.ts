@@ -170,6 +170,29 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(next).toMatchObject({ stdout: "again\n", exitCode: 0 })
       }))
 
+    it.effect("a program that kills the host does not fail its neighbours: each runs once more, on a host of its own", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sh = (source: string) => runner.run({ source, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        const [neighbour, killer] = yield* Effect.all([sh("sleep 0.6\necho fine\n"), Effect.either(sh("sleep 0.2\nkill -9 $PPID\nsleep 1\n"))], {
+          concurrency: 2
+        })
+        expect(neighbour).toMatchObject({ stdout: "fine\n", exitCode: 0 })
+        expect(killer._tag).toBe("Left")
+      }))
+
+    it.effect("a host let go while a program runs fails only its own programs, not those of the host after it", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sh = (source: string) => runner.run({ source, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        const first = yield* Effect.fork(Effect.either(sh("sleep 2\n")))
+        yield* Effect.sleep(Duration.millis(300))
+        yield* runner.release
+        const next = yield* sh("sleep 0.3\necho next\n")
+        expect(next).toMatchObject({ stdout: "next\n", exitCode: 0 })
+        expect((yield* Fiber.join(first))._tag).toBe("Left")
+      }))
+
     it.effect("the directory of a program whose host was killed is removed when the runner closes", () =>
       Effect.gen(function* () {
         const where = join(mkdtempSync(join(tmpdir(), "runner-test-")), "cwd")

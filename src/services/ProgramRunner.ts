@@ -74,16 +74,27 @@ const removeStaleScratch = () => {
   }
 }
 
+interface Pending {
+  id: number
+  /** The host it was sent to: only that host's exit loses it. */
+  host: HostProcess | undefined
+  readonly request: ProcessRequest
+  done: (outcome: ProcessOutcome) => void
+  rerun: boolean
+}
+
 /**
  * The harness's end of the program host (src/programHost.ts): started on first use, so commands
- * that run nothing never start it; started again if it dies, failing only the programs it held.
+ * that run nothing never start it; started again if it dies, and the programs it held run once
+ * more, each on a host of its own.
  */
 const hostClient = () => {
   let host: HostProcess | undefined
   /** Hosts whose stdin was ended and that have not exited yet. */
   const ending = new Set<HostProcess>()
   let nextId = 0
-  const pending = new Map<number, (outcome: ProcessOutcome) => void>()
+  /** Programs sent and not answered, by id; `rerun` once a host died under them. */
+  const pending = new Map<number, Pending>()
   /**
    * The programs' directories go in one of the harness's, removed as it closes: a host killed
    * mid-program (a program may kill its parent) cannot remove the one it held.
@@ -103,30 +114,69 @@ const hostClient = () => {
     const child = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"], env })
     onLines(child.stdout, (line) => {
       const message = JSON.parse(line) as { id: number } & ProcessOutcome
-      const done = pending.get(message.id)
+      const entry = pending.get(message.id)
       pending.delete(message.id)
-      done?.(message)
+      entry?.done(message)
     })
     // A write after the host died fails here, not as an uncaught error; its exit fails the rest.
     child.stdin.on("error", () => {})
     child.on("exit", (code, signal) => {
       if (host === child) host = undefined
-      ending.delete(child)
-      const lost = [...pending.values()]
-      pending.clear()
-      for (const done of lost)
-        done({ spawnError: { command: "program host", message: `it exited (${signal ?? `code ${code}`}) while the program ran` } })
+      alone.delete(child)
+      // A host told to end (release, close) was meant to stop its programs: nothing runs again.
+      const ended = ending.delete(child)
+      const lost = [...pending.values()].filter((entry) => entry.host === child)
+      for (const entry of lost) pending.delete(entry.id)
+      // One program can kill the host (its parent) and take the others with it: each of those runs
+      // once more, on a host of its own, so a neighbour's outcome does not depend on it. The one
+      // that killed it does so again, alone, and fails.
+      for (const entry of lost) {
+        if (!entry.rerun && !ended) {
+          entry.rerun = true
+          try {
+            rerunAlone(entry)
+            continue
+          } catch {
+            // no new host: fail it below
+          }
+        }
+        entry.done({ spawnError: { command: "program host", message: `it exited (${signal ?? `code ${code}`}) while the program ran` } })
+      }
     })
     return child
   }
 
+  const dispatch = (entry: Pending, to: HostProcess) => {
+    entry.host = to
+    entry.id = nextId++
+    pending.set(entry.id, entry)
+    to.stdin.write(JSON.stringify({ id: entry.id, request: entry.request }) + "\n")
+  }
+
+  /** Hosts each running one program again, alone: ended once it answers, or at close. */
+  const alone = new Set<HostProcess>()
+  const endHost = (child: HostProcess) => {
+    alone.delete(child)
+    if (child.exitCode !== null || child.signalCode !== null) return
+    ending.add(child)
+    child.stdin.end()
+  }
+  const rerunAlone = (entry: Pending) => {
+    const own = start()
+    alone.add(own)
+    const done = entry.done
+    entry.done = (outcome) => {
+      endHost(own)
+      done(outcome)
+    }
+    dispatch(entry, own)
+  }
+
   const send = (request: ProcessRequest, done: (outcome: ProcessOutcome) => void) => {
-    host ??= start()
-    const id = nextId++
-    pending.set(id, done)
-    host.stdin.write(JSON.stringify({ id, request }) + "\n")
+    const entry: Pending = { id: -1, host: undefined, request, done, rerun: false }
+    dispatch(entry, (host ??= start()))
     return () => {
-      if (pending.delete(id)) host?.stdin.write(JSON.stringify({ id, cancel: true }) + "\n")
+      if (pending.delete(entry.id)) entry.host?.stdin.write(JSON.stringify({ id: entry.id, cancel: true }) + "\n")
     }
   }
 
@@ -134,14 +184,13 @@ const hostClient = () => {
   const release = () => {
     const child = host
     host = undefined
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-    ending.add(child)
-    child.stdin.end()
+    if (child !== undefined) endHost(child)
   }
 
   /** Ends the host and waits for every host to exit, so no process outlives the harness. */
   const close = () => {
     release()
+    for (const child of [...alone]) endHost(child)
     return Promise.all(
       [...ending].map((child) => new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve()
