@@ -7,6 +7,7 @@ import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { unfinishedWrites } from "./report/Output.js"
+import { benchmarkUnderWay } from "./report/ResumeHint.js"
 import { wipeStartingEnvironment } from "./secrets.js"
 import { heldLocks } from "./services/Checkpoint.js"
 import { programScratchDirs, ProgramRunnerLive } from "./services/ProgramRunner.js"
@@ -48,7 +49,10 @@ const program = cli(process.argv).pipe(
 let signals = 0
 const onSignal = () => {
   if (++signals < 2) return
-  process.stderr.write("\nInterrupted again: exiting now. The checkpoint keeps every finished run.\n")
+  const resume = benchmarkUnderWay.resumeWith
+  process.stderr.write(
+    `\nInterrupted again: exiting now. The checkpoint keeps every finished run.${resume !== undefined ? `\nResume with:\n  ${resume}` : ""}\n`
+  )
   for (const temp of unfinishedWrites) rmSync(temp, { force: true })
   for (const dir of programScratchDirs) rmSync(dir, { recursive: true, force: true })
   for (const lock of heldLocks) rmSync(lock, { force: true })

@@ -16,7 +16,7 @@ import { collectNotes } from "../report/Notes.js"
 import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
-import { resumeCommand } from "../report/ResumeHint.js"
+import { benchmarkUnderWay, resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
@@ -144,6 +144,7 @@ export const runSession = (input: SessionInput) =>
     // Only now: a resume that is refused has printed nothing on stdout.
     for (const line of input.banner ?? []) yield* Console.log(line)
     const resumeWith = resumeCommand(input.args, paths.jsonl)
+    benchmarkUnderWay.resumeWith = resumeWith
 
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     const done = new Map(plan.kept)
