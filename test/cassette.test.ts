@@ -94,6 +94,26 @@ describe("record and replay", () => {
     expect(added.every((e) => e.outcome._tag === "Reply" && JSON.stringify(e.request).includes("vowels"))).toBe(true)
   })
 
+  it("a cassette whose last line was cut short (a crash while recording) is read without it, and mended before anything is appended", async () => {
+    const bench = makeBench(tasks)
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    expect((await runCli(bench.args("--model", "haiku", "--record", cassette), { env })).code).toBe(0)
+    const whole = readFileSync(cassette, "utf8")
+    writeFileSync(cassette, whole.slice(0, -40))
+    const topUp = await runCli(bench.args("--model", "haiku", "--replay", cassette, "--replay-fallthrough"), { env })
+    expect(topUp.code).toBe(0)
+    expect(topUp.stderr).toMatch(/WARNING: cassette .*run\.jsonl: line \d+ was cut short \(a crash while writing it\); ignoring it/)
+    // Every line whole again: the cut one went, the exchange it held was asked again and appended.
+    const lines = readFileSync(cassette, "utf8").trim().split("\n")
+    expect(lines.every((l) => JSON.parse(l) !== null)).toBe(true)
+    expect(lines).toHaveLength(whole.trim().split("\n").length)
+    const offline = await runCli(bench.args("--model", "haiku", "--replay", cassette))
+    expect(offline.code).toBe(0)
+  })
+
   it("a request the cassette lacks stops the replay with one line naming task, language and attempt", async () => {
     const bench = makeBench(tasks)
     const server = await startFakeAnthropic(model())

@@ -23,11 +23,16 @@ export const requestKey = (request: CassetteRequest) => sha256(JSON.stringify(re
 export interface Cassette {
   readonly path: string
   readonly entries: ReadonlyArray<CassetteEntry>
+  /** Bytes up to the last whole line. */
+  readonly validBytes: number
 }
 
 const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
 
-/** Reads a cassette; every line must be an exchange this program wrote. */
+/**
+ * Reads a cassette; every line must be an exchange this program wrote, except a last line cut
+ * short by a crash while it was written, which is left out with a warning (as a checkpoint's is).
+ */
 export const readCassette = (path: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -38,17 +43,34 @@ export const readCassette = (path: string) =>
       )
     )
     const entries: Array<CassetteEntry> = []
-    for (const [index, line] of text.split("\n").entries()) {
+    const lines = text.split("\n")
+    for (const [index, line] of lines.entries()) {
       if (line.trim() === "") continue
       const decoded = decodeEntry(line)
-      if (Either.isLeft(decoded))
+      if (Either.isLeft(decoded)) {
+        // Only the last line can be torn: every line is written whole, newline included.
+        if (index === lines.length - 1) {
+          yield* Effect.logWarning(`cassette ${path}: line ${index + 1} was cut short (a crash while writing it); ignoring it`)
+          break
+        }
         return yield* new CassetteError({
           path,
           reason: `line ${index + 1} is not a recorded exchange: ${firstIssue(decoded.left)}`
         })
+      }
       entries.push(decoded.right)
     }
-    return { path, entries } satisfies Cassette
+    const whole = text.slice(0, text.lastIndexOf("\n") + 1)
+    return { path, entries, validBytes: Buffer.byteLength(whole, "utf8") } satisfies Cassette
+  })
+
+/** Makes a cassette ready to be appended to: a torn last line goes, or the next line would join it. */
+export const reopenCassette = (path: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const cassette = yield* readCassette(path)
+    yield* fs.truncate(path, cassette.validBytes).pipe(Effect.mapError((e) => new CassetteError({ path, reason: e.message })))
+    return cassette
   })
 
 /** Creates an empty cassette to record into; an existing file is never overwritten (it holds paid-for replies). */

@@ -1,8 +1,9 @@
+import { FileSystem } from "@effect/platform"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
 import { AnthropicLlm } from "./Anthropic.js"
-import { CassetteLlm, createCassette, readCassette } from "./Cassette.js"
+import { CassetteLlm, createCassette, readCassette, reopenCassette } from "./Cassette.js"
 import { isLocalUrl, OpenAiLlm } from "./OpenAi.js"
 
 export type ProviderName = "anthropic" | "openai"
@@ -81,10 +82,17 @@ export const selectLlm = (f: ProviderFlags) =>
       }
     }
 
-    const replay = Option.isSome(f.replay) ? yield* readCassette(f.replay.value) : undefined
     const record = Option.getOrUndefined(f.record)
-    if (record !== undefined && record !== replay?.path && Option.isNone(f.resume)) yield* createCassette(record)
-    const recordTo = record ?? (f.replayFallthrough ? replay?.path : undefined)
+    const recordTo = record ?? (f.replayFallthrough ? Option.getOrUndefined(f.replay) : undefined)
+    // A cassette appended to loses a torn last line first; one only replayed is only read.
+    const replay = Option.isSome(f.replay)
+      ? yield* (f.replay.value === recordTo ? reopenCassette : readCassette)(f.replay.value)
+      : undefined
+    if (record !== undefined && record !== replay?.path) {
+      // A resume goes on recording into the cassette its benchmark began.
+      const resuming = Option.isSome(f.resume) && (yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(record)).pipe(Effect.orElseSucceed(() => false)))
+      yield* resuming ? reopenCassette(record) : createCassette(record)
+    }
 
     const layer =
       replay === undefined && recordTo === undefined && live !== undefined
