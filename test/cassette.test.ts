@@ -128,6 +128,22 @@ describe("record and replay", () => {
     expect(bench.reports()).toHaveLength(1)
   })
 
+  it("a replay miss says so when the cassette is empty, or holds another provider's exchanges", async () => {
+    const bench = makeBench(tasks)
+    const empty = join(bench.dir, "empty.jsonl")
+    writeFileSync(empty, "")
+    const none = await runCli(bench.args("--model", "haiku", "--task", "fib", "--replay", empty))
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain("(the cassette holds no exchange; --replay-fallthrough asks the live provider)")
+    const server = await startFakeAnthropic(model())
+    servers.push(server)
+    const cassette = join(bench.dir, "run.jsonl")
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url } })
+    const other = await runCli(bench.args("--provider", "openai", "--model", "haiku", "--task", "fib", "--replay", cassette))
+    expect(other.code).toBe(2)
+    expect(other.stderr).toContain("it holds anthropic exchanges, and this run asks openai: give --provider anthropic")
+  })
+
   it("--replay-fallthrough asks the live provider for what is missing and records it", async () => {
     const bench = makeBench(tasks)
     const server = await startFakeAnthropic(model())

@@ -55,12 +55,14 @@ export class ReplayMiss extends Data.TaggedError("ReplayMiss")<{
   readonly model: string
   readonly trial: number
   readonly attempt: number | null
+  /** Why, where the cassette itself tells (empty, another provider's); else the settings or prompts differ. */
+  readonly why?: string | undefined
 }> {
   override get message() {
     return (
       `--replay ${this.path} has no recorded exchange for task ${this.task}, language ${this.language}, ` +
       `model ${this.model}, trial ${this.trial}, attempt ${this.attempt ?? "?"} ` +
-      `(the run's settings or prompts differ from the recording; --replay-fallthrough asks the live provider)`
+      `(${this.why ?? "the run's settings or prompts differ from the recording"}; --replay-fallthrough asks the live provider)`
     )
   }
 }

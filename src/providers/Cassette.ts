@@ -64,6 +64,15 @@ export const readCassette = (path: string) =>
     return { path, entries, validBytes: Buffer.byteLength(whole, "utf8") } satisfies Cassette
   })
 
+/** What the cassette itself says about a miss: nothing in it, or only another provider's exchanges. */
+const missWhy = (replay: Cassette | undefined, provider: string) => {
+  if (replay === undefined || replay.entries.length === 0) return "the cassette holds no exchange"
+  const providers = [...new Set(replay.entries.map((e) => e.request.provider))]
+  return providers.includes(provider)
+    ? undefined
+    : `it holds ${providers.join(" and ")} exchanges, and this run asks ${provider}: give --provider ${providers[0]}`
+}
+
 /** Makes a cassette ready to be appended to: a torn last line goes, or the next line would join it. */
 export const reopenCassette = (path: string) =>
   Effect.gen(function* () {
@@ -175,7 +184,8 @@ export const CassetteLlm = (options: CassetteOptions) =>
                   language: label?.language ?? "?",
                   model: label?.model ?? request.model,
                   trial,
-                  attempt: label?.attempt ?? null
+                  attempt: label?.attempt ?? null,
+                  why: missWhy(options.replay, options.provider)
                 })
               )
             const entry = (outcome: CassetteOutcome): CassetteEntry => ({
