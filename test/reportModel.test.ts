@@ -108,6 +108,7 @@ describe("the re-rendered Markdown of a sweep", () => {
     const text = (content: string) => renderSweepMarkdown(mergeSources([decode("p.jsonl", content)]))
     expect(text(lines(6, "t1", "t2"))).toContain("Partial sweep: 4 planned run(s) have no result; unfinished run(s): p.jsonl.")
     expect(text(lines(6))).toContain("Partial sweep: 6 planned run(s) have no result")
+    expect(text(lines(6))).toContain("# Closed-loop benchmark: no runs\n")
     expect(text(lines(2, "t1", "t2"))).not.toContain("Partial sweep")
   })
 

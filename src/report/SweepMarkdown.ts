@@ -84,7 +84,7 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
 export const renderSweepMarkdown = (sweep: Sweep): string => {
   const a = analyse(sweep)
-  const lines: Array<string> = [`# Closed-loop benchmark: ${sweep.languages.join(" vs ")}`, ""]
+  const lines: Array<string> = [`# Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`, ""]
   for (const b of banners(a)) lines.push(`> **${b}**`, "")
   lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
