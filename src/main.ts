@@ -6,11 +6,9 @@ import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
 import { oneLine } from "./report/format.js"
-import { unfinishedWrites } from "./report/Output.js"
-import { benchmarkUnderWay } from "./report/ResumeHint.js"
+import { removeOnExitNow, underWay } from "./exitNow.js"
 import { wipeStartingEnvironment } from "./secrets.js"
-import { heldLocks } from "./services/Checkpoint.js"
-import { programScratchDirs, ProgramRunnerLive } from "./services/ProgramRunner.js"
+import { ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
 wipeStartingEnvironment()
@@ -49,13 +47,11 @@ const program = cli(process.argv).pipe(
 let signals = 0
 const onSignal = () => {
   if (++signals < 2) return
-  const resume = benchmarkUnderWay.resumeWith
+  const resume = underWay.resumeWith
   process.stderr.write(
     `\nInterrupted again: exiting now. The checkpoint keeps every finished run.${resume !== undefined ? `\nResume with:\n  ${resume}` : ""}\n`
   )
-  for (const temp of unfinishedWrites) rmSync(temp, { force: true })
-  for (const dir of programScratchDirs) rmSync(dir, { recursive: true, force: true })
-  for (const lock of heldLocks) rmSync(lock, { force: true })
+  for (const path of removeOnExitNow) rmSync(path, { recursive: true, force: true })
   process.exit(ExitCode.interrupted)
 }
 process.on("SIGINT", onSignal)

@@ -2,6 +2,7 @@ import { Path } from "@effect/platform"
 import { Cause, Console, DateTime, Effect, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
+import { underWay } from "../exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
@@ -16,7 +17,7 @@ import { collectNotes } from "../report/Notes.js"
 import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
-import { benchmarkUnderWay, resumeCommand } from "../report/ResumeHint.js"
+import { resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
@@ -144,7 +145,7 @@ export const runSession = (input: SessionInput) =>
     // Only now: a resume that is refused has printed nothing on stdout.
     for (const line of input.banner ?? []) yield* Console.log(line)
     const resumeWith = resumeCommand(input.args, paths.jsonl)
-    benchmarkUnderWay.resumeWith = resumeWith
+    underWay.resumeWith = resumeWith
 
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     const done = new Map(plan.kept)

@@ -1,6 +1,7 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Exit } from "effect"
 import { OutputError } from "../domain/errors.js"
+import { removeOnExitNow } from "../exitNow.js"
 
 /** The files of one benchmark, sharing one stamp: its checkpoint and its reports. */
 export interface ReportPaths {
@@ -87,7 +88,7 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const temp = `${target}.${process.pid}.tmp`
-    unfinished.add(temp)
+    removeOnExitNow.add(temp)
     yield* Effect.scoped(
       Effect.gen(function* () {
         const file = yield* fs.open(temp, { flag: "w" })
@@ -100,7 +101,7 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
       Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : fs.remove(temp, { force: true }).pipe(Effect.ignore)))
     )
   }).pipe(
-    Effect.ensuring(Effect.sync(() => unfinished.delete(`${target}.${process.pid}.tmp`))),
+    Effect.ensuring(Effect.sync(() => removeOnExitNow.delete(`${target}.${process.pid}.tmp`))),
     Effect.mapError((e) => new OutputError({ path: target, reason: e.message }))
   )
 
@@ -118,6 +119,3 @@ export const removeStaleWrites = (paths: ReportPaths) =>
     yield* Effect.forEach(stale, (n) => fs.remove(path.join(dir, n)), { discard: true })
   }).pipe(Effect.ignore)
 
-/** Temp files of writes under way: an exit that cannot wait for them (a second Ctrl-C) removes them. */
-const unfinished = new Set<string>()
-export const unfinishedWrites: ReadonlySet<string> = unfinished

@@ -29,6 +29,3 @@ export const resumeCommand = (args: ReadonlyArray<string>, checkpoint: string, e
   }
   return ["ilo-bench", ...kept, "--resume", checkpoint, ...extra].map(shellQuote).join(" ")
 }
-
-/** The resume command of the benchmark under way, for an exit that cannot wait for it to say so (a second Ctrl-C). */
-export const benchmarkUnderWay: { resumeWith?: string | undefined } = {}

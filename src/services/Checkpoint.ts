@@ -12,6 +12,7 @@ import {
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { removeOnExitNow } from "../exitNow.js"
 import { isRunning } from "../pids.js"
 
 /** Appends lines to one open checkpoint; each is in the file before `append` returns. */
@@ -137,9 +138,6 @@ const lineWriter = (path: string, fd: number) => {
   return { path, append, close }
 }
 
-/** Lock files this process holds, for an exit that cannot wait for finalizers (a second Ctrl-C). */
-export const heldLocks = new Set<string>()
-
 /**
  * One writer per checkpoint, held until the scope closes: a second process appending to the same
  * checkpoint (a resume started while the run still works, or two resumes) would ask the model for,
@@ -153,7 +151,7 @@ const lock = (path: string) =>
       for (let tries = 0; tries < 3; tries++) {
         try {
           nodeFs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" })
-          heldLocks.add(file)
+          removeOnExitNow.add(file)
           return Effect.succeed(file)
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST")
@@ -175,7 +173,7 @@ const lock = (path: string) =>
     }),
     (file) =>
       Effect.sync(() => {
-        heldLocks.delete(file)
+        removeOnExitNow.delete(file)
         nodeFs.rmSync(file, { force: true })
       })
   )

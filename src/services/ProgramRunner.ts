@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
+import { removeOnExitNow } from "../exitNow.js"
 import { packageRoot } from "../paths.js"
 import { isRunning } from "../pids.js"
 import { redact, secretValues } from "../secrets.js"
@@ -50,10 +51,6 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
 export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
-
-/** The programs' directories of open runners: an exit that cannot wait for the runner (a second Ctrl-C) removes them. */
-const scratchDirs = new Set<string>()
-export const programScratchDirs: ReadonlySet<string> = scratchDirs
 
 const SCRATCH_PREFIX = "ilo-bench-programs-"
 /** A programs' directory, and the pid of the ilo-bench that made it. */
@@ -106,7 +103,7 @@ const hostClient = () => {
     if (scratch === undefined) {
       removeStaleScratch()
       scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`))
-      scratchDirs.add(scratch)
+      removeOnExitNow.add(scratch)
     }
     // The host needs no secret: only where interpreters are, how text is encoded and where to work.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
@@ -199,7 +196,7 @@ const hostClient = () => {
     ).then(() => {
       if (scratch !== undefined) {
         rmSync(scratch, { recursive: true, force: true, maxRetries: 2 })
-        scratchDirs.delete(scratch)
+        removeOnExitNow.delete(scratch)
       }
       scratch = undefined
     })
