@@ -4,6 +4,7 @@ import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type Ca
 import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../services/SkillDocs.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { wholeLines } from "../domain/wholeLines.js"
 
 /** The request as the cassette keys it: provider, model, system, messages, max tokens and sampling. */
 export const canonicalRequest = (provider: string, request: LlmRequest): CassetteRequest => ({
@@ -30,8 +31,8 @@ export interface Cassette {
 const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
 
 /**
- * Reads a cassette; every line must be an exchange this program wrote, except a last line cut
- * short by a crash while it was written, which is left out with a warning (as a checkpoint's is).
+ * Reads a cassette; every line must be an exchange this program wrote. A last line cut short by a
+ * crash while it was written is left out with a warning, as a checkpoint's is.
  */
 export const readCassette = (path: string) =>
   Effect.gen(function* () {
@@ -42,26 +43,21 @@ export const readCassette = (path: string) =>
           new CassetteError({ path, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
       )
     )
+    const { lines, tornLine, validBytes } = wholeLines(text)
     const entries: Array<CassetteEntry> = []
-    const lines = text.split("\n")
     for (const [index, line] of lines.entries()) {
       if (line.trim() === "") continue
       const decoded = decodeEntry(line)
-      if (Either.isLeft(decoded)) {
-        // Only the last line can be torn: every line is written whole, newline included.
-        if (index === lines.length - 1) {
-          yield* Effect.logWarning(`cassette ${path}: line ${index + 1} was cut short (a crash while writing it); ignoring it`)
-          break
-        }
+      if (Either.isLeft(decoded))
         return yield* new CassetteError({
           path,
           reason: `line ${index + 1} is not a recorded exchange: ${firstIssue(decoded.left)}`
         })
-      }
       entries.push(decoded.right)
     }
-    const whole = text.slice(0, text.lastIndexOf("\n") + 1)
-    return { path, entries, validBytes: Buffer.byteLength(whole, "utf8") } satisfies Cassette
+    if (tornLine !== null)
+      yield* Effect.logWarning(`cassette ${path}: line ${tornLine} was cut short (a crash while writing it); ignoring it`)
+    return { path, entries, validBytes } satisfies Cassette
   })
 
 /** What the cassette itself says about a miss: nothing in it, or only another provider's exchanges. */

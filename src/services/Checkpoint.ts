@@ -12,6 +12,7 @@ import {
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { wholeLines } from "../domain/wholeLines.js"
 import { removeOnExitNow } from "../exitNow.js"
 import { isRunning } from "../pids.js"
 
@@ -65,9 +66,7 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
  */
 export const parseCheckpoint = (path: string, text: string): Either.Either<CheckpointContents, CheckpointError> => {
   const fail = (reason: string) => Either.left(new CheckpointError({ path, reason }))
-  const end = text.lastIndexOf("\n")
-  const complete = end === -1 ? [] : text.slice(0, end).split("\n")
-  const tornLine = text.length > end + 1 ? complete.length + 1 : null
+  const { lines: complete, tornLine, validBytes } = wholeLines(text)
   const first = complete[0]
   if (first === undefined) return fail(tornLine === null ? "is empty" : "its header line was cut short")
   const header = Either.flatMap(parseJson(first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
@@ -90,7 +89,7 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
     replies,
     resumes,
     tornLine,
-    validBytes: Buffer.byteLength(text.slice(0, end + 1), "utf8")
+    validBytes
   })
 }
 
