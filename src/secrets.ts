@@ -52,7 +52,7 @@ export const wipeStartingEnvironment = (): boolean => {
   }
 }
 
-/** A URL as it may be recorded: no user name or password, no query or fragment; anything but http(s) not at all. */
+/** A URL as it may be recorded: no user name, password or fragment, a query's text replaced by [redacted]; anything but http(s) not at all. */
 export const recordableUrl = (url: string): string => {
   if (!URL.canParse(url)) return REDACTED
   const parsed = new URL(url)

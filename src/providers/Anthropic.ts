@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
+import { asReply, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -44,6 +44,21 @@ const isMessage = (body: unknown): body is Anthropic.Message =>
   Array.isArray((body as { content?: unknown }).content) &&
   typeof (body as { usage?: unknown }).usage === "object" &&
   (body as { usage?: unknown }).usage !== null
+
+/** The reply in our accounting: `input_tokens` already excludes cached tokens. */
+const readMessage = asReply(isMessage, (m) => ({
+  text: m.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
+  usage: {
+    input: m.usage.input_tokens ?? 0,
+    cacheWrite: m.usage.cache_creation_input_tokens ?? 0,
+    cacheRead: m.usage.cache_read_input_tokens ?? 0,
+    output: m.usage.output_tokens ?? 0,
+    reasoning: m.usage.output_tokens_details?.thinking_tokens ?? 0
+  },
+  stopReason: m.stop_reason,
+  model: m.model,
+  requestId: requestIdOf(m)
+}))
 
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
 export const AnthropicLlm = (options: AnthropicOptions) =>
@@ -96,23 +111,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
           (error) => toLlmError(sdk, error)
         ).pipe(
           Effect.tap(({ notices }) => showOnce(notices)),
-          Effect.flatMap(({ message }) =>
-            isMessage(message)
-              ? Effect.succeed({
-                  text: message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
-                  usage: {
-                    input: message.usage.input_tokens ?? 0,
-                    cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
-                    cacheRead: message.usage.cache_read_input_tokens ?? 0,
-                    output: message.usage.output_tokens ?? 0,
-                    reasoning: message.usage.output_tokens_details?.thinking_tokens ?? 0
-                  },
-                  stopReason: message.stop_reason,
-                  model: message.model,
-                  requestId: message._request_id ?? null
-                })
-              : Effect.fail(notAReply(message, requestIdOf(message)))
-          )
+          Effect.flatMap(({ message }) => readMessage(message))
         )
     })
     })

@@ -2,7 +2,7 @@ import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { makeNodeFetch } from "./nodeFetch.js"
-import { fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
+import { asReply, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -72,6 +72,8 @@ const hasChoice = (body: unknown): body is OpenAI.ChatCompletion => {
   return typeof message === "object" && message !== null
 }
 
+const readCompletion = asReply(hasChoice, (completion) => toReply(completion, requestIdOf(completion)))
+
 /** The Llm service on the chat completions API (OpenAI or a compatible server). Retries and timeouts are ours. */
 export const OpenAiLlm = (options: OpenAiOptions) =>
   Layer.effect(
@@ -99,11 +101,7 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
           (options) => client.chat.completions.create(toParams(request, officialApi), options),
           (error) => toLlmError(sdk, error)
         ).pipe(
-          Effect.flatMap((completion) =>
-            hasChoice(completion)
-              ? Effect.succeed(toReply(completion, requestIdOf(completion)))
-              : Effect.fail(notAReply(completion, requestIdOf(completion)))
-          )
+          Effect.flatMap(readCompletion)
         )
     })
     })

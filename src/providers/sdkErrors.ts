@@ -1,5 +1,5 @@
 import { Duration, Effect } from "effect"
-import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind } from "../services/Llm.js"
+import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind, type LlmReply } from "../services/Llm.js"
 import { timerMillis } from "../timer.js"
 
 /** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
@@ -65,6 +65,12 @@ export const notAReply = (body: unknown, requestId: string | null) => {
 /** The request id the SDKs attach to a parsed body, when the body is an object. */
 export const requestIdOf = (body: unknown): string | null =>
   typeof body === "object" && body !== null ? ((body as { _request_id?: string | null })._request_id ?? null) : null
+
+/** A 200's body as a reply when it has the shape `is` checks (the SDKs hand back whatever came), else notAReply. */
+export const asReply =
+  <B>(is: (body: unknown) => body is B, toReply: (body: B) => LlmReply) =>
+  (body: unknown): Effect.Effect<LlmReply, LlmError> =>
+    is(body) ? Effect.succeed(toReply(body)) : Effect.fail(notAReply(body, requestIdOf(body)))
 
 /**
  * The request timeout as an SDK's per-request `timeout` option (whole milliseconds), and what its

@@ -3,7 +3,7 @@ import { analyse, totalTokens } from "./Analysis.js"
 import { barChart } from "./Svg.js"
 import { CSP, STYLE } from "./Html.js"
 import { esc } from "./format.js"
-import { bootstrapMeanDifference, mcnemarExact, type Interval, type McNemar } from "./Stats.js"
+import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
 import { runKey, type ResultRow, type Sweep } from "./Sweep.js"
 
@@ -108,8 +108,6 @@ export const compareSweeps = (a: Sweep, b: Sweep): Comparison => {
 
 /** Both sides ran it and reached the model: a pair every measure may use. */
 const comparable = (c: RunChange) => c.a !== undefined && c.b !== undefined && c.a.final_outcome !== "error" && c.b.final_outcome !== "error"
-
-const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? undefined : xs.reduce((x, y) => x + y, 0) / xs.length)
 
 /** Settings that shape results; a difference is the point of some comparisons, and a reader must see it. */
 const SHAPING = ["tasks_sha256", "retry_cap", "max_tokens", "run_timeout_s", "prompt_layout", "prompt_cache", "context", "temperature", "thinking_budget", "trials"]

@@ -3,7 +3,7 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepTitle } from "./SweepMarkdown.js"
 
 /** A stable anchor for a run's attempts (trials after the first get their own). */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
@@ -195,5 +195,5 @@ ${provenance(a)}
 export const renderHtml = (sweep: Sweep): Effect.Effect<Iterable<string>> =>
   Effect.sync(() => {
     const a = analyse(sweep)
-    return htmlPage(a, renderCharts(a), `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`)
+    return htmlPage(a, renderCharts(a), sweepTitle(sweep))
   })

@@ -81,10 +81,13 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   ...rows.map((r) => `| ${r.join(" | ")} |`)
 ]
 
+/** The title of a sweep's reports, Markdown and HTML. */
+export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
+
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
 export const renderSweepMarkdown = (sweep: Sweep): string => {
   const a = analyse(sweep)
-  const lines: Array<string> = [`# Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`, ""]
+  const lines: Array<string> = [`# ${sweepTitle(sweep)}`, ""]
   for (const b of banners(a)) lines.push(`> **${b}**`, "")
   lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
