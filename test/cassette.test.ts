@@ -39,15 +39,18 @@ const model = () => {
   }
 }
 
+/** A scratch benchmark recording against a scripted model: its cassette's path and the environment that reaches the model. */
+const recording = async (script: Parameters<typeof startFakeAnthropic>[0] = model()) => {
+  const bench = makeBench(tasks)
+  const server = await startFakeAnthropic(script)
+  servers.push(server)
+  return { bench, server, cassette: join(bench.dir, "run.jsonl"), env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url } }
+}
+
 describe("record and replay", () => {
   it("a recorded run replays offline, with no key, to identical results", async () => {
-    const bench = makeBench(tasks)
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    const recorded = await runCli(bench.args("--model", "haiku", "--python", "--trials", "2", "--record", cassette), {
-      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
-    })
+    const { bench, server, cassette, env } = await recording()
+    const recorded = await runCli(bench.args("--model", "haiku", "--python", "--trials", "2", "--record", cassette), { env })
     expect(recorded.stderr).not.toContain("ERROR")
     expect(recorded.code).toBe(0)
     const lines = readFileSync(cassette, "utf8").trim().split("\n").map((l) => JSON.parse(l))
@@ -69,14 +72,10 @@ describe("record and replay", () => {
   })
 
   it("the command printed to run the errors again goes on recording into the same cassette", async () => {
-    const bench = makeBench(tasks)
     let down = true
     const live = model()
     // The first benchmark: every request for count is refused, so its run ends in error.
-    const server = await startFakeAnthropic((req, n) => (down && lastUserText(req).includes("vowels") ? { status: 400 } : live(req, n)))
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    const { bench, cassette, env } = await recording((req, n) => (down && lastUserText(req).includes("vowels") ? { status: 400 } : live(req, n)))
     const first = await runCli(bench.args("--model", "haiku", "--record", cassette), { env })
     expect(first.code).toBe(3)
     const recorded = readFileSync(cassette, "utf8")
@@ -95,11 +94,7 @@ describe("record and replay", () => {
   })
 
   it("a cassette whose last line was cut short (a crash while recording) is read without it, and mended before anything is appended", async () => {
-    const bench = makeBench(tasks)
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    const { bench, cassette, env } = await recording()
     expect((await runCli(bench.args("--model", "haiku", "--record", cassette), { env })).code).toBe(0)
     const whole = readFileSync(cassette, "utf8")
     writeFileSync(cassette, whole.slice(0, -40))
@@ -115,13 +110,8 @@ describe("record and replay", () => {
   })
 
   it("a request the cassette lacks stops the replay with one line naming task, language and attempt", async () => {
-    const bench = makeBench(tasks)
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), {
-      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
-    })
+    const { bench, cassette, env } = await recording()
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env })
     const missing = await runCli(bench.args("--model", "haiku", "--task", "count", "--replay", cassette))
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(/ERROR: --replay .*run\.jsonl has no recorded exchange for task count, language ilo, model haiku, trial 1, attempt 1/)
@@ -129,27 +119,20 @@ describe("record and replay", () => {
   })
 
   it("a replay miss says so when the cassette is empty, or holds another provider's exchanges", async () => {
-    const bench = makeBench(tasks)
+    const { bench, cassette, env } = await recording()
     const empty = join(bench.dir, "empty.jsonl")
     writeFileSync(empty, "")
     const none = await runCli(bench.args("--model", "haiku", "--task", "fib", "--replay", empty))
     expect(none.code).toBe(2)
     expect(none.stderr).toContain("(the cassette holds no exchange; --replay-fallthrough asks the live provider)")
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url } })
+    await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env })
     const other = await runCli(bench.args("--provider", "openai", "--model", "haiku", "--task", "fib", "--replay", cassette))
     expect(other.code).toBe(2)
     expect(other.stderr).toContain("it holds anthropic exchanges, and this run asks openai: give --provider anthropic")
   })
 
   it("--replay-fallthrough asks the live provider for what is missing and records it", async () => {
-    const bench = makeBench(tasks)
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
-    const cassette = join(bench.dir, "run.jsonl")
-    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    const { bench, server, cassette, env } = await recording()
     await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", cassette), { env })
     const before = server.requests.length
     const topUp = await runCli(bench.args("--model", "haiku", "--replay", cassette, "--replay-fallthrough"), { env })
@@ -166,12 +149,9 @@ describe("record and replay", () => {
   })
 
   it("--record with --replay writes a cassette that replays the whole run on its own", async () => {
-    const bench = makeBench(tasks)
-    const server = await startFakeAnthropic(model())
-    servers.push(server)
+    const { bench, server, env } = await recording()
     const first = join(bench.dir, "fib.jsonl")
     const whole = join(bench.dir, "whole.jsonl")
-    const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
     await runCli(bench.args("--model", "haiku", "--task", "fib", "--record", first), { env })
     const fibExchanges = server.requests.length
     const topUp = await runCli(bench.args("--model", "haiku", "--replay", first, "--replay-fallthrough", "--record", whole), { env })
