@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { compareSweeps, compareSummary } from "../src/report/Compare.js"
+import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
 import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
@@ -161,5 +161,21 @@ describe("comparing two runs", () => {
     expect(summary).toContain("Note: Settings that differ between A and B: retry_cap 3 vs 5.")
     const none = compareSweeps(mergeSources([decode("x.json", iloBenchFile([{ ...iloBenchRow("b", "ilo", "m", []), final_outcome: "error" }]))]), mergeSources([b]))
     expect(compareSummary(none)).toContain("on 0 task(s) measured in both: success – -> – (–; McNemar exact p=–)")
+  })
+
+  it("pairs each trial with the same trial on the other side", () => {
+    // Two tasks, three trials each: A works in trial 1 only, B in every trial.
+    const rows = (works: (trial: number) => boolean) =>
+      ["a", "b"].flatMap((t) =>
+        [1, 2, 3].map((trial) => ({ ...iloBenchRow(t, "ilo", "m", [attempt(1, works(trial) ? "working" : "failed", "p", works(trial) ? null : "x")]), trial }))
+      )
+    const c = compareSweeps(mergeSources([decode("a.json", iloBenchFile(rows((n) => n === 1)))]), mergeSources([decode("b.json", iloBenchFile(rows(() => true)))]))
+    expect(c.runs).toHaveLength(6)
+    expect(c.groups[0]).toMatchObject({ paired: 6, rateA: 2 / 6, rateB: 1 })
+    expect(c.groups[0]!.mcnemar).toMatchObject({ onlyA: 0, onlyB: 4 })
+    const summary = compareSummary(c)
+    expect(summary).toContain("6 run(s) in both, 4 better, 0 worse, 2 unchanged")
+    expect(summary).toContain("ilo/m, on 6 run(s) (task and trial) measured in both")
+    expect(renderCompareMarkdown(c)).toContain("| task | trial | language | model | outcome A |")
   })
 })

@@ -13,6 +13,7 @@ export interface RunChange {
   readonly task: string
   readonly language: string
   readonly model: string
+  readonly trial: number
   readonly a: ResultRow | undefined
   readonly b: ResultRow | undefined
   /** B's tokens minus A's, when both ran. */
@@ -28,7 +29,7 @@ export interface RunChange {
 export interface GroupChange {
   readonly language: string
   readonly model: string
-  /** Tasks measured in both: McNemar's pairs, and the tasks every other measure here is over. */
+  /** Runs (tasks, or task x trial with trials) measured in both: McNemar's pairs, and what every other measure here is over. */
   readonly paired: number
   readonly rateA: number | undefined
   readonly rateB: number | undefined
@@ -63,9 +64,12 @@ export const direction = (c: RunChange) =>
 export const compareSweeps = (a: Sweep, b: Sweep): Comparison => {
   const ia = new Map(a.results.map((r) => [runKey(r), r]))
   const ib = new Map(b.results.map((r) => [runKey(r), r]))
-  const keys = distinct([...a.results, ...b.results].map((r) => ({ task: r.task, language: r.language, model: r.model })).map((k) => JSON.stringify(k)))
+  // Each trial is a run of its own: trial 2 of a task pairs with trial 2 on the other side.
+  const keys = distinct(
+    [...a.results, ...b.results].map((r) => ({ task: r.task, language: r.language, model: r.model, trial: r.trial ?? 1 })).map((k) => JSON.stringify(k))
+  )
   const runs = keys.map((json) => {
-    const k = JSON.parse(json) as { task: string; language: string; model: string }
+    const k = JSON.parse(json) as { task: string; language: string; model: string; trial: number }
     const ra = ia.get(runKey(k))
     const rb = ib.get(runKey(k))
     return {
@@ -116,7 +120,7 @@ const comparisonNotes = (a: Sweep, b: Sweep, aPartial: boolean, bPartial: boolea
   const notes: Array<string> = []
   const unfinished = [...(aPartial ? ["A"] : []), ...(bPartial ? ["B"] : [])]
   if (unfinished.length > 0)
-    notes.push(`${unfinished.join(" and ")} ${unfinished.length > 1 ? "are" : "is"} partial: every measure is over the tasks measured in both.`)
+    notes.push(`${unfinished.join(" and ")} ${unfinished.length > 1 ? "are" : "is"} partial: every measure is over the ${pairedUnit(a, b).plural} measured in both.`)
   const settings = (s: Sweep) => new Map(s.sources.flatMap((x) => x.settings))
   const sa = settings(a)
   const sb = settings(b)
@@ -146,7 +150,7 @@ export const compareSummary = (c: Comparison): string => {
   ]
   for (const g of c.groups)
     lines.push(
-      `${g.language}/${g.model}, on ${g.paired} task(s) measured in both: success ${fmtPct(g.rateA)} -> ${fmtPct(g.rateB)} (${pts(g.rateDelta)}; McNemar exact p=${pValue(g)}); mean tokens to success ${fmtInt(g.meanTokensA)} -> ${fmtInt(g.meanTokensB)} (${interval(g.tokens)})`
+      `${g.language}/${g.model}, on ${g.paired} ${pairedUnit(c.a, c.b).counted} measured in both: success ${fmtPct(g.rateA)} -> ${fmtPct(g.rateB)} (${pts(g.rateDelta)}; McNemar exact p=${pValue(g)}); mean tokens to success ${fmtInt(g.meanTokensA)} -> ${fmtInt(g.meanTokensB)} (${interval(g.tokens)})`
     )
   for (const note of c.notes) lines.push(`Note: ${note}`)
   return lines.join("\n")
@@ -173,11 +177,18 @@ const groupRows = (c: Comparison) =>
     interval(g.tokens)
   ])
 
-const GROUP_HEADER = ["language", "model", "tasks measured in both", "success A", "success B", "change", "only A / only B working", "McNemar p", "mean tokens to success A", "B", "change in mean tokens (95% bootstrap CI)"]
-const RUN_HEADER = ["task", "language", "model", "outcome A", "outcome B", "tokens A", "tokens B", "Δ tokens", "attempts A", "attempts B", "Δ attempts"]
+/** What a pair is: a task, or with trials a task's trial (trial 2 pairs with trial 2). */
+const pairedUnit = (a: Sweep, b: Sweep) =>
+  Math.max(a.trials, b.trials) > 1
+    ? { plural: "runs (task and trial)", counted: "run(s) (task and trial)", trials: true }
+    : { plural: "tasks", counted: "task(s)", trials: false }
 
-const runRow = (r: RunChange) => [
+const groupHeader = (c: Comparison) => ["language", "model", `${pairedUnit(c.a, c.b).plural} measured in both`, "success A", "success B", "change", "only A / only B working", "McNemar p", "mean tokens to success A", "B", "change in mean tokens (95% bootstrap CI)"]
+const runHeader = (c: Comparison) => [...(pairedUnit(c.a, c.b).trials ? ["task", "trial"] : ["task"]), "language", "model", "outcome A", "outcome B", "tokens A", "tokens B", "Δ tokens", "attempts A", "attempts B", "Δ attempts"]
+
+const runRow = (c: Comparison) => (r: RunChange) => [
   r.task,
+  ...(pairedUnit(c.a, c.b).trials ? [String(r.trial)] : []),
   r.language,
   r.model,
   outcome(r.a),
@@ -190,17 +201,19 @@ const runRow = (r: RunChange) => [
   signed(r.attemptDelta, String)
 ]
 
-const METHOD =
-  "Every measure is over the tasks measured in both runs (neither side an \"error\"), so a partial run or other tasks do not move it. McNemar's test is exact (two-sided binomial on the tasks that worked in only one of the two runs). The token interval is a seeded percentile bootstrap (4,000 resamples of each run's working runs, independently)."
+const method = (c: Comparison) => {
+  const unit = pairedUnit(c.a, c.b).plural
+  return `Every measure is over the ${unit} measured in both (neither side an "error"), so a partial run or other tasks do not move it. McNemar's test is exact (two-sided binomial on the ${unit} that worked on one side only). The token interval is a seeded percentile bootstrap (4,000 resamples of each side's working runs, independently).`
+}
 
 export const renderCompareMarkdown = (c: Comparison): string => {
-  const lines = [`# Comparison: A vs B`, "", `- A: ${label(c.a)}`, `- B: ${label(c.b)}`, "", ...c.notes.map((n) => `> **${n}**\n`), "## Per language and model", "", METHOD, ""]
-  lines.push(...table(GROUP_HEADER, groupRows(c)), "")
+  const lines = [`# Comparison: A vs B`, "", `- A: ${label(c.a)}`, `- B: ${label(c.b)}`, "", ...c.notes.map((n) => `> **${n}**\n`), "## Per language and model", "", method(c), ""]
+  lines.push(...table(groupHeader(c), groupRows(c)), "")
   const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
   lines.push("## Outcome changes", "")
   if (changed.length === 0) lines.push("No run changed outcome.", "")
-  else lines.push(...table(RUN_HEADER, changed.map(runRow)), "")
-  lines.push("## Every run", "", ...table(RUN_HEADER, c.runs.map(runRow)), "")
+  else lines.push(...table(runHeader(c), changed.map(runRow(c))), "")
+  lines.push("## Every run", "", ...table(runHeader(c), c.runs.map(runRow(c))), "")
   return lines.join("\n")
 }
 
@@ -243,12 +256,12 @@ export const renderCompareHtml = (c: Comparison) =>
 <p class="sub">A: ${esc(label(c.a))}<br>B: ${esc(label(c.b))}</p>
 ${c.notes.map((n) => `<div class="banner">${esc(n)}</div>`).join("\n")}
 <h2>Per language and model</h2>
-<div class="card">${htmlTable(GROUP_HEADER, groupRows(c))}<figcaption>${esc(METHOD)}</figcaption></div>
+<div class="card">${htmlTable(groupHeader(c), groupRows(c))}<figcaption>${esc(method(c))}</figcaption></div>
 <div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey) and B (blue).</figcaption></figure></div>
 <h2>Outcome changes</h2>
-<div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(RUN_HEADER, changed.map(runRow), cls(changed))}</div>
+<div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(runHeader(c), changed.map(runRow(c)), cls(changed))}</div>
 <h2>Every run</h2>
-<div class="card">${htmlTable(RUN_HEADER, c.runs.map(runRow), cls(c.runs))}<figcaption>Green: B better than A; red: B worse.</figcaption></div>
+<div class="card">${htmlTable(runHeader(c), c.runs.map(runRow(c)), cls(c.runs))}<figcaption>Green: B better than A; red: B worse.</figcaption></div>
 <p class="ci">${esc(fmtNum(c.runs.length, 0))} run(s) in all.</p>
 </main></body></html>
 `
