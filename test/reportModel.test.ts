@@ -2,7 +2,7 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
-import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
+import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
@@ -124,6 +124,13 @@ describe("the re-rendered Markdown of a sweep", () => {
     const text = renderSweepMarkdown(mergeSources([s]))
     // Error runs are left out: 1 of 2 measured runs worked by attempt 2.
     expect(text).toContain("| ilo | m | 0% | 50% | 50% |")
+  })
+})
+
+describe("percentages", () => {
+  it("never show a rate short of 100% as 100%, or one above 0% as 0%", () => {
+    expect([1, 0.5, 0, 0.994, 0.996, 0.9991, 0.9996, 0.004, 0.0004].map(fmtPct)).toEqual(["100%", "50%", "0%", "99%", "99.6%", "99.9%", ">99.9%", "0.4%", "<0.1%"])
+    expect(fmtPct(199 / 200)).toBe("99.5%")
   })
 })
 

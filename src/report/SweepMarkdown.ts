@@ -3,7 +3,14 @@ import type { ResultRow, Sweep } from "./Sweep.js"
 import { groupDigits } from "./format.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
-export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : `${(x * 100).toFixed(0)}%`)
+/** Whole percents, except that a rate short of 100% (or above 0%) never reads as 100% (or 0%): 199 of 200 is 99.5%. */
+export const fmtPct = (x: number | undefined) => {
+  if (x === undefined) return "–"
+  const whole = (x * 100).toFixed(0)
+  if (x <= 0 || x >= 1 || (whole !== "100" && whole !== "0")) return `${whole}%`
+  const tenth = (x * 100).toFixed(1)
+  return tenth === "100.0" ? ">99.9%" : tenth === "0.0" ? "<0.1%" : `${tenth}%`
+}
 export const fmtUsd = (x: number | undefined) =>
   x === undefined ? "–" : x >= 1 ? `$${x.toFixed(2)}` : x >= 0.01 ? `$${x.toFixed(3)}` : `$${x.toFixed(4)}`
 export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
