@@ -4,10 +4,33 @@ import { afterEach, describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { result } from "./support/fixtures.js"
+import { passRates, trialsMarkdown, trialsSummary } from "../src/report/Trials.js"
 
 const servers: Array<FakeServer> = []
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+describe("pass rates over trials", () => {
+  const trial = (task: string, n: number, outcome: Parameters<typeof result>[1]) => ({ ...result(task, outcome), trial: n })
+
+  it("gives no pass@k where a task has fewer than k measured trials, rather than a mean over the other tasks", () => {
+    // t1 never worked (one trial an error); t2 worked in all three.
+    const runs = [trial("t1", 1, "error"), trial("t1", 2, "partial"), trial("t1", 3, "partial"), trial("t2", 1), trial("t2", 2), trial("t2", 3)]
+    const [p] = passRates(runs, 3)
+    expect(p!.passAtK).toEqual([0.5, 0.5, null])
+    const summary = trialsSummary(runs, 3)
+    expect(summary.split("\n").find((l) => l.includes("3/5"))!.trim().split(/\s+/).slice(-3)).toEqual(["0.500", "0.500", "-"])
+    expect(summary).toContain("pass@k is - where a task has fewer than k measured trials")
+  })
+
+  it("shows no rate, not 0.0%, for a language whose every run ended in error", () => {
+    const runs = [trial("t1", 1, "error"), trial("t1", 2, "error")]
+    expect(trialsSummary(runs, 2).split("\n").at(-1)).toMatch(/ 0\/0 +- +- +- +-$/)
+    expect(trialsMarkdown(runs, 2)).toContain("| python | haiku | 0/0 (+2 error) | - | - | - | - |")
+    expect(trialsSummary(runs, 2)).not.toContain("pass@k is -")
+  })
 })
 
 describe("run --trials", () => {

@@ -10,10 +10,15 @@ export interface PassRate {
   readonly runs: number
   readonly working: number
   readonly errors: number
-  readonly rate: number
+  /** null when no run reached the model. */
+  readonly rate: number | null
   readonly low: number
   readonly high: number
-  /** passAtK[k - 1]: the mean over tasks of the unbiased pass@k; null when no task has k scored trials. */
+  /**
+   * passAtK[k - 1]: the mean over tasks of the unbiased pass@k; null unless every measured task has
+   * k scored trials. Averaging over the tasks that have would leave out exactly those whose trials
+   * ended in "error", and overstate or understate the rest.
+   */
   readonly passAtK: ReadonlyArray<number | null>
 }
 
@@ -31,8 +36,7 @@ export const passRates = (results: ReadonlyArray<RunResult>, trials: number): Re
     })
     const passAt = Array.from({ length: trials }, (_, i) => {
       const k = i + 1
-      const eligible = perTask.filter((t) => t.n >= k)
-      return eligible.length === 0 ? null : eligible.reduce((sum, t) => sum + passAtK(t.n, t.c, k), 0) / eligible.length
+      return perTask.length === 0 || perTask.some((t) => t.n < k) ? null : perTask.reduce((sum, t) => sum + passAtK(t.n, t.c, k), 0) / perTask.length
     })
     return {
       language,
@@ -40,7 +44,7 @@ export const passRates = (results: ReadonlyArray<RunResult>, trials: number): Re
       runs: scored.length,
       working,
       errors: mine.length - scored.length,
-      rate: scored.length === 0 ? 0 : working / scored.length,
+      rate: scored.length === 0 ? null : working / scored.length,
       low,
       high,
       passAtK: passAt
@@ -50,6 +54,13 @@ export const passRates = (results: ReadonlyArray<RunResult>, trials: number): Re
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const kCell = (x: number | null) => (x === null ? "-" : x.toFixed(3))
+/** The rate and its interval, or "-" for both when nothing was measured. */
+const rateCells = (p: PassRate) => (p.rate === null ? { rate: "-", ci: "-" } : { rate: pct(p.rate), ci: `[${pct(p.low)}, ${pct(p.high)}]` })
+/** Why a pass@k is "-" although k is within the trials: said under the table when it happens. */
+const shortNote = (rates: ReadonlyArray<PassRate>, ks: ReadonlyArray<number>) =>
+  rates.some((p) => p.runs > 0 && ks.some((k) => p.passAtK[k - 1] === null))
+    ? ["pass@k is - where a task has fewer than k measured trials (the others ended in \"error\"): a mean over the other tasks would leave those out."]
+    : []
 
 /** Which k get a column: 1, N, and the powers of two between (all of them up to 5). */
 export const shownKs = (trials: number) =>
@@ -65,13 +76,16 @@ export const trialsSummary = (results: ReadonlyArray<RunResult>, trials: number)
     `${padRight("lang", 10)} ${padRight("model", 10)} ${padLeft("working", 9)} ${padLeft("rate", 7)} ${padLeft("95% CI", 16)} ` +
       ks.map((k) => padLeft(`pass@${k}`, 7)).join(" ")
   ]
-  for (const p of passRates(results, trials))
+  const rates = passRates(results, trials)
+  for (const p of rates) {
+    const cells = rateCells(p)
     lines.push(
-      `${padRight(p.language, 10)} ${padRight(p.model, 10)} ${padLeft(`${p.working}/${p.runs}`, 9)} ${padLeft(pct(p.rate), 7)} ` +
-        `${padLeft(`[${pct(p.low)}, ${pct(p.high)}]`, 16)} ` +
+      `${padRight(p.language, 10)} ${padRight(p.model, 10)} ${padLeft(`${p.working}/${p.runs}`, 9)} ${padLeft(cells.rate, 7)} ` +
+        `${padLeft(cells.ci, 16)} ` +
         ks.map((k) => padLeft(kCell(p.passAtK[k - 1] ?? null), 7)).join(" ")
     )
-  return lines.join("\n")
+  }
+  return [...lines, ...shortNote(rates, ks)].join("\n")
 }
 
 /** The Markdown section when --trials > 1. */
@@ -86,13 +100,15 @@ export const trialsMarkdown = (results: ReadonlyArray<RunResult>, trials: number
     "",
     "| language | model | working | rate | 95% CI | " + ks.map((k) => `pass@${k}`).join(" | ") + " |",
     "|---".repeat(5 + ks.length) + "|",
-    ...rates.map(
-      (p) =>
-        `| ${p.language} | ${p.model} | ${p.working}/${p.runs}${p.errors > 0 ? ` (+${p.errors} error)` : ""} | ${pct(p.rate)} | ` +
-        `[${pct(p.low)}, ${pct(p.high)}] | ` +
+    ...rates.map((p) => {
+      const cells = rateCells(p)
+      return (
+        `| ${p.language} | ${p.model} | ${p.working}/${p.runs}${p.errors > 0 ? ` (+${p.errors} error)` : ""} | ${cells.rate} | ${cells.ci} | ` +
         ks.map((k) => kCell(p.passAtK[k - 1] ?? null)).join(" | ") +
         " |"
-    ),
-    ""
+      )
+    }),
+    "",
+    ...shortNote(rates, ks).flatMap((note) => [note, ""])
   ]
 }
