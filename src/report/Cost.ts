@@ -1,5 +1,5 @@
 import type { RunResult } from "../domain/Result.js"
-import { distinct, padLeft, padRight } from "./format.js"
+import { distinct, dollars, padLeft, padRight } from "./format.js"
 
 /** Token and money totals of a group of runs. `cost_usd` is null when some run had no price. */
 export interface CostLine {
@@ -45,7 +45,7 @@ export const costLines = (results: ReadonlyArray<RunResult>): { lines: ReadonlyA
   return { lines, total: total("all", "all", results) }
 }
 
-export const usd = (value: number | null) => (value === null ? "n/a" : `$${value.toFixed(4)}`)
+export const usd = (value: number | null) => (value === null ? "n/a" : dollars(value, 4))
 
 /** The stdout block after the seed's summary: cost per language and model, and in total. */
 export const costSummary = (results: ReadonlyArray<RunResult>) => {

@@ -1,6 +1,6 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
-import { groupDigits } from "./format.js"
+import { dollars, groupDigits } from "./format.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 /** Whole percents, except that a rate short of 100% (or above 0%) never reads as 100% (or 0%): 199 of 200 is 99.5%. */
@@ -12,7 +12,7 @@ export const fmtPct = (x: number | undefined) => {
   return tenth === "100.0" ? ">99.9%" : tenth === "0.0" ? "<0.1%" : `${tenth}%`
 }
 export const fmtUsd = (x: number | undefined) =>
-  x === undefined ? "–" : x >= 1 ? `$${x.toFixed(2)}` : x >= 0.01 ? `$${x.toFixed(3)}` : `$${x.toFixed(4)}`
+  x === undefined ? "–" : dollars(x, Math.abs(x) >= 1 ? 2 : Math.abs(x) >= 0.01 ? 3 : 4)
 export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
 export const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`)
 

@@ -1,6 +1,12 @@
 /** Python's repr of a float, as the seed printed numbers: 4 -> "4.0", 4.12 -> "4.12". */
 export const pyFloat = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(x))
 
+/** US dollars to `digits` places, the sign before the "$" ("-$0.0002"), and no "-$0.0000" for a tiny negative. */
+export const dollars = (x: number, digits: number) => {
+  const text = Math.abs(x).toFixed(digits)
+  return `${x < 0 && Number(text) !== 0 ? "-" : ""}$${text}`
+}
+
 export const padLeft = (text: string, width: number) => text.padStart(width)
 export const padRight = (text: string, width: number) => text.padEnd(width)
 
