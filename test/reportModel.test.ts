@@ -1,7 +1,8 @@
-import { Either } from "effect"
+import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
-import { decodeResults, mergeSources, type Source } from "../src/report/Sweep.js"
+import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
+import { renderHtml } from "../src/report/Html.js"
 import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { dollars } from "../src/report/format.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
@@ -191,5 +192,18 @@ describe("comparing two runs", () => {
 describe("money", () => {
   it("puts a negative's sign before the dollar sign, and shows a tiny negative as zero", () => {
     expect([0.0002, -0.0002, -0.00001, 0, 1.5].map((x) => dollars(x, 4))).toEqual(["$0.0002", "-$0.0002", "$0.0000", "$0.0000", "$1.5000"])
+  })
+})
+
+describe("the HTML report's figures", () => {
+  it("says which runs a cost covers, averages wall time over measured runs, and counts a grid with runs missing", async () => {
+    const run = (task: string, model: string, outcome: Parameters<typeof result>[1], cost: number | null, wall: number) => ({ ...result(task, outcome), model, cost_usd: cost, wall_time_s: wall })
+    const results = [run("t1", "haiku", "working", 0.01, 1.0), run("t2", "haiku", "error", 0, 0), run("t1", "local", "working", null, 2.0)]
+    const report = { generated: "2026-12-02T00:00:00.000Z", harness: "ilo-bench", harness_version: "0.1.0", complete: false, config: { retry_cap: 5, languages: [], models: [] }, skills: [], notes: [], results }
+    const html = [...(await Effect.runPromise(renderHtml(mergeSources([sourceOfReport(report as any, "r.json")]))))].join("")
+    expect(html).toContain("<span>runs of 4: 2 tasks × 1 language × 2 models</span>")
+    expect(html).toContain("<b>$0.010</b><span>cost of the 2 priced runs (1 with no price)</span>")
+    // python/haiku: the error run's 0 s is not averaged in.
+    expect(html).toMatch(/<td class="l">haiku<\/td>(?:(?!<\/tr>).)*<td>1\.0s<\/td><\/tr>/s)
   })
 })

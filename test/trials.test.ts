@@ -86,7 +86,7 @@ describe("run --trials", () => {
     // The HTML (the same analysis as `report`) multiplies out, labels each trial's attempts, and
     // pairs ilo with python trial by trial: fib trials 1 to 3 worked in both.
     const html = readFileSync(join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".html"))!), "utf8")
-    expect(html).toContain("runs: 2 tasks × 2 languages × 1 models × 5 trials")
+    expect(html).toContain("runs: 2 tasks × 2 languages × 1 model × 5 trials")
     expect(html).toContain('id="run-fib--ilo--haiku--trial-4"')
     expect(html).toMatch(/fib · ilo · haiku · trial 4 — <span class="tag o-partial">/)
     expect(html).toMatch(/<td>haiku<\/td><td class="l">python<\/td><td>3<\/td><td>30% \/ 100%<\/td>/)

@@ -30,7 +30,7 @@ export interface GroupSummary {
   readonly medianTokensToSuccess: number | undefined
   readonly meanGenTokensToSuccess: number | undefined
   readonly meanAttemptsToSuccess: number | undefined
-  /** Sum of cost_usd over runs that have it; undefined when no run recorded a cost. */
+  /** Sum of cost_usd; undefined unless every run recorded one (a sum over some would pass for the whole). */
   readonly cost: number | undefined
   readonly costPerSuccess: number | undefined
   readonly meanWallTime: number | undefined
@@ -49,7 +49,7 @@ export const summarise = (
   const measured = runs.filter((r) => r.final_outcome !== "error")
   const working = measured.filter((r) => r.final_outcome === "working")
   const costs = runs.flatMap((r) => (typeof r.cost_usd === "number" ? [r.cost_usd] : []))
-  const cost = costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : undefined
+  const cost = costs.length > 0 && costs.length === runs.length ? costs.reduce((a, b) => a + b, 0) : undefined
   const curve = Array.from({ length: retryCap }, (_, i) =>
     measured.length === 0
       ? 0
@@ -72,7 +72,8 @@ export const summarise = (
     meanAttemptsToSuccess: mean(working.flatMap((r) => (r.attempts_to_success === null ? [] : [r.attempts_to_success]))),
     cost,
     costPerSuccess: cost !== undefined && working.length > 0 ? cost / working.length : undefined,
-    meanWallTime: mean(runs.map((r) => r.wall_time_s)),
+    // Over the measured runs, as the rate and the tokens are: an "error" run's instant end would pull it down.
+    meanWallTime: mean(measured.map((r) => r.wall_time_s)),
     truncated: runs.reduce((n, r) => n + truncatedAttempts(r), 0),
     curve
   }

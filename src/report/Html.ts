@@ -3,7 +3,7 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepTitle } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepTitle } from "./SweepMarkdown.js"
 
 /** A stable anchor for a run's attempts (trials after the first get their own). */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
@@ -60,7 +60,7 @@ const summaryTable = (a: Analysis) => {
   const head = ["language", "model", "runs", "working", "success rate", "mean tokens to success", "median tokens to success", "mean gen. tokens to success", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time"]
   const rows = a.groups.map(
     (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}</td>
-<td>${fmtPct(g.rate)} <span class="ci">${fmtPct(g.interval.low)}–${fmtPct(g.interval.high)}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtNum(g.meanWallTime)}s</td></tr>`
+<td>${fmtPct(g.rate)} <span class="ci">${fmtPct(g.interval.low)}–${fmtPct(g.interval.high)}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
   )
   return `<table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
 }
@@ -127,18 +127,29 @@ ${notes ? `<h3>Notes</h3><ul>${notes}</ul>` : ""}</div>`
     })
     .join("\n")
 
+const counted = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`
+
+/** "runs: 2 tasks × 3 languages × 1 model", or with fewer runs than that grid "runs of 6: ...". */
+const runsLabel = (a: Analysis) => {
+  const { tasks, languages, models, trials } = a.sweep
+  const grid = tasks.length * languages.length * models.length * trials
+  const factors = [counted(tasks.length, "task"), counted(languages.length, "language"), counted(models.length, "model"), ...(trials > 1 ? [counted(trials, "trial")] : [])]
+  return `runs${a.sweep.results.length === grid ? "" : ` of ${grid}`}: ${factors.join(" × ")}`
+}
+
 const kpis = (a: Analysis) => {
   const working = a.sweep.results.filter((r) => r.final_outcome === "working").length
   const costs = a.sweep.results.flatMap((r) => (typeof r.cost_usd === "number" ? [r.cost_usd] : []))
   const tokens = a.sweep.results.reduce((n, r) => n + totalTokens(r), 0)
   const items = [
-    [
-      `${a.sweep.results.length}`,
-      `runs: ${a.sweep.tasks.length} tasks × ${a.sweep.languages.length} languages × ${a.sweep.models.length} models${a.sweep.trials > 1 ? ` × ${a.sweep.trials} trials` : ""}`
-    ],
+    [`${a.sweep.results.length}`, runsLabel(a)],
     [`${working}`, "runs working"],
     [fmtInt(tokens), "tokens in all"],
-    ...(costs.length > 0 ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]] : []),
+    ...(costs.length === 0
+      ? []
+      : costs.length === a.sweep.results.length
+        ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]]
+        : [[fmtUsd(costs.reduce((x, y) => x + y, 0)), `cost of the ${costs.length} priced runs (${a.sweep.results.length - costs.length} with no price)`]]),
     [String(a.sweep.retryCap), "retry cap"]
   ]
   return `<div class="kpis">${items.map(([v, l]) => `<div class="kpi"><b>${esc(v!)}</b><span>${esc(l!)}</span></div>`).join("")}</div>`

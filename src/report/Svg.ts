@@ -225,7 +225,7 @@ export const columnChart = (options: {
       const v = options.value(c, g.name)
       if (v === undefined || v <= 0) return
       const y = yAt(v)
-      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${esc(`${c} · ${g.name}: ${groupDigits(v)} tokens`)}</title></rect>`)
+      parts.push(`<rect class="mark" x="${n(x0 + j * bar)}" y="${n(y)}" width="${n(Math.max(1, bar - 1))}" height="${n(top + plotHeight - y)}" rx="1" fill="${g.color}"><title>${esc(`${c} · ${g.name}: ${groupDigits(Math.round(v))} tokens`)}</title></rect>`)
     })
     const text = clip(c, 140)
     longest = Math.max(longest, textWidth(text))

@@ -14,6 +14,7 @@ export const fmtPct = (x: number | undefined) => {
 export const fmtUsd = (x: number | undefined) =>
   x === undefined ? "–" : dollars(x, Math.abs(x) >= 1 ? 2 : Math.abs(x) >= 0.01 ? 3 : 4)
 export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
+export const fmtSeconds = (x: number | undefined) => (x === undefined ? "–" : `${x.toFixed(1)}s`)
 export const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`)
 
 export const NOT_MEASURED = "not measured"
@@ -115,7 +116,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
         fmtNum(g.meanAttemptsToSuccess, 2),
         fmtUsd(g.cost),
         fmtUsd(g.costPerSuccess),
-        `${fmtNum(g.meanWallTime)}s`
+        fmtSeconds(g.meanWallTime)
       ])
     ),
     ""
