@@ -44,6 +44,32 @@ describe("reading saved results", () => {
     ])
   })
 
+  it("a checkpoint is reported in the plan's order with the notes the run's own report had", () => {
+    const config = {
+      languages: [
+        { name: "python", command: ["python3", "{file}"], extension: ".py", docs: "none" },
+        { name: "node", command: ["node", "{file}"], extension: ".js", docs: "none" }
+      ],
+      models: [{ key: "haiku", id: "claude-haiku-4-5" }]
+    }
+    const run = (task: string, language: string, outcome: Parameters<typeof result>[1] = "working") => ({ type: "run" as const, result: { ...result(task, outcome), language } })
+    // Finished out of order: t2 before t1, node before python; t1/node ended in error; resumed once.
+    const text = [
+      { ...checkpointHeader(config as any), tasks: ["t1", "t2"], notes: ["claude-sonnet-4-5 was retired on 2026-11-30."] },
+      run("t2", "python"),
+      run("t1", "node", "error"),
+      run("t1", "python"),
+      { type: "resume" as const, at: "2026-11-25T11:00:00.000Z", forced: [], retry_errors: false, planned_runs: 4 },
+      run("t2", "node")
+    ].map(encodeLine).join("")
+    const source = decode("run.jsonl", text)
+    expect(source.results.map((r) => `${r.task}/${r.language}`)).toEqual(["t1/python", "t1/node", "t2/python", "t2/node"])
+    expect(source.notes[0]).toMatch(/^Resumed once from this checkpoint/)
+    expect(source.notes).toContain("claude-sonnet-4-5 was retired on 2026-11-30.")
+    expect(source.notes.some((n) => n.startsWith('1 run(s) ended in "error"'))).toBe(true)
+    expect(mergeSources([source]).languages).toEqual(["python", "node"])
+  })
+
   it("a checkpoint with a run line for every planned run is a finished benchmark; one short of it, or one that does not say, is not", () => {
     const lines = (planned: number | undefined) =>
       encodeLine({ ...checkpointHeader(), ...(planned !== undefined ? { planned_runs: planned } : {}) }) +

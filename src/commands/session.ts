@@ -13,7 +13,8 @@ import type { RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
 import { configDifferences, planResume, type ResumePlan } from "../loop/Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
-import { collectNotes } from "../report/Notes.js"
+import { distinct } from "../report/format.js"
+import { resultNotes, startNotes } from "../report/Notes.js"
 import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
@@ -97,6 +98,8 @@ export const runSession = (input: SessionInput) =>
     let writer: CheckpointWriter
     let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
+    // Known before any run; the checkpoint keeps them too, for a report made from it.
+    const beginNotes = [...startNotes(input.skipped, skills), ...(input.notes ?? [])]
     if (input.resume !== undefined) {
       const { path: file, force, retryErrors } = input.resume
       const contents = yield* checkpoint.read(file)
@@ -139,7 +142,9 @@ export const runSession = (input: SessionInput) =>
         harness_version: HARNESS_VERSION,
         config: input.config,
         skills,
-        planned_runs: runs.length
+        planned_runs: runs.length,
+        tasks: distinct(runs.map((r) => r.task.id)),
+        notes: beginNotes
       })
     }
     // Only now: a resume that is refused has printed nothing on stdout.
@@ -163,8 +168,8 @@ export const runSession = (input: SessionInput) =>
           notes: [
             ...extraNotes,
             ...resumeNotes,
-            ...collectNotes({ skipped: input.skipped, skills, results, maxTokens: input.settings.maxTokens }),
-            ...(input.notes ?? [])
+            ...beginNotes,
+            ...resultNotes(results, input.settings.maxTokens)
           ],
           results
         } satisfies Report

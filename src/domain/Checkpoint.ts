@@ -27,7 +27,11 @@ export const CheckpointHeader = Schema.Struct({
   config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   skills: Schema.Array(SkillHash),
   /** How many runs the benchmark planned: with a run line for each, the checkpoint is a finished benchmark. */
-  planned_runs: Schema.optional(Schema.Number)
+  planned_runs: Schema.optional(Schema.Number),
+  /** The task ids in the plan's order: a report of the checkpoint lists runs as the benchmark planned them, not as they finished. */
+  tasks: Schema.optional(Schema.Array(Schema.String)),
+  /** Notes known when the benchmark began (a language not run, a retired model, ...), for a report of the checkpoint. */
+  notes: Schema.optional(Schema.Array(Schema.String))
 })
 export type CheckpointHeader = Omit<typeof CheckpointHeader.Type, "config"> & { readonly config: RunConfig }
 

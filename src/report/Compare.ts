@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { analyse, totalTokens } from "./Analysis.js"
 import { barChart } from "./Svg.js"
 import { CSP, STYLE } from "./Html.js"
-import { esc } from "./format.js"
+import { distinct, esc } from "./format.js"
 import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
 import { runKey, type ResultRow, type Sweep } from "./Sweep.js"
@@ -50,8 +50,6 @@ export interface Comparison {
   /** What a reader must know before trusting the numbers: a partial side, settings that differ. */
   readonly notes: ReadonlyArray<string>
 }
-
-const distinct = <A>(values: Iterable<A>) => [...new Set(values)]
 
 const RANK: Record<string, number> = { working: 3, partial: 2, failed: 1, error: 0 }
 

@@ -2,21 +2,24 @@ import type { RunResult } from "../domain/Result.js"
 import type { SkillModule } from "../services/SkillDocs.js"
 import { apiFailureCause } from "./format.js"
 
-export interface NoteInputs {
-  /** Languages asked for but not run, with why. */
-  readonly skipped: ReadonlyArray<{ readonly name: string; readonly reason: string }>
-  readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
-  readonly results: ReadonlyArray<RunResult>
-  readonly maxTokens: number
-}
+// What a reader must know to trust the numbers: only what actually happened in this run.
 
-/** What a reader must know to trust the numbers: only what actually happened in this run. */
-export const collectNotes = ({ skipped, skills, results, maxTokens }: NoteInputs): ReadonlyArray<string> => {
-  const notes: Array<string> = []
-  for (const s of skipped) notes.push(`${s.name} was not run: ${s.reason}.`)
+/** Known before any run: languages not run, skill modules not found. */
+export const startNotes = (
+  /** Languages asked for but not run, with why. */
+  skipped: ReadonlyArray<{ readonly name: string; readonly reason: string }>,
+  skills: ReadonlyArray<Omit<SkillModule, "text">>
+): ReadonlyArray<string> => {
+  const notes = skipped.map((s) => `${s.name} was not run: ${s.reason}.`)
   const placeholders = skills.filter((s) => s.source === "placeholder").map((s) => s.module)
   if (placeholders.length > 0)
     notes.push(`Skill modules not found, a placeholder was sent instead: ${placeholders.join(", ")}.`)
+  return notes
+}
+
+/** From the results alone, so that a report of a checkpoint says them as the run's own report did. */
+export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number): ReadonlyArray<string> => {
+  const notes: Array<string> = []
   const errors = results.filter((r) => r.final_outcome === "error")
   if (errors.length > 0)
     notes.push(

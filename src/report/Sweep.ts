@@ -1,6 +1,10 @@
 import { Data, Either, Schema } from "effect"
 import { runKey } from "../loop/Resume.js"
 import { parseCheckpoint } from "../services/Checkpoint.js"
+import type { CheckpointContents } from "../domain/Checkpoint.js"
+import type { RunResult } from "../domain/Result.js"
+import { distinct } from "./format.js"
+import { resultNotes } from "./Notes.js"
 import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
@@ -179,6 +183,26 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
 }
 
 /**
+ * The runs in the plan's order (task, language, model, trial), which a checkpoint records as they
+ * finished. A checkpoint too old to list its tasks keeps the order in which each task first finished.
+ */
+const planOrder = (header: CheckpointContents["header"], runs: ReadonlyArray<RunResult>) => {
+  const rank = (names: ReadonlyArray<string>) => new Map(names.map((name, i) => [name, i]))
+  const tasks = rank(header.tasks ?? distinct(runs.map((r) => r.task)))
+  // Fields an older harness may not have written: ranked as unknown, after the rest.
+  const languages = rank((header.config.languages ?? []).map((l) => l.name))
+  const models = rank((header.config.models ?? []).map((m) => m.key))
+  const at = (index: Map<string, number>, name: string) => index.get(name) ?? index.size
+  return [...runs].sort(
+    (a, b) =>
+      at(tasks, a.task) - at(tasks, b.task) ||
+      at(languages, a.language) - at(languages, b.language) ||
+      at(models, a.model) - at(models, b.model) ||
+      (a.trial ?? 1) - (b.trial ?? 1)
+  )
+}
+
+/**
  * A checkpoint, read as a resume reads it (a torn last line ignored): its header's settings and,
  * for each run, the last record written (a run re-run on resume supersedes its earlier line).
  */
@@ -186,12 +210,22 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   const parsed = parseCheckpoint(file, text)
   if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
   const { header, runs, resumes } = parsed.right
-  const latest = [...new Map(runs.map((r) => [runKey(r), r])).values()]
+  const latest = planOrder(header, [...new Map(runs.map((r) => [runKey(r), r])).values()])
+  const forced = resumes.flatMap((r) => r.forced)
   const decoded = Schema.decodeUnknownEither(IloBenchFile)({
     generated: header.started,
     harness: "ilo-bench",
     config: header.config,
     skills: header.skills,
+    // As the run's own report says them, but for the resumes' counts, which only the run knew.
+    notes: [
+      ...(resumes.length > 0
+        ? [`Resumed ${resumes.length === 1 ? "once" : `${resumes.length} times`} from this checkpoint: runs finished before a resume were kept and not asked again.`]
+        : []),
+      ...(forced.length > 0 ? [`Resumed with --force although the configuration differed from the checkpoint's: ${forced.join("; ")}.`] : []),
+      ...(header.notes ?? []),
+      ...resultNotes(latest, typeof header.config.max_tokens === "number" ? header.config.max_tokens : 0)
+    ],
     results: latest
   })
   if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
@@ -238,8 +272,6 @@ export interface Sweep {
 
 /** A run's identity across files: task, language, model and trial (1 where a file has no trials). */
 export { runKey }
-
-const distinct = <A>(values: Iterable<A>) => [...new Set(values)]
 
 /** ilo first (the language the benchmark is about), then the others in first-seen order. */
 const iloFirst = (languages: ReadonlyArray<string>) => [
