@@ -60,12 +60,12 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(first.stderr).not.toContain("ERROR")
     expect(first.code).toBe(0)
     const lines = first.stdout.split("\n")
-    expect(lines[0]).toBe("Closed-loop bench: 2 tasks × 2 languages × 1 models = 4 runs (retry_cap=5)")
-    expect(lines.filter((l) => l.startsWith(" -> outcome="))).toEqual([
-      " -> outcome=working gen_tokens=12 wall=" + lines[1]!.split("wall=")[1],
-      expect.stringMatching(/^ -> outcome=working gen_tokens=16 wall=\d+\.\d+s$/),
-      expect.stringMatching(/^ -> outcome=working gen_tokens=12 /),
-      expect.stringMatching(/^ -> outcome=working gen_tokens=11 /)
+    expect(lines[0]).toBe("Closed-loop bench: 2 tasks × 2 languages × 1 models = 4 runs  (retry_cap=5)")
+    expect(lines.filter((l) => l.startsWith("  -> outcome="))).toEqual([
+      "  -> outcome=working gen_tokens=12 wall=" + lines[1]!.split("wall=")[1],
+      expect.stringMatching(/^  -> outcome=working gen_tokens=16 wall=\d+\.\d+s$/),
+      expect.stringMatching(/^  -> outcome=working gen_tokens=12 /),
+      expect.stringMatching(/^  -> outcome=working gen_tokens=11 /)
     ])
     expect(first.stdout).toContain("\n4/4 runs succeeded.")
     expect(first.stdout).toMatch(/^sum {20}python haiku {7}16 {8}2 working /m)
@@ -242,7 +242,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
   it("dry run needs neither a key nor ilo", async () => {
     const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("Tasks:\n [sum] Print 55....\n expected: \"55\"")
+    expect(r.stdout).toContain("Tasks:\n  [sum] Print 55....\n          expected: '55'")
   })
 
   it("dry run still refuses what the run would: an unknown language or context, missing docs, a task naming a language", async () => {
@@ -285,7 +285,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const warning = r.stderr.split("\n").filter((l) => l.includes("deprecated"))
     expect(warning).toEqual([expect.stringMatching(/^WARNING: The model 'claude-sonnet-4-5' is deprecated .*Please migrate/)])
     expect(r.stdout).not.toContain("deprecated")
-    expect(r.stdout.split("\n")[1]).toMatch(/^ -> outcome=working /)
+    expect(r.stdout.split("\n")[1]).toMatch(/^  -> outcome=working /)
   })
 
   it("the second language's own docs go where the seed sent the no-documentation line", async () => {
@@ -305,7 +305,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
         env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: down.url }
       })
       expect(r.code).toBe(3)
-      expect(r.stdout).toContain(" -> outcome=error gen_tokens=0")
+      expect(r.stdout).toContain("\n  -> outcome=error gen_tokens=0")
       expect(r.stdout).toContain("0/2 runs succeeded.")
       // Stderr names what the API answered: once as it happens, and counted at the end.
       expect(r.stderr.split("\n").filter((l) => l.startsWith("WARNING: the model API failed"))).toEqual([
@@ -466,5 +466,27 @@ describe("language-neutral descriptions", () => {
     const r = await runCli(["run", "--context", "nope", "--ilo", "/bin/true"], { env: { ANTHROPIC_API_KEY: KEY } })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^ERROR: --context: unknown context 'nope' \(known: default, core/)
+  })
+})
+
+describe("skill documentation with Windows line ends", () => {
+  it("is sent with \\n, as the seed read it in text mode", async () => {
+    const modules = ["ilo-language", "ilo-builtins-core", "ilo-builtins-text", "ilo-builtins-math", "ilo-builtins-io"]
+    const ilo = makeStandInIlo({ skills: Object.fromEntries(modules.map((m) => [m, `# ${m}\r\nline one\r\nline two\rend\r\n`])) })
+    const server = await startFakeAnthropic(() => ({ text: "echo 1" }))
+    const dir = mkdtempSync(join(tmpdir(), "crlf-skills-"))
+    try {
+      const tasks = join(dir, "tasks.json")
+      writeFileSync(tasks, JSON.stringify({ tasks: [{ id: "one", description: "Print 1.", expected_output: "1" }] }))
+      const r = await runCli(["run", "--no-align", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", tasks, "--output-dir", join(dir, "out")], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url }
+      })
+      expect(r.code, r.stderr).toBe(0)
+      const sent = lastUserText(server.requests[0]!)
+      expect(sent).toContain("# ilo-language\nline one\nline two\nend\n")
+      expect(sent).not.toContain("\r")
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { groupDigits } from "../src/report/format.js"
+import { dollars, groupDigits, pyFixed, pyPrefix, pyRepr } from "../src/report/format.js"
 
 describe("groupDigits", () => {
   it("writes every number as toLocaleString('en-US') does, whole or not", () => {
@@ -12,5 +12,30 @@ describe("groupDigits", () => {
       values.push(Math.floor(((seed / 2 ** 31) - 0.3) * 10 ** (i % 17)))
     }
     for (const value of values) expect(groupDigits(value), String(value)).toBe(reference.format(value))
+  })
+})
+
+describe("money", () => {
+  it("puts a negative's sign before the dollar sign, and shows a tiny negative as zero", () => {
+    expect([0.0002, -0.0002, -0.00001, 0, 1.5].map((x) => dollars(x, 4))).toEqual(["$0.0002", "-$0.0002", "$0.0000", "$0.0000", "$1.5000"])
+  })
+})
+
+describe("numbers as the seed's Python printed them", () => {
+  it("rounds an exact tie to the even digit, as format(x, '.1f') does", () => {
+    // Python 3: [format(x, ".1f") for x in ...]; format(2.5, ".0f"), format(3.5, ".0f")
+    const xs = [0.25, 0.75, 1.25, 2.25, 0.35, 0.15, 1.05, 2.5, 0.05, -0.25, 12.345]
+    expect(xs.map((x) => pyFixed(x, 1))).toEqual(["0.2", "0.8", "1.2", "2.2", "0.3", "0.1", "1.1", "2.5", "0.1", "-0.2", "12.3"])
+    expect([pyFixed(2.5, 0), pyFixed(3.5, 0)]).toEqual(["2", "4"])
+  })
+})
+
+describe("Python's repr of a string", () => {
+  it("quotes and escapes as repr() does (python3 -c 'print(repr(...))')", () => {
+    expect(pyRepr("55")).toBe("'55'")
+    expect(pyRepr("it's")).toBe(`"it's"`)
+    expect(pyRepr(`say "hi" it's`)).toBe(`'say "hi" it\\'s'`)
+    expect(pyRepr("a\\b\tc\n\r\u0001\u007f é 😀 \u00a0\u2028")).toBe("'a\\\\b\\tc\\n\\r\\x01\\x7f é 😀 \\xa0\\u2028'")
+    expect(pyPrefix("😀".repeat(3) + "abc", 4)).toBe("😀😀😀a")
   })
 })

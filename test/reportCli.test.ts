@@ -95,10 +95,10 @@ describe("ilo-bench run: progress and the HTML report", () => {
     expect(progress[1]).toMatch(/^\[2\/2\] task=t[12] lang=ilo model=haiku -> \w+ .* \| \d+ working · \d+ partial · \d+ failed · 0 error \| .* elapsed, ETA 0s$/)
     expect(progress.map((l) => /task=(t\d)/.exec(l)![1]).sort()).toEqual(["t1", "t2"])
     expect(r.stderr).not.toContain("\x1b")
-    expect(r.stdout.split("\n").filter((l) => l.startsWith(" -> outcome="))).toHaveLength(2)
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("  -> outcome="))).toHaveLength(2)
     const html = readdirSync(dir).find((f) => f.endsWith(".html"))
     expect(html).toMatch(/^closed-loop-\d{4}-\d{2}-\d{2}\.html$/)
-    expect(r.stdout).toContain(` HTML: ${join(dir, html!)}`)
+    expect(r.stdout).toContain(`  HTML: ${join(dir, html!)}`)
     expect(readFileSync(join(dir, html!), "utf8")).toContain('id="chart-curve"')
   })
 
@@ -107,8 +107,8 @@ describe("ilo-bench run: progress and the HTML report", () => {
     const r = await runCli(["run", "--ilo", ilo.bin, "--tasks-file", tasks, "--model", "haiku", "--retry-cap", "1", "--quiet", "--output-dir", dir], { env: env() })
     expect(r.code).toBe(0)
     expect(r.stderr).not.toMatch(/\[\d\/2\]/)
-    expect(r.stdout).toContain("Closed-loop bench: 2 tasks × 1 languages × 1 models = 2 runs (retry_cap=1)")
-    expect(r.stdout.split("\n").filter((l) => l.startsWith(" -> outcome="))).toHaveLength(2)
+    expect(r.stdout).toContain("Closed-loop bench: 2 tasks × 1 languages × 1 models = 2 runs  (retry_cap=1)")
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("  -> outcome="))).toHaveLength(2)
   })
 })
 

@@ -4,7 +4,6 @@ import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/rep
 import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
 import { renderHtml } from "../src/report/Html.js"
 import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
-import { dollars } from "../src/report/format.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
@@ -212,12 +211,6 @@ describe("comparing two runs", () => {
     expect(summary).toContain("6 run(s) in both, 4 better, 0 worse, 2 unchanged")
     expect(summary).toContain("ilo/m, on 6 run(s) (task and trial) measured in both")
     expect(renderCompareMarkdown(c)).toContain("| task | trial | language | model | outcome A |")
-  })
-})
-
-describe("money", () => {
-  it("puts a negative's sign before the dollar sign, and shows a tiny negative as zero", () => {
-    expect([0.0002, -0.0002, -0.00001, 0, 1.5].map((x) => dollars(x, 4))).toEqual(["$0.0002", "-$0.0002", "$0.0000", "$0.0000", "$1.5000"])
   })
 })
 

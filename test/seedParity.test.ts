@@ -100,11 +100,15 @@ interface Report {
   readonly results: ReadonlyArray<Record<string, unknown>>
 }
 
-const readReport = (dir: string): Report => {
+const reportText = (dir: string): string => {
   const files = readdirSync(dir).filter((f) => /^closed-loop-\d{4}-\d{2}-\d{2}\.json$/.test(f))
   expect(files, `one JSON report in ${dir}`).toHaveLength(1)
-  return JSON.parse(readFileSync(join(dir, files[0]!), "utf8"))
+  return readFileSync(join(dir, files[0]!), "utf8")
 }
+const readReport = (dir: string): Report => JSON.parse(reportText(dir))
+
+/** How a field's numbers are written: a Python reader loads "1.0" as a float and "1" as an int. */
+const written = (text: string, field: string) => [...text.matchAll(new RegExp(`"${field}": (-?[\\d.]+)`, "g"))].map((m) => (m[1]!.includes(".") ? "float" : "int"))
 
 /** What a request asks: the parts both harnesses must send alike, as one comparable string. */
 const asked = (request: RecordedRequest) =>
@@ -163,7 +167,7 @@ const summary = (stdout: string) => {
 const progress = (stdout: string) =>
   stdout
     .split("\n")
-    .filter((l) => l.startsWith("Closed-loop bench: ") || l.startsWith(" -> outcome="))
+    .filter((l) => l.startsWith("Closed-loop bench: ") || l.startsWith("  -> outcome="))
     .map((l) => l.replace(/ wall=\d+(\.\d+)?s$/, ""))
 
 const runSeed = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<CliResult> =>
@@ -197,6 +201,31 @@ const SEED_FIELDS = [
   "wall_time_s",
   "final_outcome"
 ]
+
+describe("parity with the seed's dry run", () => {
+  it("prints the same task list: descriptions cut at 80 characters, expected outputs as Python's repr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "seed-dry-"))
+    try {
+      const tasks = join(dir, "tasks.json")
+      const tricky = [
+        { id: "quotes", description: "Print it's.", expected_output: "it's" },
+        { id: "both", description: "Print both quotes.", expected_output: `say "hi" it's` },
+        { id: "escapes", description: "Print escapes.", expected_output: "a\\b\tc\u0001 é ü 😀 \u00a0 end" },
+        { id: "long", description: "😀".repeat(45) + " and more words after eighty characters", expected_output: "55" }
+      ]
+      writeFileSync(tasks, JSON.stringify({ tasks: tricky }))
+      const [seed, bench] = await Promise.all([
+        runSeed(["--dry-run"], { SEED_BASE_URL: "http://127.0.0.1:9", SEED_TASKS_FILE: tasks, SEED_SKILLS_DIR: repoSkills }),
+        runCli(["run", "--dry-run", "--tasks-file", tasks])
+      ])
+      expect(seed.code, seed.stderr).toBe(0)
+      expect(bench.stdout).toBe(seed.stdout)
+      expect(seed.stdout).toContain(`expected: "it's"`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
 
 describe("parity with the seed (closed-loop-bench.py) on the same model, tasks and programs", () => {
   let seedServer: FakeServer
@@ -268,6 +297,13 @@ describe("parity with the seed (closed-loop-bench.py) on the same model, tasks a
         else expect(got[field], `run ${i + 1} (${want.task}/${want.language}/${want.model}): ${field}`).toEqual(want[field])
       }
     })
+  })
+
+  it("numbers the seed wrote as floats are floats in the JSON, for a Python reader", () => {
+    for (const field of ["success_rate", "wall_time_s"]) {
+      expect(written(reportText(benchOut), field), field).toEqual(written(reportText(seedOut), field))
+      expect(written(reportText(seedOut), field).every((t) => t === "float")).toBe(true)
+    }
   })
 
   it("the requests are the same, byte for byte, repair prompts and the errors they carry included", () => {

@@ -33,6 +33,6 @@ export const compareCommand = Command.make("compare", { outputDir, before, after
     yield* writeAtomically(md, renderCompareMarkdown(comparison))
     yield* writeAtomically(html, yield* renderCompareHtml(comparison))
     yield* Console.log(compareSummary(comparison))
-    yield* Console.log(`\nComparison written:\n MD: ${md}\n HTML: ${html}`)
+    yield* Console.log(`\nComparison written:\n  MD:   ${md}\n  HTML: ${html}`)
   })
 ).pipe(Command.withDescription("Compare two runs: outcome changes, token and attempt deltas, success-rate tests."))

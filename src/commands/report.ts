@@ -36,7 +36,7 @@ export const reportCommand = Command.make("report", { outputDir, files }, ({ out
     yield* writeAtomically(html, yield* renderHtml(sweep))
     for (const b of banners(analyse(sweep))) yield* Console.error(`WARNING: ${b}`)
     yield* Console.log(
-      `Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:\n MD: ${md}\n HTML: ${html}`
+      `Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:\n  MD:   ${md}\n  HTML: ${html}`
     )
   })
 ).pipe(Command.withDescription("Re-render the Markdown and HTML reports from saved results; several files merge into one report."))

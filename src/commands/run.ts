@@ -18,7 +18,7 @@ import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../paths.js"
 import { selectLlm, validateProviderFlags } from "../providers/Select.js"
 import { costSummary } from "../report/Cost.js"
-import { causeCounts } from "../report/format.js"
+import { causeCounts, pyPrefix, pyRepr } from "../report/format.js"
 import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
@@ -206,8 +206,8 @@ export const runBenchmark = (o: RunOptions) =>
     if (o.dryRun) {
       yield* Console.log("Tasks:")
       for (const t of tasks) {
-        yield* Console.log(` [${t.id}] ${t.description.slice(0, 80)}...`)
-        yield* Console.log(` expected: ${JSON.stringify(t.expected_output)}`)
+        yield* Console.log(`  [${t.id}] ${pyPrefix(t.description, 80)}...`)
+        yield* Console.log(`          expected: ${pyRepr(t.expected_output)}`)
       }
       return
     }

@@ -18,9 +18,15 @@ export interface Report {
 export const HARNESS = "ilo-bench"
 
 /**
+ * The seed wrote these as Python floats (`1.0`, `2.0`); JSON.stringify writes a whole number as an
+ * int, which a Python reader then loads as one. Top-level fields of one result, indented by 2.
+ */
+const asPythonFloats = (json: string) => json.replace(/^( {2}"(?:success_rate|wall_time_s|elapsed_s)": )(-?\d+)(,?)$/gm, "$1$2.0$3")
+
+/**
  * The JSON report: the seed's `generated`, `harness` and `results`, with the configuration and
  * provenance beside them. In parts, result by result, so that a report of many runs is never one
- * string; joined, they are `JSON.stringify(report, null, 2)` (with `results` last) and a newline.
+ * string; joined, they are `JSON.stringify(report, null, 2)` (with `results` last, the seed's float fields as floats) and a newline.
  */
 export function* renderJson(report: Report): Generator<string> {
   const { results, ...head } = report
@@ -30,7 +36,7 @@ export function* renderJson(report: Report): Generator<string> {
     return
   }
   yield empty.slice(0, -"[]\n}".length) + "[\n"
-  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + JSON.stringify(r, null, 2).replace(/\n/g, "\n    ")
+  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + asPythonFloats(JSON.stringify(r, null, 2)).replace(/\n/g, "\n    ")
   yield "\n  ]\n}\n"
 }
 

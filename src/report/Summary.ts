@@ -1,12 +1,12 @@
 import type { RunResult } from "../domain/Result.js"
 import type { RunSpec } from "../loop/Plan.js"
-import { attemptsCell, padLeft, padRight, pyFloat } from "./format.js"
+import { attemptsCell, padLeft, padRight, pyFixed, pyFloat } from "./format.js"
 
 /** The seed's header line. */
 export const headerLine = (tasks: number, languages: number, models: number, retryCap: number, trials = 1) =>
   `Closed-loop bench: ${tasks} tasks × ${languages} languages × ${models} models${trials > 1 ? ` × ${trials} trials` : ""} = ${
     tasks * languages * models * trials
-  } runs (retry_cap=${retryCap})`
+  } runs  (retry_cap=${retryCap})`
 
 /** The seed's stderr line before a run. */
 export const runBanner = (spec: RunSpec, total: number) =>
@@ -14,10 +14,10 @@ export const runBanner = (spec: RunSpec, total: number) =>
 
 /** The seed's stdout line after a run. */
 export const runLine = (r: RunResult) =>
-  ` -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
+  `  -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
 
 export const pathsBlock = (paths: { readonly json: string; readonly md: string; readonly html?: string | undefined }) =>
-  `\nResults written:\n JSON: ${paths.json}\n MD: ${paths.md}${paths.html !== undefined ? `\n HTML: ${paths.html}` : ""}`
+  `\nResults written:\n  JSON: ${paths.json}\n  MD:   ${paths.md}${paths.html !== undefined ? `\n  HTML: ${paths.html}` : ""}`
 
 /** The seed's closing table and count; with trials, each task names its trial ("fib #2"). */
 export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number, trials = 1) => {
@@ -30,7 +30,7 @@ export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number,
     lines.push(
       `${padRight(trials > 1 ? `${r.task} #${r.trial}` : r.task, 22)} ${padRight(r.language, 6)} ${padRight(r.model, 6)} ` +
         `${padLeft(String(r.generation_tokens), 7)} ${padLeft(attemptsCell(r.attempts_to_success), 8)} ${padRight(r.final_outcome, 8)} ` +
-        `${padLeft(r.wall_time_s.toFixed(1), 5)}s`
+        `${padLeft(pyFixed(r.wall_time_s, 1), 5)}s`
     )
   }
   const working = results.filter((r) => r.final_outcome === "working").length

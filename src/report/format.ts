@@ -7,6 +7,40 @@ export const dollars = (x: number, digits: number) => {
   return `${x < 0 && Number(text) !== 0 ? "-" : ""}$${text}`
 }
 
+/**
+ * Python's `format(x, f".{digits}f")`: as toFixed, but an exact tie (0.25 to one place) goes to
+ * the even digit (0.2) where toFixed goes up (0.3). Ties are common: times are already rounded to 2 places.
+ */
+export const pyFixed = (x: number, digits: number) => {
+  const up = x.toFixed(digits)
+  const [whole = "", fraction = ""] = Math.abs(x).toFixed(Math.min(100, digits + 40)).split(".")
+  const rest = fraction.slice(digits)
+  const tie = rest.length > 0 && rest[0] === "5" && /^0*$/.test(rest.slice(1))
+  if (!tie || Number(up.at(-1)) % 2 === 0) return up
+  const kept = fraction.slice(0, digits)
+  return `${x < 0 ? "-" : ""}${whole}${digits > 0 ? `.${kept}` : ""}`
+}
+
+/** Python's repr() of a string, as the seed printed a task's expected output in a dry run. */
+export const pyRepr = (text: string) => {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'"
+  let out = quote
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!
+    if (ch === "\\" || ch === quote) out += "\\" + ch
+    else if (ch === "\n") out += "\\n"
+    else if (ch === "\r") out += "\\r"
+    else if (ch === "\t") out += "\\t"
+    else if (ch !== " " && /[\p{C}\p{Z}]/u.test(ch))
+      out += code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : code < 0x10000 ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`
+    else out += ch
+  }
+  return out + quote
+}
+
+/** The first `n` characters as Python counts them (code points): an emoji is one, not two. */
+export const pyPrefix = (text: string, n: number) => Array.from(text).slice(0, n).join("")
+
 export const padLeft = (text: string, width: number) => text.padStart(width)
 export const padRight = (text: string, width: number) => text.padEnd(width)
 

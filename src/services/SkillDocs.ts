@@ -52,13 +52,13 @@ const SKILL_GET_TIMEOUT = Duration.seconds(10)
 
 export const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex")
 
-const skillModule = (module: string, text: string, source: string): SkillModule => ({
-  module,
-  text,
-  source,
-  sha256: sha256(text),
-  bytes: Buffer.byteLength(text, "utf8")
-})
+/** Line ends as the seed read them (Python's text mode): "\r\n" and a lone "\r" become "\n". */
+export const universalNewlines = (text: string) => text.replace(/\r\n?/g, "\n")
+
+const skillModule = (module: string, raw: string, source: string): SkillModule => {
+  const text = universalNewlines(raw)
+  return { module, text, source, sha256: sha256(text), bytes: Buffer.byteLength(text, "utf8") }
+}
 
 export const SkillDocsLive = (options: SkillDocsOptions) =>
   Layer.effect(
