@@ -1,9 +1,9 @@
 import { FileSystem } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Logger } from "effect"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
 import { Checkpoint, CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
 import { header, replyLine, result } from "./support/fixtures.js"
@@ -42,6 +42,33 @@ describe("checkpoint (live, on disk)", () => {
       expect(back.runs).toEqual(runs)
       expect(back.resumes).toHaveLength(1)
       expect(back.tornLine).toBeNull()
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("a checkpoint whose directory is removed, or moved, while it is written is written again at its path, every line kept", () =>
+    Effect.gen(function* () {
+      const logs = captureLogs()
+      const file = tempFile()
+      const dir = dirname(file)
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      yield* writer.append({ type: "run", result: result("t1") })
+      rmSync(dir, { recursive: true, force: true })
+      yield* writer.append({ type: "run", result: result("t2") }).pipe(Effect.provide(logs.layer))
+      expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2"])
+      expect(existsSync(`${file}.lock`)).toBe(true)
+      expect(logs.messages.join("\n")).toContain(`the checkpoint ${file} was removed or moved while the benchmark ran`)
+      // Moved away: the path gets the lines again, and the next ones.
+      renameSync(dir, `${dir}-moved`)
+      yield* writer.append({ type: "run", result: result("t3") }).pipe(Effect.provide(logs.layer))
+      expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2", "t3"])
+      rmSync(`${dir}-moved`, { recursive: true, force: true })
+      // Another file in its place is not overwritten.
+      const replaced = `${file}.other`
+      writeFileSync(replaced, "not ours\n")
+      renameSync(replaced, file)
+      const failed = yield* Effect.either(writer.append({ type: "run", result: result("t4") }))
+      expect(Either.isLeft(failed) && failed.left.message).toContain("another file took its place")
+      expect(readFileSync(file, "utf8")).toBe("not ours\n")
     }).pipe(Effect.provide(live)))
 
   it.scoped("round trip: model replies come back whole, in the order written, beside the runs", () =>

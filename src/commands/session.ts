@@ -181,6 +181,7 @@ export const runSession = (input: SessionInput) =>
       const partial = yield* report(false, [
         `${why}: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
+      yield* writer.ensure
       yield* writeReports(partial, paths)
       yield* Console.error(
         `\n${why}: ${finished} of ${runs.length} runs finished and are saved in ${paths.jsonl}.\n` +
@@ -240,6 +241,7 @@ export const runSession = (input: SessionInput) =>
             ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
             : []
         )
+        yield* writer.ensure
         yield* writeReports(final, paths).pipe(
           // Nothing is lost: say so, and how to get the reports once the path is fixed.
           Effect.mapError(

@@ -1,6 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as nodeFs from "node:fs"
+import { dirname } from "node:path"
 import { Context, Effect, Either, Layer, Schema, type Scope } from "effect"
 import {
   CheckpointHeader,
@@ -20,6 +21,8 @@ import { isRunning } from "../pids.js"
 export interface CheckpointWriter {
   readonly path: string
   readonly append: (line: CheckpointLine) => Effect.Effect<void, OutputError>
+  /** The file is at its path (written again there if it was removed or moved): before a message names it. */
+  readonly ensure: Effect.Effect<void, OutputError>
 }
 
 /**
@@ -100,22 +103,60 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
  * line, and once more on close, so a power cut loses at most that last moment. (Writing O_SYNC
  * instead cost a trip through the thread pool and a wait on the disk for every line.)
  */
-const lineWriter = (path: string, fd: number) => {
+const lineWriter = (path: string, opened: number) => {
+  let fd = opened
   let sync: NodeJS.Timeout | undefined
   let syncFailure: OutputError | undefined
+  /**
+   * The file the path names, or else: removed or moved away (with its directory, say) while the
+   * benchmark ran, the lines would go on into a file nobody can find. It is written again at its
+   * path from the open file, which still holds every line. Two stat calls a line.
+   */
+  const ensureAtPath = (): Effect.Effect<void, OutputError> => {
+    const mine = nodeFs.fstatSync(fd)
+    let there: nodeFs.Stats | undefined
+    try {
+      there = nodeFs.statSync(path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return Effect.fail(new OutputError({ path, reason: (error as Error).message }))
+    }
+    if (there !== undefined)
+      return there.ino === mine.ino && there.dev === mine.dev
+        ? Effect.void
+        : Effect.fail(new OutputError({ path, reason: "another file took its place while the benchmark ran" }))
+    try {
+      nodeFs.mkdirSync(dirname(path), { recursive: true })
+      const copy = nodeFs.openSync(path, "ax+")
+      const chunk = Buffer.alloc(1 << 16)
+      for (let at = 0; at < mine.size; ) {
+        const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, mine.size - at), at)
+        if (n === 0) break
+        for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
+        at += n
+      }
+      nodeFs.closeSync(fd)
+      fd = copy
+      // Its lock went with it: taken again, so that a resume cannot start beside this run.
+      nodeFs.writeFileSync(`${path}.lock`, `${process.pid}\n`)
+    } catch (error) {
+      return Effect.fail(new OutputError({ path, reason: `was removed while the benchmark ran and could not be written again: ${(error as Error).message}` }))
+    }
+    return Effect.logWarning(`the checkpoint ${path} was removed or moved while the benchmark ran; it is written again there, with every line it had`)
+  }
   const syncSoon = () => {
     if (sync !== undefined) return
     sync = setTimeout(() => {
       sync = undefined
-      nodeFs.fdatasync(fd, (error) => {
-        if (error !== null) syncFailure ??= new OutputError({ path, reason: error.message })
+      // A file written again meanwhile (ensureAtPath) has a new descriptor: the old one's failure is moot.
+      const target = fd
+      nodeFs.fdatasync(target, (error) => {
+        if (error !== null && target === fd) syncFailure ??= new OutputError({ path, reason: error.message })
       })
     }, SYNC_EVERY_MS)
     sync.unref()
   }
-  const append = (line: CheckpointLine | CheckpointHeader) =>
+  const write = (line: CheckpointLine | CheckpointHeader) =>
     Effect.suspend(() => {
-      if (syncFailure !== undefined) return Effect.fail(syncFailure)
       try {
         const bytes = Buffer.from(encodeLine(line), "utf8")
         for (let offset = 0; offset < bytes.length; ) offset += nodeFs.writeSync(fd, bytes, offset, bytes.length - offset)
@@ -125,6 +166,8 @@ const lineWriter = (path: string, fd: number) => {
       syncSoon()
       return Effect.void
     })
+  const append = (line: CheckpointLine | CheckpointHeader) =>
+    Effect.suspend(() => (syncFailure !== undefined ? Effect.fail(syncFailure) : Effect.zipRight(ensureAtPath(), write(line))))
   const close = () => {
     clearTimeout(sync)
     try {
@@ -134,7 +177,7 @@ const lineWriter = (path: string, fd: number) => {
     }
     nodeFs.closeSync(fd)
   }
-  return { path, append, close }
+  return { path, append, ensure: Effect.suspend(ensureAtPath), close }
 }
 
 /**
@@ -185,7 +228,8 @@ export const CheckpointLive = Layer.effect(
     const open = (path: string) =>
       Effect.acquireRelease(
         Effect.async<number, OutputError>((resume) => {
-          nodeFs.open(path, "a", (error, fd) =>
+          // Readable too: a checkpoint removed while it is written is written again from it.
+          nodeFs.open(path, "a+", (error, fd) =>
             resume(error ? Effect.fail(new OutputError({ path, reason: error.message })) : Effect.succeed(fd))
           )
         }).pipe(Effect.map((fd) => lineWriter(path, fd))),

@@ -114,7 +114,8 @@ export const memoryCheckpoint = () => {
   const writer = (path: string) => ({
     path,
     append: (line: Parameters<CheckpointWriter["append"]>[0]) =>
-      Effect.sync(() => void files.set(path, (files.get(path) ?? "") + encodeLine(line)))
+      Effect.sync(() => void files.set(path, (files.get(path) ?? "") + encodeLine(line))),
+    ensure: Effect.void
   })
   const layer = Layer.succeed(
     Checkpoint,
