@@ -82,6 +82,18 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(isAlive(daemon)).toBe(false)
       }))
 
+    it.effect("a process left in a session of its own dies too when a later program kills the host", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const source = "import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\nprint(p.pid, flush=True)\n"
+        const daemon = Number((yield* python(source, Duration.seconds(3))).stdout.trim())
+        expect(isAlive(daemon)).toBe(true)
+        // The host that started it is killed: it cannot sweep, the harness does.
+        yield* Effect.flip(runner.run({ source: "kill -9 $PPID\nsleep 1\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10)))
+        for (let i = 0; i < 250 && isAlive(daemon); i++) yield* Effect.sleep(Duration.millis(20))
+        expect(isAlive(daemon)).toBe(false)
+      }))
+
     it.effect("output is capped at 1 MiB per stream and the program still ends", () =>
       Effect.gen(function* () {
         const result = yield* node("const line = 'x'.repeat(1023) + '\\n'\nfor (let i = 0; i < 4096; i++) process.stdout.write(line)\n")

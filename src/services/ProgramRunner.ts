@@ -9,7 +9,7 @@ import { packageRoot } from "../paths.js"
 import { isRunning } from "../pids.js"
 import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
-import { onLines, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import { onLines, sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
@@ -119,6 +119,8 @@ const hostClient = () => {
     child.stdin.on("error", () => {})
     child.on("exit", (code, signal) => {
       if (host === child) host = undefined
+      // Killed (by a program, say), it could not kill what its programs left in sessions of their own.
+      if ((signal !== null || code !== 0) && child.pid !== undefined) sweepLeftovers(child.pid)
       alone.delete(child)
       // A host told to end (release, close) was meant to stop its programs: nothing runs again.
       const ended = ending.delete(child)

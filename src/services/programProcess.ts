@@ -60,11 +60,12 @@ const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
 })
 
 /**
- * Kills what programs of this process left running outside their process groups (Linux: found by
- * their environment in /proc). Called as the program host exits; elsewhere there is nothing to read.
+ * Kills what programs of a program host left running outside their process groups (Linux: found by
+ * their environment in /proc). Called as the host exits, and by the harness for a host that was
+ * killed before it could; elsewhere there is nothing to read.
  */
-export const sweepLeftovers = () => {
-  const mark = `\0${PROGRAM_MARK}=${process.pid}\0`
+export const sweepLeftovers = (hostPid: number = process.pid) => {
+  const mark = `\0${PROGRAM_MARK}=${hostPid}\0`
   let pids: Array<string>
   try {
     pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
