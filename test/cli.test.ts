@@ -432,6 +432,21 @@ describe("ilo-bench tasks", () => {
   })
 })
 
+describe("a task that cannot fail", () => {
+  it("run refuses an empty expected_output with exit 2, as tasks --check does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-empty-"))
+    const file = tasksFile(dir, [
+      { id: "ok", description: "Print 1.", expected_output: "1" },
+      { id: "blank", description: "Print nothing.", expected_output: " \\n " }
+    ])
+    const r = await runCli(["run", "--dry-run", "--tasks-file", file])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(`ERROR: tasks file ${file}: task 'blank': expected_output is empty, so a program printing nothing would pass (\`ilo-bench tasks --check\` lists every problem)\n`)
+    // A run of the other task alone is fine.
+    expect((await runCli(["run", "--dry-run", "--tasks-file", file, "--task", "ok"])).code).toBe(0)
+  })
+})
+
 describe("language-neutral descriptions", () => {
   it("run refuses a description naming a language being run, unless allowed, and records the override", async () => {
     const server = await startFakeAnthropic(() => ({ text: "-- run: main\necho 1" }))

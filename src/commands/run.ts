@@ -3,7 +3,7 @@ import { Path } from "@effect/platform"
 import { availableParallelism } from "node:os"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
-import { InvalidFlag, LanguageNamed, TaskNotFound } from "../domain/errors.js"
+import { InvalidFlag, LanguageNamed, TaskNotFound, TasksFileError } from "../domain/errors.js"
 import { resolveModels } from "../domain/Model.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../ExitCode.js"
@@ -28,7 +28,7 @@ import { loadCatalog, retiredModels } from "../services/ModelCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { RateGateLive } from "../services/RateGate.js"
 import { SkillDocsLive } from "../services/SkillDocs.js"
-import { loadTasks } from "../tasks/TasksFile.js"
+import { emptyExpected, loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { runSession, type SessionOutcome } from "./session.js"
@@ -184,6 +184,12 @@ export const runBenchmark = (o: RunOptions) =>
       tasks = tasks.filter((t) => t.id === id)
       if (tasks.length === 0) return yield* new TaskNotFound({ id, file: tasksFile })
     }
+    const empty = emptyExpected(tasks)
+    if (empty.length > 0)
+      return yield* new TasksFileError({
+        file: tasksFile,
+        reason: `task '${empty[0]!.id}'${empty.length > 1 ? ` (and ${empty.length - 1} more)` : ""}: expected_output is empty, so a program printing nothing would pass (\`ilo-bench tasks --check\` lists every problem)`
+      })
 
     const skillsDir = path.join(packageRoot, "skills", "ilo")
     const context = yield* resolveContext(path.join(skillsDir, "contexts.json"), o.context)

@@ -4,7 +4,7 @@ import type { Task } from "../domain/Task.js"
 import { classify } from "../loop/Outcome.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { findLanguageNames } from "./LanguageNames.js"
-import { parseTasks } from "./TasksFile.js"
+import { emptyExpected, parseTasks } from "./TasksFile.js"
 
 /** How each kind of reference solution runs; `.ilo` ones cannot run without ilo, so they are only looked for. */
 export const REFERENCE_RUNNERS: ReadonlyArray<{ readonly extension: string; readonly command: ReadonlyArray<string> }> = [
@@ -43,7 +43,7 @@ export const checkSuite = (tasksFile: string) =>
     if (parsed._tag === "Left") return [parsed.left.message]
     const tasks = parsed.right
     const problems: Array<string> = []
-    for (const t of tasks) if (t.expected_output.trim() === "") problems.push(`task '${t.id}': expected_output is empty`)
+    for (const t of emptyExpected(tasks)) problems.push(`task '${t.id}': expected_output is empty`)
     for (const hit of findLanguageNames(tasks, [])) problems.push(`task '${hit.task}': description names a language ('${hit.word}')`)
     const dir = solutionsDir(path, tasksFile)
     const checks = tasks.flatMap((task) =>

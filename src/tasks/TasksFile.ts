@@ -4,6 +4,7 @@ import { TasksFileError } from "../domain/errors.js"
 import { Task, TasksFile } from "../domain/Task.js"
 import { sha256 } from "../services/SkillDocs.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { normaliseExpected } from "../loop/Outcome.js"
 
 export interface LoadedTasks {
   readonly file: string
@@ -38,6 +39,9 @@ export const parseTasks = (file: string, text: string): Either.Either<ReadonlyAr
   if (tasks.length === 0) return fail("has no tasks")
   return Either.right(tasks)
 }
+
+/** Tasks that any program printing nothing would pass: `run` refuses them, `tasks --check` lists them. */
+export const emptyExpected = (tasks: ReadonlyArray<Task>) => tasks.filter((t) => normaliseExpected(t.expected_output) === "")
 
 export const loadTasks = (file: string) =>
   Effect.gen(function* () {
