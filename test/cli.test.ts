@@ -229,6 +229,19 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("an output directory that cannot be made (under /proc, under a file): exit 1 at once, one line", async () => {
+    const file = join(dir, "plain-file")
+    writeFileSync(file, "")
+    for (const [out, why] of [
+      ["/proc/ilo-bench-nope/out", "ENOENT: no such file or directory, mkdir '/proc/ilo-bench-nope'"],
+      [join(file, "sub"), `${file} is a file, not a directory`]
+    ] as const) {
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", out], { env: env() })
+      expect(r.code).toBe(1)
+      expect(r.stderr.trim()).toBe(`ERROR: cannot write ${out}: ${why}`)
+    }
+  }, 20_000)
+
   it("an output directory that is a file: exit 1, one line saying so, before any request", async () => {
     const file = join(dir, "a-file")
     writeFileSync(file, "")

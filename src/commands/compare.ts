@@ -1,9 +1,8 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
-import { OutputError } from "../domain/errors.js"
 import { compareSummary, compareSweeps, renderCompareHtml, renderCompareMarkdown } from "../report/Compare.js"
-import { writeAtomically } from "../report/Output.js"
+import { outputDirectory, writeAtomically } from "../report/Output.js"
 import { mergeSources } from "../report/Sweep.js"
 import { readSource, stem } from "./reportFiles.js"
 
@@ -23,7 +22,7 @@ export const compareCommand = Command.make("compare", { outputDir, before, after
     const b = mergeSources([yield* readSource(after)])
     const comparison = compareSweeps(a, b)
     const dir = Option.getOrElse(outputDir, () => path.dirname(after))
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
+    yield* outputDirectory(dir)
     // Runs of different directories share their date-stamped names: a comparison never overwrites another.
     const base = `compare-${stem(path, before)}-vs-${stem(path, after)}`
     let name = base

@@ -1,10 +1,9 @@
 import { Args, Command, Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
-import { OutputError } from "../domain/errors.js"
 import { analyse, banners } from "../report/Analysis.js"
 import { renderHtml } from "../report/Html.js"
-import { writeAtomically } from "../report/Output.js"
+import { outputDirectory, writeAtomically } from "../report/Output.js"
 import { mergeSources } from "../report/Sweep.js"
 import { renderSweepMarkdown } from "../report/SweepMarkdown.js"
 import { readSources, stem } from "./reportFiles.js"
@@ -23,7 +22,6 @@ const outputDir = Options.text("output-dir").pipe(
 export const reportCommand = Command.make("report", { outputDir, files }, ({ outputDir, files }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const fs = yield* FileSystem.FileSystem
     const sources = yield* readSources(files)
     const sweep = mergeSources(sources)
     const first = files[0]
@@ -31,7 +29,7 @@ export const reportCommand = Command.make("report", { outputDir, files }, ({ out
     const name = `${stem(path, first)}${files.length > 1 ? "-sweep" : ""}.report`
     const md = path.join(dir, `${name}.md`)
     const html = path.join(dir, `${name}.html`)
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError((e) => new OutputError({ path: dir, reason: e.message })))
+    yield* outputDirectory(dir)
     yield* writeAtomically(md, renderSweepMarkdown(sweep))
     yield* writeAtomically(html, yield* renderHtml(sweep))
     for (const b of banners(analyse(sweep))) yield* Console.error(`WARNING: ${b}`)

@@ -1,3 +1,4 @@
+import { makeDirectories } from "../directories.js"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Exit } from "effect"
 import { OutputError } from "../domain/errors.js"
@@ -24,6 +25,13 @@ export const reportPaths = (dir: string, stamp: string, path: Path.Path): Report
 export const reportPathsOfCheckpoint = (checkpoint: string, path: Path.Path): ReportPaths =>
   reportPaths(path.dirname(checkpoint), path.basename(checkpoint).replace(/\.jsonl$/, ""), path)
 
+/** Makes the directory reports go to, or fails with one line saying why. */
+export const outputDirectory = (dir: string): Effect.Effect<void, OutputError> =>
+  Effect.suspend(() => {
+    const made = makeDirectories(dir)
+    return made.ok ? Effect.void : Effect.fail(new OutputError({ path: dir, reason: made.reason }))
+  })
+
 /**
  * Claims a stamp no earlier run used, at the start of a run: closed-loop-<date>, then -2, -3, ...;
  * the checkpoint (.jsonl) is created exclusively, so two runs started at once cannot take the same
@@ -34,13 +42,7 @@ export const claimReportPaths = (dir: string, date: string) =>
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const fail = (target: string) => (e: { message: string }) => new OutputError({ path: target, reason: e.message })
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(
-      Effect.mapError((e) =>
-        e._tag === "SystemError" && e.reason === "AlreadyExists"
-          ? new OutputError({ path: dir, reason: "the output directory is a file" })
-          : fail(dir)(e)
-      )
-    )
+    yield* outputDirectory(dir)
     for (let n = 1; ; n++) {
       const stamp = n === 1 ? `closed-loop-${date}` : `closed-loop-${date}-${n}`
       const base = path.join(dir, stamp)

@@ -14,6 +14,7 @@ import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { wholeLines } from "../domain/wholeLines.js"
+import { makeDirectories } from "../directories.js"
 import { removeOnExitNow } from "../exitNow.js"
 import { isRunning } from "../pids.js"
 
@@ -125,7 +126,8 @@ const lineWriter = (path: string, opened: number) => {
         ? Effect.void
         : Effect.fail(new OutputError({ path, reason: "another file took its place while the benchmark ran" }))
     try {
-      nodeFs.mkdirSync(dirname(path), { recursive: true })
+      const made = makeDirectories(dirname(path))
+      if (!made.ok) throw new Error(made.reason)
       const copy = nodeFs.openSync(path, "ax+")
       const chunk = Buffer.alloc(1 << 16)
       for (let at = 0; at < mine.size; ) {
