@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
-import { renderHtml } from "../src/report/Html.js"
+import { renderHtml, runAnchor } from "../src/report/Html.js"
 import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
@@ -224,5 +224,14 @@ describe("the HTML report's figures", () => {
     expect(html).toContain("<b>$0.010</b><span>cost of the 2 priced runs (1 with no price)</span>")
     // python/haiku: the error run's 0 s is not averaged in.
     expect(html).toMatch(/<td class="l">haiku<\/td>(?:(?!<\/tr>).)*<td>1\.0s<\/td><\/tr>/s)
+  })
+})
+
+describe("anchors of runs in the HTML report", () => {
+  it("differ for different runs, however their names are spelled", () => {
+    const names = ["a_b", "a.b", "a b", "a--b", "a-", "-a", "a", "b", "a-b", "é", "e"]
+    const anchors = names.flatMap((task) => ["x", "x--y", "y"].map((language) => runAnchor({ task, language, model: "m" })))
+    expect(new Set(anchors).size).toBe(anchors.length)
+    expect(runAnchor({ task: "simple-function", language: "ilo", model: "haiku", trial: 4 })).toBe("run-simple-function--ilo--haiku--trial-4")
   })
 })

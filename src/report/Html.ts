@@ -5,9 +5,23 @@ import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
 import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepTitle } from "./SweepMarkdown.js"
 
-/** A stable anchor for a run's attempts (trials after the first get their own). */
+/**
+ * A part of an anchor that cannot be mistaken for another: letters, digits and lone inner dashes as
+ * they are, anything else as `_hex_`. So no part holds "--" and the parts' join is one to one
+ * ("a_b" and "a.b" had both become "a_b", and their grid cells linked to the same run).
+ */
+const anchorPart = (text: string) =>
+  Array.from(text)
+    .map((ch, i, all) =>
+      /[A-Za-z0-9]/.test(ch) || (ch === "-" && i > 0 && i < all.length - 1 && all[i - 1] !== "-" && all[i + 1] !== "-")
+        ? ch
+        : `_${ch.codePointAt(0)!.toString(16)}_`
+    )
+    .join("")
+
+/** A stable anchor for a run's attempts (trials after the first get their own), distinct for distinct runs. */
 export const runAnchor = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
-  "run-" + [r.task, r.language, r.model].map((p) => p.replace(/[^A-Za-z0-9_-]+/g, "_")).join("--") + ((r.trial ?? 1) > 1 ? `--trial-${r.trial}` : "")
+  "run-" + [r.task, r.language, r.model].map(anchorPart).join("--") + ((r.trial ?? 1) > 1 ? `--trial-${r.trial}` : "")
 
 /** Everything the page needs is in this file: no script, no font, no image from anywhere. */
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
