@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
 import { renderHtml, runAnchor } from "../src/report/Html.js"
+import { renderMarkdown } from "../src/report/Markdown.js"
 import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
@@ -233,5 +234,24 @@ describe("anchors of runs in the HTML report", () => {
     const anchors = names.flatMap((task) => ["x", "x--y", "y"].map((language) => runAnchor({ task, language, model: "m" })))
     expect(new Set(anchors).size).toBe(anchors.length)
     expect(runAnchor({ task: "simple-function", language: "ilo", model: "haiku", trial: 4 })).toBe("run-simple-function--ilo--haiku--trial-4")
+  })
+})
+
+describe("Markdown of names from a tasks file", () => {
+  it("escapes what would break a table or open HTML", () => {
+    const results = [{ ...result("pipe|id"), task: "pipe|id" }, { ...result("x"), task: "<img src=x onerror=alert(1)>" }]
+    const report = {
+      generated: "2026-12-02T00:00:00.000Z", harness: "ilo-bench", harness_version: "0.1.0", complete: true, planned_runs: 2,
+      config: { retry_cap: 5, languages: [{ name: "python" }], models: [{ key: "haiku", id: "claude-haiku-4-5" }] }, skills: [], notes: ["see <b>this</b>"], results
+    } as any
+    const cells = (line: string) => line.replace(/\\\|/g, "").split("|").length
+    for (const md of [renderMarkdown(report), renderSweepMarkdown(mergeSources([sourceOfReport(report, "r.json")]))]) {
+      expect(md).not.toMatch(/<img|<b>/)
+      const rows = md.split("\n").filter((l) => l.startsWith("| pipe"))
+      expect(rows.length).toBeGreaterThan(0)
+      const header = md.split("\n").find((_, i, all) => all[i + 2] === rows[0])
+      for (const row of rows) expect(cells(row)).toBe(cells(header!))
+      expect(md).toContain("pipe\\|id")
+    }
   })
 })

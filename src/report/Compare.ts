@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { analyse, totalTokens } from "./Analysis.js"
 import { barChart } from "./Svg.js"
 import { CSP, STYLE } from "./Html.js"
-import { distinct, esc } from "./format.js"
+import { distinct, esc, mdTable, mdText } from "./format.js"
 import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
 import { runKey, type ResultRow, type Sweep } from "./Sweep.js"
@@ -154,11 +154,6 @@ export const compareSummary = (c: Comparison): string => {
   return lines.join("\n")
 }
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
-  `| ${header.join(" | ")} |`,
-  `|${header.map(() => "---").join("|")}|`,
-  ...rows.map((r) => `| ${r.join(" | ")} |`)
-]
 
 const groupRows = (c: Comparison) =>
   c.groups.map((g) => [
@@ -205,13 +200,13 @@ const method = (c: Comparison) => {
 }
 
 export const renderCompareMarkdown = (c: Comparison): string => {
-  const lines = [`# Comparison: A vs B`, "", `- A: ${label(c.a)}`, `- B: ${label(c.b)}`, "", ...c.notes.map((n) => `> **${n}**\n`), "## Per language and model", "", method(c), ""]
-  lines.push(...table(groupHeader(c), groupRows(c)), "")
+  const lines = [`# Comparison: A vs B`, "", `- A: ${mdText(label(c.a))}`, `- B: ${mdText(label(c.b))}`, "", ...c.notes.map((n) => `> **${mdText(n)}**\n`), "## Per language and model", "", method(c), ""]
+  lines.push(...mdTable(groupHeader(c), groupRows(c)), "")
   const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
   lines.push("## Outcome changes", "")
   if (changed.length === 0) lines.push("No run changed outcome.", "")
-  else lines.push(...table(runHeader(c), changed.map(runRow(c))), "")
-  lines.push("## Every run", "", ...table(runHeader(c), c.runs.map(runRow(c))), "")
+  else lines.push(...mdTable(runHeader(c), changed.map(runRow(c))), "")
+  lines.push("## Every run", "", ...mdTable(runHeader(c), c.runs.map(runRow(c))), "")
   return lines.join("\n")
 }
 

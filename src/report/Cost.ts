@@ -1,5 +1,5 @@
 import type { RunResult } from "../domain/Result.js"
-import { distinct, dollars, padLeft, padRight } from "./format.js"
+import { distinct, dollars, mdText, padLeft, padRight } from "./format.js"
 
 /** Token and money totals of a group of runs. `cost_usd` is null when some run had no price. */
 export interface CostLine {
@@ -69,7 +69,7 @@ export const costSummary = (results: ReadonlyArray<RunResult>) => {
 export const costMarkdown = (results: ReadonlyArray<RunResult>): ReadonlyArray<string> => {
   const { lines, total: all } = costLines(results)
   const row = (l: CostLine) =>
-    `| ${l.language} | ${l.model} | ${l.runs} | ${l.input_cache_miss_tokens} | ${l.input_cache_write_tokens} | ${l.input_cache_hit_tokens} | ${l.output_tokens} | ${usd(l.cost_usd)} | ${usd(l.cache_savings_usd)} |`
+    `| ${mdText(l.language)} | ${mdText(l.model)} | ${l.runs} | ${l.input_cache_miss_tokens} | ${l.input_cache_write_tokens} | ${l.input_cache_hit_tokens} | ${l.output_tokens} | ${usd(l.cost_usd)} | ${usd(l.cache_savings_usd)} |`
   return [
     "## Cost",
     "",

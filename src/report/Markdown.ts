@@ -1,7 +1,7 @@
 import type { RunResult } from "../domain/Result.js"
 import type { Report } from "./Json.js"
 import { costMarkdown, usd } from "./Cost.js"
-import { attemptsCell, distinct, pyFloat } from "./format.js"
+import { attemptsCell, distinct, mdText, pyFloat } from "./format.js"
 import { trialsMarkdown } from "./Trials.js"
 
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
@@ -19,10 +19,10 @@ export const renderMarkdown = (report: Report): string => {
   const generated = report.generated.slice(0, 16).replace("T", " ")
 
   const lines: Array<string> = [
-    `# Closed-loop benchmark: ${languages.join(" vs ")} per-task economics`,
+    `# Closed-loop benchmark: ${languages.map(mdText).join(" vs ")} per-task economics`,
     "",
     `Generated: ${generated} UTC  `,
-    `Models: ${report.config.models.map((m) => `${m.key} (${m.id})`).join(", ")}  `,
+    `Models: ${report.config.models.map((m) => `${mdText(m.key)} (${mdText(m.id)})`).join(", ")}  `,
     `Retry cap: ${report.config.retry_cap}`,
     "",
     "The tables below are the seed's. The `.html` report beside this file adds success rates with their 95% intervals, " +
@@ -38,11 +38,11 @@ export const renderMarkdown = (report: Report): string => {
     "This table shows per-task economics across languages and models.",
     "Columns: total generation tokens (gen), input tokens (inp), attempts to success (att), wall time (s), outcome.",
     "",
-    "| task | " + combos.map((c) => `${c.language}/${c.model}: gen | inp | att | time | outcome`).join(" | ") + " |",
+    "| task | " + combos.map((c) => `${mdText(c.language)}/${mdText(c.model)}: gen | inp | att | time | outcome`).join(" | ") + " |",
     "|---".repeat(1 + combos.length * 5) + "|"
   )
   for (const task of tasks) {
-    let row = `| ${task} |`
+    let row = `| ${mdText(task)} |`
     for (const c of combos) {
       const r = index.get(key({ task, language: c.language, model: c.model }))
       row += r
@@ -55,13 +55,13 @@ export const renderMarkdown = (report: Report): string => {
   lines.push("", ...costMarkdown(report.results))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
-    lines.push(`### ${task}`)
+    lines.push(`### ${mdText(task)}`)
     for (const c of combos) {
       const r = index.get(key({ task, language: c.language, model: c.model }))
       if (!r) continue
       lines.push(
         "",
-        `**${c.language} / ${c.model}**  `,
+        `**${mdText(c.language)} / ${mdText(c.model)}**  `,
         `- Generation tokens: ${r.generation_tokens}  `,
         `- Input tokens (context): ${r.input_tokens}  `,
         `- Attempts total: ${r.attempts_total}  `,
@@ -71,12 +71,12 @@ export const renderMarkdown = (report: Report): string => {
         `- Outcome: **${r.final_outcome}**  `,
         `- Cost: ${usd(r.cost_usd)} (input: ${r.input_cache_miss_tokens} uncached, ${r.input_cache_write_tokens} cache write, ${r.input_cache_hit_tokens} cache read)  `
       )
-      if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${r.api_error.message}  `)
+      if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${mdText(r.api_error.message)}  `)
     }
     lines.push("")
   }
   lines.push("## Notes", "")
-  for (const note of report.notes) lines.push(`- ${note}`)
+  for (const note of report.notes) lines.push(`- ${mdText(note)}`)
   lines.push(
     `- Prompt layout: ${report.config.prompt_layout}; prompt cache: ${report.config.prompt_cache ?? "warm"}; skill modules: ${
       report.skills.length === 0 ? "none sent" : report.skills.map((s) => `${s.module} (${s.source}, ${s.sha256.slice(0, 12)})`).join(", ")

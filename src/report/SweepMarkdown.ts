@@ -1,6 +1,6 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
-import { dollars, groupDigits } from "./format.js"
+import { dollars, groupDigits, mdTable, mdText } from "./format.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 /** Whole percents, except that a rate short of 100% (or above 0%) never reads as 100% (or 0%): 199 of 200 is 99.5%. */
@@ -83,11 +83,6 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
 /** The settings that change what the numbers mean, shown beside each source (the HTML shows them all). */
 const SOURCE_SETTINGS = ["ticket", "leg", "cache_mode", "prompt_layout", "prompt_cache"]
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
-  `| ${header.join(" | ")} |`,
-  `|${header.map(() => "---").join("|")}|`,
-  ...rows.map((r) => `| ${r.join(" | ")} |`)
-]
 
 /** The title of a sweep's reports, Markdown and HTML. */
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
@@ -96,14 +91,14 @@ export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.lang
 export const renderSweepMarkdown = (sweep: Sweep): string => {
   const a = analyse(sweep)
   const lines: Array<string> = [`# ${sweepTitle(sweep)}`, ""]
-  for (const b of banners(a)) lines.push(`> **${b}**`, "")
+  for (const b of banners(a)) lines.push(`> **${mdText(b)}**`, "")
   lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
   lines.push(`Retry cap: ${sweep.retryCap}`, "")
 
   lines.push("## Summary", "")
   lines.push(
-    ...table(
+    ...mdTable(
       ["language", "model", "runs", "working", "success rate (95% CI)", "mean tokens to success", "median tokens to success", "mean attempts to success", "cost", "cost per success", "mean wall time"],
       a.groups.map((g) => [
         g.language,
@@ -124,13 +119,13 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
 
   lines.push("## Success by attempt", "", "Share of runs working after at most k attempts: where the curve flattens, more retries stop paying.", "")
   const ks = Array.from({ length: sweep.retryCap }, (_, i) => i + 1)
-  lines.push(...table(["language", "model", ...ks.map((k) => `k=${k}`)], a.groups.map((g) => [g.language, g.model, ...g.curve.map(fmtPct)])), "")
+  lines.push(...mdTable(["language", "model", ...ks.map((k) => `k=${k}`)], a.groups.map((g) => [g.language, g.model, ...g.curve.map(fmtPct)])), "")
 
   const h2h = headToHead(a)
   if (h2h.length > 0) {
     lines.push("## Head to head against ilo", "", headToHeadNote(sweep.trials), "")
     lines.push(
-      ...table(
+      ...mdTable(
         ["model", "language", headToHeadPairsLabel(sweep.trials), "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
         h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
       ),
@@ -145,14 +140,14 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
     ""
   )
   for (const model of sweep.models) {
-    lines.push(`### ${model}`, "")
+    lines.push(`### ${mdText(model)}`, "")
     const rows = sweep.tasks.map((task) => [task, ...sweep.languages.map((l) => cellText(a.cell(task, l, model)))])
     const costRow = sweep.languages.map((l) => {
       const g = a.groups.find((x) => x.language === l && x.model === model)
       return `**${fmtUsd(g?.cost)}**`
     })
     if (a.groups.some((g) => g.model === model && g.cost !== undefined)) rows.push(["**cost**", ...costRow])
-    lines.push(...table(["task", ...sweep.languages], rows), "")
+    lines.push(...mdTable(["task", ...sweep.languages], rows), "")
   }
 
   lines.push("## Sources", "")
@@ -166,7 +161,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
   }
   if (sweep.replaced > 0) lines.push(`- ${sweep.replaced} run(s) appeared in more than one file; the later file's run is shown.`)
   const notes = sweep.sources.flatMap((s) => s.notes)
-  if (notes.length > 0) lines.push("", "## Notes", "", ...notes.map((n) => `- ${n}`))
+  if (notes.length > 0) lines.push("", "## Notes", "", ...notes.map((n) => `- ${mdText(n)}`))
   lines.push("")
   return lines.join("\n")
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from "../domain/Result.js"
-import { distinct, padLeft, padRight } from "./format.js"
+import { distinct, mdText, padLeft, padRight } from "./format.js"
 import { passAtK, wilsonInterval } from "./Stats.js"
 
 /** Pass rate of one language x model over every task and trial, with its 95% interval and pass@k. */
@@ -103,7 +103,7 @@ export const trialsMarkdown = (results: ReadonlyArray<RunResult>, trials: number
     ...rates.map((p) => {
       const cells = rateCells(p)
       return (
-        `| ${p.language} | ${p.model} | ${p.working}/${p.runs}${p.errors > 0 ? ` (+${p.errors} error)` : ""} | ${cells.rate} | ${cells.ci} | ` +
+        `| ${mdText(p.language)} | ${mdText(p.model)} | ${p.working}/${p.runs}${p.errors > 0 ? ` (+${p.errors} error)` : ""} | ${cells.rate} | ${cells.ci} | ` +
         ks.map((k) => kCell(p.passAtK[k - 1] ?? null)).join(" | ") +
         " |"
       )

@@ -52,6 +52,20 @@ export const attemptsCell = (attemptsToSuccess: number | null) =>
 export const esc = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
 
+/**
+ * Text from a tasks file, a model or a program, safe in Markdown: a "|" would end a table cell, a
+ * "<" could open HTML, a newline would end the line. Backslashes are doubled so that none escapes.
+ */
+export const mdText = (text: string) =>
+  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\s*\r?\n\s*/g, " ")
+
+/** A Markdown table; every cell passes through mdText. */
+export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
+  `| ${header.map(mdText).join(" | ")} |`,
+  `|${header.map(() => "---").join("|")}|`,
+  ...rows.map((r) => `| ${r.map(mdText).join(" | ")} |`)
+]
+
 /** Unique values in first-seen order. */
 export const distinct = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]
 
