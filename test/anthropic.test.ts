@@ -97,22 +97,26 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
       ])
     }))
 
-  it.live("a 200 that is not a message (a proxy's page, an error object) is a server error, retried, not a crash", () =>
+  it.live("a 200 that is not a message (a proxy's page, an error object, broken JSON) is a server error, retried, not a crash", () =>
     Effect.gen(function* () {
       const { result, failures } = yield* call((n) =>
         n === 0
           ? { status: 200, body: { error: { message: "model not loaded" } } }
           : n === 1
-            ? { status: 200, headers: { "content-type": "text/html" }, body: "<html>oops</html>" }
-            : { text: "ok" }
+            ? { status: 200, headers: { "content-type": "text/html" }, raw: "<html>oops</html>" }
+            : n === 2
+              ? { status: 200, headers: { "content-type": "application/json" }, raw: "{not json" }
+              : { text: "ok" }
       )
       expect(Either.isRight(result) && result.right.text).toBe("ok")
       expect(failures.map((f) => [f.kind, f.status])).toEqual([
+        ["server", null],
         ["server", null],
         ["server", null]
       ])
       expect(failures[0]!.message).toContain("model not loaded")
       expect(failures[1]!.message).toContain("oops")
+      expect(failures[2]!.message).toMatch(/^the API's reply is not JSON: /)
     }))
 
   it.live("after the retries run out the last error is returned with its status and request id", () =>

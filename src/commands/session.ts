@@ -185,7 +185,7 @@ export const runSession = (input: SessionInput) =>
       yield* writeReports(partial, paths)
       yield* Console.error(
         `\n${why}: ${finished} of ${runs.length} runs finished and are saved in ${paths.jsonl}.\n` +
-          `Partial reports: ${paths.json} and ${paths.md}\n` +
+          `Partial reports: ${paths.json}, ${paths.md} and ${paths.html}\n` +
           `Resume with:\n  ${resumeWith}`
       )
     }).pipe(

@@ -43,6 +43,9 @@ export const fromSdkError =
         message: error.message
       })
     }
+    // A 200 that says it is JSON and is not: the service's fault, as a body that is no reply is.
+    if (error instanceof SyntaxError)
+      return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: `the API's reply is not JSON: ${error.message}` })
     const message = error instanceof Error ? error.message : String(error)
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
   }

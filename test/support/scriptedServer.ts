@@ -17,7 +17,14 @@ export interface FakeServer {
 
 /** What every scripted server can do besides answering: fail with a status, or never answer. */
 export type Fault =
-  | { readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string>; readonly delayMs?: number }
+  | {
+      readonly status: number
+      readonly body?: unknown
+      /** Sent as it is, not as JSON: an HTML page, a body cut short. */
+      readonly raw?: string
+      readonly headers?: Record<string, string>
+      readonly delayMs?: number
+    }
   | { readonly hang: true }
 
 /** The wire format's part: how a successful reply and a failure's default body look. */
@@ -54,7 +61,7 @@ export const startScriptedServer = async <R extends { readonly delayMs?: number 
         const id = { [format.requestIdHeader]: `req_${n}` }
         if ("status" in reply) {
           res.writeHead(reply.status, { "content-type": "application/json", ...id, ...reply.headers })
-          res.end(JSON.stringify(reply.body ?? format.errorBody(reply.status)))
+          res.end(reply.raw ?? JSON.stringify(reply.body ?? format.errorBody(reply.status)))
           return
         }
         res.writeHead(200, { "content-type": "application/json", ...id })
