@@ -33,15 +33,21 @@ const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   return `ERROR: ${flag}expected ${kind === "integer" ? "a whole number" : "a number"}, got '${value}'`
 }
 
+/** Help in colour on a terminal only: piped to a file or a pager, escape codes are noise. */
+const plainUnlessTerminal = (args: ReadonlyArray<unknown>) =>
+  process.stdout.isTTY === true && process.env.NO_COLOR === undefined ? args : args.map((a) => (typeof a === "string" ? a.replace(ansi, "") : a))
+
 /**
  * The command line. @effect/cli prints its own parse errors (an unknown flag, a bad value) through
  * `Console.error`, over several lines and without a prefix: here each becomes one `ERROR:` line like
- * every other error. The commands themselves get the console unchanged.
+ * every other error; its help is plain text unless stdout is a terminal. The commands themselves get
+ * the console unchanged.
  */
 export const cli = (argv: ReadonlyArray<string>) =>
   Console.consoleWith((console) => {
     const parseErrors: Console.Console = {
       ...console,
+      log: (...args) => console.log(...plainUnlessTerminal(args)),
       error: (...args) => console.error(parseErrorLine(args.map(String).join(" "), argv))
     }
     const root = rootCommand.pipe(Command.transformHandler((handler) => Effect.withConsole(handler, console)))

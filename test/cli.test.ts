@@ -518,3 +518,12 @@ describe("skill documentation with Windows line ends", () => {
     }
   })
 })
+
+describe("help", () => {
+  it("is plain text when stdout is not a terminal, and lists the model aliases", async () => {
+    const r = await runCli(["run", "--help"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toContain("\x1b[")
+    expect(r.stdout).toContain("another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5)")
+  })
+})

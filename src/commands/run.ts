@@ -46,7 +46,7 @@ export const runOptions = {
     defaulting(5)
   ),
   model: Options.text("model").pipe(
-    Options.withDescription("haiku, sonnet, both, or any model id."),
+    Options.withDescription("haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5), or any model id."),
     defaulting("both")
   ),
   task: optionalText("task", "Run only this task id."),
