@@ -152,6 +152,10 @@ describe("the re-rendered Markdown of a sweep", () => {
     const text = renderSweepMarkdown(mergeSources([s]))
     // Error runs are left out: 1 of 2 measured runs worked by attempt 2.
     expect(text).toContain("| ilo | m | 0% | 50% | 50% |")
+    // The seed's files do not say their cap: the report does not pass the most attempts off as it.
+    expect(text).toContain("Retry cap: not recorded (the seed's format does not say); the runs took at most 3 attempt(s)")
+    const ours = renderSweepMarkdown(mergeSources([decode("o.json", iloBenchFile([iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "p", null)])]))]))
+    expect(ours).toContain("Retry cap: 3\n")
   })
 })
 
@@ -196,6 +200,18 @@ describe("comparing two runs", () => {
     expect(summary).toContain("Note: Settings that differ between A and B: retry_cap 3 vs 5.")
     const none = compareSweeps(mergeSources([decode("x.json", iloBenchFile([{ ...iloBenchRow("b", "ilo", "m", []), final_outcome: "error" }]))]), mergeSources([b]))
     expect(compareSummary(none)).toContain("on 0 task(s) measured in both: success – -> – (–; McNemar exact p=–)")
+  })
+
+  it("knows the prompt layout of the ilo project's files, and says when it differs", () => {
+    const ours = (layout: string) => {
+      const file = iloBenchFile([iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "p", null)])])
+      return decode(`${layout}.json`, { ...file, config: { ...file.config, prompt_layout: layout, prompt_cache: "warm" } })
+    }
+    const seed = decode("seed.json", seedFile([seedRow("t1", "ilo", "haiku", "working")]))
+    const later = decode("later.json", laterFile("ilo", [laterRow("t1", "ilo", "haiku", "working", 0.002, { align: true })]))
+    expect(compareSummary(compareSweeps(mergeSources([seed]), mergeSources([ours("aligned")])))).toContain("Settings that differ between A and B: prompt_layout seed vs aligned.")
+    expect(compareSummary(compareSweeps(mergeSources([later]), mergeSources([ours("seed")])))).toContain("prompt_layout aligned vs seed.")
+    expect(compareSummary(compareSweeps(mergeSources([later]), mergeSources([ours("aligned")])))).not.toContain("Settings that differ")
   })
 
   it("pairs each trial with the same trial on the other side", () => {

@@ -164,7 +164,7 @@ const kpis = (a: Analysis) => {
       : costs.length === a.sweep.results.length
         ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]]
         : [[fmtUsd(costs.reduce((x, y) => x + y, 0)), `cost of the ${costs.length} priced runs (${a.sweep.results.length - costs.length} with no price)`]]),
-    [String(a.sweep.retryCap), "retry cap"]
+    a.sweep.retryCapRecorded ? [String(a.sweep.retryCap), "retry cap"] : [String(a.sweep.retryCap), "most attempts a run took (retry cap not recorded)"]
   ]
   return `<div class="kpis">${items.map(([v, l]) => `<div class="kpi"><b>${esc(v!)}</b><span>${esc(l!)}</span></div>`).join("")}</div>`
 }

@@ -166,6 +166,15 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
     if (r.ticket !== undefined) settings.push(["ticket", r.ticket])
     if (r.cache_mode !== undefined) settings.push(["cache_mode", r.cache_mode])
     if (r.leg !== undefined) settings.push(["leg", r.leg])
+    // What our files call prompt_layout and prompt_cache, so that compare can say when they differ:
+    // the seed always sent its own layout; the later harness says per run.
+    const perRun = (field: string) =>
+      distinct(((json as { results: ReadonlyArray<Record<string, unknown>> }).results ?? []).map((x) => x[field]))
+    const aligns = perRun("align")
+    const layout = !later ? "seed" : aligns.length === 1 && typeof aligns[0] === "boolean" ? (aligns[0] ? "aligned" : "seed") : undefined
+    if (layout !== undefined) settings.push(["prompt_layout", layout])
+    const caches = perRun("cache_mode")
+    if (later && caches.length === 1 && (caches[0] === "warm" || caches[0] === "cold")) settings.push(["prompt_cache", caches[0]])
     return Either.right({
       file,
       format: later ? "closed-loop-bench.py (with cache and cost)" : "closed-loop-bench.py (seed)",
@@ -264,6 +273,8 @@ export interface Sweep {
   readonly languages: ReadonlyArray<string>
   readonly models: ReadonlyArray<string>
   readonly retryCap: number
+  /** Whether every file recorded its cap; if not, `retryCap` is only the most attempts any run took. */
+  readonly retryCapRecorded: boolean
   /** Trials per task x language x model: the highest trial number of any run (1 where none has one). */
   readonly trials: number
   /** Runs that appeared in more than one file (the later one is kept). */
@@ -298,6 +309,7 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
     models: distinct(results.map((r) => r.model)),
     // The seed's files do not record their cap: the most attempts any run took stands in for it.
     retryCap: Math.max(1, observed, ...configured),
+    retryCapRecorded: configured.length === sources.length,
     trials: Math.max(1, ...results.map((r) => r.trial ?? 1)),
     replaced
   }

@@ -94,7 +94,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
   for (const b of banners(a)) lines.push(`> **${mdText(b)}**`, "")
   lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
-  lines.push(`Retry cap: ${sweep.retryCap}`, "")
+  lines.push(sweep.retryCapRecorded ? `Retry cap: ${sweep.retryCap}` : `Retry cap: not recorded (the seed's format does not say); the runs took at most ${sweep.retryCap} attempt(s)`, "")
 
   lines.push("## Summary", "")
   lines.push(
@@ -117,7 +117,13 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
     ""
   )
 
-  lines.push("## Success by attempt", "", "Share of runs working after at most k attempts: where the curve flattens, more retries stop paying.", "")
+  lines.push(
+    "## Success by attempt",
+    "",
+    "Share of runs working after at most k attempts: where the curve flattens, more retries stop paying." +
+      (sweep.retryCapRecorded ? "" : ` The cap is not recorded: the table ends at the most attempts any run took (${sweep.retryCap}).`),
+    ""
+  )
   const ks = Array.from({ length: sweep.retryCap }, (_, i) => i + 1)
   lines.push(...mdTable(["language", "model", ...ks.map((k) => `k=${k}`)], a.groups.map((g) => [g.language, g.model, ...g.curve.map(fmtPct)])), "")
 
