@@ -24,10 +24,16 @@ const write = (target: string, text: string | Iterable<string>) =>
   Effect.runPromise(writeAtomically(target, text).pipe(Effect.provide(NodeContext.layer)))
 
 describe("reports written in parts", () => {
-  it("the JSON report, result by result, is the text of JSON.stringify(report, null, 2)", () => {
+  it("the JSON report, result by result, is the text of JSON.stringify(report, null, 2), the seed's floats written as floats", () => {
     const failed = { ...result("t2", "partial"), attempts: result("t2", "partial").attempts.map((a) => ({ ...a, error_detail: "got:\n  été 😀 <x>" })) }
-    for (const results of [[], [result("t1")], [result("t1"), failed, result("t3", "error")]])
-      expect([...renderJson(report(results))].join("")).toBe(JSON.stringify(report(results), null, 2) + "\n")
+    const whole = { ...result("t4"), wall_time_s: 2, elapsed_s: 3 }
+    for (const results of [[], [result("t1")], [result("t1"), failed, result("t3", "error"), whole]]) {
+      const text = [...renderJson(report(results))].join("")
+      expect(JSON.parse(text)).toEqual(report(results))
+      const floats = JSON.stringify(report(results), null, 2).replace(/^( {6}"(?:success_rate|wall_time_s|elapsed_s)": )(-?\d+)(,?)$/gm, "$1$2.0$3")
+      expect(text).toBe(floats + "\n")
+    }
+    expect([...renderJson(report([{ ...result("t4"), wall_time_s: 2 }]))].join("")).toMatch(/"success_rate": 1\.0,\n {6}"wall_time_s": 2\.0,/)
   })
 
   it("a file written in many parts holds exactly their text, and no temp file is left beside it", async () => {
