@@ -1,14 +1,14 @@
 import { ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { removeOnExitNow, underWay } from "./exitNow.js"
 import { wipeStartingEnvironment } from "./secrets.js"
-import { ProgramRunnerLive } from "./services/ProgramRunner.js"
+import { ProgramHostUnavailable, ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
 wipeStartingEnvironment()
@@ -64,7 +64,9 @@ NodeRuntime.runMain(program, {
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
     if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)
-    process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
+    const defect = Cause.dieOption(exit.cause)
+    const known = Option.isSome(defect) && defect.value instanceof ProgramHostUnavailable ? defect.value.message : undefined
+    process.stderr.write(`ERROR: ${known ?? Cause.pretty(exit.cause)}\n`)
     onExit(ExitCode.failure)
   }
 })

@@ -1,11 +1,11 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { tmpdir } from "node:os"
 import { spawn } from "node:child_process"
-import { OUTPUT_CAP_BYTES, PROGRAM_HOST, ProgramRunner, ProgramRunnerLive } from "../src/services/ProgramRunner.js"
+import { OUTPUT_CAP_BYTES, PROGRAM_HOST, ProgramHostUnavailable, ProgramRunner, ProgramRunnerLive, programRunnerOn } from "../src/services/ProgramRunner.js"
 
 const LiveRunner = Layer.merge(ProgramRunnerLive, NodeContext.layer)
 const python = (source: string, timeout = Duration.seconds(20)) =>
@@ -274,4 +274,19 @@ describe("the program host process", () => {
     expect(isAlive(shell!)).toBe(false)
     expect(isAlive(sleeper!)).toBe(false)
   })
+})
+
+describe("a program host that cannot start", () => {
+  it.effect("is the harness's failure, not the program's: a defect naming it, no failed attempt", () =>
+    Effect.gen(function* () {
+      const missing = join(tmpdir(), "ilo-bench-no-such-host.js")
+      const exit = yield* Effect.exit(
+        Effect.flatMap(ProgramRunner, (runner) => runner.run({ source: "echo 1\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(5))).pipe(
+          Effect.provide(programRunnerOn(missing))
+        )
+      )
+      const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+      expect(Option.isSome(defect) && defect.value instanceof ProgramHostUnavailable).toBe(true)
+      expect(Option.isSome(defect) && (defect.value as Error).message).toBe(`cannot start the program host: ${missing} is missing: run \`npm run build\``)
+    }))
 })

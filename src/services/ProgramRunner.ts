@@ -27,6 +27,15 @@ export class SpawnError extends Data.TaggedError("SpawnError")<{
   readonly message: string
 }> {}
 
+/**
+ * The harness cannot start programs at all (its program host is missing or cannot start): no
+ * program's fault, so no attempt is scored on it. A defect: the benchmark stops, with partial
+ * reports and a resume command, and main prints this one line.
+ */
+export class ProgramHostUnavailable extends Error {
+  override readonly name = "ProgramHostUnavailable"
+}
+
 export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   ProgramRunner,
   {
@@ -85,7 +94,7 @@ interface Pending {
  * that run nothing never start it; started again if it dies, and the programs it held run once
  * more, each on a host of its own.
  */
-const hostClient = () => {
+const hostClient = (hostScript: string) => {
   let host: HostProcess | undefined
   /** Hosts whose stdin was ended and that have not exited yet. */
   const ending = new Set<HostProcess>()
@@ -99,7 +108,7 @@ const hostClient = () => {
   let scratch: string | undefined
 
   const start = (): HostProcess => {
-    if (!existsSync(PROGRAM_HOST)) throw new Error(`${PROGRAM_HOST} is missing: run \`npm run build\``)
+    if (!existsSync(hostScript)) throw new Error(`${hostScript} is missing: run \`npm run build\``)
     if (scratch === undefined) {
       removeStaleScratch()
       scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`))
@@ -108,7 +117,7 @@ const hostClient = () => {
     // The host needs no secret: only where interpreters are, how text is encoded and where to work.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
-    const child = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"], env })
+    const child = spawn(process.execPath, [hostScript], { stdio: ["pipe", "pipe", "inherit"], env })
     onLines(child.stdout, (line) => {
       const message = JSON.parse(line) as { id: number } & ProcessOutcome
       const entry = pending.get(message.id)
@@ -224,26 +233,30 @@ const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessReque
       )
       return Effect.sync(cancel)
     } catch (error) {
-      resume(Effect.fail(new SpawnError({ command: "program host", message: (error as Error).message })))
+      resume(Effect.die(new ProgramHostUnavailable(`cannot start the program host: ${(error as Error).message}`)))
     }
   })
 
-export const ProgramRunnerLive = Layer.scoped(
-  ProgramRunner,
-  Effect.map(
-    Effect.acquireRelease(Effect.sync(hostClient), (client) => Effect.promise(client.close)),
-    ({ send, release }) => {
-      const secrets = secretValues()
-      return ProgramRunner.make({
-        exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }, secrets),
-        run: (program, timeout) =>
-          call(
-            send,
-            { command: program.command, timeoutMs: millis(timeout), program: { source: program.source, extension: program.extension } },
-            secrets
-          ),
-        release: Effect.sync(release)
-      })
-    }
+/** The runner on a program host started from `hostScript` (tests point it elsewhere). */
+export const programRunnerOn = (hostScript: string) =>
+  Layer.scoped(
+    ProgramRunner,
+    Effect.map(
+      Effect.acquireRelease(Effect.sync(() => hostClient(hostScript)), (client) => Effect.promise(client.close)),
+      ({ send, release }) => {
+        const secrets = secretValues()
+        return ProgramRunner.make({
+          exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }, secrets),
+          run: (program, timeout) =>
+            call(
+              send,
+              { command: program.command, timeoutMs: millis(timeout), program: { source: program.source, extension: program.extension } },
+              secrets
+            ),
+          release: Effect.sync(release)
+        })
+      }
+    )
   )
-)
+
+export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST)
