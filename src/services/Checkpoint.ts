@@ -106,15 +106,16 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
  */
 const lineWriter = (path: string, opened: number) => {
   let fd = opened
+  // Which file is ours: compared with what the path names before each line (one stat call).
+  let mine = nodeFs.fstatSync(fd)
   let sync: NodeJS.Timeout | undefined
   let syncFailure: OutputError | undefined
   /**
    * The file the path names, or else: removed or moved away (with its directory, say) while the
    * benchmark ran, the lines would go on into a file nobody can find. It is written again at its
-   * path from the open file, which still holds every line. Two stat calls a line.
+   * path from the open file, which still holds every line. One stat call a line.
    */
   const ensureAtPath = (): Effect.Effect<void, OutputError> => {
-    const mine = nodeFs.fstatSync(fd)
     let there: nodeFs.Stats | undefined
     try {
       there = nodeFs.statSync(path)
@@ -126,18 +127,20 @@ const lineWriter = (path: string, opened: number) => {
         ? Effect.void
         : Effect.fail(new OutputError({ path, reason: "another file took its place while the benchmark ran" }))
     try {
+      const size = nodeFs.fstatSync(fd).size
       const made = makeDirectories(dirname(path))
       if (!made.ok) throw new Error(made.reason)
       const copy = nodeFs.openSync(path, "ax+")
       const chunk = Buffer.alloc(1 << 16)
-      for (let at = 0; at < mine.size; ) {
-        const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, mine.size - at), at)
+      for (let at = 0; at < size; ) {
+        const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
         if (n === 0) break
         for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
         at += n
       }
       nodeFs.closeSync(fd)
       fd = copy
+      mine = nodeFs.fstatSync(fd)
       // Its lock went with it: taken again, so that a resume cannot start beside this run.
       nodeFs.writeFileSync(`${path}.lock`, `${process.pid}\n`)
     } catch (error) {
