@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Logger } from "effect"
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
@@ -62,11 +62,20 @@ describe("checkpoint (live, on disk)", () => {
       yield* writer.append({ type: "run", result: result("t3") }).pipe(Effect.provide(logs.layer))
       expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2", "t3"])
       rmSync(`${dir}-moved`, { recursive: true, force: true })
+      // It cannot be written again (a file where its directory was): the append fails, nothing is
+      // left at the path, and once it can be, every line is back.
+      rmSync(dir, { recursive: true, force: true })
+      writeFileSync(dir, "")
+      expect(Either.isLeft(yield* Effect.either(writer.append({ type: "run", result: result("t4") })))).toBe(true)
+      rmSync(dir, { force: true })
+      yield* writer.append({ type: "run", result: result("t5") }).pipe(Effect.provide(logs.layer))
+      expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2", "t3", "t5"])
+      expect(readdirSync(dir).filter((f) => f.includes(".restore"))).toEqual([])
       // Another file in its place is not overwritten.
       const replaced = `${file}.other`
       writeFileSync(replaced, "not ours\n")
       renameSync(replaced, file)
-      const failed = yield* Effect.either(writer.append({ type: "run", result: result("t4") }))
+      const failed = yield* Effect.either(writer.append({ type: "run", result: result("t6") }))
       expect(Either.isLeft(failed) && failed.left.message).toContain("another file took its place")
       expect(readFileSync(file, "utf8")).toBe("not ours\n")
     }).pipe(Effect.provide(live)))

@@ -190,7 +190,14 @@ export const runSession = (input: SessionInput) =>
       )
     }).pipe(
       Effect.catchAll((e) =>
-        Console.error(`ERROR: ${e.message}\nThe checkpoint keeps every finished run; resume with:\n  ${resumeWith}`)
+        // Only a checkpoint still at its path keeps the runs: one that could not be written again does not.
+        Effect.flatMap(Effect.either(writer.ensure), (kept) =>
+          Console.error(
+            kept._tag === "Right"
+              ? `ERROR: ${e.message}\nThe checkpoint keeps every finished run; resume with:\n  ${resumeWith}`
+              : `ERROR: ${e.message}\nThe finished runs are not in ${paths.jsonl}: it could not be written again there.`
+          )
+        )
       )
     )
 

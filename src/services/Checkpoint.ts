@@ -126,11 +126,15 @@ const lineWriter = (path: string, opened: number) => {
       return there.ino === mine.ino && there.dev === mine.dev
         ? Effect.void
         : Effect.fail(new OutputError({ path, reason: "another file took its place while the benchmark ran" }))
+    // Written whole beside the path, then renamed to it: a copy that fails (a full disk) leaves
+    // nothing a resume could take for the checkpoint, and the open file keeps every line.
+    const temp = `${path}.${process.pid}.restore`
+    let copy: number | undefined
     try {
       const size = nodeFs.fstatSync(fd).size
       const made = makeDirectories(dirname(path))
       if (!made.ok) throw new Error(made.reason)
-      const copy = nodeFs.openSync(path, "ax+")
+      copy = nodeFs.openSync(temp, "wx+")
       const chunk = Buffer.alloc(1 << 16)
       for (let at = 0; at < size; ) {
         const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
@@ -138,13 +142,21 @@ const lineWriter = (path: string, opened: number) => {
         for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
         at += n
       }
-      nodeFs.closeSync(fd)
-      fd = copy
-      mine = nodeFs.fstatSync(fd)
+      nodeFs.renameSync(temp, path)
+    } catch (error) {
+      if (copy !== undefined) nodeFs.closeSync(copy)
+      nodeFs.rmSync(temp, { force: true })
+      return Effect.fail(new OutputError({ path, reason: `was removed while the benchmark ran and could not be written again: ${(error as Error).message}` }))
+    }
+    nodeFs.closeSync(fd)
+    // Its position is at its end, after what was copied: the next lines follow them.
+    fd = copy
+    mine = nodeFs.fstatSync(fd)
+    try {
       // Its lock went with it: taken again, so that a resume cannot start beside this run.
       nodeFs.writeFileSync(`${path}.lock`, `${process.pid}\n`)
-    } catch (error) {
-      return Effect.fail(new OutputError({ path, reason: `was removed while the benchmark ran and could not be written again: ${(error as Error).message}` }))
+    } catch {
+      // The checkpoint is back; only the guard against a second writer is not.
     }
     return Effect.logWarning(`the checkpoint ${path} was removed or moved while the benchmark ran; it is written again there, with every line it had`)
   }
