@@ -23,6 +23,8 @@ const common = {
   logLevel: "warning"
 }
 
+// Hashed before building: a source saved during the build must make the next prepare build again.
+const inputs = await inputsHash()
 const out = `dist.new-${process.pid}`
 await rm(out, { recursive: true, force: true })
 await build({
@@ -38,7 +40,7 @@ const cliBuild = createHash("sha256").update(await readFile(`${out}/cli.cjs`)).d
 await build({ ...common, entryPoints: ["src/bin.ts"], outfile: `${out}/bin.js`, format: "esm", define: { CLI_BUILD: JSON.stringify(cliBuild) } })
 await build({ ...common, entryPoints: ["src/programHost.ts"], outfile: `${out}/programHost.js`, format: "esm" })
 await chmod(`${out}/bin.js`, 0o755)
-await writeFile(`${out}/.inputs`, `${await inputsHash()}\n`)
+await writeFile(`${out}/.inputs`, `${inputs}\n`)
 const old = `dist.old-${process.pid}`
 await rename("dist", old).catch((error) => {
   if (error.code !== "ENOENT") throw error

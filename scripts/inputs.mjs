@@ -5,8 +5,16 @@ import { join } from "node:path"
 
 const FILES = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs", "scripts/inputs.mjs"]
 
-const sources = async (dir) =>
-  (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name))
+/** Every file under `dir`, walked by hand: readdir's `recursive` is not in every Node 20. */
+const sources = async (dir) => {
+  const files = []
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name)
+    if (e.isDirectory()) files.push(...(await sources(path)))
+    else if (e.isFile()) files.push(path)
+  }
+  return files
+}
 
 export const inputsHash = async () => {
   const hash = createHash("sha256")
