@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { makeDirectories } from "../src/directories.js"
 import { describe, expect, it } from "vitest"
-import { dollars, groupDigits, pyFixed, pyPrefix, pyRepr } from "../src/report/format.js"
+import { dollars, fixedShort, groupDigits, mdText, pyFixed, pyPrefix, pyRepr } from "../src/report/format.js"
 
 describe("groupDigits", () => {
   it("writes every number as toLocaleString('en-US') does, whole or not", () => {
@@ -37,5 +41,25 @@ describe("Python's repr of a string", () => {
     expect(pyRepr(`say "hi" it's`)).toBe(`'say "hi" it\\'s'`)
     expect(pyRepr("a\\b\tc\n\r\u0001\u007f é 😀 \u00a0\u2028")).toBe("'a\\\\b\\tc\\n\\r\\x01\\x7f é 😀 \\xa0\\u2028'")
     expect(pyPrefix("😀".repeat(3) + "abc", 4)).toBe("😀😀😀a")
+  })
+})
+
+describe("fixedShort and mdText", () => {
+  it("never round a value short of the top up to it, or a positive one down to 0", () => {
+    expect([0.9996, 0.9994, 0.0004, 0, 1, 0.5].map((x) => fixedShort(x, 3))).toEqual([">0.999", "0.999", "<0.001", "0.000", "1.000", "0.500"])
+  })
+  it("keep a Markdown line one line, whatever ends a line in the text", () => {
+    expect(mdText("a\rb\r\nc\nd | <e>")).toBe("a b c d \\| &lt;e>")
+  })
+})
+
+describe("makeDirectories", () => {
+  it("fails on a symbolic link to nowhere rather than reporting a directory it did not make", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-dirs-"))
+    const dangling = join(dir, "dangling")
+    symlinkSync(join(dir, "nowhere"), dangling)
+    expect(makeDirectories(dangling)).toEqual({ ok: false, reason: `${dangling} is not a directory` })
+    expect(makeDirectories(join(dir, "a", "b"))).toEqual({ ok: true })
+    rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -156,6 +156,8 @@ describe("the re-rendered Markdown of a sweep", () => {
     expect(text).toContain("Retry cap: not recorded (the seed's format does not say); the runs took at most 3 attempt(s)")
     const ours = renderSweepMarkdown(mergeSources([decode("o.json", iloBenchFile([iloBenchRow("t1", "ilo", "haiku", [attempt(1, "working", "p", null)])]))]))
     expect(ours).toContain("Retry cap: 3\n")
+    const both = renderSweepMarkdown(mergeSources([s, decode("o.json", iloBenchFile([iloBenchRow("t9", "ilo", "m", [attempt(1, "working", "p", null)])]))]))
+    expect(both).toContain("Retry cap: 3 at most, recorded in 1 of 2 files (the seed's format does not say)")
   })
 })
 
@@ -261,6 +263,8 @@ describe("Markdown of names from a tasks file", () => {
       config: { retry_cap: 5, languages: [{ name: "python" }], models: [{ key: "haiku", id: "claude-haiku-4-5" }] }, skills: [], notes: ["see <b>this</b>"], results
     } as any
     const cells = (line: string) => line.replace(/\\\|/g, "").split("|").length
+    const named = { ...report, results: results.map((r) => ({ ...r, model: "<b>m</b>", language: "py<i>x</i>" })) }
+    expect(renderSweepMarkdown(mergeSources([sourceOfReport(named, "r<s>.json")]))).not.toMatch(/<b>|<i>|<s>/)
     for (const md of [renderMarkdown(report), renderSweepMarkdown(mergeSources([sourceOfReport(report, "r.json")]))]) {
       expect(md).not.toMatch(/<img|<b>/)
       const rows = md.split("\n").filter((l) => l.startsWith("| pipe"))

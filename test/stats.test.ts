@@ -11,6 +11,8 @@ describe("stats", () => {
     expect(zero.low).toBe(0)
     expect(zero.high).toBeCloseTo(0.2775, 4)
     expect(wilsonInterval(10, 10).low).toBeCloseTo(0.7225, 4)
+    // Exactly 1, not a hair short of it (which would print as ">99.9%").
+    expect(wilsonInterval(10, 10).high).toBe(1)
     expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 })
   })
 

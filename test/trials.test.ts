@@ -25,6 +25,18 @@ describe("pass rates over trials", () => {
     expect(summary).toContain("pass@k is - where a task has fewer than k measured trials")
   })
 
+  it("leaves a task whose every trial ended in error in the pass@k, as unknown", () => {
+    const runs = [trial("t1", 1, "error"), trial("t1", 2, "error"), trial("t2", 1), trial("t2", 2)]
+    expect(passRates(runs, 2)[0]!.passAtK).toEqual([null, null])
+  })
+
+  it("never shows a rate short of 100% as 100.0%, nor a pass@k short of 1 as 1.000", () => {
+    const runs = [...Array.from({ length: 1999 }, (_, i) => trial("t1", i + 1)), trial("t1", 2000, "failed")]
+    const line = trialsMarkdown(runs, 2000).find((l) => l.startsWith("| python"))!
+    // pass@2 is exactly 1 here: one failure cannot fill two draws.
+    expect(line).toMatch(/^\| python \| haiku \| 1999\/2000 \| >99\.9% \| \[99\.7%, >99\.9%\] \| 0\.999 \| 1\.000 \|/)
+  })
+
   it("shows no rate, not 0.0%, for a language whose every run ended in error", () => {
     const runs = [trial("t1", 1, "error"), trial("t1", 2, "error")]
     expect(trialsSummary(runs, 2).split("\n").at(-1)).toMatch(/ 0\/0 +- +- +- +-$/)

@@ -74,7 +74,7 @@ const summaryTable = (a: Analysis) => {
   const head = ["language", "model", "runs", "working", "success rate", "mean tokens to success", "median tokens to success", "mean gen. tokens to success", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time"]
   const rows = a.groups.map(
     (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}</td>
-<td>${fmtPct(g.rate)} <span class="ci">${fmtPct(g.interval.low)}–${fmtPct(g.interval.high)}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
+<td>${esc(fmtPct(g.rate))} <span class="ci">${esc(fmtPct(g.interval.low))}–${esc(fmtPct(g.interval.high))}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
   )
   return `<table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
 }
@@ -85,7 +85,7 @@ const headToHeadTable = (a: Analysis) => {
   return `<h2>Head to head against ilo</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>${headToHeadPairsLabel(a.sweep.trials)}</th><th>success rate ilo / language</th><th>tokens vs ilo</th><th>cost vs ilo</th></tr></thead><tbody>${rows
     .map(
       (h) =>
-        `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
+        `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${esc(`${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
     )
     .join("")}</tbody></table><figcaption>${esc(headToHeadNote(a.sweep.trials))}</figcaption></div>`
 }
@@ -164,7 +164,14 @@ const kpis = (a: Analysis) => {
       : costs.length === a.sweep.results.length
         ? [[fmtUsd(costs.reduce((x, y) => x + y, 0)), "cost in all"]]
         : [[fmtUsd(costs.reduce((x, y) => x + y, 0)), `cost of the ${costs.length} priced runs (${a.sweep.results.length - costs.length} with no price)`]]),
-    a.sweep.retryCapRecorded ? [String(a.sweep.retryCap), "retry cap"] : [String(a.sweep.retryCap), "most attempts a run took (retry cap not recorded)"]
+    [
+      String(a.sweep.retryCap),
+      a.sweep.retryCapRecordedIn === a.sweep.sources.length
+        ? "retry cap"
+        : a.sweep.retryCapRecordedIn === 0
+          ? "most attempts a run took (retry cap not recorded)"
+          : "retry cap at most (not every file records it)"
+    ]
   ]
   return `<div class="kpis">${items.map(([v, l]) => `<div class="kpi"><b>${esc(v!)}</b><span>${esc(l!)}</span></div>`).join("")}</div>`
 }

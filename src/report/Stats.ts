@@ -12,7 +12,8 @@ export const wilsonInterval = (successes: number, n: number, z = 1.959964): { lo
   const denominator = 1 + z2 / n
   const centre = (p + z2 / (2 * n)) / denominator
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) }
+  // All (or none) working: the bound is exactly 1 (or 0); rounding would leave it a hair short.
+  return { low: successes <= 0 ? 0 : Math.max(0, centre - half), high: successes >= n ? 1 : Math.min(1, centre + half) }
 }
 
 export interface McNemar {

@@ -4,7 +4,7 @@
  * microseconds where loading and running one cost a third of a second of every benchmark.
  * Every mark carries class="mark", so a test can count what was drawn.
  */
-import { esc, groupDigits } from "./format.js"
+import { esc, groupDigits, percentShort } from "./format.js"
 
 export const FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 export const PALETTE = ["#4c6ef5", "#f08c00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
@@ -130,7 +130,7 @@ export const barChart = (options: {
     row.bars.forEach((bar, j) => {
       const by = y + (step - band) / 2 + j * each
       const w = Math.max(0, Math.min(1, bar.value)) * width
-      parts.push(`<rect class="mark" x="${n(left)}" y="${n(by)}" width="${n(w)}" height="${n(each)}" rx="2" fill="${bar.color}"><title>${esc(`${row.label}: ${percent(bar.value)}`)}</title></rect>`)
+      parts.push(`<rect class="mark" x="${n(left)}" y="${n(by)}" width="${n(w)}" height="${n(each)}" rx="2" fill="${bar.color}"><title>${esc(`${row.label}: ${percentShort(bar.value)}`)}</title></rect>`)
       if (bar.low !== undefined && bar.high !== undefined) {
         const cy = by + each / 2
         parts.push(`<line class="mark" x1="${n(left + bar.low * width)}" y1="${n(cy)}" x2="${n(left + bar.high * width)}" y2="${n(cy)}" stroke="#222" stroke-width="1.5"/>`)
@@ -171,7 +171,7 @@ export const lineChart = (options: { readonly series: ReadonlyArray<LineSeries>;
     const points = s.values.map((v, i) => `${n(xAt(i))},${n(yAt(v))}`).join(" ")
     parts.push(`<polyline class="mark" points="${points}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`)
     s.values.forEach((v, i) =>
-      parts.push(`<circle class="mark" cx="${n(xAt(i))}" cy="${n(yAt(v))}" r="4.4" fill="${s.color}"><title>${esc(`${s.name}, attempt ${i + 1}: ${percent(v)}`)}</title></circle>`)
+      parts.push(`<circle class="mark" cx="${n(xAt(i))}" cy="${n(yAt(v))}" r="4.4" fill="${s.color}"><title>${esc(`${s.name}, attempt ${i + 1}: ${percentShort(v)}`)}</title></circle>`)
     )
   }
   const lg = legend(options.series, left, top + plotHeight + 56, width)

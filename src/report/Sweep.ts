@@ -273,8 +273,11 @@ export interface Sweep {
   readonly languages: ReadonlyArray<string>
   readonly models: ReadonlyArray<string>
   readonly retryCap: number
-  /** Whether every file recorded its cap; if not, `retryCap` is only the most attempts any run took. */
-  readonly retryCapRecorded: boolean
+  /**
+   * How many of the files recorded their cap (the seed's format does not): with none, `retryCap`
+   * is only the most attempts any run took; with some, the larger of their caps and that.
+   */
+  readonly retryCapRecordedIn: number
   /** Trials per task x language x model: the highest trial number of any run (1 where none has one). */
   readonly trials: number
   /** Runs that appeared in more than one file (the later one is kept). */
@@ -309,7 +312,7 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
     models: distinct(results.map((r) => r.model)),
     // The seed's files do not record their cap: the most attempts any run took stands in for it.
     retryCap: Math.max(1, observed, ...configured),
-    retryCapRecorded: configured.length === sources.length,
+    retryCapRecordedIn: configured.length,
     trials: Math.max(1, ...results.map((r) => r.trial ?? 1)),
     replaced
   }

@@ -1,16 +1,9 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
-import { dollars, groupDigits, mdTable, mdText } from "./format.js"
+import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
-/** Whole percents, except that a rate short of 100% (or above 0%) never reads as 100% (or 0%): 199 of 200 is 99.5%. */
-export const fmtPct = (x: number | undefined) => {
-  if (x === undefined) return "–"
-  const whole = (x * 100).toFixed(0)
-  if (x <= 0 || x >= 1 || (whole !== "100" && whole !== "0")) return `${whole}%`
-  const tenth = (x * 100).toFixed(1)
-  return tenth === "100.0" ? ">99.9%" : tenth === "0.0" ? "<0.1%" : `${tenth}%`
-}
+export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : percentShort(x))
 export const fmtUsd = (x: number | undefined) =>
   x === undefined ? "–" : dollars(x, Math.abs(x) >= 1 ? 2 : Math.abs(x) >= 0.01 ? 3 : 4)
 export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
@@ -84,17 +77,25 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
 const SOURCE_SETTINGS = ["ticket", "leg", "cache_mode", "prompt_layout", "prompt_cache"]
 
 
+/** The retry cap as the files say it: the seed's format does not record one. */
+export const retryCapText = (sweep: Sweep) =>
+  sweep.retryCapRecordedIn === sweep.sources.length
+    ? String(sweep.retryCap)
+    : sweep.retryCapRecordedIn === 0
+      ? `not recorded (the seed's format does not say); the runs took at most ${sweep.retryCap} attempt(s)`
+      : `${sweep.retryCap} at most, recorded in ${sweep.retryCapRecordedIn} of ${sweep.sources.length} files (the seed's format does not say)`
+
 /** The title of a sweep's reports, Markdown and HTML. */
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
 
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
 export const renderSweepMarkdown = (sweep: Sweep): string => {
   const a = analyse(sweep)
-  const lines: Array<string> = [`# ${sweepTitle(sweep)}`, ""]
+  const lines: Array<string> = [`# ${mdText(sweepTitle(sweep))}`, ""]
   for (const b of banners(a)) lines.push(`> **${mdText(b)}**`, "")
-  lines.push(`Models: ${sweep.models.join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
+  lines.push(`Models: ${sweep.models.map(mdText).join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
-  lines.push(sweep.retryCapRecorded ? `Retry cap: ${sweep.retryCap}` : `Retry cap: not recorded (the seed's format does not say); the runs took at most ${sweep.retryCap} attempt(s)`, "")
+  lines.push(`Retry cap: ${retryCapText(sweep)}`, "")
 
   lines.push("## Summary", "")
   lines.push(
@@ -121,7 +122,7 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
     "## Success by attempt",
     "",
     "Share of runs working after at most k attempts: where the curve flattens, more retries stop paying." +
-      (sweep.retryCapRecorded ? "" : ` The cap is not recorded: the table ends at the most attempts any run took (${sweep.retryCap}).`),
+      (sweep.retryCapRecordedIn === sweep.sources.length ? "" : ` Not every file records its cap: the table goes to ${sweep.retryCap}.`),
     ""
   )
   const ks = Array.from({ length: sweep.retryCap }, (_, i) => i + 1)
@@ -160,9 +161,11 @@ export const renderSweepMarkdown = (sweep: Sweep): string => {
   for (const s of sweep.sources) {
     const settings = s.settings.filter(([k]) => SOURCE_SETTINGS.includes(k)).map(([k, v]) => `${k} ${v}`)
     lines.push(
-      `- ${s.file}: ${s.format}, generated ${s.generated || "unknown"}, ${s.results.length} run(s)${s.complete ? "" : ", unfinished"}${
-        settings.length > 0 ? `; ${settings.join(", ")}` : ""
-      }`
+      `- ${mdText(
+        `${s.file}: ${s.format}, generated ${s.generated || "unknown"}, ${s.results.length} run(s)${s.complete ? "" : ", unfinished"}${
+          settings.length > 0 ? `; ${settings.join(", ")}` : ""
+        }`
+      )}`
     )
   }
   if (sweep.replaced > 0) lines.push(`- ${sweep.replaced} run(s) appeared in more than one file; the later file's run is shown.`)

@@ -1,5 +1,5 @@
 import type { RunResult } from "../domain/Result.js"
-import { distinct, mdText, padLeft, padRight } from "./format.js"
+import { distinct, fixedShort, mdText, padLeft, padRight } from "./format.js"
 import { passAtK, wilsonInterval } from "./Stats.js"
 
 /** Pass rate of one language x model over every task and trial, with its 95% interval and pass@k. */
@@ -30,7 +30,8 @@ export const passRates = (results: ReadonlyArray<RunResult>, trials: number): Re
     const scored = mine.filter((r) => r.final_outcome !== "error")
     const working = scored.filter((r) => r.final_outcome === "working").length
     const { low, high } = wilsonInterval(working, scored.length)
-    const perTask = distinct(scored.map((r) => r.task)).map((task) => {
+    // Every task of the group, one whose trials all ended in "error" too (n = 0): its pass@k is unknown.
+    const perTask = distinct(mine.map((r) => r.task)).map((task) => {
       const runs = scored.filter((r) => r.task === task)
       return { n: runs.length, c: runs.filter((r) => r.final_outcome === "working").length }
     })
@@ -52,8 +53,8 @@ export const passRates = (results: ReadonlyArray<RunResult>, trials: number): Re
   })
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`
-const kCell = (x: number | null) => (x === null ? "-" : x.toFixed(3))
+const pct = (x: number) => `${fixedShort(x * 100, 1, 100)}%`
+const kCell = (x: number | null) => (x === null ? "-" : fixedShort(x, 3))
 /** The rate and its interval, or "-" for both when nothing was measured. */
 const rateCells = (p: PassRate) => (p.rate === null ? { rate: "-", ci: "-" } : { rate: pct(p.rate), ci: `[${pct(p.low)}, ${pct(p.high)}]` })
 /** Why a pass@k is "-" although k is within the trials: said under the table when it happens. */

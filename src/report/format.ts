@@ -57,7 +57,7 @@ export const esc = (text: string) =>
  * "<" could open HTML, a newline would end the line. Backslashes are doubled so that none escapes.
  */
 export const mdText = (text: string) =>
-  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\s*\r?\n\s*/g, " ")
+  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\s*[\r\n]+\s*/g, " ")
 
 /** A Markdown table; every cell passes through mdText. */
 export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
@@ -65,6 +65,24 @@ export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<Reado
   `|${header.map(() => "---").join("|")}|`,
   ...rows.map((r) => `| ${r.map(mdText).join(" | ")} |`)
 ]
+
+/**
+ * x to `digits` places, except that a value short of `top` (or above 0) never reads as `top` (or
+ * 0): it reads ">0.999" (or "<0.001"). A rate of 1999 in 2000 is not 100%.
+ */
+export const fixedShort = (x: number, digits: number, top = 1) => {
+  const text = x.toFixed(digits)
+  const step = (10 ** -digits).toFixed(digits)
+  if (x > 0 && x < top && Number(text) === 0) return `<${step}`
+  if (x > 0 && x < top && Number(text) === top) return `>${(top - 10 ** -digits).toFixed(digits)}`
+  return text
+}
+
+/** Whole percents, except that a rate short of 100% (or above 0%) never reads as 100% (or 0%): 199 of 200 is 99.5%. */
+export const percentShort = (x: number) => {
+  const whole = fixedShort(x * 100, 0, 100)
+  return `${/^[<>]/.test(whole) ? fixedShort(x * 100, 1, 100) : whole}%`
+}
 
 /** Unique values in first-seen order. */
 export const distinct = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]
