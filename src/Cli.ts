@@ -33,9 +33,9 @@ const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   return `ERROR: ${flag}expected ${kind === "integer" ? "a whole number" : "a number"}, got '${value}'`
 }
 
-/** Help in colour on a terminal only: piped to a file or a pager, escape codes are noise. */
+/** Help in colour on a terminal only (and no NO_COLOR set): piped to a file or a pager, escape codes are noise. */
 const plainUnlessTerminal = (args: ReadonlyArray<unknown>) =>
-  process.stdout.isTTY === true && process.env.NO_COLOR === undefined ? args : args.map((a) => (typeof a === "string" ? a.replace(ansi, "") : a))
+  process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === "" ? args : args.map((a) => (typeof a === "string" ? a.replace(ansi, "") : a))
 
 /**
  * The command line. @effect/cli prints its own parse errors (an unknown flag, a bad value) through

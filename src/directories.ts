@@ -1,6 +1,14 @@
 import { mkdirSync, statSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 
+const isDirectory = (path: string) => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** A directory made here, or the path's own kind of failure: `reason` is one line for the user. */
 export type MadeDirectory = { readonly ok: true } | { readonly ok: false; readonly reason: string }
 
@@ -13,9 +21,9 @@ export const makeDirectories = (dir: string): MadeDirectory => {
   const missing: Array<string> = []
   try {
     for (let d = target; ; d = dirname(d)) {
-      let isDirectory: boolean
+      let directory: boolean
       try {
-        isDirectory = statSync(d).isDirectory()
+        directory = statSync(d).isDirectory()
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
         // ENOTDIR: a file above it, which the walk up finds and names.
@@ -23,7 +31,7 @@ export const makeDirectories = (dir: string): MadeDirectory => {
         missing.push(d)
         continue
       }
-      if (!isDirectory) return { ok: false, reason: d === target ? "the output directory is a file" : `${d} is a file, not a directory` }
+      if (!directory) return { ok: false, reason: d === target ? "the output directory is a file" : `${d} is a file, not a directory` }
       break
     }
     for (const d of missing.reverse()) {
@@ -31,6 +39,8 @@ export const makeDirectories = (dir: string): MadeDirectory => {
         mkdirSync(d)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+        // Made meanwhile, or a symbolic link to nowhere: only a directory will do.
+        if (!isDirectory(d)) return { ok: false, reason: `${d} is not a directory` }
       }
     }
     return { ok: true }

@@ -1,7 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { tmpdir } from "node:os"
 import { spawn } from "node:child_process"
@@ -277,6 +277,21 @@ describe("the program host process", () => {
 })
 
 describe("a program host that cannot start", () => {
+  it.effect("again, after a program killed it: the run stops as the harness's failure, not the program's", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ilo-bench-host-copy-"))
+      const host = join(dir, "programHost.js")
+      copyFileSync(PROGRAM_HOST, host)
+      const exit = yield* Effect.exit(
+        Effect.flatMap(ProgramRunner, (runner) =>
+          runner.run({ source: `mv '${host}' '${host}.gone'\nkill -9 $PPID\nsleep 1\n`, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        ).pipe(Effect.provide(programRunnerOn(host)))
+      )
+      rmSync(dir, { recursive: true, force: true })
+      const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+      expect(Option.isSome(defect) && defect.value instanceof ProgramHostUnavailable).toBe(true)
+    }))
+
   it.effect("is the harness's failure, not the program's: a defect naming it, no failed attempt", () =>
     Effect.gen(function* () {
       const missing = join(tmpdir(), "ilo-bench-no-such-host.js")

@@ -36,6 +36,11 @@ export class ProgramHostUnavailable extends Error {
   override readonly name = "ProgramHostUnavailable"
 }
 
+/** What a program sent to a host comes to: the host's answer, or no host to run it on. */
+type HostOutcome = ProcessOutcome | { readonly hostUnavailable: string }
+
+const unavailable = (why: string) => new ProgramHostUnavailable(`cannot start the program host: ${why}`)
+
 export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   ProgramRunner,
   {
@@ -85,7 +90,7 @@ interface Pending {
   /** The host it was sent to: only that host's exit loses it. */
   host: HostProcess | undefined
   readonly request: ProcessRequest
-  done: (outcome: ProcessOutcome) => void
+  done: (outcome: HostOutcome) => void
   rerun: boolean
 }
 
@@ -144,8 +149,10 @@ const hostClient = (hostScript: string) => {
           try {
             rerunAlone(entry)
             continue
-          } catch {
-            // no new host: fail it below
+          } catch (error) {
+            // No host can start: the harness's failure, not this program's.
+            entry.done({ hostUnavailable: (error as Error).message })
+            continue
           }
         }
         entry.done({ spawnError: { command: "program host", message: `it exited (${signal ?? `code ${code}`}) while the program ran` } })
@@ -180,7 +187,7 @@ const hostClient = (hostScript: string) => {
     dispatch(entry, own)
   }
 
-  const send = (request: ProcessRequest, done: (outcome: ProcessOutcome) => void) => {
+  const send = (request: ProcessRequest, done: (outcome: HostOutcome) => void) => {
     const entry: Pending = { id: -1, host: undefined, request, done, rerun: false }
     dispatch(entry, (host ??= start()))
     return () => {
@@ -229,11 +236,17 @@ const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessReque
   Effect.async<ProgramRun, SpawnError>((resume) => {
     try {
       const cancel = send(request, (outcome) =>
-        resume("run" in outcome ? Effect.succeed(redacted(outcome.run, secrets)) : Effect.fail(new SpawnError(outcome.spawnError)))
+        resume(
+          "run" in outcome
+            ? Effect.succeed(redacted(outcome.run, secrets))
+            : "hostUnavailable" in outcome
+              ? Effect.die(unavailable(outcome.hostUnavailable))
+              : Effect.fail(new SpawnError(outcome.spawnError))
+        )
       )
       return Effect.sync(cancel)
     } catch (error) {
-      resume(Effect.die(new ProgramHostUnavailable(`cannot start the program host: ${(error as Error).message}`)))
+      resume(Effect.die(unavailable((error as Error).message)))
     }
   })
 
