@@ -128,6 +128,16 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
       expect(Either.isLeft(result) && result.left).toMatchObject({ kind: "server", status: 503, requestId: "req_3" })
     }))
 
+  it.live("a key the server quotes back in its error is redacted from the message", () =>
+    Effect.gen(function* () {
+      process.env.ANTHROPIC_API_KEY = "sk-ant-quoted-secret-42"
+      const { result } = yield* call(() => ({ status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key: sk-ant-quoted-secret-42" } } })).pipe(
+        Effect.ensuring(Effect.sync(() => delete process.env.ANTHROPIC_API_KEY))
+      )
+      expect(Either.isLeft(result) && result.left.message).toContain("invalid x-api-key: [redacted]")
+      expect(Either.isLeft(result) && result.left.message).not.toContain("quoted-secret")
+    }))
+
   it.live("a 401 is not retried", () =>
     Effect.gen(function* () {
       const { result, requests } = yield* call(() => ({ status: 401 }))

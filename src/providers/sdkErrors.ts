@@ -1,6 +1,14 @@
 import { Duration, Effect } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind, type LlmReply } from "../services/Llm.js"
+import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
+
+/**
+ * An error's text with the environment's keys taken out: a server may quote the key it refused
+ * ("Incorrect API key provided: sk-..."), and the message goes to the checkpoint, the cassette,
+ * the reports and stderr.
+ */
+const clean = (message: string) => redact(message, secretValues())
 
 /** What the Anthropic and OpenAI SDKs (generated from one template) both throw. */
 export interface SdkErrorClasses {
@@ -32,7 +40,7 @@ export const fromSdkError =
   (sdk: SdkErrorClasses, overloaded: ReadonlyArray<number>) =>
   (error: unknown): LlmError => {
     if (error instanceof sdk.APIConnectionTimeoutError)
-      return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: error.message })
+      return new LlmError({ kind: "timeout", status: null, retryAfterMs: null, requestId: null, message: clean(error.message) })
     if (error instanceof sdk.APIError && error.status !== undefined) {
       const headers = error.headers
       return new LlmError({
@@ -40,13 +48,13 @@ export const fromSdkError =
         status: error.status,
         retryAfterMs: headers ? parseRetryAfter((name) => headers.get(name)) : null,
         requestId: error.requestID ?? null,
-        message: error.message
+        message: clean(error.message)
       })
     }
     // A 200 that says it is JSON and is not: the service's fault, as a body that is no reply is.
     if (error instanceof SyntaxError)
-      return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: `the API's reply is not JSON: ${error.message}` })
-    const message = error instanceof Error ? error.message : String(error)
+      return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: clean(`the API's reply is not JSON: ${error.message}`) })
+    const message = clean(error instanceof Error ? error.message : String(error))
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
   }
 
@@ -61,7 +69,7 @@ export const notAReply = (body: unknown, requestId: string | null) => {
     status: null,
     retryAfterMs: null,
     requestId,
-    message: `the API's reply is not a model response: ${text.replace(/\s+/g, " ").slice(0, 160)}`
+    message: `the API's reply is not a model response: ${clean(text).replace(/\s+/g, " ").slice(0, 160)}`
   })
 }
 
