@@ -92,6 +92,16 @@ describe("OpenAI-compatible provider", () => {
       expect(reply.text).toBe("ok")
     }))
 
+  it.live("a base URL with a query keeps the endpoint's path, and sends the query with every request", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.promise(() => serve(() => ({ text: "ok" })))
+      const reply = yield* callModel(request(), { ...fastPolicy, retries: 0 }, () => Effect.void).pipe(
+        Effect.provide(OpenAiLlm({ baseUrl: `${server.url}?api-version=2024-06-01` }))
+      )
+      expect(reply.text).toBe("ok")
+      expect(server.requests[0]!.path).toMatch(/\/chat\/completions\?api-version=2024-06-01$/)
+    }))
+
   it.live("a reply cut at the limit (finish_reason length) counts as max_tokens", () =>
     Effect.gen(function* () {
       const server = yield* Effect.promise(() => serve(() => ({ text: "print(", finishReason: "length" })))

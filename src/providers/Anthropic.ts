@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { asReply, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
+import { asReply, baseUrlOptions, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -69,7 +69,7 @@ export const AnthropicLlm = (options: AnthropicOptions) =>
     const sdk = yield* Effect.promise(() => import("@anthropic-ai/sdk"))
     const client = new sdk.default({
       apiKey: options.apiKey,
-      ...(options.baseUrl !== undefined ? { baseURL: options.baseUrl } : {}),
+      ...(options.baseUrl !== undefined ? baseUrlOptions(options.baseUrl) : {}),
       maxRetries: 0,
       fetch: makeNodeFetch(),
       // No OpenTelemetry spans or trace headers: this CLI registers no tracer, and building the

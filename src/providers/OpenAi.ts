@@ -2,7 +2,7 @@ import type OpenAI from "openai"
 import { Effect, Layer } from "effect"
 import { Llm, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { makeNodeFetch } from "./nodeFetch.js"
-import { asReply, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
+import { asReply, baseUrlOptions, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface OpenAiOptions {
   /** Optional for a local server (Ollama, vLLM, llama-server), which ignores it. */
@@ -86,7 +86,7 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
     const client = new sdk.default({
       // The SDK insists on a key; a local server ignores whatever it is sent.
       apiKey: options.apiKey ?? "none",
-      baseURL,
+      ...baseUrlOptions(baseURL),
       maxRetries: 0,
       fetch: makeNodeFetch(),
       // Each request passes its own deadline (see complete); none for the client as a whole.

@@ -114,3 +114,15 @@ export const sdkRequest = <A>(
     catch: (error) => deadline.error(toError(error))
   })
 }
+
+/**
+ * A base URL as the SDKs take it: they append the endpoint's path to the URL as written, so a query
+ * (`...?api-version=1`) would swallow the path. The query goes to `defaultQuery`, sent with every request.
+ */
+export const baseUrlOptions = (url: string): { readonly baseURL: string; readonly defaultQuery?: Record<string, string> } => {
+  if (!URL.canParse(url) || !/[?#]/.test(url)) return { baseURL: url }
+  const parsed = new URL(url)
+  const query = Object.fromEntries(parsed.searchParams)
+  const baseURL = url.split(/[?#]/)[0]!
+  return Object.keys(query).length > 0 ? { baseURL, defaultQuery: query } : { baseURL }
+}
