@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Logger } from "effect"
 import { afterEach } from "vitest"
 import { callModel } from "../src/loop/Policy.js"
-import { OpenAiLlm, isLocalUrl } from "../src/providers/OpenAi.js"
+import { OpenAiLlm, isLocalUrl, toReply } from "../src/providers/OpenAi.js"
 import type { LlmError, LlmRequest } from "../src/services/Llm.js"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
@@ -100,6 +100,22 @@ describe("OpenAI-compatible provider", () => {
       )
       expect(reply.text).toBe("ok")
       expect(server.requests[0]!.path).toMatch(/\/chat\/completions\?api-version=2024-06-01$/)
+    }))
+
+  it.live("a reply without usage says so once; more cached tokens than prompt tokens count as the prompt's", () =>
+    Effect.gen(function* () {
+      const warnings: Array<string> = []
+      const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void warnings.push(String(message))))
+      const bare = JSON.stringify({ id: "c1", object: "chat.completion", model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] })
+      const server = yield* Effect.promise(() => serve(() => ({ status: 200, raw: bare })))
+      const replies = yield* Effect.all([1, 2].map(() => callModel(request(), fastPolicy, () => Effect.void))).pipe(
+        Effect.provide(OpenAiLlm({ baseUrl: server.url })),
+        Effect.provide(logger)
+      )
+      for (const reply of replies) expect(reply.usage).toMatchObject({ input: 0, cacheRead: 0, output: 0 })
+      expect(warnings.filter((w) => w.includes("carry no token usage"))).toHaveLength(1)
+      const over = toReply({ id: "c2", object: "chat.completion", model: "m", created: 0, choices: [], usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_tokens_details: { cached_tokens: 400 } } } as any, null)
+      expect(over.usage).toMatchObject({ input: 0, cacheRead: 100 })
     }))
 
   it.live("a reply cut at the limit (finish_reason length) counts as max_tokens", () =>

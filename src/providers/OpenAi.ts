@@ -44,7 +44,8 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
   const choice = completion.choices[0]
   const usage = completion.usage
   const prompt = usage?.prompt_tokens ?? 0
-  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0
+  // Part of prompt_tokens: a server that says more were cached than were sent is held to what it sent.
+  const cached = Math.min(prompt, usage?.prompt_tokens_details?.cached_tokens ?? 0)
   const finish = choice?.finish_reason ?? null
   return {
     text: choice?.message.content ?? "",
@@ -92,6 +93,13 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
       // Each request passes its own deadline (see complete); none for the client as a whole.
       timeout: 24 * 60 * 60 * 1000
     })
+    // Some local servers send no usage: said once, so that zero tokens are not taken for a measurement.
+    let warned = false
+    const warnNoUsage = Effect.suspend(() => {
+      if (warned) return Effect.void
+      warned = true
+      return Effect.logWarning("the server's replies carry no token usage: their tokens are counted as 0, and their cost as none")
+    })
     return Llm.make({
       provider: "openai",
       timesOut: true,
@@ -101,6 +109,7 @@ export const OpenAiLlm = (options: OpenAiOptions) =>
           (options) => client.chat.completions.create(toParams(request, officialApi), options),
           (error) => toLlmError(sdk, error)
         ).pipe(
+          Effect.tap((body) => (hasChoice(body) && body.usage == null ? warnNoUsage : Effect.void)),
           Effect.flatMap(readCompletion)
         )
     })
