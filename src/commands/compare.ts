@@ -3,6 +3,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
 import { compareSummary, compareSweeps, renderCompareHtml, renderCompareMarkdown } from "../report/Compare.js"
 import { outputDirectory, writeAtomically } from "../report/Output.js"
+import { writtenBlock } from "../report/Summary.js"
 import { mergeSources } from "../report/Sweep.js"
 import { readSource, stem } from "./reportFiles.js"
 
@@ -32,6 +33,6 @@ export const compareCommand = Command.make("compare", { outputDir, before, after
     yield* writeAtomically(md, renderCompareMarkdown(comparison))
     yield* writeAtomically(html, yield* renderCompareHtml(comparison))
     yield* Console.log(compareSummary(comparison))
-    yield* Console.log(`\nComparison written:\n  MD:   ${md}\n  HTML: ${html}`)
+    yield* Console.log(`\n${writtenBlock("Comparison written:", [["MD", md], ["HTML", html]])}`)
   })
 ).pipe(Command.withDescription("Compare two runs: outcome changes, token and attempt deltas, success-rate tests."))

@@ -4,6 +4,7 @@ import { Console, Effect, Option } from "effect"
 import { analyse, banners } from "../report/Analysis.js"
 import { renderHtml } from "../report/Html.js"
 import { outputDirectory, writeAtomically } from "../report/Output.js"
+import { writtenBlock } from "../report/Summary.js"
 import { mergeSources } from "../report/Sweep.js"
 import { renderSweepMarkdown } from "../report/SweepMarkdown.js"
 import { readSources, stem } from "./reportFiles.js"
@@ -34,7 +35,7 @@ export const reportCommand = Command.make("report", { outputDir, files }, ({ out
     yield* writeAtomically(html, yield* renderHtml(sweep))
     for (const b of banners(analyse(sweep))) yield* Console.error(`WARNING: ${b}`)
     yield* Console.log(
-      `Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:\n  MD:   ${md}\n  HTML: ${html}`
+      writtenBlock(`Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:`, [["MD", md], ["HTML", html]])
     )
   })
 ).pipe(Command.withDescription("Re-render the Markdown and HTML reports from saved results; several files merge into one report."))

@@ -16,8 +16,12 @@ export const runBanner = (spec: RunSpec, total: number) =>
 export const runLine = (r: RunResult) =>
   `  -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
 
+/** A heading and the files written under it, labels lined up as the seed's ("  JSON: ...", "  MD:   ..."). */
+export const writtenBlock = (heading: string, files: ReadonlyArray<readonly [label: string, file: string | undefined]>) =>
+  [heading, ...files.flatMap(([label, file]) => (file === undefined ? [] : [`  ${`${label}:`.padEnd(5)} ${file}`]))].join("\n")
+
 export const pathsBlock = (paths: { readonly json: string; readonly md: string; readonly html?: string | undefined }) =>
-  `\nResults written:\n  JSON: ${paths.json}\n  MD:   ${paths.md}${paths.html !== undefined ? `\n  HTML: ${paths.html}` : ""}`
+  `\n${writtenBlock("Results written:", [["JSON", paths.json], ["MD", paths.md], ["HTML", paths.html]])}`
 
 /** The seed's closing table and count; with trials, each task names its trial ("fib #2"). */
 export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number, trials = 1) => {
