@@ -1,8 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
-import { join } from "node:path"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { InvalidFlag, LanguageNamed, TaskNotFound, TasksFileError } from "../domain/errors.js"
@@ -37,17 +35,6 @@ import { runSession, type SessionOutcome } from "./session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../secrets.js"
 
-/** The catalog's other aliases, for --model's help: read as the help is made, so it never lags the file. */
-const catalogAliases = () => {
-  try {
-    const catalog = JSON.parse(readFileSync(join(packageRoot, "bench", "models.json"), "utf8")) as { models: ReadonlyArray<{ alias: string }> }
-    const others = catalog.models.map((m) => m.alias).filter((a) => a !== "haiku" && a !== "sonnet")
-    return others.length > 0 ? ` (${others.join(", ")})` : ""
-  } catch {
-    return ""
-  }
-}
-
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
     Options.withFallbackConfig(Config.string("ILO")),
@@ -59,7 +46,8 @@ export const runOptions = {
     defaulting(5)
   ),
   model: Options.text("model").pipe(
-    Options.withDescription(`haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json${catalogAliases()}, or any model id.`),
+    // Written out, not read from the catalog as every command starts; a test holds it to the catalog.
+    Options.withDescription("haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5), or any model id."),
     defaulting("both")
   ),
   task: optionalText("task", "Run only this task id."),
