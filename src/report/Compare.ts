@@ -179,20 +179,23 @@ const pairedUnit = (a: Sweep, b: Sweep) =>
 const groupHeader = (c: Comparison) => ["language", "model", `${pairedUnit(c.a, c.b).plural} measured in both`, "success A", "success B", "change", "only A / only B working", "McNemar p", "mean tokens to success A", "B", "change in mean tokens (95% bootstrap CI)"]
 const runHeader = (c: Comparison) => [...(pairedUnit(c.a, c.b).trials ? ["task", "trial"] : ["task"]), "language", "model", "outcome A", "outcome B", "tokens A", "tokens B", "Δ tokens", "attempts A", "attempts B", "Δ attempts"]
 
-const runRow = (c: Comparison) => (r: RunChange) => [
-  r.task,
-  ...(pairedUnit(c.a, c.b).trials ? [String(r.trial)] : []),
-  r.language,
-  r.model,
-  outcome(r.a),
-  outcome(r.b),
-  r.a ? fmtInt(totalTokens(r.a)) : "–",
-  r.b ? fmtInt(totalTokens(r.b)) : "–",
-  signed(r.tokenDelta),
-  r.a ? String(r.a.attempts_total) : "–",
-  r.b ? String(r.b.attempts_total) : "–",
-  signed(r.attemptDelta, String)
-]
+const runRow = (c: Comparison) => {
+  const trials = pairedUnit(c.a, c.b).trials
+  return (r: RunChange) => [
+    r.task,
+    ...(trials ? [String(r.trial)] : []),
+    r.language,
+    r.model,
+    outcome(r.a),
+    outcome(r.b),
+    r.a ? fmtInt(totalTokens(r.a)) : "–",
+    r.b ? fmtInt(totalTokens(r.b)) : "–",
+    signed(r.tokenDelta),
+    r.a ? String(r.a.attempts_total) : "–",
+    r.b ? String(r.b.attempts_total) : "–",
+    signed(r.attemptDelta, String)
+  ]
+}
 
 const method = (c: Comparison) => {
   const unit = pairedUnit(c.a, c.b).plural

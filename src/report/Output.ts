@@ -1,6 +1,6 @@
-import { makeDirectories } from "../directories.js"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Exit } from "effect"
+import { makeDirectories } from "../directories.js"
 import { OutputError } from "../domain/errors.js"
 import { removeOnExitNow } from "../exitNow.js"
 

@@ -104,6 +104,9 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
  * line, and once more on close, so a power cut loses at most that last moment. (Writing O_SYNC
  * instead cost a trip through the thread pool and a wait on the disk for every line.)
  */
+/** The file that says which process writes a checkpoint. */
+const lockFile = (path: string) => `${path}.lock`
+
 const lineWriter = (path: string, opened: number) => {
   let fd = opened
   // Which file is ours: compared with what the path names before each line (one stat call).
@@ -154,7 +157,7 @@ const lineWriter = (path: string, opened: number) => {
     mine = nodeFs.fstatSync(fd)
     try {
       // Its lock went with it: taken again, so that a resume cannot start beside this run.
-      nodeFs.writeFileSync(`${path}.lock`, `${process.pid}\n`)
+      nodeFs.writeFileSync(lockFile(path), `${process.pid}\n`)
     } catch {
       // The checkpoint is back; only the guard against a second writer is not.
     }
@@ -206,7 +209,7 @@ const lineWriter = (path: string, opened: number) => {
 const lock = (path: string) =>
   Effect.acquireRelease(
     Effect.suspend((): Effect.Effect<string, OutputError | CheckpointError> => {
-      const file = `${path}.lock`
+      const file = lockFile(path)
       for (let tries = 0; tries < 3; tries++) {
         try {
           nodeFs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" })
