@@ -128,7 +128,15 @@ const runCli = (args, { url }) =>
     const outputDir = mkdtempSync(join(work, "out-"))
     const started = performance.now()
     const child = spawn(process.execPath, [join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...args], {
-      env: { PATH: process.env.PATH, HOME: work, ANTHROPIC_API_KEY: "sk-bench-not-a-secret", ANTHROPIC_BASE_URL: url, ILO_BENCH_COMPILE_CACHE: compileCache },
+      env: {
+        PATH: process.env.PATH,
+        HOME: work,
+        ANTHROPIC_API_KEY: "sk-bench-not-a-secret",
+        ANTHROPIC_BASE_URL: url,
+        ILO_BENCH_COMPILE_CACHE: compileCache,
+        // ILO_BENCH_PROGRAM_HOST=node measures the Node program host where the native one is built.
+        ...(process.env.ILO_BENCH_PROGRAM_HOST ? { ILO_BENCH_PROGRAM_HOST: process.env.ILO_BENCH_PROGRAM_HOST } : {})
+      },
       stdio: ["ignore", "ignore", "pipe"]
     })
     let stderr = ""
@@ -238,7 +246,7 @@ const harnessOverhead = async () => {
   const bareFewer = await bareLoop(fewer, ilo)
   // Without the host's own figures the programs would silently count as overhead.
   for (const r of [harness, harnessFewer])
-    if (r.usage.host.length === 0) throw new Error("the program host wrote no usage (bench/host-usage.cjs): is dist/ built from this tree?")
+    if (r.usage.host.length === 0) throw new Error("the program host wrote no usage (bench/measure-cli.mjs): is dist/ built from this tree?")
   // The target's figure: everything the CLI costs and waited for (its program host, its language
   // probes) but the programs, against the bare loop's process; each side's programs measured apart.
   const overhead = (cli, bareSide) => allCpuMs(cli) - hostProgramsMs(cli.host) - cpuMs(bareSide)
@@ -255,6 +263,7 @@ const harnessOverhead = async () => {
   const perAttemptOverhead = total / runs
   return {
     runs,
+    program_host: harness.usage.hostKinds.join(", "),
     harness_cpu_ms: round(allCpuMs(harness.usage), 0),
     harness_process_alone_cpu_ms_per_attempt: round(cpuMs(harness.usage) / runs),
     program_host_cpu_ms_per_attempt: round(hostSelfMs(harness.usage.host) / runs),

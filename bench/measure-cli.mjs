@@ -1,7 +1,7 @@
 // Runs the built CLI inside this process and, as it exits, writes its resource usage to the file
 // named first: CPU and peak RSS of the harness process, the CPU of its reaped children (the program
 // host and the programs), and the program host's own CPU and its programs' apart
-// (`host`: one entry per host process, from bench/host-usage.cjs).
+// (`host`: one entry per host process, written as it exits).
 // Usage: node bench/measure-cli.mjs OUT.json [ilo-bench arguments...]
 import childProcess from "node:child_process"
 import { syncBuiltinESMExports } from "node:module"
@@ -15,11 +15,20 @@ const hostHook = fileURLToPath(new URL("./host-usage.cjs", import.meta.url))
 const hostUsage = `${out}.host`
 rmSync(hostUsage, { force: true })
 
-// The CLI starts its program host with child_process.spawn; the host alone gets the preload.
+// The CLI starts its program host with child_process.spawn: the native host writes its usage to
+// the file named by ILO_BENCH_HOST_USAGE as it exits, the Node host does with the preload.
 const spawn = childProcess.spawn
+const hostKinds = new Set()
 childProcess.spawn = function (command, spawnArgs, options) {
-  if (command === process.execPath && Array.isArray(spawnArgs) && String(spawnArgs.at(-1)).endsWith("programHost.js"))
-    return spawn.call(this, command, ["-r", hostHook, ...spawnArgs], { ...options, env: { ...options?.env, ILO_BENCH_HOST_USAGE: hostUsage } })
+  const env = { ...options?.env, ILO_BENCH_HOST_USAGE: hostUsage }
+  if (String(command).endsWith("/programHost")) {
+    hostKinds.add("native")
+    return spawn.call(this, command, spawnArgs, { ...options, env })
+  }
+  if (command === process.execPath && Array.isArray(spawnArgs) && String(spawnArgs.at(-1)).endsWith("programHost.js")) {
+    hostKinds.add("node")
+    return spawn.call(this, command, ["-r", hostHook, ...spawnArgs], { ...options, env })
+  }
   return spawn.apply(this, arguments)
 }
 // ...and for an ES-module build, whose imports of node:child_process would still see the original.
@@ -27,7 +36,7 @@ syncBuiltinESMExports()
 
 process.on("exit", () => {
   const host = existsSync(hostUsage) ? readFileSync(hostUsage, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []
-  writeFileSync(out, JSON.stringify({ ...usage(), host }))
+  writeFileSync(out, JSON.stringify({ ...usage(), host, hostKinds: [...hostKinds] }))
 })
 process.argv = [process.argv[0], bin, ...args]
 await import(bin)

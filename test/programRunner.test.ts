@@ -1,13 +1,40 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { join } from "node:path"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join, relative as relativePath } from "node:path"
 import { tmpdir } from "node:os"
-import { spawn } from "node:child_process"
-import { OUTPUT_CAP_BYTES, PROGRAM_HOST, ProgramHostUnavailable, ProgramRunner, ProgramRunnerLive, programRunnerOn } from "../src/services/ProgramRunner.js"
+import { spawn, spawnSync } from "node:child_process"
+import { encodeRun } from "../src/services/hostProtocol.js"
+import {
+  NATIVE_PROGRAM_HOST,
+  NODE_PROGRAM_HOST,
+  OUTPUT_CAP_BYTES,
+  PROGRAM_HOST,
+  ProgramHostUnavailable,
+  ProgramRunner,
+  programRunnerOn
+} from "../src/services/ProgramRunner.js"
 
+// Every test runs on both hosts. The native one is built wherever a C compiler is (CI has one):
+// without a compiler, and only outside CI, its half is skipped.
+const hasCompiler = spawnSync(process.env.CC || "cc", ["--version"]).status === 0
+const HOSTS = [
+  { name: "native", file: NATIVE_PROGRAM_HOST, skip: !hasCompiler && process.env.CI !== "true" },
+  { name: "Node", file: NODE_PROGRAM_HOST, skip: false }
+] as const
+
+describe("which program host the harness uses", () => {
+  it.skipIf(HOSTS[0].skip)("the native one, built beside the CLI", () => {
+    expect(existsSync(NATIVE_PROGRAM_HOST)).toBe(true)
+    expect(PROGRAM_HOST).toBe(NATIVE_PROGRAM_HOST)
+  })
+})
+
+for (const { name, file: hostFile, skip } of HOSTS) {
+const ProgramRunnerLive = programRunnerOn(hostFile)
 const LiveRunner = Layer.merge(ProgramRunnerLive, NodeContext.layer)
+describe.skipIf(skip)(`on the ${name} program host`, () => {
 const python = (source: string, timeout = Duration.seconds(20)) =>
   Effect.flatMap(ProgramRunner, (r) => r.run({ source, extension: ".py", command: ["python3", "{file}"] }, timeout))
 const node = (source: string, timeout = Duration.seconds(20)) =>
@@ -260,10 +287,12 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
 describe("the program host process", () => {
   it("when the harness goes away (the host's stdin closes), every program still running is killed and the host exits", async () => {
     const pids = join(mkdtempSync(join(tmpdir(), "runner-test-")), "pids")
-    const host = spawn(process.execPath, [PROGRAM_HOST], { stdio: ["pipe", "pipe", "inherit"] })
+    const host = hostFile.endsWith(".js")
+      ? spawn(process.execPath, [hostFile], { stdio: ["pipe", "pipe", "inherit"] })
+      : spawn(hostFile, [], { stdio: ["pipe", "pipe", "inherit"] })
     const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)))
     const request = { command: ["bash", "{file}"], timeoutMs: 120_000, program: { source: `sleep 60 &\necho "$$ $!" > '${pids}'\nwait\n`, extension: ".sh" } }
-    host.stdin.write(JSON.stringify({ id: 1, request }) + "\n")
+    host.stdin.write(encodeRun(1, request))
     for (let i = 0; i < 300 && (!existsSync(pids) || readFileSync(pids, "utf8").trim().split(" ").length < 2); i++)
       await new Promise((r) => setTimeout(r, 10))
     const [shell, sleeper] = readFileSync(pids, "utf8").trim().split(" ").map(Number)
@@ -280,8 +309,8 @@ describe("a program host that cannot start", () => {
   it.effect("again, after a program killed it: the run stops as the harness's failure, not the program's", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "ilo-bench-host-copy-"))
-      const host = join(dir, "programHost.js")
-      copyFileSync(PROGRAM_HOST, host)
+      const host = join(dir, hostFile.endsWith(".js") ? "programHost.js" : "programHost")
+      copyFileSync(hostFile, host)
       const exit = yield* Effect.exit(
         Effect.flatMap(ProgramRunner, (runner) =>
           runner.run({ source: `mv '${host}' '${host}.gone'\nkill -9 $PPID\nsleep 1\n`, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
@@ -303,5 +332,55 @@ describe("a program host that cannot start", () => {
       const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
       expect(Option.isSome(defect) && defect.value instanceof ProgramHostUnavailable).toBe(true)
       expect(Option.isSome(defect) && (defect.value as Error).message).toBe(`cannot start the program host: ${missing} is missing: run \`npm run build\``)
+    }))
+})
+})
+}
+
+describe.skipIf(HOSTS[0].skip)("the native and the Node program host answer alike", () => {
+  it.effect("output that is not UTF-8, signals, spawn errors, scripts without #!, {file} twice, a large source", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ilo-bench-parity-"))
+      const noShebang = join(dir, "no-shebang")
+      writeFileSync(noShebang, 'echo "sh ran $1"\n', { mode: 0o755 })
+      const relative = relativePath(process.cwd(), noShebang)
+      const sh = (source: string) => ({ source, extension: ".sh", command: ["bash", "{file}"] })
+      const cases: Array<{ program?: { source: string; extension: string; command: Array<string> }; command?: Array<string> }> = [
+        // invalid and cut-off UTF-8, in stdout and stderr
+        { program: sh("printf 'a\\xff\\xfeb\\xe2\\x82 c\\xf0\\x9f\\x98\\x80\\xed\\xa0\\x80'; printf '\\xc3' >&2\n") },
+        { program: sh("kill -TERM $$\n") },
+        { program: sh("exit 7\n") },
+        { program: { source: "print('x' * 10)\n", extension: ".py", command: ["python3", "{file}", "--name={file}"] } },
+        { program: sh(`echo ${"é😀".repeat(200_000).length}\n# ${"é😀\u{10FFFF}".repeat(300_000)}\n`) },
+        { command: ["definitely-not-a-binary-xyz", "--version"] },
+        { command: [dir] },
+        { command: [noShebang, "one"] },
+        { command: [relative, "two"] },
+        { command: ["./no-such-dir/../nothing-here"] },
+        { command: [""] },
+        { command: ["bash", "-c", "printf '%s|' \"$HOME\" \"$PWD\" \"$LANG\" \"${ILO_BENCH_HOST:+marked}\"; cat; echo"] }
+      ]
+      const answers = (hostFile: string) =>
+        Effect.gen(function* () {
+          const runner = yield* ProgramRunner
+          const out: Array<unknown> = []
+          for (const c of cases) {
+            const result = yield* Effect.either(
+              c.program !== undefined ? runner.run(c.program, Duration.seconds(20)) : runner.exec(c.command!, Duration.seconds(20))
+            )
+            // Each program's directory has a name of its own.
+            const text = JSON.stringify(result._tag === "Right" ? { ...result.right, durationMs: 0 } : result.left)
+            out.push(JSON.parse(text.replace(/ilo-bench-programs-\d+-[A-Za-z0-9]{6}/g, "SCRATCH").replace(/ilo-bench-[A-Za-z0-9]{6}/g, "ilo-bench-DIR")))
+          }
+          return out
+        }).pipe(Effect.provide(programRunnerOn(hostFile)))
+      const native = yield* answers(NATIVE_PROGRAM_HOST)
+      const node = yield* answers(NODE_PROGRAM_HOST)
+      rmSync(dir, { recursive: true, force: true })
+      expect(native).toEqual(node)
+      // and the cases say what they should
+      expect((node[1] as { exitCode: unknown }).exitCode).toBeNull()
+      expect((node[5] as { message: string }).message).toBe("spawn definitely-not-a-binary-xyz ENOENT")
+      expect((node[7] as { stdout: string }).stdout).toBe("sh ran one\n")
     }))
 })

@@ -9,7 +9,8 @@ import { packageRoot } from "../paths.js"
 import { isRunning } from "../pids.js"
 import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
-import { onLines, sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import { decodeOutcome, encodeCancel, encodeRun, onFrames } from "./hostProtocol.js"
+import { sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
@@ -61,8 +62,14 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   static make = (impl: Context.Tag.Service<ProgramRunner>): Context.Tag.Service<ProgramRunner> => impl
 }
 
-/** The program host's entry, built beside the CLI (see scripts/build.mjs). */
-export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
+/** The native program host (src/programHost.c), built beside the CLI where a C compiler exists. */
+export const NATIVE_PROGRAM_HOST = join(packageRoot, "dist", "programHost")
+/** The Node program host (src/programHost.ts), always built. */
+export const NODE_PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
+
+/** The host the harness uses: the native one if it was built, unless ILO_BENCH_PROGRAM_HOST=node. */
+export const PROGRAM_HOST =
+  process.env.ILO_BENCH_PROGRAM_HOST !== "node" && existsSync(NATIVE_PROGRAM_HOST) ? NATIVE_PROGRAM_HOST : NODE_PROGRAM_HOST
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 
@@ -95,11 +102,12 @@ interface Pending {
 }
 
 /**
- * The harness's end of the program host (src/programHost.ts): started on first use, so commands
+ * The harness's end of a program host (src/programHost.c, or src/programHost.ts where its file
+ * ends in .js): started on first use, so commands
  * that run nothing never start it; started again if it dies, and the programs it held run once
  * more, each on a host of its own.
  */
-const hostClient = (hostScript: string) => {
+const hostClient = (hostFile: string) => {
   let host: HostProcess | undefined
   /** Hosts whose stdin was ended and that have not exited yet. */
   const ending = new Set<HostProcess>()
@@ -113,7 +121,7 @@ const hostClient = (hostScript: string) => {
   let scratch: string | undefined
 
   const start = (): HostProcess => {
-    if (!existsSync(hostScript)) throw new Error(`${hostScript} is missing: run \`npm run build\``)
+    if (!existsSync(hostFile)) throw new Error(`${hostFile} is missing: run \`npm run build\``)
     if (scratch === undefined) {
       removeStaleScratch()
       scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`))
@@ -122,13 +130,17 @@ const hostClient = (hostScript: string) => {
     // The host needs no secret: only where interpreters are, how text is encoded and where to work.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
-    const child = spawn(process.execPath, [hostScript], { stdio: ["pipe", "pipe", "inherit"], env })
-    onLines(child.stdout, (line) => {
-      const message = JSON.parse(line) as { id: number } & ProcessOutcome
-      const entry = pending.get(message.id)
-      pending.delete(message.id)
-      entry?.done(message)
+    const options = { stdio: ["pipe", "pipe", "inherit"] as ["pipe", "pipe", "inherit"], env }
+    const child = hostFile.endsWith(".js") ? spawn(process.execPath, [hostFile], options) : spawn(hostFile, [], options)
+    onFrames(child.stdout, (body) => {
+      const { id, outcome } = decodeOutcome(body)
+      const entry = pending.get(id)
+      pending.delete(id)
+      entry?.done(outcome)
     })
+    // One that cannot start at all (not executable, say) has no pid, and emits an error but no exit.
+    child.on("error", () => {})
+    if (child.pid === undefined) throw new Error(`${hostFile} could not be started`)
     // A write after the host died fails here, not as an uncaught error; its exit fails the rest.
     child.stdin.on("error", () => {})
     child.on("exit", (code, signal) => {
@@ -165,7 +177,7 @@ const hostClient = (hostScript: string) => {
     entry.host = to
     entry.id = nextId++
     pending.set(entry.id, entry)
-    to.stdin.write(JSON.stringify({ id: entry.id, request: entry.request }) + "\n")
+    to.stdin.write(encodeRun(entry.id, entry.request))
   }
 
   /** Hosts each running one program again, alone: ended once it answers, or at close. */
@@ -191,7 +203,7 @@ const hostClient = (hostScript: string) => {
     const entry: Pending = { id: -1, host: undefined, request, done, rerun: false }
     dispatch(entry, (host ??= start()))
     return () => {
-      if (pending.delete(entry.id)) entry.host?.stdin.write(JSON.stringify({ id: entry.id, cancel: true }) + "\n")
+      if (pending.delete(entry.id)) entry.host?.stdin.write(encodeCancel(entry.id))
     }
   }
 
@@ -250,12 +262,12 @@ const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessReque
     }
   })
 
-/** The runner on a program host started from `hostScript` (tests point it elsewhere). */
-export const programRunnerOn = (hostScript: string) =>
+/** The runner on the program host in `hostFile` (tests point it elsewhere). */
+export const programRunnerOn = (hostFile: string) =>
   Layer.scoped(
     ProgramRunner,
     Effect.map(
-      Effect.acquireRelease(Effect.sync(() => hostClient(hostScript)), (client) => Effect.promise(client.close)),
+      Effect.acquireRelease(Effect.sync(() => hostClient(hostFile)), (client) => Effect.promise(client.close)),
       ({ send, release }) => {
         const secrets = secretValues()
         return ProgramRunner.make({

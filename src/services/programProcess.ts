@@ -221,19 +221,3 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     finish(undefined)
   }
 }
-
-/** Calls `handle` with each newline-terminated line of a text stream: the host's protocol framing, both ends. */
-export const onLines = (stream: NodeJS.ReadableStream, handle: (line: string) => void) => {
-  let buffered = ""
-  stream.setEncoding("utf8")
-  stream.on("data", (chunk: string) => {
-    buffered += chunk
-    let end = buffered.indexOf("\n")
-    while (end !== -1) {
-      const line = buffered.slice(0, end)
-      buffered = buffered.slice(end + 1)
-      handle(line)
-      end = buffered.indexOf("\n")
-    }
-  })
-}

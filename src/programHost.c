@@ -1,0 +1,705 @@
+/*
+ * The native program host: what src/programHost.ts does, in C. A Node process spends about 1.5 ms
+ * of CPU on each program it spawns (its fork copies a large process, and each child comes with
+ * handles, streams and events); posix_spawn from a small process costs a fifth of that, and the
+ * programs start faster too. The build compiles this where a C compiler exists; elsewhere the
+ * harness starts the Node host, which speaks the same protocol (src/services/hostProtocol.ts).
+ *
+ * The same behaviour, point for point: each program in a fresh directory (its cwd and HOME) under
+ * $TMPDIR, in a session of its own, with a scrubbed environment and stdin from /dev/null; stdout
+ * and stderr capped at 1 MiB each; on timeout, on exit and on cancel the whole process group is
+ * killed; after a program exits its pipes may stay open 500 ms more (a process in a session of its
+ * own may hold them); when stdin closes every program still running is killed, and so is anything
+ * that still carries this host's mark in its environment, and the host exits.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTPUT_CAP (1024 * 1024)
+#define EXIT_DRAIN_MS 500.0
+#define MARK "ILO_BENCH_HOST"
+
+enum { REQ_RUN = 1, REQ_CANCEL = 2, OUT_RUN = 1, OUT_SPAWN_ERROR = 2 };
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+} Buf;
+
+typedef struct Program {
+  uint32_t id;
+  pid_t pid;
+  int out, err; /* read ends, -1 once closed */
+  Buf stdout_, stderr_;
+  int truncated, timed_out, exited, status;
+  double started, exited_at;
+  double deadline; /* < 0: none (or fired) */
+  double drain_at; /* < 0: not exited yet */
+  char *dir, *file;
+  struct Program *next;
+} Program;
+
+static Program *programs;
+static int sigchld_pipe[2];
+static char cwd[4096];
+static const char *tmp_dir;
+static char mark_env[64];
+
+static void die(const char *what) {
+  fprintf(stderr, "ilo-bench program host: %s: %s\n", what, strerror(errno));
+  exit(70);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (q == NULL) die("out of memory");
+  return q;
+}
+
+static void buf_add(Buf *b, const void *data, size_t n) {
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n) cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, n);
+  b->len += n;
+}
+
+static void buf_u8(Buf *b, uint8_t v) { buf_add(b, &v, 1); }
+
+static void buf_u32(Buf *b, uint32_t v) {
+  uint8_t x[4] = {v & 255, (v >> 8) & 255, (v >> 16) & 255, (v >> 24) & 255};
+  buf_add(b, x, 4);
+}
+
+static void buf_bytes(Buf *b, const char *data, size_t n) {
+  buf_u32(b, (uint32_t)n);
+  buf_add(b, data, n);
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* ---- replies ---- */
+
+static void write_all(int fd, const char *data, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      /* The harness is gone: its stdin to us closes too, and the loop ends there. */
+      return;
+    }
+    data += w;
+    n -= (size_t)w;
+  }
+}
+
+static void send_frame(Buf *body) {
+  Buf frame = {0};
+  buf_u32(&frame, (uint32_t)body->len);
+  buf_add(&frame, body->data, body->len);
+  write_all(1, frame.data, frame.len);
+  free(frame.data);
+  free(body->data);
+}
+
+static void reply_spawn_error(uint32_t id, const char *command, const char *message) {
+  Buf b = {0};
+  buf_u8(&b, OUT_SPAWN_ERROR);
+  buf_u32(&b, id);
+  buf_bytes(&b, command, strlen(command));
+  buf_bytes(&b, message, strlen(message));
+  send_frame(&b);
+}
+
+/* Node's names for the errors a spawn or a file call can meet (libuv's messages use them). */
+static const char *errno_name(int e) {
+  switch (e) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case ENOTDIR: return "ENOTDIR";
+    case ENOEXEC: return "ENOEXEC";
+    case E2BIG: return "E2BIG";
+    case ENOMEM: return "ENOMEM";
+    case EAGAIN: return "EAGAIN";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOSPC: return "ENOSPC";
+    case EROFS: return "EROFS";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ETXTBSY: return "ETXTBSY";
+    default: return "EIO";
+  }
+}
+
+/* "ENOENT: no such file or directory, mkdtemp '/tmp/x'", as Node words a failed file call. */
+static void file_error(char *out, size_t n, int e, const char *call, const char *path) {
+  char text[128];
+  snprintf(text, sizeof text, "%s", strerror(e));
+  if (text[0] >= 'A' && text[0] <= 'Z') text[0] = (char)(text[0] - 'A' + 'a');
+  snprintf(out, n, "%s: %s, %s '%s'", errno_name(e), text, call, path);
+}
+
+/* ---- the programs' directories ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void remove_work_dir(Program *p) {
+  if (p->dir == NULL) return;
+  if (p->file != NULL) unlink(p->file);
+  if (rmdir(p->dir) != 0) nftw(p->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  free(p->dir);
+  free(p->file);
+  p->dir = p->file = NULL;
+}
+
+/* ---- starting a program ---- */
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+typedef struct {
+  const uint8_t *at, *end;
+  int bad;
+} Reader;
+
+static uint32_t rd_u32(Reader *r) {
+  if (r->end - r->at < 4) return r->bad = 1, 0;
+  uint32_t v = (uint32_t)r->at[0] | (uint32_t)r->at[1] << 8 | (uint32_t)r->at[2] << 16 | (uint32_t)r->at[3] << 24;
+  r->at += 4;
+  return v;
+}
+
+static uint8_t rd_u8(Reader *r) {
+  if (r->end - r->at < 1) return r->bad = 1, 0;
+  return *r->at++;
+}
+
+static double rd_f64(Reader *r) {
+  if (r->end - r->at < 8) return r->bad = 1, 0;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = v << 8 | r->at[i];
+  r->at += 8;
+  double d;
+  memcpy(&d, &v, 8);
+  return d;
+}
+
+/* A string field as a fresh NUL-terminated copy; *len is its length (it may hold a NUL). */
+static char *rd_str(Reader *r, size_t *len) {
+  uint32_t n = rd_u32(r);
+  if (r->bad || (size_t)(r->end - r->at) < n) return r->bad = 1, NULL;
+  char *s = xrealloc(NULL, (size_t)n + 1);
+  memcpy(s, r->at, n);
+  s[n] = 0;
+  r->at += n;
+  if (len) *len = n;
+  return s;
+}
+
+static char *replace_file(const char *part, const char *file) {
+  const char *key = "{file}";
+  Buf b = {0};
+  const char *at = part, *hit;
+  while (file != NULL && (hit = strstr(at, key)) != NULL) {
+    buf_add(&b, at, (size_t)(hit - at));
+    buf_add(&b, file, strlen(file));
+    at = hit + strlen(key);
+  }
+  buf_add(&b, at, strlen(at) + 1);
+  return b.data;
+}
+
+/* path.resolve(bin): absolute, against the host's directory, with "." and ".." folded. */
+static char *resolve_path(const char *bin) {
+  Buf joined = {0};
+  if (bin[0] != '/') {
+    buf_add(&joined, cwd, strlen(cwd));
+    buf_add(&joined, "/", 1);
+  }
+  buf_add(&joined, bin, strlen(bin) + 1);
+  char *out = xrealloc(NULL, joined.len + 1);
+  size_t n = 0;
+  for (char *seg = strtok(joined.data, "/"); seg != NULL; seg = strtok(NULL, "/")) {
+    if (strcmp(seg, ".") == 0) continue;
+    if (strcmp(seg, "..") == 0) {
+      while (n > 0 && out[n - 1] != '/') n--;
+      if (n > 0) n--;
+      continue;
+    }
+    out[n++] = '/';
+    memcpy(out + n, seg, strlen(seg));
+    n += strlen(seg);
+  }
+  if (n == 0) out[n++] = '/';
+  out[n] = 0;
+  free(joined.data);
+  return out;
+}
+
+/* execvp's search: the first executable file on PATH; EACCES if only unexecutable ones were found. */
+static char *search_path(const char *bin, int *error) {
+  const char *path = getenv("PATH");
+  if (path == NULL) path = "/usr/local/bin:/usr/bin:/bin";
+  int saw_eacces = 0;
+  for (const char *at = path;; at++) {
+    const char *colon = strchr(at, ':');
+    size_t n = colon ? (size_t)(colon - at) : strlen(at);
+    Buf candidate = {0};
+    buf_add(&candidate, n ? at : ".", n ? n : 1);
+    buf_add(&candidate, "/", 1);
+    buf_add(&candidate, bin, strlen(bin) + 1);
+    struct stat st;
+    if (stat(candidate.data, &st) == 0) {
+      if (S_ISREG(st.st_mode) && access(candidate.data, X_OK) == 0) return candidate.data;
+      saw_eacces = 1;
+    }
+    free(candidate.data);
+    if (colon == NULL) break;
+    at = colon;
+  }
+  *error = saw_eacces ? EACCES : ENOENT;
+  return NULL;
+}
+
+/* pipe2 is not everywhere (macOS); the host is one thread, so nothing can spawn between the calls. */
+static int cloexec_pipe(int fds[2]) {
+  if (pipe(fds) != 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+}
+
+static int spawn_in(pid_t *pid, const char *path, char **argv, char **envp, const char *dir, int out, int err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, all;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out, 1);
+  posix_spawn_file_actions_adddup2(&fa, err, 2);
+  posix_spawn_file_actions_addchdir_np(&fa, dir);
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  int e = posix_spawn(pid, path, &fa, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return e;
+}
+
+static void start_program(Reader *r) {
+  uint32_t id = rd_u32(r);
+  double timeout = rd_f64(r);
+  uint32_t argc = rd_u32(r);
+  if (r->bad || argc > (uint32_t)(r->end - r->at) / 4) {
+    r->bad = 1;
+    return;
+  }
+  char **parts = xrealloc(NULL, sizeof(char *) * (argc + 1));
+  int has_nul = 0;
+  for (uint32_t i = 0; i < argc; i++) {
+    size_t n;
+    parts[i] = rd_str(r, &n);
+    if (parts[i] == NULL) {
+      for (uint32_t j = 0; j < i; j++) free(parts[j]);
+      free(parts);
+      return;
+    }
+    if (strlen(parts[i]) != n) has_nul = 1;
+  }
+  parts[argc] = NULL;
+  char *extension = NULL, *source = NULL;
+  size_t source_len = 0;
+  if (rd_u8(r) == 1) {
+    extension = rd_str(r, NULL);
+    source = rd_str(r, &source_len);
+  }
+  if (r->bad) goto done;
+  if (argc == 0 || parts[0][0] == 0) {
+    reply_spawn_error(id, "", "empty command line");
+    goto done;
+  }
+
+  Program *p = calloc(1, sizeof *p);
+  if (p == NULL) die("out of memory");
+  p->id = id;
+  p->out = p->err = -1;
+  p->deadline = p->drain_at = -1;
+  char message[8192];
+  size_t tmp_len = strlen(tmp_dir);
+  p->dir = xrealloc(NULL, tmp_len + 32);
+  snprintf(p->dir, tmp_len + 32, "%s/ilo-bench-XXXXXX", tmp_dir);
+  if (mkdtemp(p->dir) == NULL) {
+    file_error(message, sizeof message, errno, "mkdtemp", p->dir);
+    reply_spawn_error(id, parts[0], message);
+    free(p->dir);
+    free(p);
+    goto done;
+  }
+  p->started = now_ms();
+  if (source != NULL) {
+    size_t n = strlen(p->dir) + strlen(extension) + 16;
+    p->file = xrealloc(NULL, n);
+    snprintf(p->file, n, "%s/program%s", p->dir, extension);
+    int fd = open(p->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    const char *at = source;
+    size_t left = source_len;
+    while (fd >= 0 && left > 0) {
+      ssize_t w = write(fd, at, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;
+      at += w, left -= (size_t)w;
+    }
+    if (fd < 0 || left > 0) {
+      file_error(message, sizeof message, errno, "open", p->file);
+      if (fd >= 0) close(fd);
+      reply_spawn_error(id, parts[0], message);
+      remove_work_dir(p);
+      free(p);
+      goto done;
+    }
+    close(fd);
+  }
+  char **argv = xrealloc(NULL, sizeof(char *) * (argc + 2));
+  for (uint32_t i = 0; i < argc; i++) argv[i + 1] = replace_file(parts[i], p->file);
+  argv[argc + 1] = NULL;
+  const char *bin = argv[1];
+  char *path = NULL;
+  int e = 0;
+  if (has_nul) {
+    snprintf(message, sizeof message, "The argument 'args' must be a string without null bytes");
+    e = -1;
+  } else if (strchr(bin, '/') != NULL) {
+    path = resolve_path(bin);
+  } else {
+    path = search_path(bin, &e);
+  }
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (e == 0 && (cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0)) e = errno;
+  char home[8192];
+  snprintf(home, sizeof home, "HOME=%s", p->dir);
+  const char *path_env = getenv("PATH"), *lang = getenv("LANG");
+  char path_var[8192], lang_var[1024];
+  snprintf(path_var, sizeof path_var, "PATH=%s", path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+  snprintf(lang_var, sizeof lang_var, "LANG=%s", lang ? lang : "C.UTF-8");
+  char *envp[] = {path_var, lang_var, home, mark_env, NULL};
+  if (e == 0) {
+    e = spawn_in(&p->pid, path, argv + 1, envp, p->dir, out[1], err[1]);
+    if (e == ENOEXEC) {
+      /* A script with no #! line: execvp (and so Node) hands it to the shell. */
+      argv[0] = "/bin/sh";
+      argv[1] = path;
+      e = spawn_in(&p->pid, "/bin/sh", argv, envp, p->dir, out[1], err[1]);
+      argv[1] = (char *)bin;
+    }
+  }
+  close_fd(&out[1]);
+  close_fd(&err[1]);
+  if (e != 0) {
+    if (e > 0) snprintf(message, sizeof message, "spawn %s %s", path ? path : bin, errno_name(e));
+    if (out[0] >= 0) close(out[0]);
+    if (err[0] >= 0) close(err[0]);
+    reply_spawn_error(id, bin, message);
+    remove_work_dir(p);
+    free(p);
+  } else {
+    p->out = out[0];
+    p->err = err[0];
+    fcntl(p->out, F_SETFL, O_NONBLOCK);
+    fcntl(p->err, F_SETFL, O_NONBLOCK);
+    /* Node's timers: less than 1 ms is 1 ms. */
+    if (timeout >= 0) p->deadline = now_ms() + (timeout < 1 ? 1 : timeout);
+    p->next = programs;
+    programs = p;
+  }
+  for (uint32_t i = 1; i <= argc; i++) free(argv[i]);
+  free(argv);
+  free(path);
+done:
+  for (uint32_t i = 0; i < argc; i++) free(parts[i]);
+  free(parts);
+  free(extension);
+  free(source);
+}
+
+/* ---- the running programs ---- */
+
+static void kill_group(pid_t pid) {
+  if (pid > 0) kill(-pid, SIGKILL);
+}
+
+static void unlink_program(Program *p) {
+  for (Program **at = &programs; *at != NULL; at = &(*at)->next)
+    if (*at == p) {
+      *at = p->next;
+      break;
+    }
+  close_fd(&p->out);
+  close_fd(&p->err);
+  remove_work_dir(p);
+  free(p->stdout_.data);
+  free(p->stderr_.data);
+  free(p);
+}
+
+static void finish(Program *p) {
+  Buf b = {0};
+  buf_u8(&b, OUT_RUN);
+  buf_u32(&b, p->id);
+  int code = p->timed_out || !WIFEXITED(p->status) ? -1 : WEXITSTATUS(p->status);
+  buf_u32(&b, (uint32_t)code);
+  double took = p->exited_at - p->started;
+  buf_u32(&b, took < 0 ? 0 : (uint32_t)(took + 0.5));
+  buf_u8(&b, (uint8_t)((p->timed_out ? 1 : 0) | (p->truncated ? 2 : 0)));
+  buf_bytes(&b, p->stdout_.data ? p->stdout_.data : "", p->stdout_.len);
+  buf_bytes(&b, p->stderr_.data ? p->stderr_.data : "", p->stderr_.len);
+  /* The directory goes before the answer, as in the Node host: a caller sees it removed. */
+  remove_work_dir(p);
+  send_frame(&b);
+  unlink_program(p);
+}
+
+static void cancel(uint32_t id) {
+  for (Program *p = programs; p != NULL; p = p->next)
+    if (p->id == id) {
+      kill_group(p->pid);
+      unlink_program(p);
+      return;
+    }
+}
+
+/* Reads what a pipe has; keeps up to the cap, reads on past it (and drops) so the program is not blocked. */
+static void drain(Program *p, int *fd, Buf *into) {
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = read(*fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      close_fd(fd);
+      return;
+    }
+    size_t room = into->len < OUTPUT_CAP ? OUTPUT_CAP - into->len : 0;
+    if ((size_t)n > room) p->truncated = 1;
+    buf_add(into, chunk, (size_t)n > room ? room : (size_t)n);
+  }
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+    for (Program *p = programs; p != NULL; p = p->next)
+      if (p->pid == pid && !p->exited) {
+        p->exited = 1;
+        p->status = status;
+        p->exited_at = now_ms();
+        /* Whatever it left in its group would hold the pipes open. */
+        kill_group(pid);
+        p->drain_at = p->exited_at + EXIT_DRAIN_MS;
+        break;
+      }
+}
+
+/* Kills what programs left running outside their groups: found by this host's mark in /proc. */
+static void sweep_leftovers(void) {
+  DIR *proc = opendir("/proc");
+  if (proc == NULL) return;
+  char needle[96];
+  int needle_len = snprintf(needle, sizeof needle, "%c%s%c", 0, mark_env, 0);
+  struct dirent *e;
+  while ((e = readdir(proc)) != NULL) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char file[300];
+    snprintf(file, sizeof file, "/proc/%s/environ", e->d_name);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    Buf env = {0};
+    buf_u8(&env, 0);
+    char chunk[65536];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0) buf_add(&env, chunk, (size_t)n);
+    close(fd);
+    buf_u8(&env, 0);
+    if (memmem(env.data, env.len, needle, (size_t)needle_len) != NULL) kill((pid_t)atoi(e->d_name), SIGKILL);
+    free(env.data);
+  }
+  closedir(proc);
+}
+
+/* For the harness benchmark: this host's CPU and its programs', apart (bench/measure-cli.mjs). */
+static void write_usage(void) {
+  const char *file = getenv("ILO_BENCH_HOST_USAGE");
+  if (file == NULL || file[0] == 0) return;
+  struct rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+#define MS(tv) ((tv).tv_sec * 1e3 + (tv).tv_usec / 1e3)
+  FILE *f = fopen(file, "a");
+  if (f == NULL) return;
+  fprintf(f, "{\"userMs\":%.3f,\"systemMs\":%.3f,\"maxRssKb\":%ld,\"childUserMs\":%.3f,\"childSystemMs\":%.3f}\n", MS(self.ru_utime),
+          MS(self.ru_stime), self.ru_maxrss, MS(children.ru_utime), MS(children.ru_stime));
+  fclose(f);
+}
+
+static void on_sigchld(int sig) {
+  (void)sig;
+  int saved = errno;
+  if (write(sigchld_pipe[1], "", 1) < 0) { /* full: a wake-up is pending anyway */ }
+  errno = saved;
+}
+
+static void handle_frames(Buf *in) {
+  size_t at = 0;
+  while (in->len - at >= 4) {
+    const uint8_t *h = (const uint8_t *)in->data + at;
+    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    if (in->len - at - 4 < n) break;
+    Reader r = {h + 4, h + 4 + n, 0};
+    uint8_t kind = rd_u8(&r);
+    if (kind == REQ_RUN) start_program(&r);
+    else if (kind == REQ_CANCEL) {
+      uint32_t id = rd_u32(&r);
+      if (!r.bad) cancel(id);
+    } else r.bad = 1;
+    if (r.bad) {
+      fprintf(stderr, "ilo-bench program host: a malformed request (kind %u, %u bytes)\n", kind, n);
+      exit(70);
+    }
+    at += 4 + (size_t)n;
+  }
+  memmove(in->data, in->data + at, in->len - at);
+  in->len -= at;
+}
+
+int main(void) {
+  if (getcwd(cwd, sizeof cwd) == NULL) die("getcwd");
+  tmp_dir = getenv("TMPDIR");
+  if (tmp_dir == NULL || tmp_dir[0] == 0) tmp_dir = getenv("TMP");
+  if (tmp_dir == NULL || tmp_dir[0] == 0) tmp_dir = getenv("TEMP");
+  if (tmp_dir == NULL || tmp_dir[0] == 0) tmp_dir = "/tmp";
+  static char tmp_copy[4096];
+  snprintf(tmp_copy, sizeof tmp_copy, "%s", tmp_dir);
+  size_t tl = strlen(tmp_copy);
+  if (tl > 1 && tmp_copy[tl - 1] == '/') tmp_copy[tl - 1] = 0;
+  tmp_dir = tmp_copy;
+  snprintf(mark_env, sizeof mark_env, "%s=%ld", MARK, (long)getpid());
+
+  signal(SIGPIPE, SIG_IGN);
+  if (cloexec_pipe(sigchld_pipe) != 0) die("pipe");
+  fcntl(sigchld_pipe[0], F_SETFL, O_NONBLOCK);
+  fcntl(sigchld_pipe[1], F_SETFL, O_NONBLOCK);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigchld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+
+  Buf in = {0};
+  struct pollfd *fds = NULL;
+  Program **owners = NULL;
+  size_t fds_cap = 0;
+  for (;;) {
+    size_t count = 0;
+    for (Program *p = programs; p != NULL; p = p->next) count += 2;
+    if (count + 2 > fds_cap) {
+      fds_cap = (count + 2) * 2;
+      fds = xrealloc(fds, sizeof *fds * fds_cap);
+      owners = xrealloc(owners, sizeof *owners * fds_cap);
+    }
+    size_t n = 0;
+    fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
+    double now = now_ms(), next = -1;
+    for (Program *p = programs; p != NULL; p = p->next) {
+      if (p->out >= 0) owners[n] = p, fds[n++] = (struct pollfd){.fd = p->out, .events = POLLIN};
+      if (p->err >= 0) owners[n] = p, fds[n++] = (struct pollfd){.fd = p->err, .events = POLLIN};
+      if (p->deadline >= 0 && (next < 0 || p->deadline < next)) next = p->deadline;
+      if (p->drain_at >= 0 && (next < 0 || p->drain_at < next)) next = p->drain_at;
+    }
+    int wait = next < 0 ? -1 : next <= now ? 0 : (int)(next - now + 0.999);
+    if (poll(fds, (nfds_t)n, wait) < 0 && errno != EINTR) die("poll");
+
+    if (fds[1].revents) {
+      char sink[64];
+      while (read(sigchld_pipe[0], sink, sizeof sink) > 0) {}
+    }
+    reap();
+    for (size_t i = 2; i < n; i++)
+      if (fds[i].revents) {
+        Program *p = owners[i];
+        if (fds[i].fd == p->out) drain(p, &p->out, &p->stdout_);
+        else if (fds[i].fd == p->err) drain(p, &p->err, &p->stderr_);
+      }
+    now = now_ms();
+    for (Program *p = programs, *after; p != NULL; p = after) {
+      after = p->next;
+      if (p->deadline >= 0 && now >= p->deadline) {
+        p->deadline = -1;
+        p->timed_out = 1;
+        kill_group(p->pid);
+      }
+      if (p->drain_at >= 0 && now >= p->drain_at) {
+        close_fd(&p->out);
+        close_fd(&p->err);
+      }
+      if (p->exited && p->out < 0 && p->err < 0) finish(p);
+    }
+    if (fds[0].revents) {
+      char chunk[65536];
+      ssize_t got = read(0, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR) continue;
+      if (got > 0) {
+        buf_add(&in, chunk, (size_t)got);
+        handle_frames(&in);
+        continue;
+      }
+      /* The harness is gone, however it went: nothing of ours may outlive it. */
+      while (programs != NULL) {
+        kill_group(programs->pid);
+        unlink_program(programs);
+      }
+      sweep_leftovers();
+      write_usage();
+      free(in.data);
+      free(fds);
+      free(owners);
+      return 0;
+    }
+  }
+}
