@@ -384,7 +384,10 @@ const results = { machine, quick }
 try {
   if (["efficiency", "cost", "overhead", "rss"].some(want)) await warmCompileCache()
   if (want("efficiency")) results.scheduling_efficiency = await median("efficiency", () => schedulingEfficiency("bash"))
-  if (want("efficiency")) results.scheduling_efficiency_node = await median("efficiency", () => schedulingEfficiency("bash+node"))
+  if (want("efficiency")) {
+    const { target, met, ...node } = await median("efficiency", () => schedulingEfficiency("bash+node"))
+    results.scheduling_efficiency_node = { ...node, target: "none (a harder case than the target's bash programs)" }
+  }
   console.error(`${"scheduling_efficiency"}: ${JSON.stringify(results.scheduling_efficiency)}`)
   if (want("startup")) results.startup = await startupTime()
   console.error(`${"startup"}: ${JSON.stringify(results.startup)}`)
@@ -403,7 +406,8 @@ console.log(JSON.stringify(results, null, 2))
 const r = results
 const rows = [
   r.scheduling_efficiency && ["scheduling efficiency (96 runs, c=16, 500 ms)", r.scheduling_efficiency.efficiency, ">= 0.95", r.scheduling_efficiency.met],
-  r.scheduling_efficiency_node && ["  same, half the runs node programs", r.scheduling_efficiency_node.efficiency, ">= 0.95", r.scheduling_efficiency_node.met],
+  // Not the target's figure (bench/README.md): shown against the same bound, without a verdict.
+  r.scheduling_efficiency_node && ["  same, half the runs node programs (no target)", r.scheduling_efficiency_node.efficiency, "", null],
   r.harness_overhead && ["harness CPU overhead per attempt (ms)", r.harness_overhead.overhead_ms_per_attempt, "<= 2", r.harness_overhead.met],
   r.harness_overhead && ["  same, one more attempt (fixed costs left out)", r.harness_overhead.marginal_overhead_ms_per_attempt, "", null],
   r.harness_overhead && ["  with the programs on both sides", r.harness_overhead.overhead_with_programs_ms_per_attempt, "", null],

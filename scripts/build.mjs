@@ -48,7 +48,7 @@ if (process.platform !== "win32") {
   const compiled = spawnSync(cc, ["-O2", "-Wall", "-o", `${out}/programHost`, "src/programHost.c"], { stdio: ["ignore", "inherit", "inherit"] })
   if (compiled.status !== 0)
     console.warn(
-      `build: src/programHost.c not compiled (${compiled.error?.code ?? `${cc} exited ${compiled.status}`}): programs will start from the Node program host, about 1.5 ms more CPU each`
+      `build: src/programHost.c not compiled (${compiled.error?.code ?? `${cc} exited ${compiled.status}`}): programs will start from the Node program host, about 1.2 ms more CPU each`
     )
 }
 await writeFile(`${out}/.inputs`, `${inputs}\n`)

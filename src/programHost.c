@@ -1,9 +1,9 @@
 /*
- * The native program host: what src/programHost.ts does, in C. A Node process spends about 1.5 ms
- * of CPU on each program it spawns (its fork copies a large process, and each child comes with
- * handles, streams and events); posix_spawn from a small process costs a fifth of that, and the
- * programs start faster too. The build compiles this where a C compiler exists; elsewhere the
- * harness starts the Node host, which speaks the same protocol (src/services/hostProtocol.ts).
+ * The native program host: what src/programHost.ts does, in C. A Node process spends about 1.6 ms
+ * of CPU on each program it spawns and watches (libuv forks the whole Node process, and each child
+ * comes with handles, streams and events); posix_spawn and one poll loop cost a quarter of that
+ * (bench/README.md). The build compiles this where a C compiler exists; elsewhere the harness
+ * starts the Node host, which speaks the same protocol (src/services/hostProtocol.ts).
  *
  * The same behaviour, point for point: each program in a fresh directory (its cwd and HOME) under
  * $TMPDIR, in a session of its own, with a scrubbed environment and stdin from /dev/null; stdout

@@ -1,7 +1,7 @@
 // The Node program host: a small process of its own that starts every generated program for the
 // harness. Forking the harness itself (a large process) cost more CPU per program and blocked its
 // event loop until each child had exec'd; forking this one costs what a bare spawn loop does. The
-// native host (src/programHost.c) does the same for a fifth of the CPU and is used where it was
+// native host (src/programHost.c) does the same for a quarter of the CPU and is used where it was
 // built; this one is used elsewhere. Both speak src/services/hostProtocol.ts on stdin/stdout.
 // When stdin closes (the harness exited, however it exited) every program still running is
 // killed with its process group, so is anything a program left in a session of its own, and the

@@ -1,7 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, relative as relativePath } from "node:path"
 import { tmpdir } from "node:os"
 import { spawn, spawnSync } from "node:child_process"
@@ -336,6 +336,24 @@ describe("a program host that cannot start", () => {
 })
 })
 }
+
+describe.skipIf(HOSTS[0].skip)("a native host that cannot be started (built for another machine, say)", () => {
+  it.effect("hands the programs to the Node host; with no host to fall back on, it is the harness's failure", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ilo-bench-host-copy-"))
+      const host = join(dir, "programHost")
+      copyFileSync(NATIVE_PROGRAM_HOST, host)
+      chmodSync(host, 0o644)
+      const hello = Effect.flatMap(ProgramRunner, (runner) => runner.run({ source: "cat /proc/$PPID/comm\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10)))
+      const ran = yield* hello.pipe(Effect.provide(programRunnerOn(host, NODE_PROGRAM_HOST)))
+      // Its parent is a Node process: the Node host.
+      expect(ran.stdout).toBe("node\n")
+      const exit = yield* Effect.exit(hello.pipe(Effect.provide(programRunnerOn(host))))
+      rmSync(dir, { recursive: true, force: true })
+      const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+      expect(Option.isSome(defect) && (defect.value as Error).message).toBe(`cannot start the program host: ${host} could not be started`)
+    }))
+})
 
 describe.skipIf(HOSTS[0].skip)("the native and the Node program host answer alike", () => {
   it.effect("output that is not UTF-8, signals, spawn errors, scripts without #!, {file} twice, a large source", () =>

@@ -107,7 +107,8 @@ interface Pending {
  * that run nothing never start it; started again if it dies, and the programs it held run once
  * more, each on a host of its own.
  */
-const hostClient = (hostFile: string) => {
+const hostClient = (preferred: string, fallback: string | undefined) => {
+  let hostFile = preferred
   let host: HostProcess | undefined
   /** Hosts whose stdin was ended and that have not exited yet. */
   const ending = new Set<HostProcess>()
@@ -131,16 +132,25 @@ const hostClient = (hostFile: string) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
     const options = { stdio: ["pipe", "pipe", "inherit"] as ["pipe", "pipe", "inherit"], env }
-    const child = hostFile.endsWith(".js") ? spawn(process.execPath, [hostFile], options) : spawn(hostFile, [], options)
+    const launch = (file: string): HostProcess => {
+      const started = file.endsWith(".js") ? spawn(process.execPath, [file], options) : spawn(file, [], options)
+      // One that cannot start at all has no pid, and emits an error but no exit.
+      started.on("error", () => {})
+      return started
+    }
+    let child = launch(hostFile)
+    // A native host built for another machine (a copied dist/, say) cannot start: the Node one can.
+    if (child.pid === undefined && fallback !== undefined && hostFile !== fallback && existsSync(fallback)) {
+      hostFile = fallback
+      child = launch(hostFile)
+    }
+    if (child.pid === undefined) throw new Error(`${hostFile} could not be started`)
     onFrames(child.stdout, (body) => {
       const { id, outcome } = decodeOutcome(body)
       const entry = pending.get(id)
       pending.delete(id)
       entry?.done(outcome)
     })
-    // One that cannot start at all (not executable, say) has no pid, and emits an error but no exit.
-    child.on("error", () => {})
-    if (child.pid === undefined) throw new Error(`${hostFile} could not be started`)
     // A write after the host died fails here, not as an uncaught error; its exit fails the rest.
     child.stdin.on("error", () => {})
     child.on("exit", (code, signal) => {
@@ -262,12 +272,15 @@ const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessReque
     }
   })
 
-/** The runner on the program host in `hostFile` (tests point it elsewhere). */
-export const programRunnerOn = (hostFile: string) =>
+/**
+ * The runner on the program host in `hostFile` (tests point it elsewhere), or on `fallback` if
+ * that cannot be started.
+ */
+export const programRunnerOn = (hostFile: string, fallback?: string) =>
   Layer.scoped(
     ProgramRunner,
     Effect.map(
-      Effect.acquireRelease(Effect.sync(() => hostClient(hostFile)), (client) => Effect.promise(client.close)),
+      Effect.acquireRelease(Effect.sync(() => hostClient(hostFile, fallback)), (client) => Effect.promise(client.close)),
       ({ send, release }) => {
         const secrets = secretValues()
         return ProgramRunner.make({
@@ -284,4 +297,4 @@ export const programRunnerOn = (hostFile: string) =>
     )
   )
 
-export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST)
+export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST, NODE_PROGRAM_HOST)
