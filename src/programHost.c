@@ -506,7 +506,8 @@ static void cancel(uint32_t id) {
 /* Reads what a pipe has; keeps up to the cap, reads on past it (and drops) so the program is not blocked. */
 static void drain(Program *p, int *fd, Buf *into) {
   char chunk[65536];
-  for (;;) {
+  /* A bounded turn, so that one program printing fast cannot keep the others waiting. */
+  for (int turn = 0; turn < 16; turn++) {
     ssize_t n = read(*fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
