@@ -13,7 +13,7 @@
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises"
+import { chmod, readdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { inputsHash } from "./inputs.mjs"
 
 const common = {
@@ -29,7 +29,19 @@ const common = {
 // Hashed before building: a source saved during the build must make the next prepare build again.
 const inputs = await inputsHash()
 const out = `dist.new-${process.pid}`
-await rm(out, { recursive: true, force: true })
+// What a build that was killed left behind (its pid is gone); a build still running keeps its own.
+const gone = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return error.code === "ESRCH"
+  }
+}
+for (const name of await readdir(".")) {
+  const owner = /^dist\.(?:new|old)-(\d+)$/.exec(name)?.[1]
+  if (owner !== undefined && (Number(owner) === process.pid || gone(Number(owner)))) await rm(name, { recursive: true, force: true })
+}
 await build({
   ...common,
   entryPoints: ["src/main.ts"],

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +74,7 @@ static void *xrealloc(void *p, size_t n) {
 }
 
 static void buf_add(Buf *b, const void *data, size_t n) {
+  if (n == 0) return;
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + n) cap *= 2;
@@ -102,67 +105,96 @@ static double now_ms(void) {
 
 /* ---- replies ---- */
 
-static void write_all(int fd, const char *data, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, data, n);
+/*
+ * Replies wait here while the harness is slow to read them (its event loop busy): the host goes on
+ * reading programs' output and enforcing time limits meanwhile, as the Node host does.
+ */
+static Buf replies;
+static size_t replies_sent;
+static int harness_gone;
+
+static void flush_replies(void) {
+  while (replies_sent < replies.len) {
+    ssize_t w = write(1, replies.data + replies_sent, replies.len - replies_sent);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (w < 0) {
-      if (errno == EINTR) continue;
-      /* The harness is gone: its stdin to us closes too, and the loop ends there. */
-      return;
+      /* The harness is gone: its end of our stdin closes too, and the loop ends there. */
+      harness_gone = 1;
+      break;
     }
-    data += w;
-    n -= (size_t)w;
+    replies_sent += (size_t)w;
   }
+  replies.len = replies_sent = 0;
 }
 
 static void send_frame(Buf *body) {
-  Buf frame = {0};
-  buf_u32(&frame, (uint32_t)body->len);
-  buf_add(&frame, body->data, body->len);
-  write_all(1, frame.data, frame.len);
-  free(frame.data);
+  if (!harness_gone) {
+    buf_u32(&replies, (uint32_t)body->len);
+    buf_add(&replies, body->data, body->len);
+    flush_replies();
+  }
   free(body->data);
 }
 
-static void reply_spawn_error(uint32_t id, const char *command, const char *message) {
+static void reply_spawn_error_n(uint32_t id, const char *command, size_t command_len, const char *message) {
   Buf b = {0};
   buf_u8(&b, OUT_SPAWN_ERROR);
   buf_u32(&b, id);
-  buf_bytes(&b, command, strlen(command));
+  buf_bytes(&b, command, command_len);
   buf_bytes(&b, message, strlen(message));
   send_frame(&b);
 }
 
-/* Node's names for the errors a spawn or a file call can meet (libuv's messages use them). */
+static void reply_spawn_error(uint32_t id, const char *command, const char *message) {
+  reply_spawn_error_n(id, command, strlen(command), message);
+}
+
+/* libuv's names and words for the errors a spawn or a file call can meet: Node's messages use them. */
+static const struct {
+  int number;
+  const char *name, *text;
+} ERRORS[] = {
+  {E2BIG, "E2BIG", "argument list too long"},
+  {EACCES, "EACCES", "permission denied"},
+  {EAGAIN, "EAGAIN", "resource temporarily unavailable"},
+  {EBUSY, "EBUSY", "resource busy or locked"},
+  {EEXIST, "EEXIST", "file already exists"},
+  {EFBIG, "EFBIG", "file too large"},
+  {EINVAL, "EINVAL", "invalid argument"},
+  {EIO, "EIO", "i/o error"},
+  {EISDIR, "EISDIR", "illegal operation on a directory"},
+  {ELOOP, "ELOOP", "too many symbolic links encountered"},
+  {EMFILE, "EMFILE", "too many open files"},
+  {ENAMETOOLONG, "ENAMETOOLONG", "name too long"},
+  {ENFILE, "ENFILE", "file table overflow"},
+  {ENODEV, "ENODEV", "no such device"},
+  {ENOENT, "ENOENT", "no such file or directory"},
+  {ENOEXEC, "ENOEXEC", "exec format error"},
+  {ENOMEM, "ENOMEM", "not enough memory"},
+  {ENOSPC, "ENOSPC", "no space left on device"},
+  {ENOTDIR, "ENOTDIR", "not a directory"},
+  {ENXIO, "ENXIO", "no such device or address"},
+  {EPERM, "EPERM", "operation not permitted"},
+  {EROFS, "EROFS", "read-only file system"},
+  {ETXTBSY, "ETXTBSY", "text file is busy"},
+};
+
+static int error_index(int e) {
+  for (size_t i = 0; i < sizeof ERRORS / sizeof ERRORS[0]; i++)
+    if (ERRORS[i].number == e) return (int)i;
+  return -1;
+}
+
 static const char *errno_name(int e) {
-  switch (e) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOTDIR: return "ENOTDIR";
-    case ENOEXEC: return "ENOEXEC";
-    case E2BIG: return "E2BIG";
-    case ENOMEM: return "ENOMEM";
-    case EAGAIN: return "EAGAIN";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ELOOP: return "ELOOP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ETXTBSY: return "ETXTBSY";
-    default: return "EIO";
-  }
+  int i = error_index(e);
+  return i < 0 ? "UNKNOWN" : ERRORS[i].name;
 }
 
 /* "ENOENT: no such file or directory, mkdtemp '/tmp/x'", as Node words a failed file call. */
 static void file_error(char *out, size_t n, int e, const char *call, const char *path) {
-  char text[128];
-  snprintf(text, sizeof text, "%s", strerror(e));
-  if (text[0] >= 'A' && text[0] <= 'Z') text[0] = (char)(text[0] - 'A' + 'a');
-  snprintf(out, n, "%s: %s, %s '%s'", errno_name(e), text, call, path);
+  int i = error_index(e);
+  snprintf(out, n, "%s: %s, %s '%s'", i < 0 ? "UNKNOWN" : ERRORS[i].name, i < 0 ? "unknown error" : ERRORS[i].text, call, path);
 }
 
 /* ---- the programs' directories ---- */
@@ -176,7 +208,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void remove_work_dir(Program *p) {
   if (p->dir == NULL) return;
   if (p->file != NULL) unlink(p->file);
-  if (rmdir(p->dir) != 0) nftw(p->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  /* Twice more, as Node's rmSync retries: a process of the program's may still be writing there. */
+  for (int tries = 0; tries < 3 && rmdir(p->dir) != 0 && errno != ENOENT; tries++) nftw(p->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   free(p->dir);
   free(p->file);
   p->dir = p->file = NULL;
@@ -241,56 +274,104 @@ static char *replace_file(const char *part, const char *file) {
   return b.data;
 }
 
-/* path.resolve(bin): absolute, against the host's directory, with "." and ".." folded. */
-static char *resolve_path(const char *bin) {
-  Buf joined = {0};
-  if (bin[0] != '/') {
-    buf_add(&joined, cwd, strlen(cwd));
-    buf_add(&joined, "/", 1);
-  }
-  buf_add(&joined, bin, strlen(bin) + 1);
-  char *out = xrealloc(NULL, joined.len + 1);
-  size_t n = 0;
-  for (char *seg = strtok(joined.data, "/"); seg != NULL; seg = strtok(NULL, "/")) {
+/* path.normalize: "." and ".." folded, a relative path kept relative. */
+static char *normalize(const char *path) {
+  int absolute = path[0] == '/';
+  char *copy = xrealloc(NULL, strlen(path) + 1);
+  strcpy(copy, path);
+  char *out = xrealloc(NULL, strlen(path) + 3);
+  size_t n = 0, kept = 0; /* kept: segments in out that a ".." may take back */
+  for (char *seg = strtok(copy, "/"); seg != NULL; seg = strtok(NULL, "/")) {
     if (strcmp(seg, ".") == 0) continue;
-    if (strcmp(seg, "..") == 0) {
+    if (strcmp(seg, "..") == 0 && kept > 0) {
       while (n > 0 && out[n - 1] != '/') n--;
       if (n > 0) n--;
+      kept--;
       continue;
     }
-    out[n++] = '/';
+    if (strcmp(seg, "..") == 0 && absolute) continue;
+    if (n > 0 || absolute) out[n++] = '/';
     memcpy(out + n, seg, strlen(seg));
     n += strlen(seg);
+    if (strcmp(seg, "..") != 0) kept++;
   }
-  if (n == 0) out[n++] = '/';
+  if (n == 0) out[n++] = absolute ? '/' : '.';
   out[n] = 0;
-  free(joined.data);
+  free(copy);
   return out;
 }
 
-/* execvp's search: the first executable file on PATH; EACCES if only unexecutable ones were found. */
-static char *search_path(const char *bin, int *error) {
-  const char *path = getenv("PATH");
-  if (path == NULL) path = "/usr/local/bin:/usr/bin:/bin";
+static char *join2(const char *a, const char *b) {
+  Buf joined = {0};
+  buf_add(&joined, a, strlen(a));
+  buf_add(&joined, "/", 1);
+  buf_add(&joined, b, strlen(b) + 1);
+  return joined.data;
+}
+
+/* path.resolve(bin): absolute, against the host's directory, normalized. */
+static char *resolve_path(const char *bin) {
+  char *joined = bin[0] == '/' ? NULL : join2(cwd, bin);
+  char *out = normalize(joined ? joined : bin);
+  free(joined);
+  return out;
+}
+
+/*
+ * The search glibc's execvp does in libuv's child, after it has moved to the program's directory:
+ * ENOENT, ENOTDIR and the like go on to the next entry, so does EACCES (remembered), anything else
+ * stops it.
+ * Returns the path to spawn (a relative entry stays relative: the spawn runs in `dir`).
+ */
+static char *search_path(const char *bin, const char *path, const char *dir, int *error) {
   int saw_eacces = 0;
+  if (strlen(bin) > NAME_MAX) {
+    *error = ENAMETOOLONG;
+    return NULL;
+  }
+  size_t longest = strlen(path) < PATH_MAX - 1 ? strlen(path) + 1 : PATH_MAX;
   for (const char *at = path;; at++) {
     const char *colon = strchr(at, ':');
     size_t n = colon ? (size_t)(colon - at) : strlen(at);
-    Buf candidate = {0};
-    buf_add(&candidate, n ? at : ".", n ? n : 1);
-    buf_add(&candidate, "/", 1);
-    buf_add(&candidate, bin, strlen(bin) + 1);
-    struct stat st;
-    if (stat(candidate.data, &st) == 0) {
-      if (S_ISREG(st.st_mode) && access(candidate.data, X_OK) == 0) return candidate.data;
-      saw_eacces = 1;
+    /* glibc passes over an entry as long as PATH_MAX; an empty one is the directory itself. */
+    if (n >= longest) {
+      if (colon == NULL) break;
+      at = colon;
+      continue;
     }
-    free(candidate.data);
+    Buf entry = {0};
+    buf_add(&entry, n ? at : ".", n ? n : 1);
+    buf_u8(&entry, 0);
+    char *candidate = n ? join2(entry.data, bin) : strcpy(xrealloc(NULL, strlen(bin) + 1), bin);
+    char *checked = candidate[0] == '/' ? NULL : join2(dir, candidate);
+    free(entry.data);
+    struct stat st;
+    int found = stat(checked ? checked : candidate, &st) == 0;
+    int e = errno;
+    if (found && S_ISREG(st.st_mode) && access(checked ? checked : candidate, X_OK) == 0) {
+      free(checked);
+      return candidate;
+    }
+    free(checked);
+    free(candidate);
+    if (found || e == EACCES) saw_eacces = 1;
+    else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT) {
+      *error = e;
+      return NULL;
+    }
     if (colon == NULL) break;
     at = colon;
   }
   *error = saw_eacces ? EACCES : ENOENT;
   return NULL;
+}
+
+/* The program's stdout or stderr: a socket pair, as libuv makes for a "pipe" (so /dev/stdout cannot be opened, as under Node). */
+static int stdio_pair(int fds[2]) {
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return 0;
 }
 
 /* pipe2 is not everywhere (macOS); the host is one thread, so nothing can spawn between the calls. */
@@ -313,6 +394,14 @@ static int spawn_in(pid_t *pid, const char *path, char **argv, char **envp, cons
   posix_spawnattr_init(&attr);
   sigemptyset(&none);
   sigfillset(&all);
+#if defined(__GLIBC__) && defined(__linux__)
+  /* glibc's sigfillset leaves out its two internal signals, and posix_spawn would leave them ignored
+     in the program; libuv's children have every signal at its default. */
+  for (int sig = __SIGRTMIN; sig < SIGRTMIN; sig++) {
+    unsigned long *words = (unsigned long *)&all;
+    words[(sig - 1) / (8 * sizeof *words)] |= 1UL << ((sig - 1) % (8 * sizeof *words));
+  }
+#endif
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -320,6 +409,17 @@ static int spawn_in(pid_t *pid, const char *path, char **argv, char **envp, cons
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   return e;
+}
+
+/* Node reports these from a spawn as an error event naming the file; any other it throws as "spawn CODE". */
+static int reported_with_file(int e) { return e == EACCES || e == EAGAIN || e == EMFILE || e == ENFILE || e == ENOENT; }
+
+static char *env_var(const char *name, const char *value) {
+  Buf b = {0};
+  buf_add(&b, name, strlen(name));
+  buf_add(&b, "=", 1);
+  buf_add(&b, value, strlen(value) + 1);
+  return b.data;
 }
 
 static void start_program(Reader *r) {
@@ -332,6 +432,7 @@ static void start_program(Reader *r) {
   }
   char **parts = xrealloc(NULL, sizeof(char *) * (argc + 1));
   int has_nul = 0;
+  size_t first_len = 0;
   for (uint32_t i = 0; i < argc; i++) {
     size_t n;
     parts[i] = rd_str(r, &n);
@@ -340,18 +441,24 @@ static void start_program(Reader *r) {
       free(parts);
       return;
     }
+    if (i == 0) first_len = n;
     if (strlen(parts[i]) != n) has_nul = 1;
   }
   parts[argc] = NULL;
   char *extension = NULL, *source = NULL;
-  size_t source_len = 0;
+  size_t source_len = 0, extension_len = 0;
   if (rd_u8(r) == 1) {
-    extension = rd_str(r, NULL);
+    extension = rd_str(r, &extension_len);
     source = rd_str(r, &source_len);
+    if (extension != NULL && strlen(extension) != extension_len) has_nul = 1;
   }
   if (r->bad) goto done;
   if (argc == 0 || parts[0][0] == 0) {
     reply_spawn_error(id, "", "empty command line");
+    goto done;
+  }
+  if (has_nul) {
+    reply_spawn_error_n(id, parts[0], first_len, "the command line or the program's extension holds a NUL byte");
     goto done;
   }
 
@@ -361,11 +468,12 @@ static void start_program(Reader *r) {
   p->out = p->err = -1;
   p->deadline = p->drain_at = -1;
   char message[8192];
-  size_t tmp_len = strlen(tmp_dir);
-  p->dir = xrealloc(NULL, tmp_len + 32);
-  snprintf(p->dir, tmp_len + 32, "%s/ilo-bench-XXXXXX", tmp_dir);
+  p->dir = join2(tmp_dir, "ilo-bench-XXXXXX");
   if (mkdtemp(p->dir) == NULL) {
-    file_error(message, sizeof message, errno, "mkdtemp", p->dir);
+    int e = errno;
+    char *template = join2(tmp_dir, "ilo-bench-XXXXXX");
+    file_error(message, sizeof message, e, "mkdtemp", template);
+    free(template);
     reply_spawn_error(id, parts[0], message);
     free(p->dir);
     free(p);
@@ -373,9 +481,13 @@ static void start_program(Reader *r) {
   }
   p->started = now_ms();
   if (source != NULL) {
-    size_t n = strlen(p->dir) + strlen(extension) + 16;
-    p->file = xrealloc(NULL, n);
-    snprintf(p->file, n, "%s/program%s", p->dir, extension);
+    /* path.join: an extension holding "/.." is folded as Node folds it. */
+    char *name = xrealloc(NULL, extension_len + 8);
+    snprintf(name, extension_len + 8, "program%s", extension);
+    char *joined = join2(p->dir, name);
+    p->file = normalize(joined);
+    free(joined);
+    free(name);
     int fd = open(p->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     const char *at = source;
     size_t left = source_len;
@@ -399,25 +511,15 @@ static void start_program(Reader *r) {
   for (uint32_t i = 0; i < argc; i++) argv[i + 1] = replace_file(parts[i], p->file);
   argv[argc + 1] = NULL;
   const char *bin = argv[1];
-  char *path = NULL;
-  int e = 0;
-  if (has_nul) {
-    snprintf(message, sizeof message, "The argument 'args' must be a string without null bytes");
-    e = -1;
-  } else if (strchr(bin, '/') != NULL) {
-    path = resolve_path(bin);
-  } else {
-    path = search_path(bin, &e);
-  }
-  int out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (e == 0 && (cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0)) e = errno;
-  char home[8192];
-  snprintf(home, sizeof home, "HOME=%s", p->dir);
   const char *path_env = getenv("PATH"), *lang = getenv("LANG");
-  char path_var[8192], lang_var[1024];
-  snprintf(path_var, sizeof path_var, "PATH=%s", path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
-  snprintf(lang_var, sizeof lang_var, "LANG=%s", lang ? lang : "C.UTF-8");
-  char *envp[] = {path_var, lang_var, home, mark_env, NULL};
+  if (path_env == NULL) path_env = "/usr/local/bin:/usr/bin:/bin";
+  char *envp[] = {env_var("PATH", path_env), env_var("LANG", lang ? lang : "C.UTF-8"), env_var("HOME", p->dir), mark_env, NULL};
+  int e = 0;
+  /* What Node would name in the error: the resolved path, or the bare name it searched for. */
+  char *spawnfile = strchr(bin, '/') != NULL ? resolve_path(bin) : NULL;
+  char *path = spawnfile != NULL ? spawnfile : search_path(bin, path_env, p->dir, &e);
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (e == 0 && (stdio_pair(out) != 0 || stdio_pair(err) != 0)) e = errno;
   if (e == 0) {
     e = spawn_in(&p->pid, path, argv + 1, envp, p->dir, out[1], err[1]);
     if (e == ENOEXEC) {
@@ -431,10 +533,11 @@ static void start_program(Reader *r) {
   close_fd(&out[1]);
   close_fd(&err[1]);
   if (e != 0) {
-    if (e > 0) snprintf(message, sizeof message, "spawn %s %s", path ? path : bin, errno_name(e));
-    if (out[0] >= 0) close(out[0]);
-    if (err[0] >= 0) close(err[0]);
-    reply_spawn_error(id, bin, message);
+    if (reported_with_file(e)) snprintf(message, sizeof message, "spawn %s %s", spawnfile ? spawnfile : bin, errno_name(e));
+    else snprintf(message, sizeof message, "spawn %s", errno_name(e));
+    close_fd(&out[0]);
+    close_fd(&err[0]);
+    reply_spawn_error(id, reported_with_file(e) ? bin : parts[0], message);
     remove_work_dir(p);
     free(p);
   } else {
@@ -442,14 +545,16 @@ static void start_program(Reader *r) {
     p->err = err[0];
     fcntl(p->out, F_SETFL, O_NONBLOCK);
     fcntl(p->err, F_SETFL, O_NONBLOCK);
-    /* Node's timers: less than 1 ms is 1 ms. */
-    if (timeout >= 0) p->deadline = now_ms() + (timeout < 1 ? 1 : timeout);
+    /* As timerMillis and Node's timers: past 2^31 - 1 ms no limit, under 1 ms 1 ms. */
+    if (timeout >= 0 && timeout <= INT_MAX) p->deadline = now_ms() + (timeout < 1 ? 1 : timeout);
     p->next = programs;
     programs = p;
   }
+  for (int i = 0; i < 3; i++) free(envp[i]);
   for (uint32_t i = 1; i <= argc; i++) free(argv[i]);
   free(argv);
-  free(path);
+  if (path != spawnfile) free(path);
+  free(spawnfile);
 done:
   for (uint32_t i = 0; i < argc; i++) free(parts[i]);
   free(parts);
@@ -625,6 +730,7 @@ int main(void) {
   if (cloexec_pipe(sigchld_pipe) != 0) die("pipe");
   fcntl(sigchld_pipe[0], F_SETFL, O_NONBLOCK);
   fcntl(sigchld_pipe[1], F_SETFL, O_NONBLOCK);
+  fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigchld;
@@ -638,14 +744,16 @@ int main(void) {
   for (;;) {
     size_t count = 0;
     for (Program *p = programs; p != NULL; p = p->next) count += 2;
-    if (count + 2 > fds_cap) {
-      fds_cap = (count + 2) * 2;
+    if (count + 3 > fds_cap) {
+      fds_cap = (count + 3) * 2;
       fds = xrealloc(fds, sizeof *fds * fds_cap);
       owners = xrealloc(owners, sizeof *owners * fds_cap);
     }
     size_t n = 0;
     fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
+    /* Replies still to send: poll skips a negative fd. */
+    fds[n++] = (struct pollfd){.fd = replies_sent < replies.len ? 1 : -1, .events = POLLOUT};
     double now = now_ms(), next = -1;
     for (Program *p = programs; p != NULL; p = p->next) {
       if (p->out >= 0) owners[n] = p, fds[n++] = (struct pollfd){.fd = p->out, .events = POLLIN};
@@ -653,15 +761,17 @@ int main(void) {
       if (p->deadline >= 0 && (next < 0 || p->deadline < next)) next = p->deadline;
       if (p->drain_at >= 0 && (next < 0 || p->drain_at < next)) next = p->drain_at;
     }
-    int wait = next < 0 ? -1 : next <= now ? 0 : (int)(next - now + 0.999);
+    double until = next - now + 0.999;
+    int wait = next < 0 ? -1 : next <= now ? 0 : until > INT_MAX ? INT_MAX : (int)until;
     if (poll(fds, (nfds_t)n, wait) < 0 && errno != EINTR) die("poll");
 
     if (fds[1].revents) {
       char sink[64];
       while (read(sigchld_pipe[0], sink, sizeof sink) > 0) {}
     }
+    if (fds[2].revents) flush_replies();
     reap();
-    for (size_t i = 2; i < n; i++)
+    for (size_t i = 3; i < n; i++)
       if (fds[i].revents) {
         Program *p = owners[i];
         if (fds[i].fd == p->out) drain(p, &p->out, &p->stdout_);
@@ -684,7 +794,7 @@ int main(void) {
     if (fds[0].revents) {
       char chunk[65536];
       ssize_t got = read(0, chunk, sizeof chunk);
-      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
       if (got > 0) {
         buf_add(&in, chunk, (size_t)got);
         handle_frames(&in);
@@ -698,6 +808,7 @@ int main(void) {
       sweep_leftovers();
       write_usage();
       free(in.data);
+      free(replies.data);
       free(fds);
       free(owners);
       return 0;

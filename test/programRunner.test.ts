@@ -1,11 +1,11 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join, relative as relativePath } from "node:path"
 import { tmpdir } from "node:os"
 import { spawn, spawnSync } from "node:child_process"
-import { encodeRun } from "../src/services/hostProtocol.js"
+import { decodeOutcome, encodeRun, onFrames } from "../src/services/hostProtocol.js"
 import {
   NATIVE_PROGRAM_HOST,
   NODE_PROGRAM_HOST,
@@ -305,6 +305,55 @@ describe("the program host process", () => {
   })
 })
 
+describe("a program host whose harness is slow to read its answers", () => {
+  it("goes on reading programs' output and enforcing time limits meanwhile", async () => {
+    const host = hostFile.endsWith(".js")
+      ? spawn(process.execPath, [hostFile], { stdio: ["pipe", "pipe", "inherit"] })
+      : spawn(hostFile, [], { stdio: ["pipe", "pipe", "inherit"] })
+    const answers: Array<ReturnType<typeof decodeOutcome>> = []
+    onFrames(host.stdout, (body) => answers.push(decodeOutcome(body)))
+    host.stdout.pause()
+    const big = { command: ["bash", "-c", "head -c 2000000 /dev/zero"], timeoutMs: 20_000 }
+    host.stdin.write(encodeRun(1, big))
+    host.stdin.write(encodeRun(2, big))
+    await new Promise((r) => setTimeout(r, 200))
+    host.stdin.write(encodeRun(3, { command: ["sleep", "10"], timeoutMs: 300 }))
+    await new Promise((r) => setTimeout(r, 2000))
+    host.stdout.resume()
+    for (let i = 0; i < 200 && answers.length < 3; i++) await new Promise((r) => setTimeout(r, 20))
+    host.stdin.end()
+    const byId = new Map(answers.map((a) => [a.id, a.outcome]))
+    for (const id of [1, 2]) expect(byId.get(id)).toMatchObject({ run: { exitCode: 0, outputTruncated: true } })
+    // Each program ran as fast as it could print, not as fast as the harness read.
+    for (const id of [1, 2]) expect((byId.get(id) as { run: { durationMs: number } }).run.durationMs).toBeLessThan(1500)
+    expect(byId.get(3)).toMatchObject({ run: { timedOut: true, exitCode: null } })
+    expect((byId.get(3) as { run: { durationMs: number } }).run.durationMs).toBeLessThan(1500)
+  })
+})
+
+describe.runIf(spawnSync("prlimit", ["--version"]).status === 0)("a program host out of file descriptors", () => {
+  it("answers every program (EMFILE for those it cannot start), leaves no directory behind and goes on", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "ilo-bench-emfile-"))
+    const command = hostFile.endsWith(".js") ? [process.execPath, hostFile] : [hostFile]
+    const host = spawn("prlimit", ["--nofile=26", ...command], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH, TMPDIR: tmp } })
+    const answers: Array<ReturnType<typeof decodeOutcome>> = []
+    onFrames(host.stdout, (body) => answers.push(decodeOutcome(body)))
+    const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)))
+    for (let id = 1; id <= 16; id++) host.stdin.write(encodeRun(id, { command: ["sleep", "0.5"], timeoutMs: 10_000 }))
+    for (let i = 0; i < 300 && answers.length < 16; i++) await new Promise((r) => setTimeout(r, 20))
+    host.stdin.write(encodeRun(17, { command: ["echo", "after"], timeoutMs: 10_000 }))
+    for (let i = 0; i < 300 && answers.length < 17; i++) await new Promise((r) => setTimeout(r, 20))
+    host.stdin.end()
+    expect(await exited).toBe(0)
+    const failed = answers.filter((a) => "spawnError" in a.outcome).map((a) => a.outcome)
+    expect(failed.length).toBeGreaterThan(0)
+    for (const f of failed) expect(f).toEqual({ spawnError: { command: "sleep", message: "spawn sleep EMFILE" } })
+    expect(answers.find((a) => a.id === 17)?.outcome).toMatchObject({ run: { stdout: "after\n", exitCode: 0 } })
+    expect(readdirSync(tmp)).toEqual([])
+    rmSync(tmp, { recursive: true, force: true })
+  })
+})
+
 describe("a program host that cannot start", () => {
   it.effect("again, after a program killed it: the run stops as the harness's failure, not the program's", () =>
     Effect.gen(function* () {
@@ -363,7 +412,11 @@ describe.skipIf(HOSTS[0].skip)("the native and the Node program host answer alik
       writeFileSync(noShebang, 'echo "sh ran $1"\n', { mode: 0o755 })
       const relative = relativePath(process.cwd(), noShebang)
       const sh = (source: string) => ({ source, extension: ".sh", command: ["bash", "{file}"] })
-      const cases: Array<{ program?: { source: string; extension: string; command: Array<string> }; command?: Array<string> }> = [
+      symlinkSync(join(dir, "loop-b"), join(dir, "loop-a"))
+      symlinkSync(join(dir, "loop-a"), join(dir, "loop-b"))
+      writeFileSync(join(dir, "bad-interpreter"), "#!/nonexistent/interpreter\n", { mode: 0o755 })
+      writeFileSync(join(dir, "on-path"), 'echo "on the path: $1"\n', { mode: 0o755 })
+      const cases: Array<{ program?: { source: string; extension: string; command: Array<string> }; command?: Array<string>; path?: string }> = [
         // invalid and cut-off UTF-8, in stdout and stderr
         { program: sh("printf 'a\\xff\\xfeb\\xe2\\x82 c\\xf0\\x9f\\x98\\x80\\xed\\xa0\\x80'; printf '\\xc3' >&2\n") },
         { program: sh("kill -TERM $$\n") },
@@ -376,22 +429,47 @@ describe.skipIf(HOSTS[0].skip)("the native and the Node program host answer alik
         { command: [relative, "two"] },
         { command: ["./no-such-dir/../nothing-here"] },
         { command: [""] },
-        { command: ["bash", "-c", "printf '%s|' \"$HOME\" \"$PWD\" \"$LANG\" \"${ILO_BENCH_HOST:+marked}\"; cat; echo"] }
+        { command: ["bash", "-c", "printf '%s|' \"$HOME\" \"$PWD\" \"$LANG\" \"${ILO_BENCH_HOST:+marked}\"; cat; echo"] },
+        // stdout is a socket, as libuv makes it: /dev/stdout cannot be opened
+        { command: ["bash", "-c", "echo hi > /dev/stdout; echo rc=$? >&2"] },
+        // no signal is left ignored that Node's children have at its default
+        { command: ["bash", "-c", "while read -r l; do case $l in SigIgn*) echo \"$l\";; esac; done < /proc/self/status"] },
+        // errors Node throws (named by code only) and those it reports naming the file
+        { command: ["/etc/passwd/x"] },
+        { command: [join(dir, "loop-a")] },
+        { command: ["a".repeat(300)] },
+        { command: ["echo", "x".repeat(200_000)] },
+        { command: ["ec\0ho", "x"] },
+        { command: ["echo", "a\0b"] },
+        { program: { source: "echo hi\n", extension: ".s\0h", command: ["bash", "{file}"] } },
+        // an extension that climbs out of the directory is folded as path.join folds it
+        { program: { source: "echo climbed\n", extension: "/../../ilo-bench-climb.sh", command: ["bash", "{file}"] } },
+        { program: { source: "echo hi\n", extension: ".sh", command: ["{file}/x"] } },
+        // searched on a PATH that starts with the test's directory and ends with "" (the program's directory)
+        { command: ["bad-interpreter"], path: `${dir}:${process.env.PATH}:` },
+        { program: { source: "echo hi\n", extension: ".sh", command: ["program.sh"] }, path: `${dir}:${process.env.PATH}:` },
+        { command: ["on-path", "x"], path: `${dir}:${process.env.PATH}` },
+        // a PATH longer than any fixed buffer reaches the program whole
+        { command: ["bash", "-c", "echo ${#PATH} ${PATH: -9}"], path: `${"/nonexistent/dir".repeat(600)}:${process.env.PATH}` }
       ]
       const answers = (hostFile: string) =>
         Effect.gen(function* () {
-          const runner = yield* ProgramRunner
           const out: Array<unknown> = []
           for (const c of cases) {
+            // The host searches the PATH it was started with: a host of its own for each case.
+            const path = process.env.PATH
+            if (c.path !== undefined) process.env.PATH = c.path
             const result = yield* Effect.either(
-              c.program !== undefined ? runner.run(c.program, Duration.seconds(20)) : runner.exec(c.command!, Duration.seconds(20))
+              Effect.flatMap(ProgramRunner, (runner) =>
+                c.program !== undefined ? runner.run(c.program, Duration.seconds(20)) : runner.exec(c.command!, Duration.seconds(20))
+              ).pipe(Effect.provide(programRunnerOn(hostFile)), Effect.ensuring(Effect.sync(() => (process.env.PATH = path))))
             )
             // Each program's directory has a name of its own.
             const text = JSON.stringify(result._tag === "Right" ? { ...result.right, durationMs: 0 } : result.left)
             out.push(JSON.parse(text.replace(/ilo-bench-programs-\d+-[A-Za-z0-9]{6}/g, "SCRATCH").replace(/ilo-bench-[A-Za-z0-9]{6}/g, "ilo-bench-DIR")))
           }
           return out
-        }).pipe(Effect.provide(programRunnerOn(hostFile)))
+        })
       const native = yield* answers(NATIVE_PROGRAM_HOST)
       const node = yield* answers(NODE_PROGRAM_HOST)
       rmSync(dir, { recursive: true, force: true })
@@ -400,5 +478,17 @@ describe.skipIf(HOSTS[0].skip)("the native and the Node program host answer alik
       expect((node[1] as { exitCode: unknown }).exitCode).toBeNull()
       expect((node[5] as { message: string }).message).toBe("spawn definitely-not-a-binary-xyz ENOENT")
       expect((node[7] as { stdout: string }).stdout).toBe("sh ran one\n")
+      const at = (i: number) => node[cases.length - 15 + i] as Record<string, string>
+      expect(at(0).stderr).toContain("/dev/stdout")
+      expect(at(1).stdout).toMatch(/^SigIgn:\s+0+[0-9a-f]?\n$/)
+      expect(at(2)).toMatchObject({ command: "/etc/passwd/x", message: "spawn ENOTDIR" })
+      expect(at(4).message).toBe("spawn ENAMETOOLONG")
+      expect(at(5).message).toBe("spawn E2BIG")
+      expect(at(9).stdout).toBe("climbed\n")
+      expect(at(10)).toMatchObject({ command: "{file}/x", message: "spawn ENOTDIR" })
+      expect(at(11)).toMatchObject({ command: "bad-interpreter", message: "spawn bad-interpreter ENOENT" })
+      expect(at(12).message).toBe("spawn program.sh EACCES")
+      expect(at(13).stdout).toBe("on the path: x\n")
+      expect(at(14).stdout).toBe(`${9600 + 1 + (process.env.PATH ?? "").length} ${(process.env.PATH ?? "").slice(-9)}\n`)
     }))
 })

@@ -145,6 +145,11 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     done({ spawnError: { command: "", message: "empty command line" } })
     return () => {}
   }
+  // Said the same way by both hosts (Node's own message for it names an argument by position).
+  if (request.command.some((part) => part.includes("\0")) || request.program?.extension.includes("\0") === true) {
+    done({ spawnError: { command: first, message: "the command line or the program's extension holds a NUL byte" } })
+    return () => {}
+  }
   const dir = makeWorkDir()
   let file: string | undefined
   let child: ReturnType<typeof spawn>
@@ -183,8 +188,10 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
   let truncated = false
   const out = capped(() => (truncated = true))
   const err = capped(() => (truncated = true))
-  child.stdout!.on("data", out.push)
-  child.stderr!.on("data", err.push)
+  // First, so that a spawn that failed (no streams, then an error event: EMFILE) is answered.
+  child.on("error", (error) => finish({ spawnError: { command: bin, message: error.message } }))
+  child.stdout?.on("data", out.push)
+  child.stderr?.on("data", err.push)
   let timedOut = false
   const limit = request.timeoutMs === null ? null : timerMillis(request.timeoutMs)
   const timer =
@@ -194,14 +201,13 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
           timedOut = true
           killGroup(child.pid)
         }, limit)
-  child.on("error", (error) => finish({ spawnError: { command: bin, message: error.message } }))
   child.on("exit", () => {
     exitedAt = performance.now()
     killGroup(child.pid)
     // What the program wrote is in the pipes by now; whoever still holds them open is not the program.
     drain = setTimeout(() => {
-      child.stdout!.destroy()
-      child.stderr!.destroy()
+      child.stdout?.destroy()
+      child.stderr?.destroy()
     }, EXIT_DRAIN_MS)
   })
   child.on("close", (code) =>
