@@ -55,15 +55,23 @@ const cliBuild = createHash("sha256").update(await readFile(`${out}/cli.cjs`)).d
 await build({ ...common, entryPoints: ["src/bin.ts"], outfile: `${out}/bin.js`, format: "esm", define: { CLI_BUILD: JSON.stringify(cliBuild) } })
 await build({ ...common, entryPoints: ["src/programHost.ts"], outfile: `${out}/programHost.js`, format: "esm" })
 await chmod(`${out}/bin.js`, 0o755)
+let native = false
 if (process.platform !== "win32") {
   const cc = process.env.CC || "cc"
   const compiled = spawnSync(cc, ["-O2", "-Wall", "-o", `${out}/programHost`, "src/programHost.c"], { stdio: ["ignore", "inherit", "inherit"] })
-  if (compiled.status !== 0)
-    console.warn(
-      `build: src/programHost.c not compiled (${compiled.error?.code ?? `${cc} exited ${compiled.status}`}): programs will start from the Node program host, about 1.2 ms more CPU each`
-    )
+  // A host that does not run here (a compiler that failed, a cross compiler) is not kept: with its
+  // stdin closed at once, a working one exits 0.
+  const ran = compiled.status === 0 ? spawnSync(`${out}/programHost`, [], { input: "", stdio: ["pipe", "ignore", "ignore"], timeout: 10_000 }) : undefined
+  native = ran?.status === 0
+  if (native) await writeFile(`${out}/programHost.target`, `${process.platform}-${process.arch}\n`)
+  else {
+    await rm(`${out}/programHost`, { force: true })
+    const why = compiled.status !== 0 ? (compiled.error?.code ?? `${cc} exited ${compiled.status}`) : "the result did not run"
+    console.warn(`build: src/programHost.c not compiled (${why}): programs will start from the Node program host, about 1.2 ms more CPU each`)
+  }
 }
-await writeFile(`${out}/.inputs`, `${inputs}\n`)
+// Whether the native host was built: prepare builds again once a compiler is there.
+await writeFile(`${out}/.inputs`, `${inputs} ${native ? "native" : "node-only"}\n`)
 const old = `dist.old-${process.pid}`
 await rename("dist", old).catch((error) => {
   if (error.code !== "ENOENT") throw error

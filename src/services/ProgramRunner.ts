@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
@@ -67,9 +67,17 @@ export const NATIVE_PROGRAM_HOST = join(packageRoot, "dist", "programHost")
 /** The Node program host (src/programHost.ts), always built. */
 export const NODE_PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
-/** The host the harness uses: the native one if it was built, unless ILO_BENCH_PROGRAM_HOST=node. */
-export const PROGRAM_HOST =
-  process.env.ILO_BENCH_PROGRAM_HOST !== "node" && existsSync(NATIVE_PROGRAM_HOST) ? NATIVE_PROGRAM_HOST : NODE_PROGRAM_HOST
+/** Built for this platform and architecture (a dist/ copied from elsewhere may hold another's). */
+const nativeBuiltHere = () => {
+  try {
+    return readFileSync(`${NATIVE_PROGRAM_HOST}.target`, "utf8").trim() === `${process.platform}-${process.arch}` && existsSync(NATIVE_PROGRAM_HOST)
+  } catch {
+    return false
+  }
+}
+
+/** The host the harness uses: the native one if it was built here, unless ILO_BENCH_PROGRAM_HOST=node. */
+export const PROGRAM_HOST = process.env.ILO_BENCH_PROGRAM_HOST !== "node" && nativeBuiltHere() ? NATIVE_PROGRAM_HOST : NODE_PROGRAM_HOST
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 
@@ -139,7 +147,7 @@ const hostClient = (preferred: string, fallback: string | undefined) => {
       return started
     }
     let child = launch(hostFile)
-    // A native host built for another machine (a copied dist/, say) cannot start: the Node one can.
+    // A native host that cannot be started (not executable, say): the Node one can.
     if (child.pid === undefined && fallback !== undefined && hostFile !== fallback && existsSync(fallback)) {
       hostFile = fallback
       child = launch(hostFile)

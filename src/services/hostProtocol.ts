@@ -3,8 +3,8 @@ import type { ProcessOutcome, ProcessRequest } from "./programProcess.js"
 /**
  * The program host's protocol, both ends (the harness, and the Node host; the native host,
  * src/programHost.c, reads and writes the same bytes). Length-prefixed binary frames rather than
- * JSON lines, so that the native host needs no JSON parser and a program's output crosses as the
- * bytes it printed, decoded once, by the harness.
+ * JSON lines, so that the native host needs no JSON parser: it sends a program's output as the
+ * bytes it printed, for the harness to decode (the Node host sends the text it decoded itself).
  *
  * A frame: u32 length of what follows, u8 kind, the kind's fields. Integers are little-endian; a
  * string is a u32 byte length and its UTF-8 bytes.
