@@ -249,13 +249,19 @@ static double rd_f64(Reader *r) {
   return d;
 }
 
+/* The n bytes at s, NUL-terminated, in a block of their own. */
+static char *copy_n(const char *s, size_t n) {
+  char *copy = xrealloc(NULL, n + 1);
+  memcpy(copy, s, n);
+  copy[n] = 0;
+  return copy;
+}
+
 /* A string field as a fresh NUL-terminated copy; *len is its length (it may hold a NUL). */
 static char *rd_str(Reader *r, size_t *len) {
   uint32_t n = rd_u32(r);
   if (r->bad || (size_t)(r->end - r->at) < n) return r->bad = 1, NULL;
-  char *s = xrealloc(NULL, (size_t)n + 1);
-  memcpy(s, r->at, n);
-  s[n] = 0;
+  char *s = copy_n((const char *)r->at, n);
   r->at += n;
   if (len) *len = n;
   return s;
@@ -277,8 +283,7 @@ static char *replace_file(const char *part, const char *file) {
 /* path.normalize: "." and ".." folded, a relative path kept relative. */
 static char *normalize(const char *path) {
   int absolute = path[0] == '/';
-  char *copy = xrealloc(NULL, strlen(path) + 1);
-  strcpy(copy, path);
+  char *copy = copy_n(path, strlen(path));
   char *out = xrealloc(NULL, strlen(path) + 3);
   size_t n = 0, kept = 0; /* kept: segments in out that a ".." may take back */
   for (char *seg = strtok(copy, "/"); seg != NULL; seg = strtok(NULL, "/")) {
@@ -301,13 +306,16 @@ static char *normalize(const char *path) {
   return out;
 }
 
-static char *join2(const char *a, const char *b) {
+/* a, then sep, then b: a path ("dir" '/' "name") or an environment entry ("PATH" '=' "..."). */
+static char *join_with(const char *a, char sep, const char *b) {
   Buf joined = {0};
   buf_add(&joined, a, strlen(a));
-  buf_add(&joined, "/", 1);
+  buf_add(&joined, &sep, 1);
   buf_add(&joined, b, strlen(b) + 1);
   return joined.data;
 }
+
+static char *join2(const char *a, const char *b) { return join_with(a, '/', b); }
 
 /* path.resolve(bin): absolute, against the host's directory, normalized. */
 static char *resolve_path(const char *bin) {
@@ -339,12 +347,10 @@ static char *search_path(const char *bin, const char *path, const char *dir, int
       at = colon;
       continue;
     }
-    Buf entry = {0};
-    buf_add(&entry, n ? at : ".", n ? n : 1);
-    buf_u8(&entry, 0);
-    char *candidate = n ? join2(entry.data, bin) : strcpy(xrealloc(NULL, strlen(bin) + 1), bin);
+    char *entry = copy_n(at, n);
+    char *candidate = n ? join2(entry, bin) : copy_n(bin, strlen(bin));
     char *checked = candidate[0] == '/' ? NULL : join2(dir, candidate);
-    free(entry.data);
+    free(entry);
     struct stat st;
     int found = stat(checked ? checked : candidate, &st) == 0;
     int e = errno;
@@ -413,14 +419,6 @@ static int spawn_in(pid_t *pid, const char *path, char **argv, char **envp, cons
 
 /* Node reports these from a spawn as an error event naming the file; any other it throws as "spawn CODE". */
 static int reported_with_file(int e) { return e == EACCES || e == EAGAIN || e == EMFILE || e == ENFILE || e == ENOENT; }
-
-static char *env_var(const char *name, const char *value) {
-  Buf b = {0};
-  buf_add(&b, name, strlen(name));
-  buf_add(&b, "=", 1);
-  buf_add(&b, value, strlen(value) + 1);
-  return b.data;
-}
 
 static void start_program(Reader *r) {
   uint32_t id = rd_u32(r);
@@ -513,7 +511,7 @@ static void start_program(Reader *r) {
   const char *bin = argv[1];
   const char *path_env = getenv("PATH"), *lang = getenv("LANG");
   if (path_env == NULL) path_env = "/usr/local/bin:/usr/bin:/bin";
-  char *envp[] = {env_var("PATH", path_env), env_var("LANG", lang ? lang : "C.UTF-8"), env_var("HOME", p->dir), mark_env, NULL};
+  char *envp[] = {join_with("PATH", '=', path_env), join_with("LANG", '=', lang ? lang : "C.UTF-8"), join_with("HOME", '=', p->dir), mark_env, NULL};
   int e = 0;
   /* What Node would name in the error: the resolved path, or the bare name it searched for. */
   char *spawnfile = strchr(bin, '/') != NULL ? resolve_path(bin) : NULL;

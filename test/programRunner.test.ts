@@ -7,6 +7,7 @@ import { tmpdir } from "node:os"
 import { spawn, spawnSync } from "node:child_process"
 import { decodeOutcome, encodeRun, onFrames } from "../src/services/hostProtocol.js"
 import {
+  hostCommand,
   NATIVE_PROGRAM_HOST,
   NODE_PROGRAM_HOST,
   OUTPUT_CAP_BYTES,
@@ -287,9 +288,8 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
 describe("the program host process", () => {
   it("when the harness goes away (the host's stdin closes), every program still running is killed and the host exits", async () => {
     const pids = join(mkdtempSync(join(tmpdir(), "runner-test-")), "pids")
-    const host = hostFile.endsWith(".js")
-      ? spawn(process.execPath, [hostFile], { stdio: ["pipe", "pipe", "inherit"] })
-      : spawn(hostFile, [], { stdio: ["pipe", "pipe", "inherit"] })
+    const [command, ...args] = hostCommand(hostFile)
+    const host = spawn(command!, args, { stdio: ["pipe", "pipe", "inherit"] })
     const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)))
     const request = { command: ["bash", "{file}"], timeoutMs: 120_000, program: { source: `sleep 60 &\necho "$$ $!" > '${pids}'\nwait\n`, extension: ".sh" } }
     host.stdin.write(encodeRun(1, request))
@@ -307,9 +307,8 @@ describe("the program host process", () => {
 
 describe("a program host whose harness is slow to read its answers", () => {
   it("goes on reading programs' output and enforcing time limits meanwhile", async () => {
-    const host = hostFile.endsWith(".js")
-      ? spawn(process.execPath, [hostFile], { stdio: ["pipe", "pipe", "inherit"] })
-      : spawn(hostFile, [], { stdio: ["pipe", "pipe", "inherit"] })
+    const [command, ...args] = hostCommand(hostFile)
+    const host = spawn(command!, args, { stdio: ["pipe", "pipe", "inherit"] })
     const answers: Array<ReturnType<typeof decodeOutcome>> = []
     onFrames(host.stdout, (body) => answers.push(decodeOutcome(body)))
     host.stdout.pause()
@@ -334,8 +333,7 @@ describe("a program host whose harness is slow to read its answers", () => {
 describe.runIf(spawnSync("prlimit", ["--version"]).status === 0)("a program host out of file descriptors", () => {
   it("answers every program (EMFILE for those it cannot start), leaves no directory behind and goes on", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "ilo-bench-emfile-"))
-    const command = hostFile.endsWith(".js") ? [process.execPath, hostFile] : [hostFile]
-    const host = spawn("prlimit", ["--nofile=26", ...command], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH, TMPDIR: tmp } })
+    const host = spawn("prlimit", ["--nofile=26", ...hostCommand(hostFile)], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH, TMPDIR: tmp } })
     const answers: Array<ReturnType<typeof decodeOutcome>> = []
     onFrames(host.stdout, (body) => answers.push(decodeOutcome(body)))
     const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)))

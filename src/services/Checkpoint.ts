@@ -97,6 +97,9 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
   })
 }
 
+/** The file that says which process writes a checkpoint. */
+const lockFile = (path: string) => `${path}.lock`
+
 /**
  * Appends whole lines to an open checkpoint. Each line is in the file before its `append` returns
  * (one synchronous write), so it survives whatever then happens to the process: an interrupt, a
@@ -104,9 +107,6 @@ export const parseCheckpoint = (path: string, text: string): Either.Either<Check
  * line, and once more on close, so a power cut loses at most that last moment. (Writing O_SYNC
  * instead cost a trip through the thread pool and a wait on the disk for every line.)
  */
-/** The file that says which process writes a checkpoint. */
-const lockFile = (path: string) => `${path}.lock`
-
 const lineWriter = (path: string, opened: number) => {
   let fd = opened
   // Which file is ours: compared with what the path names before each line (one stat call).

@@ -10,7 +10,7 @@ import { isRunning } from "../pids.js"
 import { redact, secretValues } from "../secrets.js"
 import { timerMillis } from "../timer.js"
 import { decodeOutcome, encodeCancel, encodeRun, onFrames } from "./hostProtocol.js"
-import { sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import { DEFAULT_PATH, sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
 
@@ -81,6 +81,9 @@ export const PROGRAM_HOST = process.env.ILO_BENCH_PROGRAM_HOST !== "node" && nat
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 
+/** The command line that starts the host in `file`: the Node one (a .js file) under this Node. */
+export const hostCommand = (file: string): ReadonlyArray<string> => (file.endsWith(".js") ? [process.execPath, file] : [file])
+
 const SCRATCH_PREFIX = "ilo-bench-programs-"
 /** A programs' directory, and the pid of the ilo-bench that made it. */
 const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`)
@@ -137,11 +140,12 @@ const hostClient = (preferred: string, fallback: string | undefined) => {
       removeOnExitNow.add(scratch)
     }
     // The host needs no secret: only where interpreters are, how text is encoded and where to work.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", TMPDIR: scratch }
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? DEFAULT_PATH, TMPDIR: scratch }
     if (process.env.LANG !== undefined) env.LANG = process.env.LANG
     const options = { stdio: ["pipe", "pipe", "inherit"] as ["pipe", "pipe", "inherit"], env }
     const launch = (file: string): HostProcess => {
-      const started = file.endsWith(".js") ? spawn(process.execPath, [file], options) : spawn(file, [], options)
+      const [command, ...args] = hostCommand(file)
+      const started = spawn(command!, args, options)
       // One that cannot start at all has no pid, and emits an error but no exit.
       started.on("error", () => {})
       return started

@@ -48,12 +48,15 @@ const EXIT_DRAIN_MS = 500
  */
 export const PROGRAM_MARK = "ILO_BENCH_HOST"
 
+/** Where interpreters are looked for when the harness itself was started without a PATH. */
+export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
 /**
  * The only environment a generated program sees: no API key, no token, nothing of the user's
  * beyond where to find interpreters and how to encode text.
  */
 const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+  PATH: process.env.PATH ?? DEFAULT_PATH,
   LANG: process.env.LANG ?? "C.UTF-8",
   HOME: home,
   [PROGRAM_MARK]: String(process.pid)
