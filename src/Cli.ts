@@ -4,7 +4,7 @@ import { compareCommand } from "./commands/compare.js"
 import { reportCommand } from "./commands/report.js"
 import { runCommand } from "./commands/run.js"
 import { tasksCommand } from "./commands/tasks.js"
-import { HARNESS_VERSION } from "./paths.js"
+import { HARNESS_VERSION } from "./platform/paths.js"
 import { oneLine } from "./report/format.js"
 
 const rootCommand = Command.make("ilo-bench").pipe(

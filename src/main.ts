@@ -4,10 +4,10 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
-import { ExitCode, setExitCode } from "./ExitCode.js"
+import { ExitCode, setExitCode } from "./platform/ExitCode.js"
 import { oneLine } from "./report/format.js"
-import { removeOnExitNow, underWay } from "./exitNow.js"
-import { wipeStartingEnvironment } from "./secrets.js"
+import { removeOnExitNow, underWay } from "./platform/exitNow.js"
+import { wipeStartingEnvironment } from "./platform/secrets.js"
 import { ProgramHostUnavailable, ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { makeDirectories } from "../src/directories.js"
+import { makeDirectories } from "../src/platform/directories.js"
 import { describe, expect, it } from "vitest"
 import { dollars, fixedShort, groupDigits, mdText, pyFixed, pyPrefix, pyRepr } from "../src/report/format.js"
 

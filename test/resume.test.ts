@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { RunConfig } from "../src/domain/RunConfig.js"
 import { plan } from "../src/loop/Plan.js"
-import { configDifferences, planResume } from "../src/loop/Resume.js"
+import { configDifferences, planResume } from "../src/session/Resume.js"
 import { resumeCommand } from "../src/report/ResumeHint.js"
 import { config, header, replyLine, result } from "./support/fixtures.js"
 import { python, task } from "./support/layers.js"

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { transformSync } from "esbuild"
 import { describe, expect, it } from "vitest"
-import { recordableUrl, redact, secretValues } from "../src/secrets.js"
+import { recordableUrl, redact, secretValues } from "../src/platform/secrets.js"
 
 describe("secrets", () => {
   it("takes the values of variables named like keys, tokens and passwords, long enough to be one", () => {
@@ -44,7 +44,7 @@ describe("secrets", () => {
     // A Node process that wipes, then shows what its child sees of it there, and its own process.env.
     const dir = mkdtempSync(join(tmpdir(), "ilo-bench-secrets-"))
     const module = join(dir, "secrets.mjs")
-    writeFileSync(module, transformSync(readFileSync(new URL("../src/secrets.ts", import.meta.url), "utf8"), { loader: "ts", format: "esm" }).code)
+    writeFileSync(module, transformSync(readFileSync(new URL("../src/platform/secrets.ts", import.meta.url), "utf8"), { loader: "ts", format: "esm" }).code)
     const script = `
       import { execFileSync } from "node:child_process"
       import { wipeStartingEnvironment } from ${JSON.stringify(module)}

@@ -3,7 +3,7 @@ import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Ref } from "effect
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { runSession, type ResumeRequest } from "../src/commands/session.js"
+import { runSession, type ResumeRequest } from "../src/session/Session.js"
 import type { RunResult } from "../src/domain/Result.js"
 import type { RunConfig } from "../src/domain/RunConfig.js"
 import { plan, type RunSpec } from "../src/loop/Plan.js"

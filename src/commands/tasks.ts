@@ -1,8 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
-import { ExitCode, setExitCode } from "../ExitCode.js"
-import { packageRoot } from "../paths.js"
+import { ExitCode, setExitCode } from "../platform/ExitCode.js"
+import { packageRoot } from "../platform/paths.js"
 import { checkSuite } from "../tasks/Check.js"
 import { loadTasks } from "../tasks/TasksFile.js"
 

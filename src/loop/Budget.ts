@@ -1,7 +1,7 @@
 import { Effect, Ref } from "effect"
 import { costUsd, roundUsd, type Price } from "../domain/Cost.js"
 import type { BatchHooks } from "./Batch.js"
-import { runKey, specKey } from "./Resume.js"
+import { runKey, specKey } from "../session/Resume.js"
 
 export interface Budget {
   readonly hooks: BatchHooks

@@ -1,6 +1,6 @@
 import type { CheckpointReply } from "../domain/Checkpoint.js"
 import type { Language } from "../domain/Language.js"
-import type { Model } from "../domain/Model.js"
+import type { Model } from "../config/Model.js"
 import type { Task } from "../domain/Task.js"
 
 /** One run of the closed loop: a task, in a language, by a model. */

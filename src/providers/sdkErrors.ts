@@ -1,7 +1,7 @@
 import { Duration, Effect } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind, type LlmReply } from "../services/Llm.js"
-import { redact, secretValues } from "../secrets.js"
-import { timerMillis } from "../timer.js"
+import { redact, secretValues } from "../platform/secrets.js"
+import { timerMillis } from "../platform/timer.js"
 
 /**
  * An error's text with the environment's keys taken out: a server may quote the key it refused

@@ -1,8 +1,8 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Exit } from "effect"
-import { makeDirectories } from "../directories.js"
+import { makeDirectories } from "../platform/directories.js"
 import { OutputError } from "../domain/errors.js"
-import { removeOnExitNow } from "../exitNow.js"
+import { removeOnExitNow } from "../platform/exitNow.js"
 
 /** The files of one benchmark, sharing one stamp: its checkpoint and its reports. */
 export interface ReportPaths {

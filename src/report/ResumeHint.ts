@@ -1,4 +1,4 @@
-import { recordableUrl } from "../secrets.js"
+import { recordableUrl } from "../platform/secrets.js"
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/
 

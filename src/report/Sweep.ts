@@ -1,5 +1,5 @@
 import { Data, Either, Schema } from "effect"
-import { runKey } from "../loop/Resume.js"
+import { runKey } from "../session/Resume.js"
 import { parseCheckpoint } from "../services/Checkpoint.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"

@@ -14,9 +14,9 @@ import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { wholeLines } from "../domain/wholeLines.js"
-import { makeDirectories } from "../directories.js"
-import { removeOnExitNow } from "../exitNow.js"
-import { isRunning } from "../pids.js"
+import { makeDirectories } from "../platform/directories.js"
+import { removeOnExitNow } from "../platform/exitNow.js"
+import { isRunning } from "../platform/pids.js"
 
 /** Appends lines to one open checkpoint; each is in the file before `append` returns. */
 export interface CheckpointWriter {

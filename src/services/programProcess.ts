@@ -2,7 +2,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { timerMillis } from "../timer.js"
+import { timerMillis } from "../platform/timer.js"
 
 /**
  * Running one generated program as a process: plain Node, no Effect, so that the small program

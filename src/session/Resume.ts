@@ -1,7 +1,7 @@
 import type { CheckpointHeader, CheckpointReply, SkillHash } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import type { RunSpec } from "./Plan.js"
+import type { RunSpec } from "../loop/Plan.js"
 
 /** What a resumed run would do, to compare with what the checkpoint's runs did. */
 export interface SessionSettings {
