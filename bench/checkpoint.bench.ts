@@ -6,13 +6,13 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { bench, describe } from "vitest"
-import { Checkpoint, CheckpointLive, parseCheckpoint, encodeLine } from "../src/services/Checkpoint.js"
+import { Checkpoint, layer as CheckpointLive, parseCheckpoint, encodeLine } from "../src/services/Checkpoint.js"
 import { header, result } from "../test/support/fixtures.js"
 import { NodeContext } from "../test/support/layers.js"
 
 const dir = mkdtempSync(join(tmpdir(), "ilo-bench-checkpoint-bench-"))
 const line = { type: "run" as const, result: result("t1", "failed") }
-const layer = Layer.merge(CheckpointLive, NodeContext.layer)
+const layer = Layer.provideMerge(CheckpointLive, NodeContext.layer)
 
 describe("checkpoint", () => {
   let n = 0

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Logger } from "effect"
 import { callModel, type RetryPolicy } from "../src/loop/Policy.js"
-import { AnthropicLlm, toLlmError } from "../src/providers/Anthropic.js"
+import { layer as AnthropicLlm, toLlmError } from "../src/providers/Anthropic.js"
 import { sdkDeadline } from "../src/providers/sdkErrors.js"
 import type { LlmError, LlmRequest } from "../src/services/Llm.js"
 import { startFakeAnthropic, type Reply } from "./support/fakeAnthropic.js"

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
-import { Checkpoint, CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
+import { Checkpoint, layer as CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
 import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
 
@@ -21,7 +21,7 @@ const captureLogs = () => {
   return { messages, layer }
 }
 
-const live = Layer.merge(CheckpointLive, NodeContext.layer)
+const live = Layer.provideMerge(CheckpointLive, NodeContext.layer)
 
 describe("checkpoint (live, on disk)", () => {
   it.scoped("round trip: the header and every run come back whole, one JSON line each, header first", () =>

@@ -3,7 +3,7 @@ import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import type { CheckpointReply } from "../src/domain/Checkpoint.js"
 import { runBatch } from "../src/loop/Batch.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
-import { RateGateLive } from "../src/services/RateGate.js"
+import { layer as RateGateLive } from "../src/services/RateGate.js"
 import { apiError, fixedSkills, ilo, python, reply, run, scriptedLlm, scriptedRunner, settings, spec, task } from "./support/layers.js"
 
 /** Programs in these tests are their own output: "print:X" prints X, "fail:E" exits 1 with E on stderr. */

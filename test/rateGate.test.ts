@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import { afterEach } from "vitest"
-import { makeRateGate } from "../src/services/RateGate.js"
+import { make as makeRateGate } from "../src/services/RateGate.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 import { apiError } from "./support/layers.js"

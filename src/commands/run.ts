@@ -23,11 +23,11 @@ import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
 import { boundedRunner } from "../services/BoundedRunner.js"
-import { CheckpointLive } from "../services/Checkpoint.js"
+import * as Checkpoint from "../services/Checkpoint.js"
 import { loadCatalog, retiredModels } from "../config/ModelCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
-import { RateGateLive } from "../services/RateGate.js"
-import { SkillDocsLive } from "../services/SkillDocs.js"
+import * as RateGate from "../services/RateGate.js"
+import * as SkillDocs from "../services/SkillDocs.js"
 import { emptyExpected, loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
@@ -342,10 +342,10 @@ export const runBenchmark = (o: RunOptions) =>
     ).pipe(
       Effect.provide(
         Layer.mergeAll(
-          SkillDocsLive({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
+          SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
           llm.layer,
-          CheckpointLive,
-          RateGateLive({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),
+          Checkpoint.layer,
+          RateGate.layer({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),
           Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),

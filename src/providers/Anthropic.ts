@@ -61,7 +61,7 @@ const readMessage = asReply(isMessage, (m) => ({
 }))
 
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
-export const AnthropicLlm = (options: AnthropicOptions) =>
+export const layer = (options: AnthropicOptions) =>
   Layer.effect(
     Llm,
     Effect.gen(function* () {

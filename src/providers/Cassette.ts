@@ -131,7 +131,7 @@ const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effe
  * dies with ReplayMiss: the run cannot reproduce the recording, so it stops. Recording into a file
  * other than the replayed one copies each replayed exchange there as it is used.
  */
-export const CassetteLlm = (options: CassetteOptions) =>
+export const layer = (options: CassetteOptions) =>
   Layer.scoped(
     Llm,
     Effect.gen(function* () {

@@ -76,7 +76,7 @@ const hasChoice = (body: unknown): body is OpenAI.ChatCompletion => {
 const readCompletion = asReply(hasChoice, (completion) => toReply(completion, requestIdOf(completion)))
 
 /** The Llm service on the chat completions API (OpenAI or a compatible server). Retries and timeouts are ours. */
-export const OpenAiLlm = (options: OpenAiOptions) =>
+export const layer = (options: OpenAiOptions) =>
   Layer.effect(
     Llm,
     Effect.gen(function* () {

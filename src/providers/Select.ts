@@ -2,9 +2,11 @@ import { FileSystem } from "@effect/platform"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
-import { AnthropicLlm } from "./Anthropic.js"
-import { CassetteLlm, createCassette, readCassette, reopenCassette } from "./Cassette.js"
-import { isLocalUrl, OpenAiLlm } from "./OpenAi.js"
+import * as Anthropic from "./Anthropic.js"
+import * as Cassette from "./Cassette.js"
+import { createCassette, readCassette, reopenCassette } from "./Cassette.js"
+import * as OpenAi from "./OpenAi.js"
+import { isLocalUrl } from "./OpenAi.js"
 
 export type ProviderName = "anthropic" | "openai"
 
@@ -71,14 +73,14 @@ export const selectLlm = (f: ProviderFlags) =>
     if (needsLive) {
       if (f.provider === "anthropic") {
         const key = yield* requiredKey("ANTHROPIC_API_KEY")
-        live = AnthropicLlm({ apiKey: Redacted.value(key), baseUrl })
+        live = Anthropic.layer({ apiKey: Redacted.value(key), baseUrl })
       } else {
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
         const key =
           baseUrl !== undefined && isLocalUrl(baseUrl)
             ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
             : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
-        live = OpenAiLlm({ apiKey: key, baseUrl })
+        live = OpenAi.layer({ apiKey: key, baseUrl })
       }
     }
 
@@ -97,6 +99,6 @@ export const selectLlm = (f: ProviderFlags) =>
     const layer =
       replay === undefined && recordTo === undefined && live !== undefined
         ? live
-        : CassetteLlm({ provider: f.provider, replay, recordTo, live })
+        : Cassette.layer({ provider: f.provider, replay, recordTo, live })
     return { layer, baseUrl: baseUrl ?? null }
   })

@@ -1,5 +1,4 @@
 import { FileSystem } from "@effect/platform"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as nodeFs from "node:fs"
 import { dirname } from "node:path"
 import { Context, Effect, Either, Layer, Schema, type Scope } from "effect"
@@ -240,7 +239,7 @@ const lock = (path: string) =>
       })
   )
 
-export const CheckpointLive = Layer.effect(
+export const layer = Layer.effect(
   Checkpoint,
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -291,4 +290,4 @@ export const CheckpointLive = Layer.effect(
         })
     })
   })
-).pipe(Layer.provide(NodeContext.layer))
+)

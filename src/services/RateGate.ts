@@ -32,7 +32,7 @@ export class RateGate extends Context.Tag("ilo-bench/RateGate")<
 
 const pushesBack = (error: LlmError) => error.kind === "rate_limit" || error.kind === "overloaded"
 
-export const makeRateGate = (options: RateGateOptions) =>
+export const make = (options: RateGateOptions) =>
   Effect.gen(function* () {
     const max = Math.max(1, Math.floor(options.maxConcurrency))
     const slots = makeSlots(max)
@@ -80,4 +80,4 @@ export const makeRateGate = (options: RateGateOptions) =>
     return { call, state }
   })
 
-export const RateGateLive = (options: RateGateOptions) => Layer.scoped(RateGate, makeRateGate(options))
+export const layer = (options: RateGateOptions) => Layer.scoped(RateGate, make(options))

@@ -60,7 +60,7 @@ const skillModule = (module: string, raw: string, source: string): SkillModule =
   return { module, text, source, sha256: sha256(text), bytes: Buffer.byteLength(text, "utf8") }
 }
 
-export const SkillDocsLive = (options: SkillDocsOptions) =>
+export const layer = (options: SkillDocsOptions) =>
   Layer.effect(
     SkillDocs,
     Effect.gen(function* () {
