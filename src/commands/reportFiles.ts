@@ -1,16 +1,12 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either } from "effect"
+import { readText } from "../platform/readText.js"
 import { decodeResults, ResultsFileError, type Source } from "../report/Sweep.js"
 
 /** Reads and decodes saved results; a missing or foreign file is the user's input error (exit 2). */
 export const readSource = (file: string) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(
-      Effect.mapError(
-        (e) => new ResultsFileError({ file, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
-      )
-    )
+    const text = yield* readText(file, (reason) => new ResultsFileError({ file, reason }))
     const decoded = decodeResults(file, text)
     return Either.isLeft(decoded) ? yield* decoded.left : decoded.right
   })

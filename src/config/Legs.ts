@@ -1,10 +1,11 @@
-import { FileSystem, Path } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { Console, Duration, Effect, Either, Schema } from "effect"
 import { DocsFileError, IloNotRunnable, InvalidFlag } from "../domain/errors.js"
 import { ILO_DEFAULT_MODULES, type Language } from "../domain/Language.js"
 import { LanguageCatalogError, LanguageCatalog, parseInlineLeg, type LegDescription } from "./LanguageCatalog.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import type { ContextSet } from "./Contexts.js"
+import { readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 
 const PROBE_TIMEOUT = Duration.seconds(5)
@@ -33,19 +34,10 @@ export interface Legs {
 
 /** A docs file for a language: missing or empty is an error, never a silent fallback. */
 export const readDocs = (file: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.readFileString(file).pipe(
-      Effect.mapError(
-        (e) =>
-          new DocsFileError({
-            path: file,
-            reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message
-          })
-      ),
-      Effect.filterOrFail(
-        (text) => text.trim() !== "",
-        () => new DocsFileError({ path: file, reason: "is empty" })
-      )
+  readText(file, (reason) => new DocsFileError({ path: file, reason })).pipe(
+    Effect.filterOrFail(
+      (text) => text.trim() !== "",
+      () => new DocsFileError({ path: file, reason: "is empty" })
     )
   )
 
@@ -91,8 +83,7 @@ const toLanguage = (leg: LegDescription & { readonly context?: string }, docs: {
 /** The bundled (or given) catalog of languages. */
 export const loadCatalog = (file: string) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => new LanguageCatalogError({ path: file, reason: e.message })))
+    const text = yield* readText(file, (reason) => new LanguageCatalogError({ path: file, reason }))
     const decoded = Schema.decodeUnknownEither(Schema.parseJson(LanguageCatalog))(text)
     if (Either.isLeft(decoded))
       return yield* new LanguageCatalogError({ path: file, reason: firstIssue(decoded.left) })

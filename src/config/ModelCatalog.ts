@@ -1,6 +1,6 @@
-import { FileSystem } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import { ModelCatalogError } from "../domain/errors.js"
+import { readText } from "../platform/readText.js"
 import type { Price } from "../domain/Cost.js"
 
 const Entry = Schema.Struct({
@@ -53,12 +53,7 @@ export const parseCatalog = (file: string, text: string) =>
   )
 
 export const loadCatalog = (file: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.readFileString(file).pipe(
-      Effect.mapError((e) => new ModelCatalogError({ path: file, reason: e.message })),
-      Effect.flatMap((text) => parseCatalog(file, text))
-    )
-  )
+  readText(file, (reason) => new ModelCatalogError({ path: file, reason })).pipe(Effect.flatMap((text) => parseCatalog(file, text)))
 
 /** Models of this run that the catalog says are retired on `today` (YYYY-MM-DD). */
 export const retiredModels = (catalog: ModelCatalog, ids: ReadonlyArray<string>, today: string) =>

@@ -1,5 +1,5 @@
 import { Data, Schema } from "effect"
-import { ModelReply } from "./Reply.js"
+import { llmErrorFields, ModelReply } from "./Reply.js"
 
 /** The part of a model request that decides its reply: what the cassette key is made of. */
 export const CassetteRequest = Schema.Struct({
@@ -16,13 +16,8 @@ export type CassetteRequest = typeof CassetteRequest.Type
 /** How one call ended: a reply, an API error, or no reply within the request timeout. */
 export const CassetteOutcome = Schema.Union(
   Schema.TaggedStruct("Reply", ModelReply.fields),
-  Schema.TaggedStruct("Error", {
-    kind: Schema.Literal("rate_limit", "overloaded", "server", "connection", "timeout", "auth", "request"),
-    status: Schema.NullOr(Schema.Number),
-    retryAfterMs: Schema.NullOr(Schema.Number),
-    requestId: Schema.NullOr(Schema.String),
-    message: Schema.String
-  }),
+  // On disk as "Error" (cassettes already recorded say so), with the LlmError's own fields.
+  Schema.TaggedStruct("Error", llmErrorFields),
   Schema.TaggedStruct("Timeout", {})
 )
 export type CassetteOutcome = typeof CassetteOutcome.Type

@@ -1,6 +1,10 @@
 import { Schema } from "effect"
 
-/** Token counts as the Llm service normalises them: `input` excludes cached tokens. */
+/**
+ * Token counts as the Llm service normalises them: `input` excludes cached tokens, so
+ * input + cacheWrite + cacheRead is everything the model read; `reasoning` is the part of
+ * `output` spent thinking rather than writing the reply.
+ */
 export const Usage = Schema.Struct({
   input: Schema.Number,
   cacheWrite: Schema.Number,
@@ -18,3 +22,13 @@ export const ModelReply = Schema.Struct({
   requestId: Schema.NullOr(Schema.String)
 })
 export type ModelReply = typeof ModelReply.Type
+
+export const LlmErrorKind = Schema.Literal("rate_limit", "overloaded", "server", "connection", "timeout", "auth", "request")
+/** What a failed call keeps; a cassette writes these fields to disk. */
+export const llmErrorFields = {
+  kind: LlmErrorKind,
+  status: Schema.NullOr(Schema.Number),
+  retryAfterMs: Schema.NullOr(Schema.Number),
+  requestId: Schema.NullOr(Schema.String),
+  message: Schema.String
+}

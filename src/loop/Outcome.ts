@@ -1,4 +1,5 @@
 import type { ProgramOutcome } from "../domain/Outcome.js"
+import { universalNewlines } from "../domain/text.js"
 
 // Python's str.isspace() set, so that strip() here trims exactly what the seed's did.
 const PY_SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
@@ -7,9 +8,6 @@ const TRAILING = new RegExp(`${PY_SPACE}+$`, "u")
 
 /** Python's `str.strip()` with no arguments. */
 export const pyStrip = (text: string) => text.replace(LEADING, "").replace(TRAILING, "")
-
-/** Python reads a child's output in text mode, which turns \r\n and \r into \n. */
-export const universalNewlines = (text: string) => text.replace(/\r\n?/g, "\n")
 
 /** The seed's expected output: the two characters `\n` stand for a newline. */
 export const normaliseExpected = (expected: string) => pyStrip(expected.replaceAll("\\n", "\n"))

@@ -2,9 +2,10 @@ import { FileSystem } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
 import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
 import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
-import { sha256 } from "../services/SkillDocs.js"
+import { sha256 } from "../domain/text.js"
+import { readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
-import { wholeLines } from "../domain/wholeLines.js"
+import { wholeLines } from "../domain/text.js"
 
 /** The request as the cassette keys it: provider, model, system, messages, max tokens and sampling. */
 export const canonicalRequest = (provider: string, request: LlmRequest): CassetteRequest => ({
@@ -36,13 +37,7 @@ const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
  */
 export const readCassette = (path: string) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(path).pipe(
-      Effect.mapError(
-        (e) =>
-          new CassetteError({ path, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
-      )
-    )
+    const text = yield* readText(path, (reason) => new CassetteError({ path, reason }))
     const { lines, tornLine, validBytes } = wholeLines(text)
     const entries: Array<CassetteEntry> = []
     for (const [index, line] of lines.entries()) {

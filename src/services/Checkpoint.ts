@@ -12,7 +12,8 @@ import {
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
-import { wholeLines } from "../domain/wholeLines.js"
+import { readText } from "../platform/readText.js"
+import { wholeLines } from "../domain/text.js"
 import { makeDirectories } from "../platform/directories.js"
 import { removeOnExitNow } from "../platform/exitNow.js"
 import { isRunning } from "../platform/pids.js"
@@ -272,15 +273,7 @@ export const layer = Layer.effect(
         }),
       read: (path) =>
         Effect.gen(function* () {
-          const text = yield* fs.readFileString(path).pipe(
-            Effect.mapError(
-              (e) =>
-                new CheckpointError({
-                  path,
-                  reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message
-                })
-            )
-          )
+          const text = yield* readText(path, (reason) => new CheckpointError({ path, reason })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
           const contents = yield* parseCheckpoint(path, text)
           if (contents.tornLine !== null)
             yield* Effect.logWarning(

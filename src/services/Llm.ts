@@ -1,4 +1,5 @@
-import { Context, Data, Duration, type Effect } from "effect"
+import { Context, Duration, type Effect, Schema } from "effect"
+import { LlmErrorKind, llmErrorFields, type ModelReply, type Usage as UsageSchema } from "../domain/Reply.js"
 
 /** A block of system prompt; `cache` marks a prompt-cache breakpoint after it. */
 export interface SystemBlock {
@@ -28,37 +29,16 @@ export interface LlmRequest {
   readonly exchange?: ExchangeLabel | undefined
 }
 
-/**
- * Token counts normalised once, in the provider layer: `input` excludes cached tokens, so
- * input + cacheWrite + cacheRead is everything the model read.
- */
-export interface Usage {
-  readonly input: number
-  readonly cacheWrite: number
-  readonly cacheRead: number
-  readonly output: number
-  /** Of `output`, the tokens spent thinking or reasoning rather than writing the reply (0 if none). */
-  readonly reasoning?: number | undefined
-}
+/** Token counts normalised once, in the provider layer (domain/Reply.ts says how). */
+export type Usage = typeof UsageSchema.Type
 
-export interface LlmReply {
-  readonly text: string
-  readonly usage: Usage
-  readonly stopReason: string | null
-  readonly model: string
-  readonly requestId: string | null
-}
+/** What a model call returns: exactly what a cassette or a checkpoint keeps of it. */
+export type LlmReply = ModelReply
 
-export type LlmErrorKind = "rate_limit" | "overloaded" | "server" | "connection" | "timeout" | "auth" | "request"
+export type LlmErrorKind = typeof LlmErrorKind.Type
 
 /** A failed model call. It keeps what a retry policy and a person reading the report need. */
-export class LlmError extends Data.TaggedError("LlmError")<{
-  readonly kind: LlmErrorKind
-  readonly status: number | null
-  readonly retryAfterMs: number | null
-  readonly requestId: string | null
-  readonly message: string
-}> {
+export class LlmError extends Schema.TaggedError<LlmError>()("LlmError", llmErrorFields) {
   /** Worth asking again: the fault is the service's or the network's, not the request's. */
   get retryable(): boolean {
     return this.kind !== "auth" && this.kind !== "request"

@@ -1,6 +1,6 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Ref } from "effect"
-import { createHash } from "node:crypto"
+import { sha256, universalNewlines } from "../domain/text.js"
 import { ProgramRunner } from "./ProgramRunner.js"
 
 /** One module of ilo's documentation, with where it came from, so a report can say what the model read. */
@@ -49,11 +49,6 @@ export class SkillDocs extends Context.Tag("ilo-bench/SkillDocs")<
 }
 
 const SKILL_GET_TIMEOUT = Duration.seconds(10)
-
-export const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex")
-
-/** Line ends as the seed read them (Python's text mode): "\r\n" and a lone "\r" become "\n". */
-export const universalNewlines = (text: string) => text.replace(/\r\n?/g, "\n")
 
 const skillModule = (module: string, raw: string, source: string): SkillModule => {
   const text = universalNewlines(raw)

@@ -1,8 +1,8 @@
-import { FileSystem } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
 import { TasksFileError } from "../domain/errors.js"
 import { Task, TasksFile } from "../domain/Task.js"
-import { sha256 } from "../services/SkillDocs.js"
+import { sha256 } from "../domain/text.js"
+import { readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { normaliseExpected } from "../loop/Outcome.js"
 
@@ -45,14 +45,7 @@ export const emptyExpected = (tasks: ReadonlyArray<Task>) => tasks.filter((t) =>
 
 export const loadTasks = (file: string) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs
-      .readFileString(file)
-      .pipe(
-        Effect.mapError(
-          (e) => new TasksFileError({ file, reason: e._tag === "SystemError" && e.reason === "NotFound" ? "not found" : e.message })
-        )
-      )
+    const text = yield* readText(file, (reason) => new TasksFileError({ file, reason }))
     const tasks = yield* parseTasks(file, text)
     return { file, sha256: sha256(text), tasks } satisfies LoadedTasks
   })

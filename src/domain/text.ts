@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto"
+
 /**
  * The lines of a file written by appending whole lines (a checkpoint, a cassette). A line counts
  * only once its newline is written: whatever follows the last newline is what a crash left, the
@@ -13,3 +15,8 @@ export const wholeLines = (text: string) => {
     validBytes: Buffer.byteLength(text.slice(0, end + 1), "utf8")
   }
 }
+
+/** Line ends as the seed read text (Python's text mode): "\r\n" and a lone "\r" become "\n". */
+export const universalNewlines = (text: string) => text.replace(/\r\n?/g, "\n")
+
+export const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex")
