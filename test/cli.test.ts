@@ -417,9 +417,12 @@ describe("ilo-bench tasks", () => {
   })
 
   it("--check passes on the suite", async () => {
-    const r = await runCli(["tasks", "--check"])
+    const r = await runCli(["tasks", "--check", "--ilo", "/nonexistent/ilo"])
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^python: (\d+)\/\1 references passed$/m)
+    expect(r.stdout).toMatch(/^javascript: (\d+)\/\1 references passed$/m)
+    expect(r.stdout).toMatch(/^skipped ilo: \/nonexistent\/ilo --version failed \(.*\); \d+ references not run$/m)
     expect(r.stdout).toMatch(/tasks\.json: ok\n$/)
   })
 
@@ -437,10 +440,16 @@ describe("ilo-bench tasks", () => {
     const r = await runCli(["tasks", "--check", "--tasks-file", file])
     expect(r.code).toBe(2)
     const lines = r.stdout.trim().split("\n")
-    expect(lines).toEqual([
+    // The problems first, then how each language's references fared.
+    expect(lines.slice(0, 3)).toEqual([
       "task 'empty': expected_output is empty",
       "task 'named': description names a language ('python')",
       expect.stringMatching(/solutions\/ok\.py: partial: 2$/)
+    ])
+    expect(lines.slice(3)).toEqual([
+      "python: 0/1 references passed (failed: ok)",
+      "javascript: 1/1 references passed",
+      expect.stringMatching(/^skipped ilo: no \.ilo reference solutions in /)
     ])
   })
 })

@@ -33,9 +33,9 @@ describe("the task suite", () => {
     expect(findLanguageNames(tasks, ["ilo", "python", "javascript", "bash", "typescript"])).toEqual([])
   })
 
-  it("has a Python and a JavaScript reference for every task, and any ilo reference is non-empty", () => {
+  it("has a Python, a JavaScript and an ilo reference for every task, none empty", () => {
     const missing = tasks.flatMap((t) =>
-      REFERENCE_RUNNERS.map((r) => `${t.id}${r.extension}`).filter((f) => !existsSync(join(solutions, f)))
+      [...REFERENCE_RUNNERS.map((r) => r.extension), ".ilo"].map((ext) => `${t.id}${ext}`).filter((f) => !existsSync(join(solutions, f)))
     )
     expect(missing).toEqual([])
     const iloRefs = readdirSync(solutions).filter((f) => f.endsWith(".ilo"))

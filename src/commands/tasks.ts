@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { Console, Effect, Option } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import { ExitCode, setExitCode } from "../platform/ExitCode.js"
 import { packageRoot } from "../platform/paths.js"
 import { checkSuite } from "../tasks/Check.js"
@@ -10,7 +10,21 @@ export const defaultTasksFile = (path: Path.Path) => path.join(packageRoot, "ben
 
 const options = {
   check: Options.boolean("check").pipe(
-    Options.withDescription("Validate the file and run every reference solution present; one line per problem, exit 2 if any.")
+    Options.withDescription("Validate the file and run every reference solution whose interpreter is present; one line per problem, exit 2 if any.")
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription(
+      'With --check: print {"references": {LANGUAGE: {"run", "passed", "failed"}}, "skipped": ["LANGUAGE: why"], "problems": [...]} instead of lines.'
+    )
+  ),
+  ilo: Options.text("ilo").pipe(
+    Options.withFallbackConfig(Config.string("ILO")),
+    Options.withDefault("ilo"),
+    Options.withDescription("With --check: the ilo binary that runs the .ilo references (default: $ILO, else ilo; skipped if it does not start).")
+  ),
+  lang: Options.text("lang").pipe(
+    Options.repeated,
+    Options.withDescription("With --check: also run this language's references, a name from bench/languages.json or NAME:CMD:EXT. Repeatable.")
   ),
   tasksFile: Options.text("tasks-file").pipe(
     Options.withDescription("Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
@@ -20,15 +34,27 @@ const options = {
 
 const firstLine = (text: string) => text.split("\n")[0] ?? ""
 
-export const tasksCommand = Command.make("tasks", options, ({ check, tasksFile }) =>
+export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, lang, tasksFile }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const file = Option.getOrElse(tasksFile, () => defaultTasksFile(path))
     if (check) {
-      const problems = yield* checkSuite(file)
-      for (const p of problems) yield* Console.log(p)
-      if (problems.length > 0) return setExitCode(ExitCode.usage)
-      return yield* Console.log(`${file}: ok`)
+      // A relative binary path is the user's, from here: programs run in a directory of their own.
+      const iloBin = ilo.includes("/") ? path.resolve(ilo) : ilo
+      const result = yield* checkSuite(file, { ilo: iloBin, langs: lang, catalogFile: path.join(packageRoot, "bench", "languages.json") })
+      if (result.problems.length > 0) setExitCode(ExitCode.usage)
+      if (json) {
+        return yield* Console.log(JSON.stringify({ references: result.references, skipped: result.skipped, problems: result.problems }, null, 2))
+      }
+      for (const p of result.problems) yield* Console.log(p)
+      for (const k of result.known) yield* Console.log(k)
+      for (const [name, r] of Object.entries(result.references))
+        yield* Console.log(
+          `${name}: ${r.passed}/${r.run} references passed${r.failed.length > 0 ? ` (failed: ${r.failed.join(", ")}${r.known_issues.length > 0 ? `; known interpreter issues: ${r.known_issues.join(", ")}` : ""})` : ""}`
+        )
+      for (const s of result.skipped) yield* Console.log(`skipped ${s}`)
+      if (result.problems.length === 0) yield* Console.log(`${file}: ok`)
+      return
     }
     const { tasks } = yield* loadTasks(file)
     const width = Math.max(...tasks.map((t) => t.id.length), 2)

@@ -77,6 +77,8 @@ export const RunResult = Schema.Struct({
   reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   api_error: Schema.NullOr(ApiFailure),
   cost_usd: Schema.NullOr(Schema.Number),
+  /** The task's note of a known defect of this language's interpreter that fails correct programs. */
+  known_issue: Schema.optional(Schema.String),
   effective_input_tokens: Schema.Number,
   cache_savings_usd: Schema.NullOr(Schema.Number),
   attempts: Schema.Array(Attempt)

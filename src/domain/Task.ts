@@ -13,6 +13,16 @@ export const Task = Schema.Struct(
 )
 export type Task = typeof Task.Type
 
+/**
+ * A task may carry notes of interpreter defects that make a correct program fail, by language
+ * (`"known_issues": { "ilo": "..." }`): such a result measures the interpreter, and reports say so.
+ */
+const KnownIssues = Schema.Record({ key: Schema.String, value: Schema.String })
+export const knownIssue = (task: Task, language: string): string | undefined => {
+  const decoded = Schema.decodeUnknownOption(KnownIssues)(task["known_issues"])
+  return decoded._tag === "Some" ? decoded.value[language] : undefined
+}
+
 export const TasksFile = Schema.Struct({
   tasks: Schema.Array(Schema.Unknown)
 })

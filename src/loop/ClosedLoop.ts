@@ -3,6 +3,7 @@ import type { CheckpointReply } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
+import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
 import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
@@ -246,8 +247,14 @@ export const summarise = (
     reasoning_tokens: sum(attempts.map((a) => a.reasoning_tokens)),
     api_error: apiError,
     ...runEconomics(attempts, price),
+    ...knownIssueOf(spec),
     attempts
   }
+}
+
+const knownIssueOf = (spec: RunSpec) => {
+  const note = knownIssue(spec.task, spec.language.name)
+  return note !== undefined ? { known_issue: note } : {}
 }
 
 /** The run's money: its cost, its input weighted by price, and what caching saved (see the README). */

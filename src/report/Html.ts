@@ -117,6 +117,7 @@ const runDetails = (r: ResultRow, trials: number) => {
     `repair tokens by turn [${r.repair_tokens_by_turn.join(", ")}]`,
     ...(typeof r.input_cache_hit_tokens === "number" ? [`cache hits ${fmtInt(r.input_cache_hit_tokens)}`] : []),
     ...(truncatedAttempts(r) > 0 ? [`<b>${truncatedAttempts(r)} attempt(s) cut at max_tokens</b>`] : []),
+    ...(r.known_issue !== undefined ? [`<b>known interpreter issue:</b> ${esc(r.known_issue)}`] : []),
     ...(r.api_error ? [`API error: ${esc(r.api_error.kind)}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${esc(r.api_error.message)}`] : [])
   ]
   const attempts = (r.attempts ?? []).map(

@@ -71,6 +71,7 @@ export const renderMarkdown = (report: Report): string => {
         `- Outcome: **${r.final_outcome}**  `,
         `- Cost: ${usd(r.cost_usd)} (input: ${r.input_cache_miss_tokens} uncached, ${r.input_cache_write_tokens} cache write, ${r.input_cache_hit_tokens} cache read)  `
       )
+      if (r.known_issue !== undefined) lines.push(`- Known interpreter issue: ${mdText(r.known_issue)}  `)
       if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${mdText(r.api_error.message)}  `)
     }
     lines.push("")

@@ -18,6 +18,8 @@ export const startNotes = (
 }
 
 /** From the results alone, so that a report of a checkpoint says them as the run's own report did. */
+const distinctPairs = (runs: ReadonlyArray<RunResult>) => [...new Set(runs.map((r) => `${r.task} on ${r.language}`))].join(", ")
+
 export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number): ReadonlyArray<string> => {
   const notes: Array<string> = []
   const errors = results.filter((r) => r.final_outcome === "error")
@@ -34,5 +36,10 @@ export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number
     )
   const unfenced = results.reduce((n, r) => n + r.attempts.filter((a) => a.unfenced).length, 0)
   if (unfenced > 0) notes.push(`${unfenced} reply(ies) came wrapped in a Markdown code fence and were unwrapped before running.`)
+  const known = results.filter((r) => r.known_issue !== undefined)
+  if (known.length > 0)
+    notes.push(
+      `${known.length} run(s) are of a task with a known interpreter issue for their language (${distinctPairs(known)}): a correct program can fail there, so those results measure the interpreter too (see the per-task details).`
+    )
   return notes
 }

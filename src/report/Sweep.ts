@@ -55,6 +55,7 @@ export const ResultRow = Schema.Struct({
   input_cache_write_tokens: OptionalNumber,
   finish_reasons: Schema.optional(Schema.Array(Schema.NullOr(Schema.String))),
   truncated_attempts: Schema.optional(Schema.Number),
+  known_issue: Schema.optional(Schema.String),
   api_error: Schema.optional(
     Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
   ),
