@@ -3,13 +3,15 @@ import { Console, Effect } from "effect"
 import { compareCommand } from "./commands/compare.js"
 import { reportCommand } from "./commands/report.js"
 import { runCommand } from "./commands/run.js"
+import { schemaCommand } from "./commands/schema.js"
 import { tasksCommand } from "./commands/tasks.js"
+import { validateCommand } from "./commands/validate.js"
 import { HARNESS_VERSION } from "./platform/paths.js"
 import { oneLine } from "./report/format.js"
 
 const rootCommand = Command.make("ilo-bench").pipe(
   Command.withDescription("Measures the tokens and money a model spends to get a working program in a language."),
-  Command.withSubcommands([runCommand, tasksCommand, reportCommand, compareCommand])
+  Command.withSubcommands([runCommand, tasksCommand, reportCommand, compareCommand, schemaCommand, validateCommand])
 )
 
 const ansi = /\x1b\[[0-9;]*m/g

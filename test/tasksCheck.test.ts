@@ -112,7 +112,7 @@ describe("a task's note of a known interpreter issue", () => {
     expect(byLanguage.ilo.known_issue).toBe(note)
     expect(byLanguage.python.known_issue).toBeUndefined()
     expect(report.notes).toContainEqual(expect.stringContaining("known interpreter issue for their language (shift on ilo)"))
-    const [markdown] = bench.markdown()
+    const markdown = bench.markdown()[0]!
     expect(markdown).toContain(`**ilo / haiku**`)
     expect(markdown.split("**python / haiku**")[0]).toContain(`- Known interpreter issue: ${note}`)
     expect(markdown.split("**python / haiku**")[1]).not.toContain("Known interpreter issue")

@@ -117,12 +117,17 @@ const runDetails = (r: ResultRow, trials: number) => {
     `repair tokens by turn [${r.repair_tokens_by_turn.join(", ")}]`,
     ...(typeof r.input_cache_hit_tokens === "number" ? [`cache hits ${fmtInt(r.input_cache_hit_tokens)}`] : []),
     ...(truncatedAttempts(r) > 0 ? [`<b>${truncatedAttempts(r)} attempt(s) cut at max_tokens</b>`] : []),
+    ...(r.reasoning_tokens !== undefined && r.reasoning_tokens !== 0
+      ? [`thinking tokens ${r.reasoning_tokens === null ? "unknown" : fmtInt(r.reasoning_tokens)}${(r.thinking_unknown_attempts ?? 0) > 0 ? ` (unknown in ${r.thinking_unknown_attempts} attempt(s))` : ""}`]
+      : []),
+    ...(r.code_tokens !== undefined ? [`code tokens ${r.code_tokens === null ? "unknown" : fmtInt(r.code_tokens)}`] : []),
+    ...(r.served_models !== undefined && r.served_models.length > 0 ? [`served by ${r.served_models.map(esc).join(", ")}`] : []),
     ...(r.known_issue !== undefined ? [`<b>known interpreter issue:</b> ${esc(r.known_issue)}`] : []),
     ...(r.api_error ? [`API error: ${esc(r.api_error.kind)}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${esc(r.api_error.message)}`] : [])
   ]
   const attempts = (r.attempts ?? []).map(
     (t) => `<div class="attempt"><b>Attempt ${t.attempt}</b> <span class="tag o-${t.outcome}">${t.outcome}</span>
-<span class="ci">${fmtInt(t.input_tokens + (t.cache_read_tokens ?? 0) + (t.cache_write_tokens ?? 0))} in · ${fmtInt(t.output_tokens)} out${t.stop_reason ? ` · stop ${esc(t.stop_reason)}` : ""}${t.exit_code !== undefined ? ` · exit ${t.exit_code ?? "killed"}` : ""}${t.timed_out ? " · timed out" : ""}</span>
+<span class="ci">${fmtInt(t.input_tokens + (t.cache_read_tokens ?? 0) + (t.cache_write_tokens ?? 0))} in · ${fmtInt(t.output_tokens)} out${t.stop_reason ? ` · stop ${esc(t.stop_reason)}` : ""}${t.exit_code !== undefined ? ` · exit ${t.exit_code ?? "killed"}` : ""}${t.timed_out ? " · timed out" : ""}${t.reasoning_tokens === null ? " · thinking unknown" : t.reasoning_tokens ? ` · thinking ${fmtInt(t.reasoning_tokens)}` : ""}${t.served_model ? ` · served by ${esc(t.served_model)}` : ""}</span>
 <pre>${esc(t.program)}</pre>${t.error_detail !== null ? `<div class="ci">sent back to the model:</div><pre>${esc(t.error_detail)}</pre>` : ""}</div>`
   )
   const body = attempts.length > 0 ? attempts.join("\n") : `<p class="ci">This file records totals only, not the attempts.</p>`

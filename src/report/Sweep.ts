@@ -30,7 +30,11 @@ export const AttemptRow = Schema.Struct({
   duration_ms: Schema.optional(Schema.Number),
   program: Schema.String,
   error_detail: Schema.NullOr(Schema.String),
-  cost_usd: OptionalNumber
+  cost_usd: OptionalNumber,
+  /** Of output_tokens, thinking or reasoning; null where the provider did not say (the ilo harness's attempt_trace). */
+  reasoning_tokens: OptionalNumber,
+  /** The model that answered, where the provider said (it may differ from the one asked). */
+  served_model: Schema.optional(Schema.NullOr(Schema.String))
 })
 export type AttemptRow = typeof AttemptRow.Type
 
@@ -56,6 +60,15 @@ export const ResultRow = Schema.Struct({
   finish_reasons: Schema.optional(Schema.Array(Schema.NullOr(Schema.String))),
   truncated_attempts: Schema.optional(Schema.Number),
   known_issue: Schema.optional(Schema.String),
+  /**
+   * Of generation_tokens, thinking or reasoning: this project's reasoning_tokens, the ilo harness's
+   * thinking_tokens (null there when no attempt said); code_tokens the rest, null when any attempt's
+   * thinking is unknown.
+   */
+  reasoning_tokens: OptionalNumber,
+  thinking_unknown_attempts: Schema.optional(Schema.Number),
+  code_tokens: OptionalNumber,
+  served_models: Schema.optional(Schema.Array(Schema.String)),
   api_error: Schema.optional(
     Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
   ),
@@ -83,14 +96,89 @@ const IloBenchFile = Schema.Struct({
   results: Schema.Array(ResultRow)
 })
 
-/** The ilo project's own harness: the seed's report, and the later one with cache_mode and leg. */
+/** One attempt as the ilo project's later harness traces it. */
+const PeerAttempt = Schema.Struct({
+  attempt: Schema.Number,
+  billed: Schema.optional(Schema.Boolean),
+  code: Schema.String,
+  stderr: Schema.optional(Schema.NullOr(Schema.String)),
+  stdout: Schema.optional(Schema.NullOr(Schema.String)),
+  rc: Schema.optional(Schema.NullOr(Schema.Number)),
+  outcome: ProgramOutcome,
+  thinking_tokens: OptionalNumber,
+  generation_tokens: Schema.Number,
+  input_tokens: Schema.Number,
+  cache_hit_tokens: Schema.optional(Schema.Number),
+  cache_creation_tokens: Schema.optional(Schema.Number),
+  served_model: Schema.optional(Schema.NullOr(Schema.String)),
+  finish_reason: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+const PeerResult = Schema.Struct({
+  ...ResultRow.fields,
+  thinking_tokens: OptionalNumber,
+  attempt_trace: Schema.optional(Schema.Array(PeerAttempt))
+})
+
+/**
+ * The ilo project's own harness: the seed's report; the later one with cache_mode and leg; and the
+ * latest, with lang_arms and the file's provenance beside the results, and per run thinking and code
+ * tokens, the models that served it and a trace of every attempt.
+ */
 const PeerFile = Schema.Struct({
   generated: Schema.String,
-  harness: Schema.Literal("closed-loop-bench.py"),
+  harness: Schema.String.pipe(Schema.startsWith("closed-loop-bench.py")),
   ticket: Schema.optional(Schema.String),
+  note: Schema.optional(Schema.String),
   cache_mode: Schema.optional(Schema.String),
-  leg: Schema.optional(Schema.String),
-  results: Schema.Array(ResultRow)
+  leg: Schema.optional(Schema.NullOr(Schema.String)),
+  lang_arms: Schema.optional(Schema.Array(Schema.String)),
+  niche: Schema.optional(Schema.String),
+  docs_source: Schema.optional(Schema.String),
+  fair_bakeoff: Schema.optional(Schema.Boolean),
+  language_neutral: Schema.optional(Schema.Boolean),
+  results: Schema.Array(PeerResult)
+})
+
+/** A traced attempt as this project's attempt rows say it: what it cost, what it printed, what went back. */
+const fromTrace = (t: typeof PeerAttempt.Type): AttemptRow => ({
+  attempt: t.attempt,
+  outcome: t.outcome,
+  input_tokens: t.input_tokens,
+  output_tokens: t.generation_tokens,
+  cache_write_tokens: t.cache_creation_tokens ?? 0,
+  cache_read_tokens: t.cache_hit_tokens ?? 0,
+  stop_reason: t.finish_reason ?? null,
+  exit_code: t.rc ?? null,
+  program: t.code,
+  error_detail: t.outcome === "working" ? null : (t.stderr || t.stdout || null),
+  reasoning_tokens: t.thinking_tokens ?? null,
+  served_model: t.served_model ?? null
+})
+
+/**
+ * The ilo harness runs no trials, but a file may hold one task, language and model more than once
+ * (its fixture does): in file order those are read as trials 1, 2, ..., so that none replaces another.
+ */
+const numberRepeats = (results: ReadonlyArray<ResultRow>): { readonly results: ReadonlyArray<ResultRow>; readonly repeated: number } => {
+  const seen = new Map<string, number>()
+  let repeated = 0
+  const numbered = results.map((r) => {
+    if (r.trial !== undefined) return r
+    const key = `${r.task}\u0000${r.language}\u0000${r.model}`
+    const n = (seen.get(key) ?? 0) + 1
+    seen.set(key, n)
+    if (n === 1) return r
+    repeated++
+    return { ...r, trial: n }
+  })
+  return { results: numbered, repeated }
+}
+
+const fromPeerResult = ({ attempt_trace, thinking_tokens, ...r }: typeof PeerResult.Type): ResultRow => ({
+  ...r,
+  ...(thinking_tokens !== undefined ? { reasoning_tokens: thinking_tokens } : {}),
+  ...(attempt_trace !== undefined ? { attempts: attempt_trace.map(fromTrace) } : {})
 })
 
 export interface Source {
@@ -158,15 +246,22 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
     if (Either.isLeft(decoded)) return fail(`an ilo-bench report, but ${firstIssue(decoded.left)}`)
     return Either.right(fromIloBench(file, decoded.right, `ilo-bench ${decoded.right.harness_version ?? ""}`.trim(), decoded.right.complete ?? true))
   }
-  if (harness === "closed-loop-bench.py") {
+  if (typeof harness === "string" && harness.startsWith("closed-loop-bench.py")) {
     const decoded = Schema.decodeUnknownEither(PeerFile)(json)
     if (Either.isLeft(decoded)) return fail(`a closed-loop-bench.py report, but ${firstIssue(decoded.left)}`)
     const r = decoded.right
-    const later = r.cache_mode !== undefined || r.results.some((x) => x.cost_usd !== undefined)
+    const numbered = numberRepeats(r.results.map(fromPeerResult))
+    const traced = r.lang_arms !== undefined || r.results.some((x) => x.attempt_trace !== undefined || x.thinking_tokens !== undefined)
+    const later = traced || r.cache_mode !== undefined || r.results.some((x) => x.cost_usd !== undefined)
     const settings: Array<readonly [string, string]> = []
+    if (r.harness !== "closed-loop-bench.py") settings.push(["harness", r.harness])
     if (r.ticket !== undefined) settings.push(["ticket", r.ticket])
     if (r.cache_mode !== undefined) settings.push(["cache_mode", r.cache_mode])
-    if (r.leg !== undefined) settings.push(["leg", r.leg])
+    if (r.leg !== undefined && r.leg !== null) settings.push(["leg", r.leg])
+    if (r.lang_arms !== undefined) settings.push(["lang_arms", r.lang_arms.join(", ")])
+    if (r.docs_source !== undefined) settings.push(["docs_source", r.docs_source])
+    if (r.fair_bakeoff !== undefined) settings.push(["fair_bakeoff", String(r.fair_bakeoff)])
+    if (r.language_neutral !== undefined) settings.push(["language_neutral", String(r.language_neutral)])
     // What our files call prompt_layout and prompt_cache, so that compare can say when they differ:
     // the seed always sent its own layout; the later harness says per run.
     const perRun = (field: string) =>
@@ -178,13 +273,19 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
     if (later && caches.length === 1 && (caches[0] === "warm" || caches[0] === "cold")) settings.push(["prompt_cache", caches[0]])
     return Either.right({
       file,
-      format: later ? "closed-loop-bench.py (with cache and cost)" : "closed-loop-bench.py (seed)",
+      format: traced ? "closed-loop-bench.py (with attempt trace)" : later ? "closed-loop-bench.py (with cache and cost)" : "closed-loop-bench.py (seed)",
       generated: r.generated,
       complete: true,
       settings,
       skills: [],
-      notes: [],
-      results: r.results
+      notes: [
+        ...(r.note !== undefined ? [`The file says: ${r.note}`] : []),
+        ...(r.niche !== undefined ? [`Niche: ${r.niche}`] : []),
+        ...(numbered.repeated > 0
+          ? [`${numbered.repeated} run(s) repeat a task, language and model earlier in the file: they are read as further trials of it.`]
+          : [])
+      ],
+      results: numbered.results
     })
   }
   return fail(

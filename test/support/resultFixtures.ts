@@ -126,3 +126,56 @@ export const writeFixture = (dir: string, name: string, content: unknown) => {
   writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content, null, 2))
   return file
 }
+
+/** One attempt as the ilo project's latest harness traces it (attempt_trace). */
+export const traceStep = (n: number, outcome: "working" | "partial" | "failed", thinking: number | null, extra: Record<string, unknown> = {}) => ({
+  attempt: n,
+  billed: true,
+  code: outcome === "working" ? "good\n" : "bad\n",
+  code_chars: 5,
+  stderr: outcome === "working" ? "" : "ILO-T004 undefined variable\n",
+  stdout: outcome === "working" ? "ok\n" : "",
+  rc: outcome === "failed" ? 1 : 0,
+  outcome,
+  thinking_tokens: thinking,
+  generation_tokens: 60,
+  input_tokens: 400,
+  cache_hit_tokens: 0,
+  cache_creation_tokens: 0,
+  served_model: "claude-haiku-4-5",
+  finish_reason: "end_turn",
+  api_error: null,
+  ...extra
+})
+
+/** A run in the ilo project's latest shape: thinking and code tokens, served models, the attempts traced. */
+export const tracedRow = (task: string, language: string, trace: ReadonlyArray<ReturnType<typeof traceStep>>, extra: Record<string, unknown> = {}) => {
+  const last = trace.at(-1)!
+  const unknown = trace.filter((t) => t.thinking_tokens === null).length
+  const thinking = trace.reduce((n, t) => n + (t.thinking_tokens ?? 0), 0)
+  return {
+    ...seedRow(task, language, "haiku", last.outcome, 60 * trace.length, 400 * trace.length, trace.length),
+    served_models: [...new Set(trace.map((t) => t.served_model))],
+    thinking_tokens: unknown === trace.length ? null : thinking,
+    thinking_unknown_attempts: unknown,
+    code_tokens: unknown > 0 ? null : 60 * trace.length - thinking,
+    generated_chars: 5 * trace.length,
+    final_code_chars: 5,
+    code_chars_by_turn: trace.map(() => 5),
+    input_cache_hit_tokens: 0,
+    input_cache_miss_tokens: 400 * trace.length,
+    attempt_trace: trace,
+    ...extra
+  }
+}
+
+export const tracedFile = (results: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) => ({
+  generated: "fixture",
+  harness: "closed-loop-bench.py --emit-fixture",
+  ticket: "ILO-364",
+  note: "Synthetic cells, not a measurement.",
+  lang_arms: ["ilo", "python"],
+  leg: null,
+  results,
+  ...extra
+})

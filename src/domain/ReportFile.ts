@@ -1,0 +1,81 @@
+import { Schema } from "effect"
+import type { Report } from "../report/Json.js"
+import { RunResult } from "./Result.js"
+
+/**
+ * The JSON report ilo-bench writes, as a Schema: `ilo-bench schema` exports it as JSON Schema and
+ * `ilo-bench validate` decodes files with it. The configuration's fields are the ones a run records
+ * (RunConfig); the compile-time check at the bottom keeps the two in step.
+ */
+
+const Price = Schema.Struct({ input: Schema.Number, output: Schema.Number, cacheWrite: Schema.Number, cacheRead: Schema.Number })
+
+export const RecordedConfig = Schema.Struct({
+  harness_version: Schema.String,
+  provider: Schema.String,
+  base_url: Schema.NullOr(Schema.String),
+  ilo_version: Schema.String.annotations({ description: "What `<ilo> --version` printed." }),
+  tasks_file: Schema.String,
+  tasks_sha256: Schema.String,
+  task_filter: Schema.NullOr(Schema.String),
+  languages: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      command: Schema.Array(Schema.String),
+      extension: Schema.String,
+      docs: Schema.String,
+      version: Schema.optional(Schema.NullOr(Schema.String))
+    })
+  ),
+  models: Schema.Array(Schema.Struct({ key: Schema.String, id: Schema.String })),
+  retry_cap: Schema.Number,
+  max_tokens: Schema.Number,
+  request_timeout_s: Schema.Number,
+  run_timeout_s: Schema.Number,
+  concurrency: Schema.Number,
+  api_retries: Schema.Number,
+  prompt_layout: Schema.String,
+  context: Schema.Struct({ name: Schema.String, modules: Schema.Array(Schema.String) }),
+  allow_language_named: Schema.Boolean,
+  trials: Schema.optional(Schema.Number),
+  temperature: Schema.optional(Schema.NullOr(Schema.Number)),
+  thinking_budget: Schema.optional(Schema.NullOr(Schema.Number)),
+  cassette: Schema.optional(
+    Schema.Struct({ record: Schema.NullOr(Schema.String), replay: Schema.NullOr(Schema.String), fallthrough: Schema.Boolean })
+  ),
+  prompt_cache: Schema.String,
+  max_cost_usd: Schema.NullOr(Schema.Number),
+  rpm: Schema.NullOr(Schema.Number),
+  program_concurrency: Schema.Number,
+  prices: Schema.Record({ key: Schema.String, value: Schema.NullOr(Price) }).annotations({
+    description: "The list prices costs were computed with, by model id (null: not in the catalog)."
+  })
+}).annotations({ identifier: "RunConfig", description: "What the run was asked to do: every setting that shapes results; never a key." })
+
+export const SkillProvenance = Schema.Struct({
+  module: Schema.String,
+  source: Schema.String.annotations({ description: '"ilo skill get", the file it was read from, or "placeholder".' }),
+  sha256: Schema.String,
+  bytes: Schema.Number
+}).annotations({ identifier: "SkillModule" })
+
+export const ReportFile = Schema.Struct({
+  generated: Schema.String,
+  harness: Schema.Literal("ilo-bench"),
+  harness_version: Schema.String,
+  complete: Schema.Boolean.annotations({ description: "False after an interrupt or --max-cost: results then has fewer than planned_runs." }),
+  planned_runs: Schema.Number,
+  config: RecordedConfig,
+  skills: Schema.Array(SkillProvenance),
+  notes: Schema.Array(Schema.String),
+  results: Schema.Array(RunResult.annotations({ identifier: "RunResult" }))
+}).annotations({
+  identifier: "IloBenchReport",
+  title: "ilo-bench result file",
+  description: "The JSON report of one ilo-bench run: configuration, provenance of the documentation sent, notes, and one record per run."
+})
+export type ReportFile = typeof ReportFile.Encoded
+
+// Every report the run writes is a file this schema describes (a compile error here means they drifted).
+const _written: (report: Report) => Omit<ReportFile, "harness"> = (report) => report
+void _written
