@@ -53,10 +53,10 @@ describe("tasks --check runs every language's references whose interpreter is pr
     const r = await runCli(["tasks", "--check", "--json", "--tasks-file", file, "--ilo", ilo.bin, "--lang", "shell:bash:.sh", "--lang", "nope:no-such-interpreter:.nope"])
     const report = JSON.parse(r.stdout)
     expect(report.references).toEqual({
-      python: { run: 3, passed: 3, failed: [], known_issues: [] },
-      javascript: { run: 3, passed: 3, failed: [], known_issues: [] },
-      ilo: { run: 3, passed: 1, failed: ["two", "three"], known_issues: ["two"] },
-      shell: { run: 1, passed: 1, failed: [], known_issues: [] }
+      python: { run: 3, passed: 3, failed: [], known_issues: [], missing: [] },
+      javascript: { run: 3, passed: 3, failed: [], known_issues: [], missing: [] },
+      ilo: { run: 3, passed: 1, failed: ["two", "three"], known_issues: ["two"], missing: [] },
+      shell: { run: 1, passed: 1, failed: [], known_issues: [], missing: ["two", "three"] }
     })
     expect(report.skipped).toEqual([expect.stringMatching(/^nope: no \.nope reference solutions in /)])
     // The failure a task's note explains is not a problem of the suite; the other one is.

@@ -50,7 +50,7 @@ export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, 
       for (const k of result.known) yield* Console.log(k)
       for (const [name, r] of Object.entries(result.references))
         yield* Console.log(
-          `${name}: ${r.passed}/${r.run} references passed${r.failed.length > 0 ? ` (failed: ${r.failed.join(", ")}${r.known_issues.length > 0 ? `; known interpreter issues: ${r.known_issues.join(", ")}` : ""})` : ""}`
+          `${name}: ${r.passed}/${r.run} references passed${r.failed.length > 0 ? ` (failed: ${r.failed.join(", ")}${r.known_issues.length > 0 ? `; known interpreter issues: ${r.known_issues.join(", ")}` : ""})` : ""}${r.missing.length > 0 ? `; no reference for ${r.missing.length} task(s): ${r.missing.join(", ")}` : ""}`
         )
       for (const s of result.skipped) yield* Console.log(`skipped ${s}`)
       if (result.problems.length === 0) yield* Console.log(`${file}: ok`)

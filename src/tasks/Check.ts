@@ -66,6 +66,8 @@ export interface LanguageCheck {
   readonly failed: ReadonlyArray<string>
   /** Of those, the ones the task says an interpreter defect explains. */
   readonly known_issues: ReadonlyArray<string>
+  /** Tasks with no reference in this language. */
+  readonly missing: ReadonlyArray<string>
 }
 
 export interface SuiteCheck {
@@ -159,7 +161,8 @@ export const checkSuite = (tasksFile: string, options: CheckOptions = {}) =>
         run: present.length,
         passed: present.length - failed.length,
         failed: failed.map((o) => o.task.id),
-        known_issues: explained.map((o) => o.task.id)
+        known_issues: explained.map((o) => o.task.id),
+        missing: tasks.filter((t) => !present.includes(t)).map((t) => t.id)
       }
     }
     return { problems, known, references, skipped } satisfies SuiteCheck
