@@ -447,8 +447,8 @@ describe("ilo-bench tasks", () => {
       expect.stringMatching(/solutions\/ok\.py: partial: 2$/)
     ])
     expect(lines.slice(3)).toEqual([
-      "python: 0/1 references passed (failed: ok)",
-      "javascript: 1/1 references passed",
+      "python: 0/1 references passed (failed: ok); no reference for 2 task(s): empty, named",
+      "javascript: 1/1 references passed; no reference for 2 task(s): empty, named",
       expect.stringMatching(/^skipped ilo: no \.ilo reference solutions in /)
     ])
   })
