@@ -171,9 +171,11 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
-  it("a program that prints a key of the harness's environment has it redacted, in the repair and in the reports", async () => {
+  it("a program that prints a key of the harness's environment, plainly or encoded, has it redacted, in the repair and in the reports", async () => {
     const token = "tok-redact-0123456789"
-    const printing = await startFakeAnthropic(() => ({ text: `-- run: main\necho "value: ${token}"` }))
+    // Plain, and as a program trivially encodes it: base64, hex bytes, reversed.
+    const encodings = `printf %s "${token}" | base64; printf %s "${token}" | od -An -tx1; printf %s "${token}" | rev`
+    const printing = await startFakeAnthropic(() => ({ text: `-- run: main\necho "value: ${token}"; ${encodings}` }))
     try {
       const output = join(dir, "redact")
       const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
@@ -183,6 +185,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       const repair = printing.requests[1]!.body.messages.at(-1).content as string
       expect(repair).toContain("value: [redacted]")
       expect(repair).not.toContain(token)
+      for (const encoded of [Buffer.from(token).toString("base64"), "74 6f 6b 2d", [...token].reverse().join("")]) expect(repair).not.toContain(encoded)
+      expect(repair.split("[redacted]").length - 1).toBe(4)
       const report = JSON.parse(readFileSync(join(output, readdirSync(output).find((f) => f.endsWith(".json"))!), "utf8"))
       expect(report.results[0].attempts[0].error_detail).toContain("value: [redacted]")
     } finally {

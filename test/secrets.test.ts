@@ -28,6 +28,37 @@ describe("secrets", () => {
     expect(redact("nothing here", ["sk-1234567890"])).toBe("nothing here")
   })
 
+  it("redacts the forms a program can trivially print a key in: reversed, hex, base64 and base64url at any offset, wrapped or not", () => {
+    const key = "sk-ant-api03-Zx9/Qw+Er_Ty-0123456789abcdef"
+    const secrets = [key]
+    const bytes = Buffer.from(key)
+    const b64 = (prefix: string) => Buffer.concat([Buffer.from(prefix), bytes, Buffer.from("!")]).toString("base64")
+    const printed = [
+      [...key].reverse().join(""),
+      bytes.toString("hex"),
+      bytes.toString("hex").toUpperCase(),
+      // As a whole, or inside a longer text that is encoded: the key's offset changes its edges.
+      b64(""),
+      b64("k="),
+      b64("key="),
+      b64("a").replace(/\+/g, "-").replace(/\//g, "_"),
+      // `base64` wraps lines at 76 characters; a program may split the key itself too.
+      Buffer.from(`KEY=${key}`).toString("base64").replace(/(.{7})/g, "$1\n"),
+      `${key.slice(0, 10)}\n${key.slice(10)}`
+    ]
+    for (const text of printed) {
+      expect(text).not.toContain(key)
+      const out = redact(`before ${text} after`, secrets)
+      expect(out, text).toContain("[redacted]")
+      // Nothing of the key's encoding survives beside the mark: the prefix's and a few characters at the edges.
+      const rest = out.replace("before ", "").replace(" after", "").replace("[redacted]", "")
+      expect(rest.replace(/\s/g, "").length, text).toBeLessThanOrEqual(12)
+    }
+    // Text that is no form of the key is left alone.
+    const innocent = "print(base64.b64encode(b'hello world')) 68656c6c6f SGVsbG8gd29ybGQ="
+    expect(redact(innocent, secrets)).toBe(innocent)
+  })
+
   it("records a URL without its user, password or query values", () => {
     expect(recordableUrl("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080")
     expect(recordableUrl("https://user:pw-secret@api.example.com/v1")).toBe("https://api.example.com/v1")

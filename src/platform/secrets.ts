@@ -18,11 +18,59 @@ export const secretValues = (env: NodeJS.ProcessEnv = process.env): ReadonlyArra
 
 export const REDACTED = "[redacted]"
 
-/** The text with every secret replaced: what a program printed is kept, sent to the model and written. */
+/** Whitespace a program may put inside an encoded key: `base64` wraps its output every 76 characters. */
+const GAP = "\\s*"
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** A pattern for `text` that also matches it with whitespace (line breaks) between any two characters. */
+const spaced = (text: string) => [...text].map(escapeRegExp).join(GAP)
+
+/**
+ * The base64 texts that a key's bytes turn into wherever it stands in what is encoded: its offset
+ * modulo 3 changes the characters at its edges, so the characters that depend on the key alone are
+ * kept for each of the three offsets. base64url differs only in two characters.
+ */
+const base64Forms = (secret: Buffer): ReadonlyArray<string> =>
+  [0, 1, 2].flatMap((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), secret]).toString("base64")
+    // Characters fully made of key bits: after the offset's bytes, before the last partial group.
+    const start = offset === 0 ? 0 : offset === 1 ? 2 : 3
+    const end = Math.floor(((offset + secret.length) * 8) / 6)
+    const core = encoded.slice(start, end)
+    return core.length >= 8 ? [core, core.replace(/\+/g, "-").replace(/\//g, "_")] : []
+  })
+
+/**
+ * What a program can trivially make of a key, each as a pattern: the key, reversed, in hex (either
+ * case) and in base64 or base64url at any alignment, with or without line breaks inside.
+ */
+const secretPattern = (secret: string): string => {
+  const bytes = Buffer.from(secret, "utf8")
+  const forms = [secret, [...secret].reverse().join(""), ...base64Forms(bytes)].map(spaced)
+  const hex = [...bytes.toString("hex")].map((c) => (/[a-f]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(GAP)
+  return [...new Set([...forms, hex])].join("|")
+}
+
+/** One regular expression for all the secrets, made once per list (a program's output is redacted against the same list). */
+const patterns = new WeakMap<ReadonlyArray<string>, RegExp | null>()
+const patternOf = (secrets: ReadonlyArray<string>): RegExp | null => {
+  let pattern = patterns.get(secrets)
+  if (pattern === undefined) {
+    // Longest first: a secret that holds another is taken out whole.
+    pattern = secrets.length === 0 ? null : new RegExp(secrets.map(secretPattern).join("|"), "g")
+    patterns.set(secrets, pattern)
+  }
+  return pattern
+}
+
+/**
+ * The text with every secret replaced, in any of the forms a program can trivially print it in
+ * (secretPattern): what a program printed is kept, sent to the model and written.
+ */
 export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
-  return out
+  const pattern = patternOf(secrets)
+  return pattern === null ? text : text.replace(pattern, REDACTED)
 }
 
 /**
