@@ -30,6 +30,16 @@ describe("rate gate", () => {
       expect(yield* Ref.get(started)).toBe(2000)
     }))
 
+  it.scoped("a retry-after of an hour pauses the gate only as long as the retry policy would wait (60 s)", () =>
+    Effect.gen(function* () {
+      const gate = yield* makeRateGate({ maxConcurrency: 4 })
+      yield* gate.call(Effect.fail(apiError("rate_limit", 429, 3_600_000))).pipe(Effect.ignore)
+      expect((yield* gate.state).pausedUntil).toBe(60_000)
+      const other = yield* Effect.fork(gate.call(TestClock.currentTimeMillis))
+      yield* TestClock.adjust(Duration.seconds(60))
+      expect(yield* Fiber.join(other)).toBe(60_000)
+    }))
+
   it.scoped("concurrency halves on 429/529 and grows back on success, never above --concurrency", () =>
     Effect.gen(function* () {
       const gate = yield* makeRateGate({ maxConcurrency: 8 })

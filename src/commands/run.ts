@@ -345,7 +345,7 @@ export const runBenchmark = (o: RunOptions) =>
           SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
           llm.layer,
           Checkpoint.layer,
-          RateGate.layer({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm) }),
+          RateGate.layer({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm), maxPause: defaultRetryPolicy.maxDelay }),
           Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),

@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, RateLimiter, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, RateLimiter, Ref } from "effect"
 import type { LlmError } from "./Llm.js"
 import { makeSlots } from "./Slots.js"
 
@@ -7,7 +7,14 @@ export interface RateGateOptions {
   readonly maxConcurrency: number
   /** Requests started per minute at most (--rpm), if set. */
   readonly rpm?: number | undefined
+  /**
+   * The longest pause a retry-after may impose (default 60 s, the retry policy's longest delay): a
+   * server's `retry-after: 3600` would otherwise stall every request of the benchmark for an hour.
+   */
+  readonly maxPause?: Duration.Duration | undefined
 }
+
+export const DEFAULT_MAX_PAUSE = Duration.seconds(60)
 
 /** What the gate is doing now (for tests and progress). */
 export interface GateState {
@@ -18,7 +25,7 @@ export interface GateState {
 
 /**
  * One gate per provider in front of every model request. A 429 with retry-after pauses every new
- * request for that long, not only the one that got it; the number of requests in flight halves on
+ * request for that long (at most `maxPause`), not only the one that got it; the number of requests in flight halves on
  * 429/529 and grows back by one after each `limit` successes, never above --concurrency; --rpm
  * caps starts per minute.
  */
@@ -35,6 +42,7 @@ const pushesBack = (error: LlmError) => error.kind === "rate_limit" || error.kin
 export const make = (options: RateGateOptions) =>
   Effect.gen(function* () {
     const max = Math.max(1, Math.floor(options.maxConcurrency))
+    const maxPauseMs = Duration.toMillis(options.maxPause ?? DEFAULT_MAX_PAUSE)
     const slots = makeSlots(max)
     let streak = 0
     const pausedUntil = yield* Ref.make(0)
@@ -63,7 +71,7 @@ export const make = (options: RateGateOptions) =>
             streak = 0
             if (error.retryAfterMs !== null) {
               const now = yield* Clock.currentTimeMillis
-              const until = now + error.retryAfterMs
+              const until = now + Math.min(error.retryAfterMs, maxPauseMs)
               yield* Ref.update(pausedUntil, (current) => Math.max(current, until))
             }
           })
