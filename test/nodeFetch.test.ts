@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { makeNodeFetch } from "../src/providers/nodeFetch.js"
+import { Duration, Effect, Either } from "effect"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { AnthropicLlm } from "../src/providers/Anthropic.js"
+import { makeNodeFetch, MAX_RESPONSE_BYTES } from "../src/providers/nodeFetch.js"
+import { Llm } from "../src/services/Llm.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 
 let server: FakeServer | undefined
@@ -52,4 +57,40 @@ describe("the SDK's fetch on node:http", () => {
     const fetch = makeNodeFetch()
     await expect(fetch("http://127.0.0.1:9/v1/messages", { method: "POST", body: "{}" })).rejects.toThrow()
   })
+
+  it("a body larger than the cap (a 700 MB reply) is not read: the request fails once the cap is passed, as a fault of the service", async () => {
+    let sent = 0
+    const chunk = Buffer.alloc(1 << 20, "a")
+    const huge: Server = createServer((_, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(700 * (1 << 20)) })
+      const more = () => {
+        while (!res.destroyed && sent < 700 * (1 << 20)) {
+          sent += chunk.length
+          if (!res.write(chunk)) return void res.once("drain", more)
+        }
+      }
+      res.on("close", () => res.destroy())
+      more()
+    })
+    await new Promise<void>((resolve) => huge.listen(0, "127.0.0.1", resolve))
+    const url = `http://127.0.0.1:${(huge.address() as AddressInfo).port}`
+    try {
+      await expect(makeNodeFetch(1 << 20)(`${url}/v1/messages`, { method: "POST", body: "{}" })).rejects.toThrow(/larger than 1 MiB/)
+      // Through the SDK, at the default cap: one line that says what happened, retried as a 5xx is.
+      sent = 0
+      const result = await Effect.runPromise(
+        Effect.flatMap(Llm, (llm) =>
+          llm.complete({ model: "m", system: [], messages: [{ role: "user", content: "hi" }], maxTokens: 10, timeout: Duration.seconds(30) })
+        ).pipe(Effect.provide(AnthropicLlm({ apiKey: "sk-test-key", baseUrl: url })), Effect.either)
+      )
+      expect(Either.isLeft(result) && result.left).toMatchObject({ kind: "server", retryable: true })
+      expect(Either.isLeft(result) && result.left.message).toMatch(/larger than 32 MiB/)
+      // The server was stopped soon after the cap, far from the 700 MB it had to send.
+      expect(sent).toBeGreaterThan(MAX_RESPONSE_BYTES)
+      expect(sent).toBeLessThan(MAX_RESPONSE_BYTES + 64 * (1 << 20))
+    } finally {
+      huge.closeAllConnections()
+      await new Promise((resolve) => huge.close(resolve))
+    }
+  }, 30_000)
 })

@@ -9,6 +9,21 @@ const abortError = (signal: AbortSignal) => {
   return error
 }
 
+/**
+ * The most of a response body read: a model reply of the largest max_tokens is a few megabytes of
+ * JSON. A larger body is cut off there and the request fails, so that a broken or hostile server
+ * cannot fill the harness's memory (a 700 MB body took 3 GB).
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+
+/** The failure of a request whose response was larger than MAX_RESPONSE_BYTES (the SDKs pass it on as the cause). */
+export class ResponseTooLarge extends Error {
+  override readonly name = "ResponseTooLarge"
+  constructor(readonly limit: number) {
+    super(`the API's response is larger than ${limit / (1024 * 1024)} MiB; it was not read`)
+  }
+}
+
 const responseHeaders = (res: IncomingMessage) => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(res.headers)) {
@@ -58,7 +73,7 @@ const bufferedResponse = (url: string, status: number, res: IncomingMessage, byt
  * JSON requests read whole; Node's built-in fetch costs a few milliseconds of CPU more on each,
  * which a benchmark of thousands of attempts pays on every one. Bodies are strings or bytes.
  */
-export const makeNodeFetch = () => {
+export const makeNodeFetch = (maxBytes: number = MAX_RESPONSE_BYTES) => {
   const http = new HttpAgent({ keepAlive: true })
   const https = new HttpsAgent({ keepAlive: true })
   return (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
@@ -89,7 +104,15 @@ export const makeNodeFetch = () => {
       })
       req.on("response", (res) => {
         const chunks: Array<Buffer> = []
-        res.on("data", (chunk: Buffer) => chunks.push(chunk))
+        let bytes = 0
+        res.on("data", (chunk: Buffer) => {
+          bytes += chunk.length
+          if (bytes <= maxBytes) return void chunks.push(chunk)
+          chunks.length = 0
+          done()
+          req.destroy()
+          reject(new ResponseTooLarge(maxBytes))
+        })
         res.on("error", (error) => {
           done()
           reject(error)

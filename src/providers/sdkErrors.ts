@@ -2,6 +2,7 @@ import { Duration, Effect } from "effect"
 import { LlmError, parseRetryAfter, requestTimedOut, type LlmErrorKind, type LlmReply } from "../services/Llm.js"
 import { redact, secretValues } from "../platform/secrets.js"
 import { timerMillis } from "../platform/timer.js"
+import { ResponseTooLarge } from "./nodeFetch.js"
 
 /**
  * An error's text with the environment's keys taken out: a server may quote the key it refused
@@ -54,6 +55,10 @@ export const fromSdkError =
     // A 200 that says it is JSON and is not: the service's fault, as a body that is no reply is.
     if (error instanceof SyntaxError)
       return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: clean(`the API's reply is not JSON: ${error.message}`) })
+    // The SDKs wrap whatever their fetch threw as a "Connection error." with the reason as its cause.
+    const cause = error instanceof Error ? error.cause : undefined
+    if (cause instanceof ResponseTooLarge)
+      return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: cause.message })
     const message = clean(error instanceof Error ? error.message : String(error))
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
   }
