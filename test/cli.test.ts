@@ -380,6 +380,9 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ],
       ["retry cap below 1", () => ["run", "--retry-cap", "0"], undefined, /^ERROR: --retry-cap: must be at least 1, got 0$/],
       ["concurrency below 1", () => ["run", "--concurrency", "0"], undefined, /^ERROR: --concurrency: must be at least 1, got 0$/],
+      // A report lays out a column for each attempt and each trial: a million of them ran V8 out of memory.
+      ["retry cap above 100", () => ["run", "--retry-cap", "1000000"], undefined, /^ERROR: --retry-cap: must be at most 100, got 1000000$/],
+      ["trials above 1000", () => ["run", "--trials", "1000000000"], undefined, /^ERROR: --trials: must be at most 1000, got 1000000000$/],
       ["empty model", () => ["run", "--model", ""], undefined, /^ERROR: --model: must not be empty$/],
       // @effect/cli's own message names no flag ("'abc' is not a integer").
       ["a whole-number flag given text", () => ["run", "--concurrency", "abc"], undefined, /^ERROR: --concurrency: expected a whole number, got 'abc'$/],

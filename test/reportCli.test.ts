@@ -47,6 +47,19 @@ describe("ilo-bench report", () => {
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("not found")
   })
+  it("refuses, in one line and with exit 2, a file whose trial or retry cap would take a column each to lay out", async () => {
+    const dir = tempDir()
+    const row = iloBenchRow("t1", "ilo", "haiku", [attempt(1, "failed", "bad()", "NameError")])
+    const trial = writeFixture(dir, "trial.json", iloBenchFile([{ ...row, trial: 1e9 }]))
+    const huge = iloBenchFile([row]) as { config?: Record<string, unknown> }
+    const cap = writeFixture(dir, "cap.json", { ...huge, config: { ...huge.config, retry_cap: 1e9 } })
+    for (const [file, field] of [[trial, "trial"], [cap, "retry_cap"]] as const) {
+      const r = await runCli(["report", file])
+      expect(r.code).toBe(2)
+      expect(r.stderr.trim().split("\n")).toHaveLength(1)
+      expect(r.stderr).toMatch(new RegExp(`^ERROR: results file .*: an ilo-bench report, but .*${field}.*a whole number from 1 to \\d+, got 1000000000`))
+    }
+  })
 })
 
 describe("ilo-bench compare", () => {

@@ -34,6 +34,7 @@ import { providerOptions } from "./providerOptions.js"
 import { runSession, type SessionOutcome } from "../session/Session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
+import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -134,6 +135,10 @@ const atLeastOne = (flag: string, value: number) =>
     ? Effect.void
     : Effect.fail(new InvalidFlag({ flag, reason: `must be at least 1, got ${value}` }))
 
+/** A count that reports lay out one entry for each of: bounded (limits.ts). */
+const atMost = (flag: string, value: number, max: number) =>
+  value <= max ? Effect.void : Effect.fail(new InvalidFlag({ flag, reason: `must be at most ${max}, got ${value}` }))
+
 const positive = (flag: string, value: number) =>
   Number.isFinite(value) && value > 0
     ? Effect.void
@@ -142,6 +147,7 @@ const positive = (flag: string, value: number) =>
 const validate = (o: RunOptions) =>
   Effect.all([
     atLeastOne("--retry-cap", o.retryCap),
+    atMost("--retry-cap", o.retryCap, MAX_RETRY_CAP),
     atLeastOne("--concurrency", o.concurrency),
     atLeastOne("--program-concurrency", o.programConcurrency),
     Option.match(o.rpm, { onNone: () => Effect.void, onSome: (rpm) => atLeastOne("--rpm", rpm) }),
@@ -152,6 +158,7 @@ const validate = (o: RunOptions) =>
     }),
     atLeastOne("--max-tokens", o.maxTokens),
     atLeastOne("--trials", o.trials),
+    atMost("--trials", o.trials, MAX_TRIALS),
     validateProviderFlags(o),
     positive("--request-timeout", o.requestTimeout),
     positive("--run-timeout", o.runTimeout),

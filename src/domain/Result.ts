@@ -1,9 +1,10 @@
 import { Schema } from "effect"
+import { AttemptCount, AttemptNumber, TrialNumber } from "./limits.js"
 import { Outcome, ProgramOutcome } from "./Outcome.js"
 
 /** One model call and the run of the program it returned. */
 export const Attempt = Schema.Struct({
-  attempt: Schema.Number,
+  attempt: AttemptNumber,
   outcome: ProgramOutcome,
   input_tokens: Schema.Number,
   cache_write_tokens: Schema.Number,
@@ -49,7 +50,7 @@ export const RunResult = Schema.Struct({
   input_tokens: Schema.Number,
   repair_tokens_by_turn: Schema.Array(Schema.Number),
   attempts_to_success: Schema.NullOr(Schema.Number),
-  attempts_total: Schema.Number,
+  attempts_total: AttemptCount,
   success_rate: Schema.Number,
   wall_time_s: Schema.Number,
   final_outcome: Outcome,
@@ -73,7 +74,7 @@ export const RunResult = Schema.Struct({
   align: Schema.optional(Schema.Boolean),
   api_retries: Schema.Number,
   /** 1-based; with --trials N each task x language x model runs N times. */
-  trial: Schema.optionalWith(Schema.Number, { default: () => 1 }),
+  trial: Schema.optionalWith(TrialNumber, { default: () => 1 }),
   reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   api_error: Schema.NullOr(ApiFailure),
   cost_usd: Schema.NullOr(Schema.Number),

@@ -8,6 +8,7 @@ import { resultNotes } from "./Notes.js"
 import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { AttemptCount, AttemptNumber, TrialNumber } from "../domain/limits.js"
 
 /**
  * What the reports are drawn from: results of one or more files (legs of one sweep), read through
@@ -18,7 +19,7 @@ import { firstIssue } from "../domain/schemaIssue.js"
 const OptionalNumber = Schema.optional(Schema.NullOr(Schema.Number))
 
 export const AttemptRow = Schema.Struct({
-  attempt: Schema.Number,
+  attempt: AttemptNumber,
   outcome: ProgramOutcome,
   input_tokens: Schema.Number,
   output_tokens: Schema.Number,
@@ -42,13 +43,13 @@ export const ResultRow = Schema.Struct({
   task: Schema.String,
   language: Schema.String,
   model: Schema.String,
-  trial: Schema.optional(Schema.Number),
+  trial: Schema.optional(TrialNumber),
   model_id: Schema.optional(Schema.String),
   generation_tokens: Schema.Number,
   input_tokens: Schema.Number,
   repair_tokens_by_turn: Schema.Array(Schema.Number),
   attempts_to_success: Schema.NullOr(Schema.Number),
-  attempts_total: Schema.Number,
+  attempts_total: AttemptCount,
   wall_time_s: Schema.Number,
   final_outcome: Outcome,
   provider: Schema.optional(Schema.String),
@@ -87,7 +88,7 @@ const IloBenchFile = Schema.Struct({
   planned_runs: Schema.optional(Schema.Number),
   config: Schema.optional(
     Schema.Struct(
-      { retry_cap: Schema.optional(Schema.Number), max_tokens: Schema.optional(Schema.Number) },
+      { retry_cap: Schema.optional(AttemptNumber), max_tokens: Schema.optional(Schema.Number) },
       Schema.Record({ key: Schema.String, value: Schema.Unknown })
     )
   ),
