@@ -8,10 +8,14 @@ import { ExitCode, setExitCode } from "./platform/ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { removeOnExitNow, underWay } from "./platform/exitNow.js"
 import { wipeStartingEnvironment } from "./platform/secrets.js"
+import { guardStream } from "./platform/terminal.js"
 import { ProgramHostUnavailable, ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
 wipeStartingEnvironment()
+// No escape sequence from outside (an API's error, a tasks file) reaches the terminal raw.
+guardStream(process.stdout)
+guardStream(process.stderr)
 
 // Logs are for people watching: stderr, one plain line each, stdout stays the seed's.
 const stderrLogger = Logger.make(({ logLevel, message }) => {

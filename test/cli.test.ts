@@ -337,6 +337,24 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("an API error carrying terminal escapes (OSC 52, clear-screen) reaches neither the terminal nor the reports raw", async () => {
+    const message = "bad request \x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\x1b[H\r\u202eevil\u202c tail"
+    // A proxy's plain-text page: the SDK quotes it as it came.
+    const hostile = await startFakeAnthropic(() => ({ status: 400, raw: message, headers: { "content-type": "text/plain" } }))
+    try {
+      const out = join(dir, "escapes")
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--tasks-file", tasks, "--output-dir", out], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: hostile.url }
+      })
+      expect(r.code).toBe(3)
+      expect(r.stderr).toContain("bad request evil tail")
+      for (const text of [r.stdout, r.stderr, readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")])
+        expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/)
+    } finally {
+      await hostile.close()
+    }
+  })
+
   it("survives a 429 with retry-after and a 500 without spending attempts", async () => {
     let n = 0
     const flaky = await startFakeAnthropic((req) => {

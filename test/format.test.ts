@@ -63,3 +63,24 @@ describe("makeDirectories", () => {
     rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe("text from outside, on its way to a terminal or a Markdown cell", () => {
+  const hostile = "a\x1b]52;c;ZXZpbA==\x07b\x1b[2J\x1b[Hc\rd\x07e\x9b31mf\u202eg\x1bPh"
+  it("loses every escape sequence and control character but tab and newline", async () => {
+    const { withoutControls, mdText, oneLine } = await import("../src/report/format.js")
+    expect(withoutControls(hostile)).toBe("abcdef" + "g" + "h")
+    expect(withoutControls("tab\there\nnext")).toBe("tab\there\nnext")
+    // A lone carriage return ends a line, as in a text file read in text mode.
+    expect(mdText(hostile)).toBe("abc defgh")
+    expect(oneLine(`x\r\n${hostile}`)).toBe("x abc defgh")
+  })
+  it("a guarded stream keeps ilo-bench's own clear-line sequence and nothing else", async () => {
+    const { CLEAR_LINE, guardStream } = await import("../src/platform/terminal.js")
+    const written: Array<unknown> = []
+    const stream = { write: (chunk: unknown) => written.push(chunk) > 0 } as unknown as NodeJS.WriteStream
+    guardStream(stream)
+    stream.write(`${CLEAR_LINE}[1/2] ${hostile}\n`)
+    stream.write(Buffer.from("\x1b[2Jplain\n"))
+    expect(written).toEqual([`${CLEAR_LINE}[1/2] abcdefgh\n`, "plain\n"])
+  })
+})

@@ -10,7 +10,7 @@ export const MAX_TRIALS = 1000
 
 const wholeNumber = (max: number) =>
   Schema.Number.pipe(
-    Schema.filter((n) => (Number.isInteger(n) && n >= 1 && n <= max) || `a whole number from 1 to ${max}, got ${n}`)
+    Schema.filter((n) => (Number.isInteger(n) && n >= 1 && n <= max) || `must be a whole number from 1 to ${max}, got ${n}`)
   )
 
 /** A run's trial, 1-based. */
@@ -19,5 +19,5 @@ export const TrialNumber = wholeNumber(MAX_TRIALS)
 export const AttemptNumber = wholeNumber(MAX_RETRY_CAP)
 /** How many attempts a run took: none when the model was never reached. */
 export const AttemptCount = Schema.Number.pipe(
-  Schema.filter((n) => (Number.isInteger(n) && n >= 0 && n <= MAX_RETRY_CAP) || `a whole number from 0 to ${MAX_RETRY_CAP}, got ${n}`)
+  Schema.filter((n) => (Number.isInteger(n) && n >= 0 && n <= MAX_RETRY_CAP) || `must be a whole number from 0 to ${MAX_RETRY_CAP}, got ${n}`)
 )

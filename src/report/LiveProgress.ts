@@ -4,6 +4,7 @@ import type { BatchHooks } from "../loop/Batch.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner } from "./Summary.js"
+import { CLEAR_LINE } from "../platform/terminal.js"
 import { apiFailureCause, groupDigits, oneLine } from "./format.js"
 
 /**
@@ -35,7 +36,7 @@ export const stderrIo: ProgressIo = {
   now: () => Date.now()
 }
 
-const CLEAR = "\r\x1b[2K"
+const CLEAR = CLEAR_LINE
 
 export const formatDuration = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000))

@@ -53,11 +53,24 @@ export const esc = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
 
 /**
+ * What a terminal would act on rather than show: escape sequences (CSI such as clear-screen, OSC
+ * such as OSC 52 that sets the clipboard, and the rest), the other C0 and C1 control characters
+ * but tab and newline (a carriage return lets a line overwrite itself), DEL, and the bidirectional
+ * overrides that show text in another order than it is.
+ */
+const TERMINAL_CONTROLS =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -~]?|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g
+
+/** Text from outside (an API's error, a program's output, a tasks file) as it may reach a terminal or a Markdown cell. */
+export const withoutControls = (text: string) => text.replace(TERMINAL_CONTROLS, "")
+
+/**
  * Text from a tasks file, a model or a program, safe in Markdown: a "|" would end a table cell, a
- * "<" could open HTML, a newline would end the line. Backslashes are doubled so that none escapes.
+ * "<" could open HTML, a newline would end the line, a control character would reach the terminal
+ * of whoever prints the file. Backslashes are doubled so that none escapes.
  */
 export const mdText = (text: string) =>
-  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\s*[\r\n]+\s*/g, " ")
+  withoutControls(text.replace(/\r\n?/g, "\n")).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\s*[\r\n]+\s*/g, " ")
 
 /** A Markdown table; every cell passes through mdText. */
 export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => [
@@ -105,7 +118,7 @@ export const groupDigits = (n: number) => {
 
 /** Any text as one line of at most `max` characters: a message quoting a file or a response body may hold newlines. */
 export const oneLine = (text: string, max = 200) => {
-  const line = text.replace(/\s*\n\s*/g, " ").trim()
+  const line = withoutControls(text.replace(/\r\n?/g, "\n")).replace(/\s*\n\s*/g, " ").trim()
   return line.length > max ? line.slice(0, max - 1) + "…" : line
 }
 
