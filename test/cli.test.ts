@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -396,6 +397,21 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
         undefined,
         /^ERROR: tasks file .*: duplicate task id 'sum'$/
       ],
+      // Input files are read only when they are regular files of a bounded size: these read without end or waited forever.
+      ["tasks file a device", () => ["run", "--tasks-file", "/dev/zero"], undefined, /^ERROR: tasks file \/dev\/zero: is not a regular file/],
+      ["tasks file a FIFO", () => ["run", "--tasks-file", fifo()], undefined, /^ERROR: tasks file .*fifo: is not a regular file/],
+      [
+        "tasks file nested 200,000 deep",
+        () => ["run", "--tasks-file", writeAndPath("deep.json", `{"tasks":${"[".repeat(200_000)}${"]".repeat(200_000)}}`)],
+        undefined,
+        /^ERROR: tasks file .*deep\.json: nests deeper than 64 levels/
+      ],
+      [
+        "a task id that is not a safe file name",
+        () => ["run", "--tasks-file", writeAndPath("evil.json", JSON.stringify({ tasks: [{ id: "../../evil", description: "d", expected_output: "1" }] }))],
+        undefined,
+        /^ERROR: tasks file .*: task '\.\.\/\.\.\/evil' \(#1\): field 'id' must be a safe file name/
+      ],
       ["retry cap below 1", () => ["run", "--retry-cap", "0"], undefined, /^ERROR: --retry-cap: must be at least 1, got 0$/],
       ["concurrency below 1", () => ["run", "--concurrency", "0"], undefined, /^ERROR: --concurrency: must be at least 1, got 0$/],
       // A report lays out a column for each attempt and each trial: a million of them ran V8 out of memory.
@@ -416,6 +432,11 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
         /^ERROR: language docs .*nodocs\.md: not found$/
       ],
     ]
+    const fifo = () => {
+      const file = join(dir, "fifo")
+      if (!existsSync(file)) execFileSync("mkfifo", [file])
+      return file
+    }
     const writeAndPath = (name: string, text: string) => {
       const file = join(dir, name)
       writeFileSync(file, text)
@@ -449,6 +470,19 @@ describe("ilo-bench tasks", () => {
     expect(r.stdout).toMatch(/^javascript: (\d+)\/\1 references passed$/m)
     expect(r.stdout).toMatch(/^skipped ilo: \/nonexistent\/ilo --version failed \(.*\); \d+ references not run$/m)
     expect(r.stdout).toMatch(/tasks\.json: ok\n$/)
+  })
+
+  it("--check refuses a task id that is not a safe file name, and runs nothing outside solutions/", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ilo-bench-check-"))
+    const suite = join(dir, "a", "b")
+    mkdirSync(join(suite, "solutions"), { recursive: true })
+    const file = tasksFile(suite, [{ id: "../../evil", description: "Print 1.", expected_output: "1" }])
+    const marker = join(dir, "ran")
+    writeFileSync(join(dir, "evil.py"), `open(${JSON.stringify(marker)}, "w").write("x")\nprint(1)\n`)
+    const r = await runCli(["tasks", "--check", "--tasks-file", file])
+    expect(r.code).toBe(2)
+    expect(r.stdout.trim()).toMatch(/^tasks file .*: task '\.\.\/\.\.\/evil' \(#1\): field 'id' must be a safe file name/)
+    expect(existsSync(marker)).toBe(false)
   })
 
   it("--check prints one line per problem and exits 2", async () => {

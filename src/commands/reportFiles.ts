@@ -1,12 +1,12 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either } from "effect"
-import { readText } from "../platform/readText.js"
+import { MAX_RECORD_BYTES, readText } from "../platform/readText.js"
 import { decodeResults, ResultsFileError, type Source } from "../report/Sweep.js"
 
 /** Reads and decodes saved results; a missing or foreign file is the user's input error (exit 2). */
 export const readSource = (file: string) =>
   Effect.gen(function* () {
-    const text = yield* readText(file, (reason) => new ResultsFileError({ file, reason }))
+    const text = yield* readText(file, (reason) => new ResultsFileError({ file, reason }), MAX_RECORD_BYTES)
     const decoded = decodeResults(file, text)
     return Either.isLeft(decoded) ? yield* decoded.left : decoded.right
   })

@@ -1,9 +1,16 @@
 import { Schema } from "effect"
+import { SAFE_ID } from "./limits.js"
 
 /** One benchmark task: what to build and the stdout that proves it works. Extra fields are kept. */
 export const Task = Schema.Struct(
   {
-    id: Schema.String.pipe(Schema.minLength(1, { message: () => "must be a non-empty string" })),
+    // The id names files (solutions/<id>.<ext>): `../../evil` ran a file outside solutions/.
+    id: Schema.String.pipe(
+      Schema.minLength(1, { message: () => "must be a non-empty string" }),
+      Schema.pattern(SAFE_ID, {
+        message: () => "must be a safe file name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters"
+      })
+    ),
     description: Schema.String.pipe(Schema.minLength(1, { message: () => "must be a non-empty string" })),
     expected_output: Schema.String,
     category: Schema.optional(Schema.String),

@@ -3,7 +3,7 @@ import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
 import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
 import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../domain/text.js"
-import { readText } from "../platform/readText.js"
+import { MAX_RECORD_BYTES, readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { wholeLines } from "../domain/text.js"
 
@@ -37,7 +37,7 @@ const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
  */
 export const readCassette = (path: string) =>
   Effect.gen(function* () {
-    const text = yield* readText(path, (reason) => new CassetteError({ path, reason }))
+    const text = yield* readText(path, (reason) => new CassetteError({ path, reason }), MAX_RECORD_BYTES)
     const { lines, tornLine, validBytes } = wholeLines(text)
     const entries: Array<CassetteEntry> = []
     for (const [index, line] of lines.entries()) {

@@ -8,7 +8,7 @@ import { resultNotes } from "./Notes.js"
 import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
-import { AttemptCount, AttemptNumber, TrialNumber } from "../domain/limits.js"
+import { AttemptCount, AttemptNumber, MAX_JSON_DEPTH, nestedDeeperThan, TrialNumber } from "../domain/limits.js"
 
 /**
  * What the reports are drawn from: results of one or more files (legs of one sweep), read through
@@ -241,6 +241,7 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
   } catch (e) {
     return fail(`not JSON (${(e as Error).message})`)
   }
+  if (nestedDeeperThan(json)) return fail(`nests deeper than ${MAX_JSON_DEPTH} levels, as no results file does`)
   const harness = typeof json === "object" && json !== null ? (json as { harness?: unknown }).harness : undefined
   if (harness === "ilo-bench") {
     const decoded = Schema.decodeUnknownEither(IloBenchFile)(json)

@@ -12,7 +12,8 @@ import {
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
-import { readText } from "../platform/readText.js"
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../domain/limits.js"
+import { MAX_RECORD_BYTES, readText } from "../platform/readText.js"
 import { wholeLines } from "../domain/text.js"
 import { makeDirectories } from "../platform/directories.js"
 import { removeOnExitNow } from "../platform/exitNow.js"
@@ -58,7 +59,8 @@ const decodeLine = Schema.decodeUnknownEither(CheckpointLine, { onExcessProperty
 
 const parseJson = (text: string): Either.Either<unknown, string> => {
   try {
-    return Either.right(JSON.parse(text))
+    const json: unknown = JSON.parse(text)
+    return nestedDeeperThan(json) ? Either.left(`nests deeper than ${MAX_JSON_DEPTH} levels`) : Either.right(json)
   } catch (e) {
     return Either.left(`not JSON (${(e as Error).message})`)
   }
@@ -273,7 +275,7 @@ export const layer = Layer.effect(
         }),
       read: (path) =>
         Effect.gen(function* () {
-          const text = yield* readText(path, (reason) => new CheckpointError({ path, reason })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+          const text = yield* readText(path, (reason) => new CheckpointError({ path, reason }), MAX_RECORD_BYTES)
           const contents = yield* parseCheckpoint(path, text)
           if (contents.tornLine !== null)
             yield* Effect.logWarning(

@@ -4,6 +4,7 @@ import { parseInlineLeg, type LegDescription } from "../config/LanguageCatalog.j
 import { knownIssue, type Task } from "../domain/Task.js"
 import { loadCatalog } from "../config/Legs.js"
 import { classify } from "../loop/Outcome.js"
+import { readText } from "../platform/readText.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { findLanguageNames } from "./LanguageNames.js"
 import { emptyExpected, parseTasks } from "./TasksFile.js"
@@ -46,9 +47,10 @@ export const solutionsDir = (path: Path.Path, tasksFile: string) => path.join(pa
 /** Runs one reference solution through the harness's own runner and classifier. */
 export const checkReference = (task: Task, file: string, command: ReadonlyArray<string>, extension: string) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
     const runner = yield* ProgramRunner
-    const source = yield* fs.readFileString(file).pipe(Effect.orDie)
+    const read = yield* Effect.either(readText(file, (reason) => `${file}: cannot read (${reason})`))
+    if (read._tag === "Left") return read.left
+    const source = read.right
     const run = yield* runner.run({ source, extension, command }, REFERENCE_TIMEOUT).pipe(
       Effect.catchTag("SpawnError", (e) => Effect.succeed({ exitCode: 127, stdout: "", stderr: e.message, timedOut: false }))
     )
@@ -119,8 +121,8 @@ export const checkSuite = (tasksFile: string, options: CheckOptions = {}) =>
     const path = yield* Path.Path
     const runner = yield* ProgramRunner
     const nothing = { known: [], references: {}, skipped: [] }
-    const text = yield* fs.readFileString(tasksFile).pipe(Effect.either)
-    if (text._tag === "Left") return { ...nothing, problems: [`${tasksFile}: cannot read (${text.left.message})`] } satisfies SuiteCheck
+    const text = yield* Effect.either(readText(tasksFile, (reason) => `${tasksFile}: cannot read (${reason})`))
+    if (text._tag === "Left") return { ...nothing, problems: [text.left] } satisfies SuiteCheck
     const parsed = parseTasks(tasksFile, text.right)
     if (parsed._tag === "Left") return { ...nothing, problems: [parsed.left.message] } satisfies SuiteCheck
     const tasks = parsed.right

@@ -4,6 +4,7 @@ import { Task, TasksFile } from "../domain/Task.js"
 import { sha256 } from "../domain/text.js"
 import { readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../domain/limits.js"
 import { normaliseExpected } from "../loop/Outcome.js"
 
 export interface LoadedTasks {
@@ -22,6 +23,7 @@ export const parseTasks = (file: string, text: string): Either.Either<ReadonlyAr
   } catch (e) {
     return fail(`not JSON (${(e as Error).message})`)
   }
+  if (nestedDeeperThan(json)) return fail(`nests deeper than ${MAX_JSON_DEPTH} levels; a tasks file is an object with a "tasks" array of flat objects`)
   const top = Schema.decodeUnknownEither(TasksFile)(json)
   if (Either.isLeft(top)) return fail(`expected an object with a "tasks" array: ${firstIssue(top.left)}`)
   const tasks: Array<Task> = []
