@@ -1,13 +1,17 @@
 import { FileSystem } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Logger } from "effect"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
 import { Checkpoint, layer as CheckpointLive, encodeLine, parseCheckpoint } from "../src/services/Checkpoint.js"
 import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
+
+// Signing keys go to a state directory of the test's own.
+const stateDir = mkdtempSync(join(tmpdir(), "ilo-bench-state-"))
+process.env.XDG_STATE_HOME = stateDir
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ilo-bench-checkpoint-")), "closed-loop-2026-11-25.jsonl")
 
@@ -38,7 +42,7 @@ describe("checkpoint (live, on disk)", () => {
       expect(lines).toHaveLength(6) // header, 3 runs, resume, and the empty string after the last newline
       expect(JSON.parse(lines[0]!)).toMatchObject({ type: "header", format: CHECKPOINT_FORMAT })
       const back = yield* checkpoint.read(file)
-      expect(back.header).toEqual(header())
+      expect(back.header).toEqual({ ...header(), signing_key: expect.stringMatching(/^[0-9a-f]{32}$/) })
       expect(back.runs).toEqual(runs)
       expect(back.resumes).toHaveLength(1)
       expect(back.tornLine).toBeNull()
@@ -210,4 +214,47 @@ describe("checkpoint (live, on disk)", () => {
       expect(text.split("\n").filter((l) => l !== "")).toHaveLength(3)
       expect((yield* checkpoint.read(file)).runs.map((r) => r.task)).toEqual(["t1", "t2"])
     }).pipe(Effect.provide(live)))
+
+  it.scoped("lines a program appends, copies or edits are refused on read; the harness's own lines around them count, and a resume goes on signing", () =>
+    Effect.gen(function* () {
+      const logs = captureLogs()
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      yield* writer.append({ type: "run", result: result("t1", "failed") })
+      const genuine = readFileSync(file, "utf8").split("\n")
+      // What a program could do with the file: a forged run, a copied signed line, one edited.
+      const forged = encodeLine({ type: "run", result: result("t2") })
+      appendFileSync(file, forged + genuine[1] + "\n" + genuine[1]!.replace('"failed"', '"working"') + "\n")
+      // The harness goes on writing after them, chained to its own last line.
+      yield* writer.append({ type: "run", result: result("t3") })
+      const back = yield* checkpoint.read(file).pipe(Effect.provide(logs.layer))
+      expect(back.runs.map((r) => [r.task, r.final_outcome])).toEqual([["t1", "failed"], ["t3", "working"]])
+      expect(back.refusedLines).toEqual([3, 4, 5])
+      expect(logs.messages.join("\n")).toContain("3 line(s) were not written by the ilo-bench that owns it (their signature does not match) and are left out: line 3, 4, 5")
+      // Reopened, it continues the same chain: the next reader accepts the new line.
+      yield* Effect.scoped(Effect.gen(function* () {
+        const again = yield* checkpoint.reopen(file, back)
+        yield* again.append({ type: "run", result: result("t4") })
+      }))
+      expect((yield* checkpoint.read(file).pipe(Effect.provide(logs.layer))).runs.map((r) => r.task)).toEqual(["t1", "t3", "t4"])
+      // A header rewritten, or a checkpoint whose key is not here, is refused whole.
+      const lines = readFileSync(file, "utf8").split("\n")
+      writeFileSync(file, [lines[0]!.replace('"started":"', '"started":"1'), ...lines.slice(1)].join("\n"))
+      const edited = yield* Effect.either(checkpoint.read(file))
+      expect(Either.isLeft(edited) && edited.left.message).toMatch(/its header was not written by the ilo-bench that began it/)
+      const key = JSON.parse(lines[0]!).signing_key as string
+      writeFileSync(file, lines.join("\n"))
+      rmSync(join(stateDir, "ilo-bench", "checkpoint-keys", `${key}.key`))
+      const keyless = yield* Effect.either(checkpoint.read(file))
+      expect(Either.isLeft(keyless) && keyless.left.message).toMatch(/signed with a key this machine does not have/)
+    }).pipe(Effect.provide(live)))
+
+  it("the key that signs a checkpoint is kept out of the output directory, readable by the user alone", () => {
+    const dir = join(stateDir, "ilo-bench", "checkpoint-keys")
+    const keys = readdirSync(dir)
+    expect(keys.length).toBeGreaterThan(0)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    for (const k of keys) expect(statSync(join(dir, k)).mode & 0o777).toBe(0o600)
+  })
 })

@@ -30,6 +30,8 @@ export const CheckpointHeader = Schema.Struct({
   planned_runs: Schema.optional(Schema.Number),
   /** The task ids in the plan's order: a report of the checkpoint lists runs as the benchmark planned them, not as they finished. */
   tasks: Schema.optional(Schema.Array(Schema.String)),
+  /** Which key signs the lines (platform/checkpointKeys.ts): absent in checkpoints of an ilo-bench that did not sign. */
+  signing_key: Schema.optional(Schema.String),
   /** Notes known when the benchmark began (a language not run, a retired model, ...), for a report of the checkpoint. */
   notes: Schema.optional(Schema.Array(Schema.String))
 })
@@ -72,7 +74,22 @@ export const CheckpointReply = Schema.Struct({
 })
 export type CheckpointReply = typeof CheckpointReply.Type
 
-export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume)
+/**
+ * A recorded reply's program about to run again on resume (a fresh reply's own line says as much):
+ * a program that kills the harness is told apart on the next resume from one that was merely
+ * running when something else stopped it. `ended` is written once the program has ended.
+ */
+export const CheckpointStarted = Schema.Struct({
+  type: Schema.Literal("started", "ended"),
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  trial: Schema.Number,
+  attempt: Schema.Number
+})
+export type CheckpointStarted = typeof CheckpointStarted.Type
+
+export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted)
 export type CheckpointLine = typeof CheckpointLine.Type
 
 /** What a checkpoint file holds, as read back. */
@@ -83,6 +100,14 @@ export interface CheckpointContents {
   /** Every model reply recorded, in the order written (older checkpoints have none). */
   readonly replies: ReadonlyArray<CheckpointReply>
   readonly resumes: ReadonlyArray<CheckpointResume>
+  /** Programs started and ended, in the order written (programStarts). */
+  readonly started?: ReadonlyArray<CheckpointStarted> | undefined
+  /** Whether the header names a signing key. */
+  readonly signed?: boolean | undefined
+  /** Where a verified checkpoint's chain of signatures stands: an append continues it. */
+  readonly chain?: { readonly key: { readonly id: string; readonly key: Buffer }; readonly last: string } | null | undefined
+  /** Lines left out because their signature did not match (1-based). */
+  readonly refusedLines?: ReadonlyArray<number> | undefined
   /** A last line cut short by a crash, ignored: its 1-based line number. */
   readonly tornLine: number | null
   /** Bytes of the file that hold complete lines; an append starts here. */

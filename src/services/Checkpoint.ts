@@ -7,7 +7,8 @@ import {
   CheckpointLine,
   type CheckpointContents,
   type CheckpointReply,
-  type CheckpointResume
+  type CheckpointResume,
+  type CheckpointStarted
 } from "../domain/Checkpoint.js"
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
@@ -18,6 +19,7 @@ import { wholeLines } from "../domain/text.js"
 import { makeDirectories } from "../platform/directories.js"
 import { removeOnExitNow } from "../platform/exitNow.js"
 import { isRunning } from "../platform/pids.js"
+import { loadSigningKey, newSigningKey, signature, signingKeyPath, type SigningKey } from "../platform/checkpointKeys.js"
 
 /** Appends lines to one open checkpoint; each is in the file before `append` returns. */
 export interface CheckpointWriter {
@@ -53,6 +55,21 @@ const SYNC_EVERY_MS = 1000
 
 export const encodeLine = (line: CheckpointHeader | CheckpointLine) => JSON.stringify(line) + "\n"
 
+/** Where a signed line carries its signature: the last field, so that the line before it is exactly what was signed. */
+const SIGNED = /,"mac":"([0-9a-f]{64})"\}$/
+
+/** The line as JSON with its signature as a last field, `mac`, chained to the line before it. */
+const signedLine = (text: string, key: Buffer, previous: string) => {
+  const mac = signature(key, previous, text)
+  return { text: `${text.slice(0, -1)},"mac":"${mac}"}`, mac }
+}
+
+/** A line's own text and signature, when it carries one. */
+const unsign = (raw: string): { readonly text: string; readonly mac: string } | undefined => {
+  const found = SIGNED.exec(raw)
+  return found === null ? undefined : { text: raw.slice(0, found.index) + "}", mac: found[1]! }
+}
+
 const decodeHeader = Schema.decodeUnknownEither(CheckpointHeader, { onExcessProperty: "preserve" })
 const decodeLine = Schema.decodeUnknownEither(CheckpointLine, { onExcessProperty: "preserve" })
 
@@ -70,25 +87,59 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
  * A checkpoint's text, read back. A line counts only once its newline is written: an unterminated
  * last line is what a crash leaves, and is ignored. Any other bad line means the file is not ours.
  */
-export const parseCheckpoint = (path: string, text: string): Either.Either<CheckpointContents, CheckpointError> => {
+export const parseCheckpoint = (
+  path: string,
+  text: string,
+  /** Given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
+  keyOf?: (id: string) => SigningKey | undefined
+): Either.Either<CheckpointContents, CheckpointError> => {
   const fail = (reason: string) => Either.left(new CheckpointError({ path, reason }))
   const { lines: complete, tornLine, validBytes } = wholeLines(text)
   const first = complete[0]
   if (first === undefined) return fail(tornLine === null ? "is empty" : "its header line was cut short")
-  const header = Either.flatMap(parseJson(first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
+  const header = Either.flatMap(parseJson(unsign(first)?.text ?? first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
   if (Either.isLeft(header)) return fail(`line 1 is not a checkpoint header (${header.left})`)
+  const keyId = header.right.signing_key
+  let chain: { readonly key: SigningKey; last: string } | null = null
+  if (keyOf !== undefined && keyId !== undefined) {
+    const key = keyOf(keyId)
+    if (key === undefined)
+      return fail(`its lines are signed with a key this machine does not have (${signingKeyPath(keyId)}): copy that file along with the checkpoint`)
+    const signed = unsign(first)
+    if (signed === undefined || signature(key.key, key.id, signed.text) !== signed.mac)
+      return fail("its header was not written by the ilo-bench that began it (its signature does not match)")
+    chain = { key, last: signed.mac }
+  }
   const runs: Array<RunResult> = []
   const replies: Array<CheckpointReply> = []
   const resumes: Array<CheckpointResume> = []
-  for (const [i, raw] of complete.slice(1).entries()) {
+  const started: Array<CheckpointStarted> = []
+  const refusedLines: Array<number> = []
+  for (const [i, written] of complete.slice(1).entries()) {
+    let raw = written
+    if (chain !== null) {
+      // A line not signed in the chain was not written by this benchmark's harness: left out.
+      const signed = unsign(written)
+      if (signed === undefined || signature(chain.key.key, chain.last, signed.text) !== signed.mac) {
+        refusedLines.push(i + 2)
+        continue
+      }
+      chain.last = signed.mac
+      raw = signed.text
+    }
     const line = Either.flatMap(parseJson(raw), (json) => Either.mapLeft(decodeLine(json), firstIssue))
     if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
     const record = line.right
     if (record.type === "run") runs.push(record.result)
     else if (record.type === "reply") replies.push(record)
-    else resumes.push(record)
+    else if (record.type === "resume") resumes.push(record)
+    else started.push(record)
   }
   return Either.right({
+    signed: keyId !== undefined,
+    chain: chain === null ? null : { key: chain.key, last: chain.last },
+    refusedLines,
+    started,
     // The config is kept whole, as written; configDifferences copes with a field an older harness did not record.
     header: header.right as unknown as CheckpointContents["header"],
     runs,
@@ -109,8 +160,9 @@ const lockFile = (path: string) => `${path}.lock`
  * line, and once more on close, so a power cut loses at most that last moment. (Writing O_SYNC
  * instead cost a trip through the thread pool and a wait on the disk for every line.)
  */
-const lineWriter = (path: string, opened: number) => {
+const lineWriter = (path: string, opened: number, signing: { readonly key: SigningKey; readonly last: string } | null) => {
   let fd = opened
+  let last = signing?.last ?? signing?.key.id ?? ""
   // Which file is ours: compared with what the path names before each line (one stat call).
   let mine = nodeFs.fstatSync(fd)
   let sync: NodeJS.Timeout | undefined
@@ -180,8 +232,11 @@ const lineWriter = (path: string, opened: number) => {
   const write = (line: CheckpointLine | CheckpointHeader) =>
     Effect.suspend(() => {
       try {
-        const bytes = Buffer.from(encodeLine(line), "utf8")
+        const text = JSON.stringify(line)
+        const signed = signing === null ? { text, mac: last } : signedLine(text, signing.key.key, last)
+        const bytes = Buffer.from(signed.text + "\n", "utf8")
         for (let offset = 0; offset < bytes.length; ) offset += nodeFs.writeSync(fd, bytes, offset, bytes.length - offset)
+        last = signed.mac
       } catch (error) {
         return Effect.fail(new OutputError({ path, reason: (error as Error).message }))
       }
@@ -247,14 +302,14 @@ export const layer = Layer.effect(
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
 
-    const open = (path: string) =>
+    const open = (path: string, signing: Parameters<typeof lineWriter>[2]) =>
       Effect.acquireRelease(
         Effect.async<number, OutputError>((resume) => {
           // Readable too: a checkpoint removed while it is written is written again from it.
           nodeFs.open(path, "a+", (error, fd) =>
             resume(error ? Effect.fail(new OutputError({ path, reason: error.message })) : Effect.succeed(fd))
           )
-        }).pipe(Effect.map((fd) => lineWriter(path, fd))),
+        }).pipe(Effect.map((fd) => lineWriter(path, fd, signing))),
         (writer) => Effect.sync(writer.close)
       )
 
@@ -262,8 +317,13 @@ export const layer = Layer.effect(
       begin: (path, header) =>
         Effect.gen(function* () {
           yield* lock(path)
-          const w = yield* open(path)
-          yield* w.append(header)
+          // A key of its own for this benchmark, kept out of the output directory (checkpointKeys.ts).
+          const key = yield* Effect.try({
+            try: newSigningKey,
+            catch: (error) => new OutputError({ path, reason: `cannot keep the key that signs its lines: ${(error as Error).message}` })
+          })
+          const w = yield* open(path, { key, last: key.id })
+          yield* w.append({ ...header, signing_key: key.id })
           return w
         }),
       reopen: (path, contents) =>
@@ -271,12 +331,21 @@ export const layer = Layer.effect(
           yield* lock(path)
           // Whatever a crash left after the last complete line goes, or the next line would join it.
           yield* fs.truncate(path, contents.validBytes).pipe(Effect.mapError((e) => new OutputError({ path, reason: e.message })))
-          return yield* open(path)
+          return yield* open(path, contents.chain ?? null)
         }),
       read: (path) =>
         Effect.gen(function* () {
           const text = yield* readText(path, (reason) => new CheckpointError({ path, reason }), MAX_RECORD_BYTES)
-          const contents = yield* parseCheckpoint(path, text)
+          const contents = yield* parseCheckpoint(path, text, loadSigningKey)
+          if (!contents.signed)
+            yield* Effect.logWarning(
+              `checkpoint ${path}: its lines are not signed (an older ilo-bench wrote it), so lines a program added to it cannot be told apart`
+            )
+          const refused = contents.refusedLines ?? []
+          if (refused.length > 0)
+            yield* Effect.logWarning(
+              `checkpoint ${path}: ${refused.length} line(s) were not written by the ilo-bench that owns it (their signature does not match) and are left out: line ${refused.slice(0, 5).join(", ")}${refused.length > 5 ? ", ..." : ""}`
+            )
           if (contents.tornLine !== null)
             yield* Effect.logWarning(
               `checkpoint ${path}: line ${contents.tornLine} was cut short (a crash while writing it); ignoring it`
