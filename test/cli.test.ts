@@ -195,6 +195,38 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("a program that kills the harness is run again once on resume, then scored as having done so instead of being replayed forever", async () => {
+    // It walks up from itself to the ilo-bench process running it and kills it.
+    const killer = [
+      "-- run: main",
+      "p=$$; while [ \"$p\" -gt 1 ]; do if tr '\\0' ' ' < /proc/$p/cmdline | grep -q 'bin.js run'; then kill -9 $p; sleep 5; fi; p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2); done"
+    ].join("\n")
+    const model = await startFakeAnthropic((_, n) => ({ text: n === 0 ? killer : "-- run: main\necho 55" }))
+    try {
+      const out = join(dir, "killer")
+      const args = ["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "3", "--tasks-file", tasks]
+      const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url }
+      const first = await runCli([...args, "--output-dir", out], { env })
+      expect(first.signal).toBe("SIGKILL")
+      const checkpoint = join(out, readdirSync(out).find((f) => f.endsWith(".jsonl"))!)
+      // The first resume gives it the benefit of the doubt (the user may have killed ilo-bench): it kills it again.
+      const again = await runCli([...args, "--resume", checkpoint], { env })
+      expect(again.signal).toBe("SIGKILL")
+      const last = await runCli([...args, "--resume", checkpoint], { env })
+      expect(last.code).toBe(0)
+      expect(last.stderr).toContain("1 program(s) that were running both times ilo-bench was killed are not run again and count as failed attempts")
+      const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+      const [attempt1, attempt2] = report.results[0].attempts
+      expect(attempt1.outcome).toBe("failed")
+      expect(attempt1.error_detail).toMatch(/^ilo-bench stopped twice while this program ran/)
+      expect(attempt2.outcome).toBe("working")
+      // The model was asked once for the killer and once for its repair, never again for the killer.
+      expect(model.requests).toHaveLength(2)
+    } finally {
+      await model.close()
+    }
+  })
+
   it("a base URL's user and password are not recorded", async () => {
     const output = join(dir, "userinfo")
     const withUser = server.url.replace("http://", "http://bench-user:pw-0123456789@")

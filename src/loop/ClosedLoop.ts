@@ -1,5 +1,5 @@
 import { Clock, Duration, Effect, Either, Random } from "effect"
-import type { CheckpointReply } from "../domain/Checkpoint.js"
+import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
@@ -40,6 +40,23 @@ export interface LoopHooks<E = never> {
    * A failure here ends the run with it.
    */
   readonly onReply?: ((reply: CheckpointReply) => Effect.Effect<void, E>) | undefined
+  /**
+   * A program about to run again from a recorded reply ("started": a fresh reply's own line says
+   * as much), and every program once it has ended, however ("ended"): what a program that killed
+   * the harness leaves without an end. A failure here ends the run with it.
+   */
+  readonly onProgram?: ((line: CheckpointStarted) => Effect.Effect<void, E>) | undefined
+}
+
+/** What a program that killed the harness (spec.killedHarness) is recorded as having done. */
+const KILLED_HARNESS: ProgramRun = {
+  stdout: "",
+  stderr:
+    "ilo-bench stopped twice while this program ran, without ending it (the program killed the harness, it seems); it was not run a third time",
+  exitCode: null,
+  durationMs: 0,
+  timedOut: false,
+  outputTruncated: false
 }
 
 const toApiFailure = (attempt: number, error: LlmError): ApiFailure => ({
@@ -162,7 +179,16 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       break
     }
     const { program, unfenced } = unfence(reply.right.text)
-    const run = yield* runProgram(spec, program, settings.runTimeout)
+    const mark = (type: CheckpointStarted["type"]) =>
+      hooks.onProgram === undefined
+        ? Effect.void
+        : hooks.onProgram({ type, task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number })
+    if (recorded !== undefined && number !== spec.killedHarness) yield* mark("started")
+    const run: ProgramRun =
+      number === spec.killedHarness
+        ? // Twice the harness stopped while this program ran: not run a third time, and counted against it.
+          { ...KILLED_HARNESS, stdout: "" }
+        : yield* runProgram(spec, program, settings.runTimeout).pipe(Effect.onExit(() => Effect.ignore(mark("ended"))))
     const attemptOutcome = classify(task.expected_output, run)
     const detail = attemptOutcome === "working" ? null : errorDetail(run)
     const usage = reply.right.usage

@@ -17,6 +17,8 @@ export interface RunSpec {
    * They answer its first k model calls; the model is asked from attempt k + 1 on.
    */
   readonly recorded?: ReadonlyArray<CheckpointReply> | undefined
+  /** On a resume: the attempt whose program was running both times the harness stopped without ending it; it is not run again. */
+  readonly killedHarness?: number | undefined
 }
 
 /** Every run, in the seed's order: task, then language, then model; then each trial of it. */

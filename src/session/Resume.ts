@@ -1,4 +1,4 @@
-import type { CheckpointHeader, CheckpointReply, SkillHash } from "../domain/Checkpoint.js"
+import type { CheckpointHeader, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import type { RunSpec } from "../loop/Plan.js"
@@ -110,6 +110,8 @@ export interface ResumePlan {
   readonly repliesReused: number
   /** Whether the checkpoint already held every planned run. */
   readonly wasComplete: boolean
+  /** Runs whose last recorded program killed the harness (harnessKillers): it is scored, not run again. */
+  readonly killedHarness?: number | undefined
 }
 
 /**
@@ -137,11 +139,33 @@ const repliesByRun = (replies: ReadonlyArray<CheckpointReply>): Map<string, Read
  * model) when the checkpoint was interrupted or `retryErrors` asks for it. Each run to do continues
  * from the model replies recorded for it: this is the one place that decides what a run replays.
  */
+/**
+ * The attempt of each run whose program the harness twice stopped under without its ending: a
+ * program's start is its reply line or, run again from a recorded reply, a "started" line; its end
+ * an "ended" line, written however it ends, an orderly interrupt included. Only a harness that
+ * died (kill -9, a crash, a program killing it) leaves a start without an end. Once is given the
+ * benefit of the doubt (the user may have killed it); twice, the program is not run again.
+ */
+export const harnessKillers = (
+  replies: ReadonlyArray<CheckpointReply>,
+  programs: ReadonlyArray<CheckpointStarted>
+): Map<string, number> => {
+  const open = new Map<string, number>()
+  const key = (line: CheckpointReply | CheckpointStarted) => `${runKey(line)}\u0000${line.attempt}`
+  for (const r of replies) open.set(key(r), (open.get(key(r)) ?? 0) + 1)
+  for (const p of programs) open.set(key(p), (open.get(key(p)) ?? 0) + (p.type === "started" ? 1 : -1))
+  const killers = new Map<string, number>()
+  for (const line of [...replies, ...programs])
+    if ((open.get(key(line)) ?? 0) >= 2) killers.set(runKey(line), Math.max(killers.get(runKey(line)) ?? 0, line.attempt))
+  return killers
+}
+
 export const planResume = (
   runs: ReadonlyArray<RunSpec>,
   recorded: ReadonlyArray<RunResult>,
   retryErrors: boolean,
-  replies: ReadonlyArray<CheckpointReply> = []
+  replies: ReadonlyArray<CheckpointReply> = [],
+  programs: ReadonlyArray<CheckpointStarted> = []
 ): ResumePlan => {
   const found = recordedRuns(runs, recorded)
   const wasComplete = found.size === runs.length
@@ -153,6 +177,8 @@ export const planResume = (
     else kept.set(index, r)
   }
   const replied = repliesByRun(replies)
+  const killers = harnessKillers(replies, programs)
+  let killedHarness = 0
   let continued = 0
   let repliesReused = 0
   const todo = runs
@@ -162,7 +188,13 @@ export const planResume = (
       if (recorded === undefined) return spec
       continued++
       repliesReused += recorded.length
+      const killer = killers.get(specKey(spec))
+      // Only the last recorded attempt can be the one its program never finished.
+      if (killer !== undefined && killer === recorded.length) {
+        killedHarness++
+        return { ...spec, recorded, killedHarness: killer }
+      }
       return { ...spec, recorded }
     })
-  return { kept, todo, errorsRerun, continued, repliesReused, wasComplete }
+  return { kept, todo, errorsRerun, continued, repliesReused, wasComplete, killedHarness }
 }

@@ -111,12 +111,15 @@ export const runSession = (input: SessionInput) =>
       yield* removeStaleWrites(paths)
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
-      plan = planResume(runs, contents.runs, retryErrors, contents.replies)
+      plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
       const { errorsRerun, continued, repliesReused } = plan
       const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`
       const also = [
         ...(errorsRerun > 0 ? [`${errorsRerun} that ended in "error" run again`] : []),
-        ...(continued > 0 ? [`${continued} ${continued === 1 ? "continues" : "continue"} from ${replies}`] : [])
+        ...(continued > 0 ? [`${continued} ${continued === 1 ? "continues" : "continue"} from ${replies}`] : []),
+        ...((plan.killedHarness ?? 0) > 0
+          ? [`${plan.killedHarness} program(s) that were running both times ilo-bench was killed are not run again and count as failed attempts`]
+          : [])
       ]
       yield* Console.error(
         `Resuming ${file}: ${plan.kept.size} of ${runs.length} runs already finished, ${plan.todo.length} to run` +
@@ -216,6 +219,8 @@ export const runSession = (input: SessionInput) =>
         alsoOnReply === undefined
           ? (reply) => writer.append(reply)
           : (reply) => writer.append(reply).pipe(Effect.zipRight(alsoOnReply(reply))),
+      // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
+      onProgram: (line) => writer.append(line),
       onRun: (spec, result) =>
         writer.append({ type: "run", result }).pipe(
           Effect.zipRight(Effect.sync(() => done.set(spec.index, result))),
