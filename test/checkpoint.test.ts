@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Logger } from "effect"
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { appendFileSync, symlinkSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { CHECKPOINT_FORMAT } from "../src/domain/Checkpoint.js"
@@ -82,6 +82,27 @@ describe("checkpoint (live, on disk)", () => {
       const failed = yield* Effect.either(writer.append({ type: "run", result: result("t6") }))
       expect(Either.isLeft(failed) && failed.left.message).toContain("another file took its place")
       expect(readFileSync(file, "utf8")).toBe("not ours\n")
+      // ...and the finished runs are not lost with it: they are written beside it, under a name the message gives.
+      const rescued = /every line it had is in (\S+) \(resume with --resume \1\)/.exec(Either.isLeft(failed) ? failed.left.message : "")?.[1]
+      expect(rescued).toBe(file.replace(/\.jsonl$/, `-rescued-${process.pid}.jsonl`))
+      expect((yield* checkpoint.read(rescued!)).runs.map((r) => r.task)).toEqual(["t1", "t2", "t3", "t5"])
+    }).pipe(Effect.provide(live)))
+
+  it.scoped("a checkpoint swapped for a symbolic link while it is written: the link's target is untouched, every run is written beside it", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      const checkpoint = yield* Checkpoint
+      const writer = yield* checkpoint.begin(file, header())
+      yield* writer.append({ type: "run", result: result("t1") })
+      const target = join(dirname(file), "elsewhere")
+      writeFileSync(target, "theirs\n")
+      rmSync(file)
+      symlinkSync(target, file)
+      const failed = yield* Effect.either(writer.append({ type: "run", result: result("t2") }))
+      expect(Either.isLeft(failed) && failed.left.message).toMatch(/another file took its place while the benchmark ran; every line it had is in \S+-rescued-\d+\.jsonl/)
+      expect(readFileSync(target, "utf8")).toBe("theirs\n")
+      const rescued = readdirSync(dirname(file)).find((f) => f.includes("-rescued-"))!
+      expect((yield* checkpoint.read(join(dirname(file), rescued))).runs.map((r) => r.task)).toEqual(["t1"])
     }).pipe(Effect.provide(live)))
 
   it.scoped("round trip: model replies come back whole, in the order written, beside the runs", () =>

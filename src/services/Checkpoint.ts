@@ -153,6 +153,30 @@ export const parseCheckpoint = (
 /** The file that says which process writes a checkpoint. */
 const lockFile = (path: string) => `${path}.lock`
 
+/** Every byte of an open file, written to a new file at `target` (its directory made if need be); the copy is left closed. */
+const copyOpenFile = (fd: number, target: string): { readonly ok: true } | { readonly ok: false; readonly reason: string } => {
+  let copy: number | undefined
+  try {
+    const made = makeDirectories(dirname(target))
+    if (!made.ok) throw new Error(made.reason)
+    copy = nodeFs.openSync(target, "wx")
+    const size = nodeFs.fstatSync(fd).size
+    const chunk = Buffer.alloc(1 << 16)
+    for (let at = 0; at < size; ) {
+      const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
+      if (n === 0) break
+      for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
+      at += n
+    }
+    nodeFs.fsyncSync(copy)
+    return { ok: true }
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message }
+  } finally {
+    if (copy !== undefined) nodeFs.closeSync(copy)
+  }
+}
+
 /**
  * Appends whole lines to an open checkpoint. Each line is in the file before its `append` returns
  * (one synchronous write), so it survives whatever then happens to the process: an interrupt, a
@@ -175,14 +199,26 @@ const lineWriter = (path: string, opened: number, signing: { readonly key: Signi
   const ensureAtPath = (): Effect.Effect<void, OutputError> => {
     let there: nodeFs.Stats | undefined
     try {
-      there = nodeFs.statSync(path)
+      // The link itself, not what it points to: a symbolic link put in its place is never ours.
+      there = nodeFs.lstatSync(path)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") return Effect.fail(new OutputError({ path, reason: (error as Error).message }))
     }
-    if (there !== undefined)
-      return there.ino === mine.ino && there.dev === mine.dev
-        ? Effect.void
-        : Effect.fail(new OutputError({ path, reason: "another file took its place while the benchmark ran" }))
+    if (there !== undefined && there.ino === mine.ino && there.dev === mine.dev && !there.isSymbolicLink()) return Effect.void
+    if (there !== undefined) {
+      // Someone else's file is never overwritten; the open file's lines (every finished run) go to
+      // a new file beside it, which the error names, and the benchmark stops.
+      const rescued = path.replace(/(\.jsonl)?$/, `-rescued-${process.pid}.jsonl`)
+      const copied = copyOpenFile(fd, rescued)
+      return Effect.fail(
+        new OutputError({
+          path,
+          reason: copied.ok
+            ? `another file took its place while the benchmark ran; every line it had is in ${rescued} (resume with --resume ${rescued})`
+            : `another file took its place while the benchmark ran, and its lines could not be written to ${rescued}: ${copied.reason}`
+        })
+      )
+    }
     // Written whole beside the path, then renamed to it: a copy that fails (a full disk) leaves
     // nothing a resume could take for the checkpoint, and the open file keeps every line.
     const temp = `${path}.${process.pid}.restore`
