@@ -1,0 +1,421 @@
+import { seededRandom } from "./Stats.js"
+
+/**
+ * Spend to a working program, as a time-to-event: a run's "time" is what it had spent (total
+ * tokens, output tokens or cost) when its first working program arrived; a run that never worked is
+ * censored at what it spent in all. The loop stops at the first working program, so a working run's
+ * totals are its spend to working. Runs that ended in "error" (the model gave no reply) say nothing
+ * about the language: they are left out of the curve and counted apart.
+ *
+ * Kaplan-Meier, its quantiles and the bootstrap are written here: no maintained npm package does
+ * Kaplan-Meier with a bootstrap by cluster (task), and the estimator itself is a dozen lines.
+ */
+
+/** One run as the estimator sees it: spent `t`, and whether it got a working program then. */
+export interface Observation {
+  readonly t: number
+  readonly event: boolean
+}
+
+/** A step of the curve: from `t` on, the estimated share of runs not yet working is `s`. */
+export interface Step {
+  readonly t: number
+  readonly s: number
+}
+
+/**
+ * The Kaplan-Meier estimate: at each distinct spend t where some run got working, the share not yet
+ * working is multiplied by (1 - d / n), d the runs that got working at t and n those still at risk
+ * (spent at least t). A run censored at the same t as an event is still at risk then (the usual
+ * convention). Returns the steps at event times, in order.
+ */
+export const kaplanMeier = (observations: ReadonlyArray<Observation>): ReadonlyArray<Step> => {
+  const sorted = [...observations].sort((a, b) => a.t - b.t || Number(b.event) - Number(a.event))
+  const steps: Array<Step> = []
+  let atRisk = sorted.length
+  let s = 1
+  let i = 0
+  while (i < sorted.length) {
+    const t = sorted[i]!.t
+    let events = 0
+    let leaving = 0
+    while (i < sorted.length && sorted[i]!.t === t) {
+      if (sorted[i]!.event) events++
+      leaving++
+      i++
+    }
+    if (events > 0) {
+      s *= 1 - events / atRisk
+      steps.push({ t, s })
+    }
+    atRisk -= leaving
+  }
+  return steps
+}
+
+/** S(t) <= level, allowing for the rounding of a product of fractions (2/3 x 3/4 is not exactly 0.5). */
+const reaches = (s: number, level: number) => s <= level + 1e-9
+
+/**
+ * The smallest observed spend t with S(t) <= level: the median at 0.5, the 25th percentile at 0.75,
+ * the 75th at 0.25. Undefined where the curve never falls that far ("not reached").
+ */
+export const survivalQuantile = (steps: ReadonlyArray<Step>, level: number): number | undefined =>
+  steps.find((step) => reaches(step.s, level))?.t
+
+export const LEVELS = { p25: 0.75, median: 0.5, p75: 0.25 } as const
+
+/** The q-quantile (0..1) of sorted values, linearly interpolated; +Infinity stands for "not reached". */
+const percentile = (sorted: ReadonlyArray<number>, q: number) => {
+  const at = (sorted.length - 1) * q
+  const lo = sorted[Math.floor(at)]!
+  const hi = sorted[Math.ceil(at)]!
+  if (!Number.isFinite(hi)) return hi
+  return lo + (hi - lo) * (at - Math.floor(at))
+}
+
+/** FNV-1a: a seed of its own for each group, so adding a language does not move another's interval. */
+const seedOf = (label: string) => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+export const BOOTSTRAP = { resamples: 2000, level: 0.95, seed: 20261206 } as const
+
+/**
+ * A percentile interval from bootstrap values, where +Infinity is "not reached" and NaN "cannot
+ * say". Undefined when a bound is not reached, or when more than the interval's tail could not say
+ * (dropping them would narrow it).
+ */
+export const percentileInterval = (values: ReadonlyArray<number>, level = BOOTSTRAP.level): readonly [number, number] | undefined => {
+  const tail = (1 - level) / 2
+  const known = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
+  if (known.length === 0 || values.length - known.length > tail * values.length) return undefined
+  const lo = percentile(known, tail)
+  const hi = percentile(known, 1 - tail)
+  return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : undefined
+}
+
+/**
+ * The runs of some tasks, sorted once by spend under one metric, so that a bootstrap resample is a
+ * weight per task (how many times it was drawn) and a walk along the array: no sort per resample.
+ */
+interface Sorted {
+  readonly t: Float64Array
+  readonly event: Uint8Array
+  readonly task: Int32Array
+}
+
+const sortObservations = (observations: ReadonlyArray<Observation & { readonly task: number }>): Sorted => {
+  const sorted = [...observations].sort((a, b) => a.t - b.t || Number(b.event) - Number(a.event))
+  return {
+    t: Float64Array.from(sorted, (o) => o.t),
+    event: Uint8Array.from(sorted, (o) => (o.event ? 1 : 0)),
+    task: Int32Array.from(sorted, (o) => o.task)
+  }
+}
+
+/** survivalQuantile of the Kaplan-Meier curve of the runs, each counted as many times as its task's weight. */
+const weightedQuantile = (runs: Sorted, weights: Int32Array, level: number): number | undefined => {
+  let atRisk = 0
+  for (let i = 0; i < runs.task.length; i++) atRisk += weights[runs.task[i]!]!
+  let s = 1
+  let i = 0
+  while (i < runs.t.length) {
+    const t = runs.t[i]!
+    let events = 0
+    let leaving = 0
+    for (; i < runs.t.length && runs.t[i] === t; i++) {
+      const w = weights[runs.task[i]!]!
+      if (runs.event[i] === 1) events += w
+      leaving += w
+    }
+    if (events > 0) {
+      s *= 1 - events / atRisk
+      if (reaches(s, level)) return t
+    }
+    atRisk -= leaving
+  }
+  return undefined
+}
+
+/** Draws as many tasks as there are, with replacement: how many times each was drawn. The unit is the task, since a task's runs (trials, languages) are not independent. */
+const drawTasks = (weights: Int32Array, random: () => number) => {
+  weights.fill(0)
+  for (let i = 0; i < weights.length; i++) weights[Math.floor(random() * weights.length)]!++
+  return weights
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benchmark's runs
+
+/** What the analysis reads of a run: any result row of any format has these. */
+export interface SurvivalRow {
+  readonly task: string
+  readonly language: string
+  readonly model: string
+  readonly final_outcome: string
+  readonly input_tokens: number
+  readonly generation_tokens: number
+  readonly cost_usd?: number | null | undefined
+}
+
+export const METRICS = ["total_tokens", "output_tokens", "cost_usd"] as const
+export type Metric = (typeof METRICS)[number]
+
+/** A run's spend under each metric; cost is undefined where the run has no price. */
+const spend = (r: SurvivalRow, metric: Metric): number | undefined =>
+  metric === "total_tokens"
+    ? r.input_tokens + r.generation_tokens
+    : metric === "output_tokens"
+      ? r.generation_tokens
+      : typeof r.cost_usd === "number"
+        ? r.cost_usd
+        : undefined
+
+/** The observations of some runs under a metric; undefined when a run lacks it (a quantile over the priced runs alone would pass for the whole). */
+const observe = (runs: ReadonlyArray<SurvivalRow>, metric: Metric): ReadonlyArray<Observation> | undefined => {
+  const out: Array<Observation> = []
+  for (const r of runs) {
+    const t = spend(r, metric)
+    if (t === undefined) return undefined
+    out.push({ t, event: r.final_outcome === "working" })
+  }
+  return out
+}
+
+const quantileOf = (runs: ReadonlyArray<SurvivalRow>, metric: Metric, level: number) => {
+  const obs = observe(runs, metric)
+  return obs === undefined || obs.length === 0 ? undefined : survivalQuantile(kaplanMeier(obs), level)
+}
+
+export interface Quantiles {
+  readonly median: number | null
+  readonly p25: number | null
+  readonly p75: number | null
+  /** The median's 95% bootstrap interval (by task); null where a bound is not reached. */
+  readonly ci95: readonly [number, number] | null
+}
+
+export interface SurvivalEntry {
+  readonly language: string
+  readonly model: string
+  /** Runs that reached the model (not "error"): the curve's runs. */
+  readonly runs: number
+  readonly working: number
+  /** Runs that never got a working program: censored at what they spent. */
+  readonly censored: number
+  /** Runs that ended in "error", left out. */
+  readonly errors: number
+  readonly total_tokens: Quantiles
+  readonly output_tokens: Quantiles
+  readonly cost_usd: Quantiles
+  /** For charts: [spend, share not yet working] at 0, at each event, and at the largest spend seen. */
+  readonly curve: { readonly [M in Metric]: ReadonlyArray<readonly [number, number]> }
+}
+
+export interface Ratio {
+  /** The language's median spend to working over the baseline's; null where either is not reached. */
+  readonly ratio: number | null
+  /** Paired bootstrap over tasks; null where a bound cannot be placed. */
+  readonly ci95: readonly [number, number] | null
+}
+
+export interface VersusEntry {
+  readonly language: string
+  readonly model: string
+  readonly baseline: string
+  /** Tasks measured (a run not "error") in both languages for this model: what the ratio is over. */
+  readonly tasks: number
+  readonly total_tokens: Ratio
+  readonly output_tokens: Ratio
+  readonly cost_usd: Ratio
+}
+
+export interface SurvivalAnalysis {
+  readonly baseline: string
+  readonly bootstrap: { readonly resamples: number; readonly level: number; readonly seed: number; readonly unit: "task" }
+  readonly survival: ReadonlyArray<SurvivalEntry>
+  readonly versus: ReadonlyArray<VersusEntry>
+}
+
+const orNull = (x: number | undefined) => (x === undefined ? null : x)
+
+/** Rounded for the report: costs to a millionth of a cent, ratios to 4 places. */
+const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places
+const placesOf = (metric: Metric) => (metric === "cost_usd" ? 8 : 0)
+const roundPair = (p: readonly [number, number] | undefined, places: number) =>
+  p === undefined ? null : ([round(p[0], places), round(p[1], places)] as const)
+
+const byTask = (runs: ReadonlyArray<SurvivalRow>) => {
+  const map = new Map<string, Array<SurvivalRow>>()
+  for (const r of runs) map.set(r.task, [...(map.get(r.task) ?? []), r])
+  return map
+}
+
+const curveOf = (runs: ReadonlyArray<SurvivalRow>, metric: Metric): ReadonlyArray<readonly [number, number]> => {
+  const obs = observe(runs, metric)
+  if (obs === undefined || obs.length === 0) return []
+  const steps = kaplanMeier(obs)
+  const places = placesOf(metric)
+  const points: Array<readonly [number, number]> = [[0, 1], ...steps.map((s) => [round(s.t, places), round(s.s, 6)] as const)]
+  const last = Math.max(...obs.map((o) => o.t))
+  if (last > (steps.at(-1)?.t ?? 0)) points.push([round(last, places), round(steps.at(-1)?.s ?? 1, 6)])
+  return points
+}
+
+const notReached = (x: number | undefined) => (x === undefined ? Infinity : x)
+
+/** Each metric's runs sorted for the bootstrap, runs numbered by their task's index; undefined where a run lacks the metric. */
+const prepare = (runs: ReadonlyArray<SurvivalRow>, taskIndex: ReadonlyMap<string, number>) =>
+  Object.fromEntries(
+    METRICS.map((m) => {
+      const obs = observe(runs, m)
+      return [m, obs === undefined ? undefined : sortObservations(obs.map((o, i) => ({ ...o, task: taskIndex.get(runs[i]!.task)! })))]
+    })
+  ) as Record<Metric, Sorted | undefined>
+
+export const survivalEntry = (
+  all: ReadonlyArray<SurvivalRow>,
+  language: string,
+  model: string,
+  resamples: number = BOOTSTRAP.resamples
+): SurvivalEntry => {
+  const group = all.filter((r) => r.language === language && r.model === model)
+  const runs = group.filter((r) => r.final_outcome !== "error")
+  const working = runs.filter((r) => r.final_outcome === "working").length
+  const tasks = new Map([...byTask(runs).keys()].map((task, i) => [task, i]))
+  const sorted = prepare(runs, tasks)
+  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(`${language}\u0000${model}`))
+  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
+  const weights = new Int32Array(tasks.size)
+  for (let b = 0; b < resamples && tasks.size > 0; b++) {
+    drawTasks(weights, random)
+    for (const m of METRICS) {
+      const runsOf = sorted[m]
+      if (runsOf !== undefined) draws[m].push(notReached(weightedQuantile(runsOf, weights, LEVELS.median)))
+    }
+  }
+  const quantiles = (metric: Metric): Quantiles => {
+    const places = placesOf(metric)
+    const q = (level: number) => {
+      const v = quantileOf(runs, metric, level)
+      return v === undefined ? null : round(v, places)
+    }
+    const priced = observe(runs, metric) !== undefined
+    return {
+      median: q(LEVELS.median),
+      p25: q(LEVELS.p25),
+      p75: q(LEVELS.p75),
+      ci95: priced && runs.length > 0 ? roundPair(percentileInterval(draws[metric]), places) : null
+    }
+  }
+  return {
+    language,
+    model,
+    runs: runs.length,
+    working,
+    censored: runs.length - working,
+    errors: group.length - runs.length,
+    total_tokens: quantiles("total_tokens"),
+    output_tokens: quantiles("output_tokens"),
+    cost_usd: quantiles("cost_usd"),
+    curve: { total_tokens: curveOf(runs, "total_tokens"), output_tokens: curveOf(runs, "output_tokens"), cost_usd: curveOf(runs, "cost_usd") }
+  }
+}
+
+/**
+ * A ratio of medians where "not reached" is known to be beyond every spend seen: the language not
+ * reaching its median against a baseline that does is +Infinity, the other way round 0, neither NaN.
+ */
+const ratioOf = (language: number | undefined, baseline: number | undefined) =>
+  language === undefined && baseline === undefined
+    ? NaN
+    : language === undefined
+      ? Infinity
+      : baseline === undefined
+        ? 0
+        : baseline === 0
+          ? NaN
+          : language / baseline
+
+export const versusEntry = (
+  all: ReadonlyArray<SurvivalRow>,
+  language: string,
+  model: string,
+  baseline: string,
+  resamples: number = BOOTSTRAP.resamples
+): VersusEntry => {
+  const measured = (l: string) => byTask(all.filter((r) => r.language === l && r.model === model && r.final_outcome !== "error"))
+  const own = measured(language)
+  const base = measured(baseline)
+  // Only tasks both measured: a partial leg must not compare other tasks.
+  const tasks = [...own.keys()].filter((t) => base.has(t)).map((t) => ({ own: own.get(t)!, base: base.get(t)! }))
+  const ownAll = tasks.flatMap((s) => s.own)
+  const baseAll = tasks.flatMap((s) => s.base)
+  const taskIndex = new Map(tasks.map((s, i) => [s.own[0]!.task, i]))
+  const ownSorted = prepare(ownAll, taskIndex)
+  const baseSorted = prepare(baseAll, taskIndex)
+  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(`${language}\u0000${model}\u0000${baseline}`))
+  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
+  // One draw of tasks for both languages: the pairing is what narrows the interval.
+  const weights = new Int32Array(tasks.length)
+  for (let b = 0; b < resamples && tasks.length > 0; b++) {
+    drawTasks(weights, random)
+    for (const m of METRICS) {
+      const o = ownSorted[m]
+      const bs = baseSorted[m]
+      if (o !== undefined && bs !== undefined)
+        draws[m].push(ratioOf(weightedQuantile(o, weights, LEVELS.median), weightedQuantile(bs, weights, LEVELS.median)))
+    }
+  }
+  const ratio = (metric: Metric): Ratio => {
+    const o = quantileOf(ownAll, metric, LEVELS.median)
+    const b = quantileOf(baseAll, metric, LEVELS.median)
+    const point = o !== undefined && b !== undefined && b > 0 ? o / b : undefined
+    const priced = observe(ownAll, metric) !== undefined && observe(baseAll, metric) !== undefined
+    return {
+      ratio: orNull(point === undefined ? undefined : round(point, 4)),
+      ci95: priced && tasks.length > 0 ? roundPair(percentileInterval(draws[metric]), 4) : null
+    }
+  }
+  return {
+    language,
+    model,
+    baseline,
+    tasks: tasks.length,
+    total_tokens: ratio("total_tokens"),
+    output_tokens: ratio("output_tokens"),
+    cost_usd: ratio("cost_usd")
+  }
+}
+
+const distinctOf = (values: ReadonlyArray<string>) => [...new Set(values)]
+
+/**
+ * Every language x model's survival, and every language against the baseline per model. Languages
+ * come in the order given (the report's), else first seen; a baseline that did not run gives no
+ * versus entries.
+ */
+export const survivalAnalysis = (
+  rows: ReadonlyArray<SurvivalRow>,
+  options: { readonly baseline?: string | undefined; readonly languages?: ReadonlyArray<string>; readonly models?: ReadonlyArray<string>; readonly resamples?: number } = {}
+): SurvivalAnalysis => {
+  const baseline = options.baseline ?? "ilo"
+  const resamples = options.resamples ?? BOOTSTRAP.resamples
+  const languages = options.languages ?? distinctOf(rows.map((r) => r.language))
+  const models = options.models ?? distinctOf(rows.map((r) => r.model))
+  const ran = (language: string, model: string) => rows.some((r) => r.language === language && r.model === model)
+  const survival = languages.flatMap((language) =>
+    models.flatMap((model) => (ran(language, model) ? [survivalEntry(rows, language, model, resamples)] : []))
+  )
+  const versus = models.flatMap((model) =>
+    ran(baseline, model)
+      ? languages
+          .filter((language) => language !== baseline && ran(language, model))
+          .map((language) => versusEntry(rows, language, model, baseline, resamples))
+      : []
+  )
+  return { baseline, bootstrap: { resamples, level: BOOTSTRAP.level, seed: BOOTSTRAP.seed, unit: "task" }, survival, versus }
+}
