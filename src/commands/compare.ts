@@ -6,6 +6,7 @@ import { outputDirectory, writeAtomically } from "../report/Output.js"
 import { writtenBlock } from "../report/Summary.js"
 import { mergeSources } from "../report/Sweep.js"
 import { readSource, stem } from "./reportFiles.js"
+import { baselineOption } from "./report.js"
 
 const before = Args.text({ name: "A" }).pipe(Args.withDescription("The earlier run's results (any format `report` reads)."))
 const after = Args.text({ name: "B" }).pipe(Args.withDescription("The later run's results."))
@@ -15,13 +16,13 @@ const outputDir = Options.text("output-dir").pipe(
 )
 
 /** What changed between two runs: per run, and per language x model with McNemar and a bootstrap interval. */
-export const compareCommand = Command.make("compare", { outputDir, before, after }, ({ outputDir, before, after }) =>
+export const compareCommand = Command.make("compare", { outputDir, baseline: baselineOption, before, after }, ({ outputDir, baseline, before, after }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const fs = yield* FileSystem.FileSystem
     const a = mergeSources([yield* readSource(before)])
     const b = mergeSources([yield* readSource(after)])
-    const comparison = compareSweeps(a, b)
+    const comparison = compareSweeps(a, b, baseline)
     const dir = Option.getOrElse(outputDir, () => path.dirname(after))
     yield* outputDirectory(dir)
     // Runs of different directories share their date-stamped names: a comparison never overwrites another.

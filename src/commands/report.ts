@@ -6,7 +6,7 @@ import { renderHtml } from "../report/Html.js"
 import { outputDirectory, writeAtomically } from "../report/Output.js"
 import { writtenBlock } from "../report/Summary.js"
 import { mergeSources } from "../report/Sweep.js"
-import { renderSweepMarkdown } from "../report/SweepMarkdown.js"
+import { renderSweepMarkdown, sweepSurvival } from "../report/SweepMarkdown.js"
 import { readSources, stem } from "./reportFiles.js"
 
 const files = Args.text({ name: "results" }).pipe(
@@ -19,8 +19,13 @@ const outputDir = Options.text("output-dir").pipe(
   Options.optional
 )
 
+export const baselineOption = Options.text("baseline").pipe(
+  Options.withDescription("The language the verdict divides the others' spend by (default: ilo)."),
+  Options.withDefault("ilo")
+)
+
 /** Re-renders the Markdown and HTML reports of one or more saved result files (legs of one sweep). */
-export const reportCommand = Command.make("report", { outputDir, files }, ({ outputDir, files }) =>
+export const reportCommand = Command.make("report", { outputDir, baseline: baselineOption, files }, ({ outputDir, baseline, files }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const sources = yield* readSources(files)
@@ -31,9 +36,11 @@ export const reportCommand = Command.make("report", { outputDir, files }, ({ out
     const md = path.join(dir, `${name}.md`)
     const html = path.join(dir, `${name}.html`)
     yield* outputDirectory(dir)
-    yield* writeAtomically(md, renderSweepMarkdown(sweep))
-    yield* writeAtomically(html, yield* renderHtml(sweep))
+    const survival = sweepSurvival(sweep, baseline)
+    yield* writeAtomically(md, renderSweepMarkdown(sweep, { survival }))
+    yield* writeAtomically(html, yield* renderHtml(sweep, { survival }))
     for (const b of banners(analyse(sweep))) yield* Console.error(`WARNING: ${b}`)
+    if (!sweep.languages.includes(baseline)) yield* Console.error(`WARNING: --baseline ${baseline}: no run of that language, so the verdict has no ratios`)
     yield* Console.log(
       writtenBlock(`Report of ${sweep.results.length} run(s) from ${sources.length} file(s) written:`, [["MD", md], ["HTML", html]])
     )

@@ -22,6 +22,7 @@ import { causeCounts, pyPrefix, pyRepr } from "../report/format.js"
 import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
+import { verdictBlock } from "../report/Verdict.js"
 import { boundedRunner } from "../services/BoundedRunner.js"
 import * as Checkpoint from "../services/Checkpoint.js"
 import { loadCatalog, retiredModels } from "../config/ModelCatalog.js"
@@ -124,6 +125,10 @@ export const runOptions = {
   ),
   quiet: Options.boolean("quiet").pipe(
     Options.withDescription("No progress on stderr (stdout's lines are unchanged).")
+  ),
+  baseline: Options.text("baseline").pipe(
+    Options.withDescription("The language the verdict divides the others' spend by (default: ilo)."),
+    Options.withDefault("ilo")
   )
 }
 
@@ -214,6 +219,8 @@ export const runBenchmark = (o: RunOptions) =>
       probe: !o.dryRun
     })
 
+    if (![...languages.map((l) => l.name), ...skipped.map((s) => s.name), "ilo"].includes(o.baseline))
+      return yield* new InvalidFlag({ flag: "--baseline", reason: `'${o.baseline}' is not a language of this run (${languages.map((l) => l.name).join(", ")})` })
     const named = findLanguageNames(tasks, languages.map((l) => l.name))
     if (named.length > 0 && !o.allowLanguageNamed)
       return yield* new LanguageNamed({ task: named[0]!.task, word: named[0]!.word, more: named.length - 1 })
@@ -306,6 +313,7 @@ export const runBenchmark = (o: RunOptions) =>
         yield* Console.log(summaryTable(results, runs.length, o.trials))
         if (o.trials > 1) yield* Console.log(trialsSummary(results, o.trials))
         yield* Console.log(costSummary(results))
+        if (report.analysis !== undefined) yield* Console.log(`\n${verdictBlock(report.analysis)}`)
         if (!report.complete && results.length < runs.length)
           yield* Console.error(`WARNING: --max-cost reached; ${runs.length - results.length} run(s) were not started.`)
         const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
@@ -344,6 +352,7 @@ export const runBenchmark = (o: RunOptions) =>
         progress: { ...progress, hooks: budget.hooks },
         budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2),
+        baseline: o.baseline,
         finished: printSummary
       })
     ).pipe(

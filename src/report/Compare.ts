@@ -6,6 +6,8 @@ import { distinct, esc, mdTable, mdText } from "./format.js"
 import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
 import { runKey, type ResultRow, type Sweep } from "./Sweep.js"
+import { versusChange, type VersusChange } from "./Survival.js"
+import { RATIO_CHANGE_HEADER, ratioChangeLines, ratioChangeMarkdown, ratioChangeRows } from "./Verdict.js"
 
 /** Two runs (A before, B after), side by side: what changed per run, and per language x model with tests. */
 
@@ -47,6 +49,9 @@ export interface Comparison {
   readonly b: Sweep
   readonly runs: ReadonlyArray<RunChange>
   readonly groups: ReadonlyArray<GroupChange>
+  /** The baseline language of the ratios, and how each language's ratio to it moved from A to B. */
+  readonly baseline: string
+  readonly ratios: ReadonlyArray<VersusChange>
   /** What a reader must know before trusting the numbers: a partial side, settings that differ. */
   readonly notes: ReadonlyArray<string>
 }
@@ -59,7 +64,7 @@ export const direction = (c: RunChange) =>
     ? 0
     : Math.sign(RANK[c.b.final_outcome]! - RANK[c.a.final_outcome]!)
 
-export const compareSweeps = (a: Sweep, b: Sweep): Comparison => {
+export const compareSweeps = (a: Sweep, b: Sweep, baseline = "ilo"): Comparison => {
   const ia = new Map(a.results.map((r) => [runKey(r), r]))
   const ib = new Map(b.results.map((r) => [runKey(r), r]))
   // Each trial is a run of its own: trial 2 of a task pairs with trial 2 on the other side.
@@ -105,7 +110,16 @@ export const compareSweeps = (a: Sweep, b: Sweep): Comparison => {
       tokens: bootstrapMeanDifference(tokensA, tokensB, { seed: 7919 + i })
     }
   })
-  return { a, b, runs, groups, notes: comparisonNotes(a, b, aa.partial, ab.partial) }
+  const ranBoth = (language: string, model: string) =>
+    [a, b].every((s) => s.results.some((r) => r.language === language && r.model === model))
+  const ratios = distinct([...a.models, ...b.models]).flatMap((model) =>
+    ranBoth(baseline, model)
+      ? distinct([...a.languages, ...b.languages])
+          .filter((l) => l !== baseline && ranBoth(l, model))
+          .map((l) => versusChange(a.results, b.results, l, model, baseline))
+      : []
+  )
+  return { a, b, runs, groups, baseline, ratios, notes: comparisonNotes(a, b, aa.partial, ab.partial) }
 }
 
 /** Both sides ran it and reached the model: a pair every measure may use. */
@@ -150,6 +164,7 @@ export const compareSummary = (c: Comparison): string => {
     lines.push(
       `${g.language}/${g.model}, on ${g.paired} ${pairedUnit(c.a, c.b).counted} measured in both: success ${fmtPct(g.rateA)} -> ${fmtPct(g.rateB)} (${pts(g.rateDelta)}; McNemar exact p=${pValue(g)}); mean tokens to success ${fmtInt(g.meanTokensA)} -> ${fmtInt(g.meanTokensB)} (${interval(g.tokens)})`
     )
+  lines.push(...ratioChangeLines(c.ratios))
   for (const note of c.notes) lines.push(`Note: ${note}`)
   return lines.join("\n")
 }
@@ -205,6 +220,7 @@ const method = (c: Comparison) => {
 export const renderCompareMarkdown = (c: Comparison): string => {
   const lines = [`# Comparison: A vs B`, "", `- A: ${mdText(label(c.a))}`, `- B: ${mdText(label(c.b))}`, "", ...c.notes.map((n) => `> **${mdText(n)}**\n`), "## Per language and model", "", method(c), ""]
   lines.push(...mdTable(groupHeader(c), groupRows(c)), "")
+  lines.push(...ratioChangeMarkdown(c.ratios, c.baseline))
   const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
   lines.push("## Outcome changes", "")
   if (changed.length === 0) lines.push("No run changed outcome.", "")
@@ -253,6 +269,8 @@ export const renderCompareHtml = (c: Comparison) =>
 ${c.notes.map((n) => `<div class="banner">${esc(n)}</div>`).join("\n")}
 <h2>Per language and model</h2>
 <div class="card">${htmlTable(groupHeader(c), groupRows(c))}<figcaption>${esc(method(c))}</figcaption></div>
+<h2>Ratios to ${esc(c.baseline)}: A -> B</h2>
+<div class="card">${c.ratios.length === 0 ? `<p>No language ran beside ${esc(c.baseline)} in both runs.</p>` : htmlTable(RATIO_CHANGE_HEADER, ratioChangeRows(c.ratios))}<figcaption>Median spend to a working program over ${esc(c.baseline)}'s, A then B, with the change B − A and its 95% bootstrap interval (the same tasks drawn for both runs).</figcaption></div>
 <div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey) and B (blue).</figcaption></figure></div>
 <h2>Outcome changes</h2>
 <div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(runHeader(c), changed.map(runRow(c)), cls(changed))}</div>

@@ -3,7 +3,9 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepTitle } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepSurvival, sweepTitle } from "./SweepMarkdown.js"
+import type { SurvivalAnalysis } from "./Survival.js"
+import { survivalSection } from "./VerdictHtml.js"
 
 /**
  * A part of an anchor that cannot be mistaken for another: letters, digits and lone inner dashes as
@@ -183,7 +185,7 @@ const kpis = (a: Analysis) => {
 }
 
 /** The page in parts: the summary and charts, the grid a task at a time, each run's attempts, then the provenance. */
-function* htmlPage(a: Analysis, charts: RenderedCharts, title: string): Generator<string> {
+function* htmlPage(a: Analysis, charts: RenderedCharts, title: string, survival: SurvivalAnalysis): Generator<string> {
   yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -193,6 +195,7 @@ function* htmlPage(a: Analysis, charts: RenderedCharts, title: string): Generato
 <h1>${esc(title)}</h1>
 <p class="sub">${esc(a.sweep.sources.map((s) => s.generated.slice(0, 16).replace("T", " ")).filter((x) => x !== "").join(", "))} · models ${esc(a.sweep.models.join(", "))}</p>
 ${banners(a).map((b) => `<div class="banner">${esc(b)}</div>`).join("\n")}
+${survivalSection(survival)}
 ${kpis(a)}
 <h2>Summary</h2>
 <div class="card">${summaryTable(a)}
@@ -230,8 +233,11 @@ ${provenance(a)}
  * (a grid row, a run's attempts), to be written once by `writeAtomically`: a report of many runs
  * is never one string.
  */
-export const renderHtml = (sweep: Sweep): Effect.Effect<Iterable<string>> =>
+export const renderHtml = (
+  sweep: Sweep,
+  options: { readonly survival?: SurvivalAnalysis | undefined; readonly baseline?: string | undefined } = {}
+): Effect.Effect<Iterable<string>> =>
   Effect.sync(() => {
     const a = analyse(sweep)
-    return htmlPage(a, renderCharts(a), sweepTitle(sweep))
+    return htmlPage(a, renderCharts(a), sweepTitle(sweep), options.survival ?? sweepSurvival(sweep, options.baseline))
   })

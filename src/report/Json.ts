@@ -1,6 +1,7 @@
 import type { RunConfig } from "../domain/RunConfig.js"
 import type { RunResult } from "../domain/Result.js"
 import type { SkillModule } from "../services/SkillDocs.js"
+import type { SurvivalAnalysis } from "./Survival.js"
 
 export interface Report {
   readonly generated: string
@@ -12,6 +13,8 @@ export interface Report {
   readonly config: RunConfig
   readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
   readonly notes: ReadonlyArray<string>
+  /** Spend to a working program per language x model (Kaplan-Meier) and against the baseline language. */
+  readonly analysis?: SurvivalAnalysis | undefined
   readonly results: ReadonlyArray<RunResult>
 }
 

@@ -3,6 +3,8 @@ import type { Report } from "./Json.js"
 import { costMarkdown, usd } from "./Cost.js"
 import { attemptsCell, distinct, mdText, pyFloat } from "./format.js"
 import { trialsMarkdown } from "./Trials.js"
+import { survivalAnalysis } from "./Survival.js"
+import { verdictMarkdown } from "./Verdict.js"
 
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
 
@@ -32,6 +34,8 @@ export const renderMarkdown = (report: Report): string => {
   if (trials > 1)
     lines.push(...trialsMarkdown(report.results, trials), "The run tables below show trial 1 of each run, the cost every trial; the JSON has every trial.", "")
   if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
+  // The answer first: every trial counts, as in the JSON's analysis.
+  lines.push(...verdictMarkdown(report.analysis ?? survivalAnalysis(report.results, { languages, models })))
   lines.push(
     "## Summary",
     "",

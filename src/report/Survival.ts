@@ -419,3 +419,83 @@ export const survivalAnalysis = (
   )
   return { baseline, bootstrap: { resamples, level: BOOTSTRAP.level, seed: BOOTSTRAP.seed, unit: "task" }, survival, versus }
 }
+
+export interface RatioChange {
+  readonly a: number | null
+  readonly b: number | null
+  /** B's ratio minus A's; null where either is. */
+  readonly change: number | null
+  /** Bootstrap over the tasks both runs measured for both languages, one draw for both runs. */
+  readonly ci95: readonly [number, number] | null
+}
+
+export interface VersusChange {
+  readonly language: string
+  readonly model: string
+  readonly baseline: string
+  readonly tasks: number
+  readonly total_tokens: RatioChange
+  readonly output_tokens: RatioChange
+  readonly cost_usd: RatioChange
+}
+
+/**
+ * How a language's ratio to the baseline moved from run A to run B (compare): the ratio on each
+ * side over the tasks measured in both languages in both runs, and the change with a bootstrap
+ * interval that draws the same tasks for A and B, since a task is the same task in both.
+ */
+export const versusChange = (
+  rowsA: ReadonlyArray<SurvivalRow>,
+  rowsB: ReadonlyArray<SurvivalRow>,
+  language: string,
+  model: string,
+  baseline: string,
+  resamples: number = BOOTSTRAP.resamples
+): VersusChange => {
+  const measured = (rows: ReadonlyArray<SurvivalRow>, l: string) =>
+    byTask(rows.filter((r) => r.language === l && r.model === model && r.final_outcome !== "error"))
+  const sides = [rowsA, rowsB].map((rows) => ({ own: measured(rows, language), base: measured(rows, baseline) }))
+  const tasks = [...sides[0]!.own.keys()].filter((t) => sides.every((s) => s.own.has(t) && s.base.has(t)))
+  const taskIndex = new Map(tasks.map((t, i) => [t, i]))
+  const prepared = sides.map((s) => {
+    const own = tasks.flatMap((t) => s.own.get(t)!)
+    const base = tasks.flatMap((t) => s.base.get(t)!)
+    return { own, base, ownSorted: prepare(own, taskIndex), baseSorted: prepare(base, taskIndex) }
+  })
+  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(`change\u0000${language}\u0000${model}\u0000${baseline}`))
+  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
+  const weights = new Int32Array(tasks.length)
+  for (let b = 0; b < resamples && tasks.length > 0; b++) {
+    drawTasks(weights, random)
+    for (const m of METRICS) {
+      const ratios = prepared.map((p) => {
+        const o = p.ownSorted[m]
+        const bs = p.baseSorted[m]
+        return o === undefined || bs === undefined ? NaN : ratioOf(weightedQuantile(o, weights, LEVELS.median), weightedQuantile(bs, weights, LEVELS.median))
+      })
+      draws[m].push(ratios[1]! - ratios[0]!)
+    }
+  }
+  const change = (metric: Metric): RatioChange => {
+    const [a, b] = prepared.map((p) => {
+      const o = quantileOf(p.own, metric, LEVELS.median)
+      const bs = quantileOf(p.base, metric, LEVELS.median)
+      return o !== undefined && bs !== undefined && bs > 0 ? o / bs : undefined
+    })
+    return {
+      a: orNull(a === undefined ? undefined : round(a, 4)),
+      b: orNull(b === undefined ? undefined : round(b, 4)),
+      change: a !== undefined && b !== undefined ? round(b - a, 4) : null,
+      ci95: a !== undefined && b !== undefined ? roundPair(percentileInterval(draws[metric]), 4) : null
+    }
+  }
+  return {
+    language,
+    model,
+    baseline,
+    tasks: tasks.length,
+    total_tokens: change("total_tokens"),
+    output_tokens: change("output_tokens"),
+    cost_usd: change("cost_usd")
+  }
+}

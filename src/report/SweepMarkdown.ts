@@ -1,6 +1,8 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js"
+import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
+import { verdictMarkdown } from "./Verdict.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : percentShort(x))
@@ -89,13 +91,19 @@ export const retryCapText = (sweep: Sweep) =>
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
 
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
-export const renderSweepMarkdown = (sweep: Sweep): string => {
+/** The verdict's figures of a sweep, every trial counted; `baseline` defaults to ilo. */
+export const sweepSurvival = (sweep: Sweep, baseline?: string): SurvivalAnalysis =>
+  survivalAnalysis(sweep.results, { baseline, languages: sweep.languages, models: sweep.models })
+
+export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?: SurvivalAnalysis | undefined; readonly baseline?: string | undefined } = {}): string => {
   const a = analyse(sweep)
   const lines: Array<string> = [`# ${mdText(sweepTitle(sweep))}`, ""]
   for (const b of banners(a)) lines.push(`> **${mdText(b)}**`, "")
   lines.push(`Models: ${sweep.models.map(mdText).join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
   lines.push(`Retry cap: ${retryCapText(sweep)}`, "")
+
+  lines.push(...verdictMarkdown(options.survival ?? sweepSurvival(sweep, options.baseline)))
 
   lines.push("## Summary", "")
   lines.push(

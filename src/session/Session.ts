@@ -20,6 +20,7 @@ import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
 import { resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
+import { survivalAnalysis } from "../report/Survival.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
@@ -54,6 +55,8 @@ export interface SessionInput {
   readonly progress?: Progress | undefined
   /** The command-line arguments, to tell the user how to resume. */
   readonly args: ReadonlyArray<string>
+  /** The language the others' spend is divided by in the report's verdict (default ilo). */
+  readonly baseline?: string | undefined
   /** What the command prints once the reports are written (not interrupted, as they are not). */
   readonly finished?: ((outcome: SessionOutcome) => Effect.Effect<void>) | undefined
 }
@@ -174,6 +177,11 @@ export const runSession = (input: SessionInput) =>
             ...beginNotes,
             ...resultNotes(results, input.settings.maxTokens)
           ],
+          analysis: survivalAnalysis(results, {
+            baseline: input.baseline,
+            languages: input.config.languages.map((l) => l.name),
+            models: input.config.models.map((m) => m.key)
+          }),
           results
         } satisfies Report
       })
