@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "./support/cli.js"
 import { expectedOf, languageOf, programPrinting, scratch } from "./support/bench.js"
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base"
+import { countTokens as cl100k } from "gpt-tokenizer/encoding/cl100k_base"
 
 /*
  * A scripted benchmark, six tasks, retry cap 3, one model. Worked by hand:
@@ -53,6 +55,27 @@ describe("the verdict of a scripted benchmark", () => {
     expect(lo).toBeLessThanOrEqual(0.5)
     expect(hi).toBeGreaterThanOrEqual(0.5)
     expect(analysis.versus.find((v: any) => v.language === "javascript").total_tokens).toEqual({ ratio: null, ci95: null })
+  })
+
+  it("counts every program's tokens as the tokenizer library does, and the documentation's spec tax", () => {
+    const { results, analysis } = bench.report()
+    let counted = 0
+    for (const r of results) {
+      for (const a of r.attempts) {
+        expect(a.program_tokens).toEqual({ o200k_base: o200k(a.program), cl100k_base: cl100k(a.program) })
+        counted++
+      }
+      expect(r.final_program_tokens).toEqual(r.attempts.at(-1).program_tokens)
+    }
+    expect(counted).toBe(6 + 9 + 16)
+    // echo 'out-t1' and print("out-t1") weigh differently: the census is of real tokens, not characters.
+    expect(results[0].final_program_tokens.o200k_base).toBeGreaterThan(1)
+    const python = analysis.census.find((c: any) => c.language === "python")
+    const docs = "(No formal language documentation available for python.)"
+    expect(python.doc_tokens).toEqual({ o200k_base: o200k(docs), cl100k_base: cl100k(docs) })
+    expect(python.attempts).toBe(9)
+    expect(python.spec_tax).toEqual({ o200k_base: 9 * o200k(docs), cl100k_base: 9 * cl100k(docs) })
+    expect(bench.markdown()).toContain("## Token census")
   })
 
   it("ends stdout with one verdict line per model and compared language", () => {

@@ -23,6 +23,8 @@ export const Attempt = Schema.Struct({
   duration_ms: Schema.Number,
   unfenced: Schema.Boolean,
   program: Schema.String,
+  /** The program's tokens per tokenizer ({ "o200k_base": n, ... }); absent in results from before they were counted. */
+  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
   error_detail: Schema.NullOr(Schema.String)
 })
 export type Attempt = typeof Attempt.Type
@@ -61,6 +63,8 @@ export const RunResult = Schema.Struct({
   generated_chars: Schema.Number,
   final_code_chars: Schema.Number,
   code_chars_by_turn: Schema.Array(Schema.Number),
+  /** The last attempt's program_tokens. */
+  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
   finish_reasons: Schema.Array(Schema.NullOr(Schema.String)),
   truncated_attempts: Schema.Number,
 

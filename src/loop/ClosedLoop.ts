@@ -2,6 +2,7 @@ import { Clock, Duration, Effect, Either, Random } from "effect"
 import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
+import { countTokens } from "../services/Tokenizers.js"
 import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
@@ -209,6 +210,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       duration_ms: run.durationMs,
       unfenced,
       program,
+      program_tokens: countTokens(program),
       error_detail: detail
     }
     attempts.push(attempt)
@@ -260,6 +262,7 @@ export const summarise = (
     generated_chars: sum(chars),
     final_code_chars: chars.at(-1) ?? 0,
     code_chars_by_turn: chars,
+    final_program_tokens: attempts.at(-1)?.program_tokens ?? countTokens(""),
     finish_reasons: attempts.map((a) => a.stop_reason),
     truncated_attempts: attempts.filter((a) => a.stop_reason === "max_tokens").length,
     input_cache_hit_tokens: sum(attempts.map((a) => a.cache_read_tokens)),

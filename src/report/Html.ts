@@ -3,9 +3,10 @@ import { analyse, banners, totalTokens, truncatedAttempts, type Analysis } from 
 import { renderCharts, type RenderedCharts } from "./Charts.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { esc } from "./format.js"
-import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepSurvival, sweepTitle } from "./SweepMarkdown.js"
+import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepCensus, sweepSurvival, sweepTitle } from "./SweepMarkdown.js"
 import type { SurvivalAnalysis } from "./Survival.js"
 import { survivalSection } from "./VerdictHtml.js"
+import { censusHtml } from "./Census.js"
 
 /**
  * A part of an anchor that cannot be mistaken for another: letters, digits and lone inner dashes as
@@ -212,6 +213,7 @@ ${kpis(a)}
     a.sweep.trials > 1 ? ", the mean over the trials that got there" : ""
   }; no bar where it never got there.</figcaption></div>
 ${headToHeadTable(a)}
+${censusHtml(sweepCensus(a.sweep))}
 <h2>Every run</h2>
 <div class="card">`
   yield* grid(a)

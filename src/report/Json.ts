@@ -2,6 +2,10 @@ import type { RunConfig } from "../domain/RunConfig.js"
 import type { RunResult } from "../domain/Result.js"
 import type { SkillModule } from "../services/SkillDocs.js"
 import type { SurvivalAnalysis } from "./Survival.js"
+import type { CensusEntry } from "./Census.js"
+
+/** The report's analysis: survival and versus (Survival.ts), and the token census (Census.ts). */
+export type ReportAnalysis = SurvivalAnalysis & { readonly census: ReadonlyArray<CensusEntry> }
 
 export interface Report {
   readonly generated: string
@@ -14,7 +18,7 @@ export interface Report {
   readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
   readonly notes: ReadonlyArray<string>
   /** Spend to a working program per language x model (Kaplan-Meier) and against the baseline language. */
-  readonly analysis?: SurvivalAnalysis | undefined
+  readonly analysis?: ReportAnalysis | undefined
   readonly results: ReadonlyArray<RunResult>
 }
 

@@ -5,6 +5,7 @@ import { attemptsCell, distinct, mdText, pyFloat } from "./format.js"
 import { trialsMarkdown } from "./Trials.js"
 import { survivalAnalysis } from "./Survival.js"
 import { verdictMarkdown } from "./Verdict.js"
+import { censusEntries, censusMarkdown } from "./Census.js"
 
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
 
@@ -57,6 +58,7 @@ export const renderMarkdown = (report: Report): string => {
   }
   // The money was spent on every trial.
   lines.push("", ...costMarkdown(report.results))
+  lines.push(...censusMarkdown(report.analysis?.census ?? censusEntries(report.results, new Map(), { languages, models })))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${mdText(task)}`)

@@ -30,6 +30,7 @@ export const AttemptRow = Schema.Struct({
   timed_out: Schema.optional(Schema.Boolean),
   duration_ms: Schema.optional(Schema.Number),
   program: Schema.String,
+  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
   error_detail: Schema.NullOr(Schema.String),
   cost_usd: OptionalNumber,
   /** Of output_tokens, thinking or reasoning; null where the provider did not say (the ilo harness's attempt_trace). */
@@ -70,6 +71,7 @@ export const ResultRow = Schema.Struct({
   thinking_unknown_attempts: Schema.optional(Schema.Number),
   code_tokens: OptionalNumber,
   served_models: Schema.optional(Schema.Array(Schema.String)),
+  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
   api_error: Schema.optional(
     Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
   ),
@@ -94,6 +96,14 @@ const IloBenchFile = Schema.Struct({
   ),
   skills: Schema.optional(Schema.Array(SkillRow)),
   notes: Schema.optional(Schema.Array(Schema.String)),
+  /** Only what results cannot give again: the documentation's tokens per language. */
+  analysis: Schema.optional(
+    Schema.Struct({
+      census: Schema.optional(
+        Schema.Array(Schema.Struct({ language: Schema.String, doc_tokens: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Number })) }))
+      )
+    })
+  ),
   results: Schema.Array(ResultRow)
 })
 
@@ -197,8 +207,14 @@ export interface Source {
   readonly settings: ReadonlyArray<readonly [string, string]>
   readonly skills: ReadonlyArray<typeof SkillRow.Type>
   readonly notes: ReadonlyArray<string>
+  /** Tokens of each language's documentation, per tokenizer, where the file recorded them. */
+  readonly docTokens?: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
   readonly results: ReadonlyArray<ResultRow>
 }
+
+/** The documentation tokens a report's census recorded, by language. */
+const docTokensOf = (census: ReadonlyArray<{ readonly language: string; readonly doc_tokens: Readonly<Record<string, number>> | null }> | undefined) =>
+  new Map((census ?? []).flatMap((c) => (c.doc_tokens === null ? [] : [[c.language, c.doc_tokens] as const])))
 
 export class ResultsFileError extends Data.TaggedError("ResultsFileError")<{ readonly file: string; readonly reason: string }> {
   override get message() {
@@ -227,6 +243,7 @@ const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string,
     settings,
     skills: r.skills ?? [],
     notes: r.notes ?? [],
+    docTokens: docTokensOf(r.analysis?.census),
     results: r.results
   }
 }
@@ -366,6 +383,7 @@ export const sourceOfReport = (report: Report, file: string): Source => ({
   ],
   skills: report.skills,
   notes: report.notes,
+  docTokens: docTokensOf(report.analysis?.census),
   results: report.results
 })
 

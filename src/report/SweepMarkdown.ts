@@ -3,6 +3,7 @@ import type { ResultRow, Sweep } from "./Sweep.js"
 import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js"
 import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
 import { verdictMarkdown } from "./Verdict.js"
+import { censusEntries, censusMarkdown } from "./Census.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : percentShort(x))
@@ -91,6 +92,10 @@ export const retryCapText = (sweep: Sweep) =>
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
 
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
+/** The token census of a sweep: documentation tokens from the files that recorded them (the later file's first). */
+export const sweepCensus = (sweep: Sweep) =>
+  censusEntries(sweep.results, new Map(sweep.sources.flatMap((s) => [...(s.docTokens ?? new Map())])), sweep)
+
 /** The verdict's figures of a sweep, every trial counted; `baseline` defaults to ilo. */
 export const sweepSurvival = (sweep: Sweep, baseline?: string): SurvivalAnalysis =>
   survivalAnalysis(sweep.results, { baseline, languages: sweep.languages, models: sweep.models })
@@ -135,6 +140,8 @@ export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?:
   )
   const ks = Array.from({ length: sweep.retryCap }, (_, i) => i + 1)
   lines.push(...mdTable(["language", "model", ...ks.map((k) => `k=${k}`)], a.groups.map((g) => [g.language, g.model, ...g.curve.map(fmtPct)])), "")
+
+  lines.push(...censusMarkdown(sweepCensus(sweep)))
 
   const h2h = headToHead(a)
   if (h2h.length > 0) {

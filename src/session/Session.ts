@@ -21,6 +21,8 @@ import { seedProgress } from "../report/Progress.js"
 import { resumeCommand } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { survivalAnalysis } from "../report/Survival.js"
+import { censusEntries } from "../report/Census.js"
+import { countTokens } from "../services/Tokenizers.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
@@ -93,7 +95,10 @@ export const runSession = (input: SessionInput) =>
     const { runs } = input
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
-    yield* Effect.forEach(input.languages, languageContext, { discard: true })
+    // Their tokens too: the documentation goes with every attempt (the census's spec tax).
+    const docTokens = new Map(
+      yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, countTokens(text)] as const))
+    )
     const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
     const started = DateTime.formatIso(yield* DateTime.now)
 
@@ -158,6 +163,7 @@ export const runSession = (input: SessionInput) =>
     const resumeWith = resumeCommand(input.args, paths.jsonl)
     underWay.resumeWith = resumeWith
 
+    const order = { languages: input.config.languages.map((l) => l.name), models: input.config.models.map((m) => m.key) }
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     const done = new Map(plan.kept)
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
@@ -177,11 +183,10 @@ export const runSession = (input: SessionInput) =>
             ...beginNotes,
             ...resultNotes(results, input.settings.maxTokens)
           ],
-          analysis: survivalAnalysis(results, {
-            baseline: input.baseline,
-            languages: input.config.languages.map((l) => l.name),
-            models: input.config.models.map((m) => m.key)
-          }),
+          analysis: {
+            ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
+            census: censusEntries(results, docTokens, order)
+          },
           results
         } satisfies Report
       })

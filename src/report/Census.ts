@@ -1,0 +1,102 @@
+import { esc, groupDigits, mdTable } from "./format.js"
+
+/**
+ * The token census: what each language's programs and documentation weigh in real tokens. The
+ * documentation goes with every attempt, so its cost to a language is its tokens times the attempts
+ * made (the "spec tax"); the programs are what the model wrote.
+ */
+
+type Counts = Readonly<Record<string, number>>
+
+export interface CensusRow {
+  readonly task: string
+  readonly language: string
+  readonly model: string
+  readonly final_outcome: string
+  readonly final_program_tokens?: Counts | undefined
+  readonly attempts?: ReadonlyArray<{ readonly program_tokens?: Counts | undefined }> | undefined
+}
+
+export interface CensusEntry {
+  readonly language: string
+  readonly model: string
+  /** Attempts made (runs in "error" made none that count). */
+  readonly attempts: number
+  /** The documentation sent with each attempt, per tokenizer; null where not known (a file from before the census). */
+  readonly doc_tokens: Counts | null
+  /** doc_tokens x attempts. */
+  readonly spec_tax: Counts | null
+  /** Every attempt's program, summed per tokenizer. */
+  readonly program_tokens: Counts
+  /** Median tokens of the working programs (the last attempt of each run that worked); null with none. */
+  readonly median_working_program_tokens: Counts | null
+}
+
+const median = (values: ReadonlyArray<number>) => {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+export const censusEntries = (
+  rows: ReadonlyArray<CensusRow>,
+  docTokens: ReadonlyMap<string, Counts>,
+  order: { readonly languages: ReadonlyArray<string>; readonly models: ReadonlyArray<string> }
+): ReadonlyArray<CensusEntry> =>
+  order.languages.flatMap((language) =>
+    order.models.flatMap((model) => {
+      const runs = rows.filter((r) => r.language === language && r.model === model)
+      if (runs.length === 0) return []
+      const attempts = runs.flatMap((r) => r.attempts ?? [])
+      const tokenizers = [...new Set(attempts.flatMap((a) => Object.keys(a.program_tokens ?? {})))]
+      const docs = docTokens.get(language) ?? null
+      const working = runs.flatMap((r) => (r.final_outcome === "working" && r.final_program_tokens !== undefined ? [r.final_program_tokens] : []))
+      return [
+        {
+          language,
+          model,
+          attempts: attempts.length,
+          doc_tokens: docs,
+          spec_tax: docs === null ? null : Object.fromEntries(Object.entries(docs).map(([k, n]) => [k, n * attempts.length])),
+          program_tokens: Object.fromEntries(tokenizers.map((k) => [k, attempts.reduce((n, a) => n + (a.program_tokens?.[k] ?? 0), 0)])),
+          median_working_program_tokens:
+            working.length === 0 ? null : Object.fromEntries(tokenizers.map((k) => [k, median(working.map((w) => w[k] ?? 0))]))
+        }
+      ]
+    })
+  )
+
+const counts = (c: Counts | null, tokenizer: string) => (c === null || c[tokenizer] === undefined ? "–" : groupDigits(Math.round(c[tokenizer]!)))
+
+/** The census as a table: one row per language x model, each tokenizer's counts side by side; undefined with nothing counted. */
+export const censusTable = (entries: ReadonlyArray<CensusEntry>) => {
+  const tokenizers = [...new Set(entries.flatMap((e) => [...Object.keys(e.program_tokens), ...Object.keys(e.doc_tokens ?? {})]))]
+  if (entries.length === 0 || tokenizers.length === 0) return undefined
+  return {
+    note:
+      `Tokens under ${tokenizers.join(" and ")} (OpenAI's tokenizers, counted offline; a language's programs weigh differently from its characters). ` +
+      "Documentation tokens go with every attempt: the spec tax is documentation tokens x attempts.",
+    header: ["language", "model", "attempts", ...tokenizers.flatMap((k) => [`docs (${k})`, `spec tax (${k})`, `programs (${k})`, `median working program (${k})`])],
+    rows: entries.map((e) => [
+      e.language,
+      e.model,
+      String(e.attempts),
+      ...tokenizers.flatMap((k) => [counts(e.doc_tokens, k), counts(e.spec_tax, k), counts(e.program_tokens, k), counts(e.median_working_program_tokens, k)])
+    ])
+  }
+}
+
+/** The Markdown section. */
+export const censusMarkdown = (entries: ReadonlyArray<CensusEntry>): ReadonlyArray<string> => {
+  const t = censusTable(entries)
+  return t === undefined ? [] : ["## Token census", "", t.note, "", ...mdTable(t.header, t.rows), ""]
+}
+
+/** The HTML section. */
+export const censusHtml = (entries: ReadonlyArray<CensusEntry>): string => {
+  const t = censusTable(entries)
+  if (t === undefined) return ""
+  return `<h2>Token census</h2><div class="card" id="census"><table><thead><tr>${t.header.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${t.rows
+    .map((r) => `<tr>${r.map((v, i) => `<td${i < 2 ? ' class="l"' : ""}>${esc(v)}</td>`).join("")}</tr>`)
+    .join("")}</tbody></table><figcaption>${esc(t.note)}</figcaption></div>`
+}
