@@ -28,7 +28,7 @@ export const renderMarkdown = (report: Report): string => {
     `Models: ${report.config.models.map((m) => `${mdText(m.key)} (${mdText(m.id)})`).join(", ")}  `,
     `Retry cap: ${report.config.retry_cap}`,
     "",
-    "The tables below are the seed's. The `.html` report beside this file adds success rates with their 95% intervals, " +
+    "The verdict comes first; the tables after it are the seed's. The `.html` report beside this file adds success rates with their 95% intervals, " +
       "success by attempt, the head to head against ilo and every attempt; `ilo-bench report` writes the same as Markdown.",
     ""
   ]
