@@ -70,7 +70,8 @@ describe.skipIf(!available)("HTML reports in headless Chromium", () => {
     writeFileSync(file, html)
     const page = await openInChromium(file, "report.png")
     expect(page.external).toEqual([])
-    expect(page.charts.map((c) => c.id)).toEqual(["chart-rates", "chart-curve", "chart chart-tokens"])
+    // The survival curves first, under the verdict; then the rest.
+    expect(page.charts.map((c) => c.id)).toEqual(["chart-survival", "chart-rates", "chart-curve", "chart chart-tokens"])
     for (const chart of page.charts) {
       expect(chart.width, chart.id).toBeGreaterThan(100)
       expect(chart.height, chart.id).toBeGreaterThan(50)
