@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { kaplanMeier, survivalAnalysis, survivalQuantile, type SurvivalRow } from "../src/report/Survival.js"
+import { kaplanMeier, survivalAnalysis, survivalQuantile, versusChange, type SurvivalRow } from "../src/report/Survival.js"
+import { verdictLines } from "../src/report/Verdict.js"
 
 /** A run: spent `total` tokens in all (of which `gen` generated) and `cost` dollars. */
 const run = (task: string, language: string, outcome: string, total: number, gen: number, cost: number | null = total / 10_000): SurvivalRow => ({
@@ -148,5 +149,33 @@ describe("survival analysis of a benchmark's results", () => {
     expect(a.survival.find((s) => s.language === "python")!.cost_usd).toEqual({ median: null, p25: null, p75: null, ci95: null })
     expect(a.versus[0]!.cost_usd).toEqual({ ratio: null, ci95: null })
     expect(a.versus[0]!.total_tokens.ratio).toBeCloseTo(0.3, 10)
+  })
+})
+
+describe("how a ratio moved between two runs (compare)", () => {
+  it("gives each run's ratio over the tasks both measured and the change B - A", () => {
+    // B: python spends twice what it did in A on every task (median 180), ilo the same: 0.3 -> 0.6.
+    const doubled = python.map((r) => ({ ...r, input_tokens: 2 * r.input_tokens, generation_tokens: 2 * r.generation_tokens }))
+    const c = versusChange([...ilo, ...python], [...ilo, ...doubled], "python", "haiku", "ilo", 300)
+    expect(c.tasks).toBe(5)
+    expect(c.total_tokens.a).toBeCloseTo(0.3, 10)
+    expect(c.total_tokens.b).toBeCloseTo(0.6, 10)
+    expect(c.total_tokens.change).toBeCloseTo(0.3, 10)
+    expect(versusChange([...ilo, ...python], [...ilo, ...doubled], "python", "haiku", "ilo", 300)).toEqual(c)
+    // The same results on both sides (every run working, so every resample has both medians): no change, and an interval of exactly none.
+    const same = ["a", "b", "c", "d"].flatMap((t, i) => [run(t, "ilo", "working", 100 * (i + 1), 10), run(t, "python", "working", 30 + 70 * i, 10)])
+    expect(versusChange(same, same, "python", "haiku", "ilo", 300).total_tokens).toMatchObject({ change: 0, ci95: [0, 0] })
+  })
+})
+
+describe("the verdict's words", () => {
+  it("says which language did not reach its median instead of printing a ratio", () => {
+    const bash = [run("a", "bash", "working", 1000, 100), ...["b", "c", "d", "e"].map((t) => run(t, "bash", "failed", 5000, 500))]
+    const a = survivalAnalysis([...ilo, ...python, ...bash], { resamples: 100 })
+    const lines = verdictLines(a)
+    expect(lines[0]).toMatch(/^haiku: python needs 0\.30x ilo's tokens to a working program \(95% CI (not reached|\d\.\d\d-\d\.\d\d)\), 0\.30x its cost$/)
+    expect(lines[1]).toBe("haiku: bash got fewer than half its runs working: median tokens to a working program bash not reached, ilo 300 tokens; no ratio")
+    // Without the baseline, each language's own median.
+    expect(verdictLines(survivalAnalysis(python, { resamples: 50 }))[0]).toMatch(/^haiku: python needs a median 90 tokens to a working program \(95% CI .*\), \$0\.0090$/)
   })
 })
