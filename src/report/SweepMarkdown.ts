@@ -4,6 +4,7 @@ import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js
 import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
 import { verdictMarkdown } from "./Verdict.js"
 import { censusEntries, censusMarkdown } from "./Census.js"
+import { countTokens } from "../services/Tokenizers.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : percentShort(x))
@@ -94,7 +95,14 @@ export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.lang
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
 /** The token census of a sweep: documentation tokens from the files that recorded them (the later file's first). */
 export const sweepCensus = (sweep: Sweep) =>
-  censusEntries(sweep.results, new Map(sweep.sources.flatMap((s) => [...(s.docTokens ?? new Map())])), sweep)
+  censusEntries(sweep.results.map(withProgramTokens), new Map(sweep.sources.flatMap((s) => [...(s.docTokens ?? new Map())])), sweep)
+
+/** A run from a file written before programs were counted: its attempts' programs counted now. */
+const withProgramTokens = (r: ResultRow): ResultRow => {
+  if (r.attempts === undefined || r.attempts.every((a) => a.program_tokens !== undefined)) return r
+  const attempts = r.attempts.map((a) => (a.program_tokens !== undefined ? a : { ...a, program_tokens: countTokens(a.program) }))
+  return { ...r, attempts, final_program_tokens: r.final_program_tokens ?? attempts.at(-1)?.program_tokens }
+}
 
 /** The verdict's figures of a sweep, every trial counted; `baseline` defaults to ilo. */
 export const sweepSurvival = (sweep: Sweep, baseline?: string): SurvivalAnalysis =>

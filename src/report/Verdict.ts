@@ -74,7 +74,13 @@ export const verdictMarkdown = (a: SurvivalAnalysis): ReadonlyArray<string> => {
       ),
       ""
     )
-  } else if (a.survival.length > 0) lines.push(`No ratios: the baseline language (${a.baseline}) did not run${a.survival.length > 0 ? "" : "."}.`, "")
+  } else if (a.survival.length > 0)
+    lines.push(
+      a.survival.some((s) => s.language === a.baseline)
+        ? `No ratios: no other language ran beside the baseline (${a.baseline}) with the same model.`
+        : `No ratios: the baseline language (${a.baseline}) did not run.`,
+      ""
+    )
   lines.push(
     ...mdTable(
       ["language", "model", "runs", "working", "censored", "errors", "median tokens (p25–p75; 95% CI)", "median output tokens", "median cost"],

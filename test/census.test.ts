@@ -1,0 +1,34 @@
+import { Either } from "effect"
+import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base"
+import { countTokens as cl100k } from "gpt-tokenizer/encoding/cl100k_base"
+import { describe, expect, it } from "vitest"
+import { countTokens } from "../src/services/Tokenizers.js"
+import { decodeResults, mergeSources } from "../src/report/Sweep.js"
+import { renderSweepMarkdown, sweepCensus } from "../src/report/SweepMarkdown.js"
+import { attempt, iloBenchFile, iloBenchRow } from "./support/resultFixtures.js"
+
+describe("the token census", () => {
+  it("counts a text as the tokenizer library does, special-token look-alikes as text", () => {
+    const program = 'def main():\n    print("naïve <|endoftext|> café")\n'
+    expect(countTokens(program)).toEqual({ o200k_base: o200k(program, { disallowedSpecial: new Set() }), cl100k_base: cl100k(program, { disallowedSpecial: new Set() }) })
+    expect(countTokens("")).toEqual({ o200k_base: 0, cl100k_base: 0 })
+  })
+
+  it("counts the programs of a file written before the census, when a report is made from it", () => {
+    const file = iloBenchFile([
+      iloBenchRow("sum", "python", "haiku", [attempt(1, "failed", "print(x)", "NameError"), attempt(2, "working", "print(sum([1, 2, 3]))", null)]),
+      iloBenchRow("sum", "ilo", "haiku", [attempt(1, "working", "main>n;+ 1 2", null)])
+    ])
+    const source = decodeResults("old.json", JSON.stringify(file))
+    if (Either.isLeft(source)) throw source.left
+    const sweep = mergeSources([source.right])
+    const python = sweepCensus(sweep).find((c) => c.language === "python")!
+    expect(python.attempts).toBe(2)
+    expect(python.program_tokens.o200k_base).toBe(o200k("print(x)") + o200k("print(sum([1, 2, 3]))"))
+    expect(python.median_working_program_tokens).toEqual({ o200k_base: o200k("print(sum([1, 2, 3]))"), cl100k_base: cl100k("print(sum([1, 2, 3]))") })
+    // Its documentation was not recorded: no spec tax is made up.
+    expect(python.doc_tokens).toBeNull()
+    expect(python.spec_tax).toBeNull()
+    expect(renderSweepMarkdown(sweep)).toContain("## Token census")
+  })
+})
