@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import type { Report } from "../report/Json.js"
 import { RunResult } from "./Result.js"
+import { ReportAnalysisSchema } from "./Analysis.js"
 
 /**
  * The JSON report ilo-bench writes, as a Schema: `ilo-bench schema` exports it as JSON Schema and
@@ -68,6 +69,7 @@ export const ReportFile = Schema.Struct({
   config: RecordedConfig,
   skills: Schema.Array(SkillProvenance),
   notes: Schema.Array(Schema.String),
+  analysis: Schema.optional(ReportAnalysisSchema),
   results: Schema.Array(RunResult.annotations({ identifier: "RunResult" }))
 }).annotations({
   identifier: "IloBenchReport",
