@@ -95,10 +95,10 @@ export const runSession = (input: SessionInput) =>
     const { runs } = input
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
-    // Their tokens too: the documentation goes with every attempt (the census's spec tax).
-    const docTokens = new Map(
-      yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, countTokens(text)] as const))
-    )
+    // Their tokens too, for the census's spec tax (the documentation goes with every attempt); counted
+    // when a report is made: loading the vocabularies must not delay a resume's check of the checkpoint.
+    const docTexts = yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, text] as const))
+    let docTokens: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
     const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
     const started = DateTime.formatIso(yield* DateTime.now)
 
@@ -185,7 +185,7 @@ export const runSession = (input: SessionInput) =>
           ],
           analysis: {
             ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
-            census: censusEntries(results, docTokens, order)
+            census: censusEntries(results, (docTokens ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)]))), order)
           },
           results
         } satisfies Report
