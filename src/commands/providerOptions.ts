@@ -15,6 +15,10 @@ export const providerOptions = {
     Options.withDescription("Run every task x language x model this many times; reports pass rates and pass@k."),
     defaulting(1)
   ),
+  confirm: Options.integer("confirm").pipe(
+    Options.withDescription("Run a program that works this many times in all, each in a fresh directory; one that does not work every time marks its run flaky."),
+    defaulting(1)
+  ),
   temperature: Options.float("temperature").pipe(
     Options.optional,
     Options.withDescription("Sampling temperature (openai only: the Anthropic API version in use rejects it).")

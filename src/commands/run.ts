@@ -49,7 +49,7 @@ export const runOptions = {
   ),
   model: Options.text("model").pipe(
     // Written out, not read from the catalog as every command starts; a test holds it to the catalog.
-    Options.withDescription("haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5), or any model id."),
+    Options.withDescription("haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5; with --provider openai: dsflash, dspro for DeepSeek), or any model id."),
     defaulting("both")
   ),
   task: optionalText("task", "Run only this task id."),
@@ -164,6 +164,7 @@ const validate = (o: RunOptions) =>
     atLeastOne("--max-tokens", o.maxTokens),
     atLeastOne("--trials", o.trials),
     atMost("--trials", o.trials, MAX_TRIALS),
+    atLeastOne("--confirm", o.confirm),
     validateProviderFlags(o),
     positive("--request-timeout", o.requestTimeout),
     positive("--run-timeout", o.runTimeout),
@@ -239,11 +240,13 @@ export const runBenchmark = (o: RunOptions) =>
 
     const catalogFile = path.join(packageRoot, "bench", "models.json")
     const catalog = yield* loadCatalog(catalogFile)
-    // Aliases (haiku, sonnet, both, and the catalog's) are Anthropic's; another provider takes the id as given.
+    // Each provider's aliases are the catalog's entries for it (haiku, sonnet and both are Anthropic's,
+    // dsflash an OpenAI-compatible server's); any other name is taken as the model id.
+    const aliases = Object.fromEntries(catalog.entries.filter((e) => e.provider === o.provider).map((e) => [e.alias, e.id]))
     const models =
       o.provider === "anthropic"
-        ? resolveModels(o.model, Object.fromEntries(catalog.entries.map((e) => [e.alias, e.id])))
-        : [{ key: o.model, id: o.model }]
+        ? resolveModels(o.model, aliases)
+        : [{ key: o.model, id: aliases[o.model] ?? o.model }]
     const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
     if (Option.isSome(o.maxCost) && unpriced.length > 0)
       return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
@@ -264,7 +267,8 @@ export const runBenchmark = (o: RunOptions) =>
       thinkingBudget: Option.getOrUndefined(o.thinkingBudget),
       layout,
       cache: o.cache,
-      priceOf: catalog.priceOf
+      priceOf: catalog.priceOf,
+      confirm: o.confirm
     }
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
@@ -293,6 +297,7 @@ export const runBenchmark = (o: RunOptions) =>
       context: { name: context.name, modules: context.modules },
       allow_language_named: o.allowLanguageNamed,
       trials: o.trials,
+      confirm: o.confirm,
       temperature: Option.getOrNull(o.temperature),
       thinking_budget: Option.getOrNull(o.thinkingBudget),
       cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough },

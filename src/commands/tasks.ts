@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Console, Effect, Option } from "effect"
+import { InvalidFlag } from "../domain/errors.js"
 import { ExitCode, setExitCode } from "../platform/ExitCode.js"
 import { packageRoot } from "../platform/paths.js"
 import { checkSuite } from "../tasks/Check.js"
@@ -26,6 +27,10 @@ const options = {
     Options.repeated,
     Options.withDescription("With --check: also run this language's references, a name from bench/languages.json or NAME:CMD:EXT. Repeatable.")
   ),
+  repeat: Options.integer("repeat").pipe(
+    Options.withDescription("With --check: run each reference solution this many times; one that does not work every time is reported flaky."),
+    Options.withDefault(1)
+  ),
   tasksFile: Options.text("tasks-file").pipe(
     Options.withDescription("Tasks file (default: the bundled bench/closed-loop/tasks.json)."),
     Options.optional
@@ -34,14 +39,15 @@ const options = {
 
 const firstLine = (text: string) => text.split("\n")[0] ?? ""
 
-export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, lang, tasksFile }) =>
+export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, lang, repeat, tasksFile }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const file = Option.getOrElse(tasksFile, () => defaultTasksFile(path))
+    if (repeat < 1) return yield* new InvalidFlag({ flag: "--repeat", reason: `must be at least 1, got ${repeat}` })
     if (check) {
       // A relative binary path is the user's, from here: programs run in a directory of their own.
       const iloBin = ilo.includes("/") ? path.resolve(ilo) : ilo
-      const result = yield* checkSuite(file, { ilo: iloBin, langs: lang, catalogFile: path.join(packageRoot, "bench", "languages.json") })
+      const result = yield* checkSuite(file, { ilo: iloBin, langs: lang, repeat, catalogFile: path.join(packageRoot, "bench", "languages.json") })
       if (result.problems.length > 0) setExitCode(ExitCode.usage)
       if (json) {
         return yield* Console.log(JSON.stringify({ references: result.references, skipped: result.skipped, problems: result.problems }, null, 2))

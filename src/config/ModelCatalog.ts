@@ -12,7 +12,11 @@ const Entry = Schema.Struct({
   cache_write: Schema.Number,
   cache_read: Schema.Number,
   /** The day the provider stops serving it (YYYY-MM-DD), where announced. */
-  retires: Schema.NullOr(Schema.String)
+  retires: Schema.NullOr(Schema.String),
+  /** Where and when this entry's prices were read, where not the file's (another provider's page). */
+  checked: Schema.optional(Schema.String),
+  source: Schema.optional(Schema.String),
+  note: Schema.optional(Schema.String)
 })
 export type CatalogEntry = typeof Entry.Type
 

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { ModelReply } from "./Reply.js"
-import { RunResult } from "./Result.js"
+import { AbandonedRequest, RunResult } from "./Result.js"
 import type { RunConfig } from "./RunConfig.js"
 
 /** Names the format on the header line, so a reader can refuse a file it does not understand. */
@@ -70,7 +70,9 @@ export const CheckpointReply = Schema.Struct({
   attempt: Schema.Number,
   reply: ModelReply,
   request_ms: Schema.Number,
-  api_retries: Schema.Number
+  api_retries: Schema.Number,
+  /** Its requests given up on after sending (timeouts, dropped connections): a resumed run keeps them. */
+  abandoned_requests: Schema.optional(Schema.Array(AbandonedRequest))
 })
 export type CheckpointReply = typeof CheckpointReply.Type
 

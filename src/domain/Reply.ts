@@ -3,14 +3,16 @@ import { Schema } from "effect"
 /**
  * Token counts as the Llm service normalises them: `input` excludes cached tokens, so
  * input + cacheWrite + cacheRead is everything the model read; `reasoning` is the part of
- * `output` spent thinking rather than writing the reply.
+ * `output` spent thinking rather than writing the reply (null, or absent, when the provider
+ * reported no split: unknown, not 0).
  */
 export const Usage = Schema.Struct({
   input: Schema.Number,
   cacheWrite: Schema.Number,
   cacheRead: Schema.Number,
   output: Schema.Number,
-  reasoning: Schema.optional(Schema.Number)
+  /** null: the provider reported no reasoning split. */
+  reasoning: Schema.optional(Schema.NullOr(Schema.Number))
 })
 
 /** A model's reply as a cassette or a checkpoint keeps it: the Llm service's reply, field for field. */

@@ -10,8 +10,11 @@ export const Attempt = Schema.Struct({
   cache_write_tokens: Schema.Number,
   cache_read_tokens: Schema.Number,
   output_tokens: Schema.Number,
-  /** Of output_tokens, those spent thinking (Anthropic) or reasoning (OpenAI), not writing the program. */
-  reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /**
+   * Of output_tokens, those spent thinking (Anthropic) or reasoning (OpenAI), not writing the
+   * program; null when the provider did not say (it reported no split), which is not 0.
+   */
+  reasoning_tokens: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
   /** input + cache write + cache read: everything the model read. */
   total_input_tokens: Schema.Number,
   /** At the catalog's list prices; null when the model has no price there. */
@@ -21,11 +24,20 @@ export const Attempt = Schema.Struct({
   exit_code: Schema.NullOr(Schema.Number),
   timed_out: Schema.Boolean,
   duration_ms: Schema.Number,
+  /** The program came out of a fenced block of the reply (see program_source). */
   unfenced: Schema.Boolean,
   program: Schema.String,
   /** The program's tokens per tokenizer ({ "o200k_base": n, ... }); absent in results from before they were counted. */
   program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
-  error_detail: Schema.NullOr(Schema.String)
+  /** Where in the reply the program was: all of it, the block tagged with the language, the first block. */
+  program_source: Schema.optional(Schema.Literal("whole", "tagged-block", "first-block")),
+  /** Complete fenced blocks the reply held. */
+  fenced_blocks: Schema.optional(Schema.Number),
+  /** What of the reply was not run: prose and other blocks around the program ("" when nothing was). */
+  dropped: Schema.optional(Schema.String),
+  error_detail: Schema.NullOr(Schema.String),
+  /** With --confirm N, a program that worked ran N times in all (fresh directories): how many of them worked. */
+  confirmations: Schema.optional(Schema.Struct({ runs: Schema.Number, working: Schema.Number }))
 })
 export type Attempt = typeof Attempt.Type
 
@@ -38,6 +50,23 @@ export const ApiFailure = Schema.Struct({
   message: Schema.String
 })
 export type ApiFailure = typeof ApiFailure.Type
+
+/**
+ * A model request the harness gave up on (its request timeout, a dropped connection) after sending
+ * the prompt: the provider may have read, and billed, the prompt. Its tokens are unknown, so they
+ * are in no token count and no cost; reports say so rather than count it as nothing.
+ */
+export const AbandonedRequest = Schema.Struct({
+  attempt: Schema.Number,
+  /** When it was given up (ISO 8601). */
+  at: Schema.String,
+  /** "timeout" or "connection". */
+  reason: Schema.String,
+  message: Schema.String,
+  /** Characters of prompt sent (system and messages). */
+  prompt_chars: Schema.Number
+})
+export type AbandonedRequest = typeof AbandonedRequest.Type
 
 /**
  * One run: task x language x model. The first block is the seed's record, field for field; the
@@ -79,7 +108,12 @@ export const RunResult = Schema.Struct({
   api_retries: Schema.Number,
   /** 1-based; with --trials N each task x language x model runs N times. */
   trial: Schema.optionalWith(TrialNumber, { default: () => 1 }),
-  reasoning_tokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** null when any attempt's provider reported no reasoning split (unknown). */
+  reasoning_tokens: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
+  /** With --confirm N: the program that decided the run did not work on every one of its N runs. */
+  flaky: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Requests given up on after sending, per attempt: billing unknown (see AbandonedRequest). */
+  abandoned_requests: Schema.optionalWith(Schema.Array(AbandonedRequest), { default: () => [] }),
   api_error: Schema.NullOr(ApiFailure),
   cost_usd: Schema.NullOr(Schema.Number),
   /** The task's note of a known defect of this language's interpreter that fails correct programs. */

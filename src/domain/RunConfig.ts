@@ -29,6 +29,8 @@ export interface RunConfig {
   /** Set when the user let descriptions that name a language run anyway. */
   readonly allow_language_named: boolean
   readonly trials?: number
+  /** --confirm N: each program that worked ran N times in all (absent: 1, the seed's single run). */
+  readonly confirm?: number
   readonly temperature?: number | null
   readonly thinking_budget?: number | null
   /** Cassette paths as given; a replayed run's results match the recording's. */

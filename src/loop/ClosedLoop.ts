@@ -3,15 +3,17 @@ import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import { countTokens } from "../services/Tokenizers.js"
-import type { ApiFailure, Attempt, RunResult } from "../domain/Result.js"
+import type { AbandonedRequest, ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
 import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
-import { classify, errorDetail, unfence } from "./Outcome.js"
+import { extractProgram, languageTags } from "./Extract.js"
+import { classify, errorDetail } from "./Outcome.js"
 import type { RunSpec } from "./Plan.js"
 import { callModel, type RetryPolicy } from "./Policy.js"
 import { languageContext, seedLayout, withNonce, type Conversation, type PromptLayout } from "./Prompts.js"
+import { fixScratchPaths } from "./ScratchPath.js"
 
 export interface LoopSettings {
   readonly retryCap: number
@@ -28,6 +30,8 @@ export interface LoopSettings {
   readonly cache?: "warm" | "cold" | undefined
   /** List prices by model id; a model without one gets null costs. */
   readonly priceOf?: ((modelId: string) => Price | undefined) | undefined
+  /** --confirm N: a program that works runs N times in all, each in a fresh directory (default 1). */
+  readonly confirm?: number | undefined
 }
 
 /** A line of progress for one attempt (stderr): the seed printed the same. */
@@ -72,6 +76,8 @@ const runProgram = (spec: RunSpec, source: string, timeout: Duration.Duration) =
   Effect.flatMap(ProgramRunner, (runner) =>
     runner.run({ source, extension: spec.language.extension, command: spec.language.command }, timeout)
   ).pipe(
+    // Where it ran is random; what the model is sent (and what is classified) must not depend on it.
+    Effect.map((run): ProgramRun => ({ ...run, stdout: fixScratchPaths(run.stdout), stderr: fixScratchPaths(run.stderr) })),
     // A binary that vanished mid-run fails this attempt like any program that cannot start.
     Effect.catchTag("SpawnError", (e) =>
       Effect.succeed<ProgramRun>({
@@ -113,6 +119,9 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   let conversation: Conversation = layout.initial(language, task, context)
   let outcome: ProgramOutcome | "error" = "failed"
   let apiError: ApiFailure | null = null
+  const abandoned: Array<AbandonedRequest> = []
+  const tags = languageTags(language.name, language.extension)
+  const confirm = Math.max(1, settings.confirm ?? 1)
 
   /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
   const ask = (number: number, sent: Conversation) =>
@@ -133,11 +142,16 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           exchange
         },
         settings.retryPolicy,
-        () =>
-          Effect.sync(() => {
-            failures++
-            retried++
-          }),
+        (error) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.sync(() => {
+              failures++
+              retried++
+              // Given up after the prompt went out: the provider may have read (and billed) it.
+              if (error.kind === "timeout" || error.kind === "connection")
+                abandoned.push({ attempt: number, at: new Date(now).toISOString(), reason: error.kind, message: error.message, prompt_chars: promptChars(sent) })
+            })
+          ),
         (ms) =>
           Effect.sync(() => {
             busyMs += ms
@@ -154,7 +168,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
                 ...exchange,
                 reply,
                 request_ms: requestMs,
-                api_retries: retried
+                api_retries: retried,
+                abandoned_requests: abandoned.filter((a) => a.attempt === number)
               })
             )
       return Effect.uninterruptibleMask((restore) =>
@@ -167,6 +182,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
     Effect.sync(() => {
       busyMs += recorded.request_ms
       failures += recorded.api_retries
+      abandoned.push(...(recorded.abandoned_requests ?? []))
       return Either.right<LlmReply>(recorded.reply)
     })
 
@@ -179,7 +195,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       apiError = toApiFailure(number, reply.left)
       break
     }
-    const { program, unfenced } = unfence(reply.right.text)
+    const extracted = extractProgram(reply.right.text, tags)
+    const program = extracted.program
     const mark = (type: CheckpointStarted["type"]) =>
       hooks.onProgram === undefined
         ? Effect.void
@@ -192,6 +209,17 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
         : yield* runProgram(spec, program, settings.runTimeout).pipe(Effect.onExit(() => Effect.ignore(mark("ended"))))
     const attemptOutcome = classify(task.expected_output, run)
     const detail = attemptOutcome === "working" ? null : errorDetail(run)
+    // --confirm: a program that worked runs again, each time in a fresh directory; the first run
+    // decided the outcome (the seed's rule), the others say whether it holds.
+    let working = attemptOutcome === "working" ? 1 : 0
+    let confirmMs = 0
+    if (attemptOutcome === "working")
+      for (let again = 1; again < confirm; again++) {
+        const rerun = yield* runProgram(spec, program, settings.runTimeout)
+        confirmMs += rerun.durationMs
+        if (classify(task.expected_output, rerun) === "working") working++
+      }
+    busyMs += confirmMs
     const usage = reply.right.usage
     const attempt: Attempt = {
       attempt: number,
@@ -200,7 +228,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       cache_write_tokens: reply.right.usage.cacheWrite,
       cache_read_tokens: reply.right.usage.cacheRead,
       output_tokens: reply.right.usage.output,
-      reasoning_tokens: reply.right.usage.reasoning ?? 0,
+      reasoning_tokens: usage.reasoning ?? null,
       total_input_tokens: totalInput(usage),
       cost_usd: price ? roundUsd(costUsd(usage, price)) : null,
       stop_reason: reply.right.stopReason,
@@ -208,10 +236,14 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       exit_code: run.exitCode,
       timed_out: run.timedOut,
       duration_ms: run.durationMs,
-      unfenced,
+      unfenced: extracted.source !== "whole",
       program,
       program_tokens: countTokens(program),
-      error_detail: detail
+      program_source: extracted.source,
+      fenced_blocks: extracted.blocks,
+      dropped: extracted.dropped,
+      error_detail: detail,
+      confirmations: { runs: attemptOutcome === "working" ? confirm : 1, working }
     }
     attempts.push(attempt)
     outcome = attemptOutcome
@@ -222,8 +254,13 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
 
   const finished = yield* Clock.currentTimeMillis
   const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
-  return summarise(spec, settings, attempts, outcome, apiError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
+  const result = summarise(spec, settings, attempts, outcome, apiError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
+  return abandoned.length === 0 ? result : { ...result, abandoned_requests: abandoned }
 })
+
+/** Characters of prompt a request sends: its system blocks and messages. */
+const promptChars = (sent: Conversation) =>
+  sent.system.reduce((n, block) => n + block.text.length, 0) + sent.messages.reduce((n, m) => n + m.content.length, 0)
 
 const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
 
@@ -273,7 +310,9 @@ export const summarise = (
     align: (settings.layout ?? seedLayout).name === "aligned",
     api_retries: apiRetries,
     trial: spec.trial,
-    reasoning_tokens: sum(attempts.map((a) => a.reasoning_tokens)),
+    reasoning_tokens: attempts.some((a) => a.reasoning_tokens === null) ? null : sum(attempts.map((a) => a.reasoning_tokens ?? 0)),
+    flaky: working && (attempts.at(-1)?.confirmations?.working ?? 1) < (attempts.at(-1)?.confirmations?.runs ?? 1),
+    abandoned_requests: [],
     api_error: apiError,
     ...runEconomics(attempts, price),
     ...knownIssueOf(spec),

@@ -28,11 +28,3 @@ export const errorDetail = (run: { readonly stdout: string; readonly stderr: str
   const chosen = stderr !== "" ? stderr : stdout !== "" ? stdout : "(no output)"
   return Array.from(pyStrip(chosen)).slice(0, ERROR_DETAIL_CHARS).join("")
 }
-
-const FENCED = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n?\1\s*$/
-
-/** A reply wrapped whole in a Markdown code fence is unwrapped; anything else runs as it came. */
-export const unfence = (reply: string): { readonly program: string; readonly unfenced: boolean } => {
-  const match = FENCED.exec(reply)
-  return match === null ? { program: reply, unfenced: false } : { program: match[2] ?? "", unfenced: true }
-}

@@ -53,7 +53,10 @@ const readMessage = asReply(isMessage, (m) => ({
     cacheWrite: m.usage.cache_creation_input_tokens ?? 0,
     cacheRead: m.usage.cache_read_input_tokens ?? 0,
     output: m.usage.output_tokens ?? 0,
-    reasoning: m.usage.output_tokens_details?.thinking_tokens ?? 0
+    // No split reported: none spent if the reply holds no thinking, else unknown (null), never 0.
+    reasoning:
+      m.usage.output_tokens_details?.thinking_tokens ??
+      (m.content.some((block) => block.type === "thinking" || block.type === "redacted_thinking") ? null : 0)
   },
   stopReason: m.stop_reason,
   model: m.model,

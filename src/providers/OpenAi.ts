@@ -35,6 +35,12 @@ export const toParams = (request: LlmRequest, officialApi: boolean): OpenAI.Chat
   }
 }
 
+/** DeepSeek's usage adds the prompt cache's hit and miss counts (their sum is prompt_tokens). */
+interface DeepSeekUsage {
+  readonly prompt_cache_hit_tokens?: unknown
+  readonly prompt_cache_miss_tokens?: unknown
+}
+
 /**
  * The reply in our accounting, normalised once, here: `input` excludes cached prompt tokens (they
  * are `cacheRead`), `output` includes reasoning tokens (also kept apart as `reasoning`), and a
@@ -44,17 +50,23 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
   const choice = completion.choices[0]
   const usage = completion.usage
   const prompt = usage?.prompt_tokens ?? 0
+  // DeepSeek reports its prompt cache in fields of its own, hit and miss: taken as they are, when present.
+  const deepSeek = usage as DeepSeekUsage | undefined
+  const hit = deepSeek?.prompt_cache_hit_tokens
+  const miss = deepSeek?.prompt_cache_miss_tokens
   // Part of prompt_tokens: a server that says more were cached than were sent is held to what it sent.
-  const cached = Math.min(prompt, usage?.prompt_tokens_details?.cached_tokens ?? 0)
+  const cached = Math.min(prompt, typeof hit === "number" ? hit : usage?.prompt_tokens_details?.cached_tokens ?? 0)
+  const uncached = typeof hit === "number" && typeof miss === "number" ? miss : Math.max(0, prompt - cached)
   const finish = choice?.finish_reason ?? null
   return {
     text: choice?.message.content ?? "",
     usage: {
-      input: Math.max(0, prompt - cached),
+      input: uncached,
       cacheWrite: 0,
       cacheRead: cached,
       output: usage?.completion_tokens ?? 0,
-      reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? 0
+      // A server that reports no split leaves it unknown: null, not 0.
+      reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? null
     },
     stopReason: finish === "length" ? "max_tokens" : finish,
     model: completion.model,

@@ -104,7 +104,7 @@ function* grid(a: Analysis): Generator<string> {
       const r = a.cell(task, c.language, c.model)
       if (r === undefined) return `<td class="cell o-missing"><span>${NOT_MEASURED}</span></td>`
       const att = r.final_outcome === "working" ? r.attempts_to_success : r.attempts_total
-      const label = `${r.final_outcome}<br>${att} att · ${fmtInt(totalTokens(r))} tok`
+      const label = `${r.final_outcome}${r.flaky === true ? " (flaky)" : ""}<br>${att} att · ${fmtInt(totalTokens(r))} tok`
       return `<td class="cell ${outcomeClass(r)}"><a href="#${runAnchor(r)}" title="${esc(`${task} / ${c.language} / ${c.model}`)}">${label}</a></td>`
     })
     yield `${i === 0 ? "" : "\n"}<tr><td>${esc(task)}</td>${cells.join("")}</tr>`
@@ -126,12 +126,16 @@ const runDetails = (r: ResultRow, trials: number) => {
     ...(r.code_tokens !== undefined ? [`code tokens ${r.code_tokens === null ? "unknown" : fmtInt(r.code_tokens)}`] : []),
     ...(r.served_models !== undefined && r.served_models.length > 0 ? [`served by ${r.served_models.map(esc).join(", ")}`] : []),
     ...(r.known_issue !== undefined ? [`<b>known interpreter issue:</b> ${esc(r.known_issue)}`] : []),
+    ...(r.flaky === true ? [`<b>flaky</b>: the deciding program did not work on every --confirm run`] : []),
+    ...((r.abandoned_requests ?? []).length > 0
+      ? [`<b>${r.abandoned_requests!.length} request(s) abandoned after sending: billing unknown, not counted</b>`]
+      : []),
     ...(r.api_error ? [`API error: ${esc(r.api_error.kind)}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${esc(r.api_error.message)}`] : [])
   ]
   const attempts = (r.attempts ?? []).map(
     (t) => `<div class="attempt"><b>Attempt ${t.attempt}</b> <span class="tag o-${t.outcome}">${t.outcome}</span>
-<span class="ci">${fmtInt(t.input_tokens + (t.cache_read_tokens ?? 0) + (t.cache_write_tokens ?? 0))} in · ${fmtInt(t.output_tokens)} out${t.stop_reason ? ` · stop ${esc(t.stop_reason)}` : ""}${t.exit_code !== undefined ? ` · exit ${t.exit_code ?? "killed"}` : ""}${t.timed_out ? " · timed out" : ""}${t.reasoning_tokens === null ? " · thinking unknown" : t.reasoning_tokens ? ` · thinking ${fmtInt(t.reasoning_tokens)}` : ""}${t.served_model ? ` · served by ${esc(t.served_model)}` : ""}</span>
-<pre>${esc(t.program)}</pre>${t.error_detail !== null ? `<div class="ci">sent back to the model:</div><pre>${esc(t.error_detail)}</pre>` : ""}</div>`
+<span class="ci">${fmtInt(t.input_tokens + (t.cache_read_tokens ?? 0) + (t.cache_write_tokens ?? 0))} in · ${fmtInt(t.output_tokens)} out${t.stop_reason ? ` · stop ${esc(t.stop_reason)}` : ""}${t.exit_code !== undefined ? ` · exit ${t.exit_code ?? "killed"}` : ""}${t.timed_out ? " · timed out" : ""}${t.reasoning_tokens === null ? " · thinking unknown" : t.reasoning_tokens ? ` · thinking ${fmtInt(t.reasoning_tokens)}` : ""}${t.served_model ? ` · served by ${esc(t.served_model)}` : ""}${t.confirmations && t.confirmations.runs > 1 ? ` · worked ${t.confirmations.working} of ${t.confirmations.runs} runs` : ""}</span>
+<pre>${esc(t.program)}</pre>${t.dropped ? `<div class="ci">not run (dropped from the reply):</div><pre>${esc(t.dropped)}</pre>` : ""}${t.error_detail !== null ? `<div class="ci">sent back to the model:</div><pre>${esc(t.error_detail)}</pre>` : ""}</div>`
   )
   const body = attempts.length > 0 ? attempts.join("\n") : `<p class="ci">This file records totals only, not the attempts.</p>`
   return `<details class="run" id="${runAnchor(r)}"><summary>${header}</summary><div class="body"><p class="ci">${facts.join(" · ")}</p>${body}</div></details>`

@@ -74,10 +74,13 @@ export const renderMarkdown = (report: Report): string => {
         `- Attempts to success: ${r.attempts_to_success ?? "None"}  `,
         `- Repair tokens by turn: [${r.repair_tokens_by_turn.join(", ")}]  `,
         `- Wall time: ${pyFloat(r.wall_time_s)}s  `,
-        `- Outcome: **${r.final_outcome}**  `,
+        `- Outcome: **${r.final_outcome}**${r.flaky ? " (flaky: its program did not work on every --confirm run)" : ""}  `,
         `- Cost: ${usd(r.cost_usd)} (input: ${r.input_cache_miss_tokens} uncached, ${r.input_cache_write_tokens} cache write, ${r.input_cache_hit_tokens} cache read)  `
       )
       if (r.known_issue !== undefined) lines.push(`- Known interpreter issue: ${mdText(r.known_issue)}  `)
+      if (r.reasoning_tokens !== 0) lines.push(`- Reasoning tokens: ${r.reasoning_tokens ?? "unknown (the provider reported no split)"}  `)
+      if (r.abandoned_requests.length > 0)
+        lines.push(`- Abandoned requests: ${r.abandoned_requests.length} (${r.abandoned_requests.map((a) => `attempt ${a.attempt}, ${a.reason}, ${a.prompt_chars} prompt chars`).join("; ")}): billing unknown, not in the counts above  `)
       if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${mdText(r.api_error.message)}  `)
     }
     lines.push("")

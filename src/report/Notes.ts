@@ -41,5 +41,42 @@ export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number
     notes.push(
       `${known.length} run(s) are of a task with a known interpreter issue for their language (${distinctPairs(known)}): a correct program can fail there, so those results measure the interpreter too (see the per-task details).`
     )
+  const chatty = results.reduce((n, r) => n + r.attempts.filter((a) => (a.dropped ?? "") !== "" || (a.fenced_blocks ?? 0) > 1).length, 0)
+  if (chatty > 0)
+    notes.push(
+      `${chatty} reply(ies) held more than one program's worth of text (prose, or several fenced blocks): one block was run (the one tagged with the language, else the first) and the rest dropped; each attempt records what.`
+    )
+  notes.push(...flakyNotes(results), ...abandonedNotes(results))
+  const unknownReasoning = results.filter((r) => r.final_outcome !== "error" && r.attempts.length > 0 && r.reasoning_tokens === null)
+  if (unknownReasoning.length > 0)
+    notes.push(
+      `Reasoning tokens are unknown for ${unknownReasoning.length} run(s): the provider reported no split of its output tokens (they are counted in generation tokens, not as 0 reasoning).`
+    )
   return notes
+}
+
+const runName = (r: RunResult) => `${r.task}/${r.language}/${r.model}${r.trial > 1 ? ` trial ${r.trial}` : ""}`
+
+/** With --confirm N: runs whose deciding program did not work on every run, counted and named apart. */
+export const flakyNotes = (results: ReadonlyArray<RunResult>): ReadonlyArray<string> => {
+  const flaky = results.filter((r) => r.flaky)
+  if (flaky.length === 0) return []
+  const detail = flaky.map((r) => {
+    const c = r.attempts.at(-1)?.confirmations
+    return `${runName(r)}: ${c ? `${c.working} of ${c.runs}` : "not all"} runs working`
+  })
+  return [
+    `${flaky.length} flaky run(s): the program that decided the run did not work on every one of its --confirm runs; the outcome is still the first run's, as the seed decided it (${detail.join(", ")}).`
+  ]
+}
+
+/** Requests given up on after sending: their billing is unknown, and no count below includes them. */
+export const abandonedNotes = (results: ReadonlyArray<RunResult>): ReadonlyArray<string> => {
+  const runs = results.filter((r) => (r.abandoned_requests ?? []).length > 0)
+  if (runs.length === 0) return []
+  const requests = runs.flatMap((r) => r.abandoned_requests)
+  const chars = requests.reduce((n, a) => n + a.prompt_chars, 0)
+  return [
+    `Billing unknown: ${requests.length} model request(s) in ${runs.length} run(s) were abandoned after sending their prompt (${requests.filter((a) => a.reason === "timeout").length} timed out, ${requests.filter((a) => a.reason === "connection").length} lost the connection; ${chars.toLocaleString("en-US")} prompt characters in all). A provider may have read and billed them; their tokens and cost are not in any count or cost here, which are lower bounds for these runs (${runs.map(runName).join(", ")}).`
+  ]
 }

@@ -41,5 +41,12 @@ export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number,
   // The seed's line; a run stopped by --max-cost also says how many of the planned never started.
   const notStarted = planned - results.length
   lines.push(`\n${working}/${planned} runs succeeded${notStarted > 0 ? ` (${notStarted} not started)` : ""}.`)
+  // Said only when it happened, so that the seed's lines stay the seed's otherwise.
+  const flaky = results.filter((r) => r.flaky)
+  if (flaky.length > 0)
+    lines.push(`${flaky.length} of them flaky (--confirm): ${flaky.map((r) => `${r.task}${trials > 1 ? ` #${r.trial}` : ""}/${r.language}/${r.model}`).join(", ")}.`)
+  const abandoned = results.reduce((n, r) => n + (r.abandoned_requests ?? []).length, 0)
+  if (abandoned > 0)
+    lines.push(`${abandoned} model request(s) abandoned after sending (timeout, lost connection): billing unknown, not in the tokens or cost.`)
   return lines.join("\n")
 }

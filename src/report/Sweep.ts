@@ -36,7 +36,9 @@ export const AttemptRow = Schema.Struct({
   /** Of output_tokens, thinking or reasoning; null where the provider did not say (the ilo harness's attempt_trace). */
   reasoning_tokens: OptionalNumber,
   /** The model that answered, where the provider said (it may differ from the one asked). */
-  served_model: Schema.optional(Schema.NullOr(Schema.String))
+  served_model: Schema.optional(Schema.NullOr(Schema.String)),
+  dropped: Schema.optional(Schema.String),
+  confirmations: Schema.optional(Schema.Struct({ runs: Schema.Number, working: Schema.Number }))
 })
 export type AttemptRow = typeof AttemptRow.Type
 
@@ -74,6 +76,10 @@ export const ResultRow = Schema.Struct({
   final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
   api_error: Schema.optional(
     Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
+  ),
+  flaky: Schema.optional(Schema.Boolean),
+  abandoned_requests: Schema.optional(
+    Schema.Array(Schema.Struct({ attempt: Schema.Number, at: Schema.String, reason: Schema.String, prompt_chars: Schema.Number }))
   ),
   attempts: Schema.optional(Schema.Array(AttemptRow))
 })

@@ -21,7 +21,7 @@ export const cellText = (r: ResultRow | undefined) => {
   if (r === undefined) return `_${NOT_MEASURED}_`
   const attempts = r.final_outcome === "working" ? `${r.attempts_to_success} att` : `${r.attempts_total} att`
   const cost = typeof r.cost_usd === "number" ? `, ${fmtUsd(r.cost_usd)}` : ""
-  return `${r.final_outcome}, ${attempts}, ${fmtInt(totalTokens(r))} tok${cost}`
+  return `${r.final_outcome}${r.flaky === true ? " (flaky)" : ""}, ${attempts}, ${fmtInt(totalTokens(r))} tok${cost}`
 }
 
 export interface HeadToHead {

@@ -61,6 +61,7 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   // Warm and cold runs bill the same requests differently: one report's costs would not add up.
   ["prompt cache", (s) => s.config.prompt_cache ?? "warm"],
   ["trials", (s) => s.config.trials ?? 1],
+  ["confirm", (s) => s.config.confirm ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],
   ["thinking budget", (s) => s.config.thinking_budget ?? null],
   ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)]

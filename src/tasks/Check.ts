@@ -44,21 +44,36 @@ const PROBE_TIMEOUT = Duration.seconds(5)
 
 export const solutionsDir = (path: Path.Path, tasksFile: string) => path.join(path.dirname(tasksFile), "solutions")
 
-/** Runs one reference solution through the harness's own runner and classifier. */
-export const checkReference = (task: Task, file: string, command: ReadonlyArray<string>, extension: string) =>
+/**
+ * Runs one reference solution through the harness's own runner and classifier, `repeat` times (each
+ * in a fresh directory, one after another): one that fails once is reported, as flaky if it also
+ * worked.
+ */
+export const checkReference = (task: Task, file: string, command: ReadonlyArray<string>, extension: string, repeat = 1) =>
   Effect.gen(function* () {
     const runner = yield* ProgramRunner
     const read = yield* Effect.either(readText(file, (reason) => `${file}: cannot read (${reason})`))
     if (read._tag === "Left") return read.left
     const source = read.right
-    const run = yield* runner.run({ source, extension, command }, REFERENCE_TIMEOUT).pipe(
-      Effect.catchTag("SpawnError", (e) => Effect.succeed({ exitCode: 127, stdout: "", stderr: e.message, timedOut: false }))
-    )
-    const outcome = classify(task.expected_output, run)
-    if (outcome === "working") return undefined
-    const said = (run.stderr || run.stdout).trim().split("\n").at(-1) ?? ""
-    const why = run.timedOut ? "timed out" : said !== "" ? said : `exit code ${run.exitCode}, no output`
-    return `${file}: ${outcome}: ${why}`
+    let working = 0
+    let firstProblem: string | undefined
+    for (let i = 0; i < repeat; i++) {
+      const run = yield* runner.run({ source, extension, command }, REFERENCE_TIMEOUT).pipe(
+        Effect.catchTag("SpawnError", (e) => Effect.succeed({ exitCode: 127, stdout: "", stderr: e.message, timedOut: false }))
+      )
+      const outcome = classify(task.expected_output, run)
+      if (outcome === "working") {
+        working++
+        continue
+      }
+      if (firstProblem !== undefined) continue
+      const said = (run.stderr || run.stdout).trim().split("\n").at(-1) ?? ""
+      const why = run.timedOut ? "timed out" : said !== "" ? said : `exit code ${run.exitCode}, no output`
+      firstProblem = `${outcome}: ${why}`
+    }
+    if (firstProblem === undefined) return undefined
+    if (working > 0) return `${file}: flaky: worked ${working} of ${repeat} runs; otherwise ${firstProblem}`
+    return `${file}: ${firstProblem}${repeat > 1 ? ` (all ${repeat} runs)` : ""}`
   })
 
 export interface LanguageCheck {
@@ -88,6 +103,8 @@ export interface CheckOptions {
   /** --lang values: a catalog name, or NAME:CMD:EXT. */
   readonly langs?: ReadonlyArray<string> | undefined
   readonly catalogFile?: string | undefined
+  /** --repeat: runs of each reference; one that works on some only is reported flaky. */
+  readonly repeat?: number | undefined
 }
 
 /** Python, JavaScript, ilo, then each --lang (a name given twice is checked once). */
@@ -149,7 +166,7 @@ export const checkSuite = (tasksFile: string, options: CheckOptions = {}) =>
       }
       const outcomes = yield* Effect.forEach(
         present,
-        (task) => Effect.map(checkReference(task, path.join(dir, `${task.id}${r.extension}`), r.command, r.extension), (problem) => ({ task, problem })),
+        (task) => Effect.map(checkReference(task, path.join(dir, `${task.id}${r.extension}`), r.command, r.extension, options.repeat ?? 1), (problem) => ({ task, problem })),
         { concurrency: 4 }
       )
       const failed = outcomes.filter((o) => o.problem !== undefined)
