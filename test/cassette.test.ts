@@ -71,6 +71,42 @@ describe("record and replay", () => {
     expect(first.results.some((r: any) => r.api_retries === 1)).toBe(true)
   })
 
+  it("a run whose programs crashed (tracebacks naming their scratch directories) replays offline to identical results", async () => {
+    // Each leg's first program crashes: Python with a traceback, JavaScript with a stack trace, ilo
+    // (bash underneath) with an error naming its file. The repair asks again with that error.
+    const crashing: Record<string, string> = {
+      python: "def f():\n    raise ValueError('boom')\nf()",
+      javascript: "function f() { throw new Error('boom') }\nf()",
+      ilo: "cat ./no-such-file-here"
+    }
+    const { bench, server, cassette, env } = await recording((req) => {
+      const language = languageOf(req)
+      const repair = lastUserText(req).startsWith("The previous")
+      return { text: repair ? programPrinting(language, "55") : crashing[language]!, inputTokens: 300, outputTokens: 20 }
+    })
+    const flags = ["--model", "haiku", "--task", "fib", "--lang", "python", "--lang", "javascript"]
+    const recorded = await runCli(bench.args(...flags, "--record", cassette), { env })
+    expect(recorded.stderr).not.toContain("ERROR")
+    expect(recorded.code).toBe(0)
+    const [first] = bench.reports()
+    expect(first.results.map((r: any) => [r.language, r.final_outcome, r.attempts_total])).toEqual([
+      ["ilo", "working", 2],
+      ["python", "working", 2],
+      ["javascript", "working", 2]
+    ])
+    // The model was shown one fixed path, not the random directory the program ran in.
+    const python = first.results.find((r: any) => r.language === "python")
+    expect(python.attempts[0].error_detail).toContain('File "/tmp/ilo-bench/program.py", line 2')
+    for (const r of first.results) expect(r.attempts[0].error_detail).not.toMatch(/ilo-bench-/)
+    await server.close()
+
+    const replayed = await runCli(bench.args(...flags, "--replay", cassette))
+    expect(replayed.stderr).not.toContain("ERROR")
+    expect(replayed.code).toBe(0)
+    const [, second] = bench.reports()
+    expect(comparable(second.results)).toEqual(comparable(first.results))
+  })
+
   it("the command printed to run the errors again goes on recording into the same cassette", async () => {
     let down = true
     const live = model()
