@@ -218,6 +218,33 @@ describe("run --provider openai", () => {
     expect(String(server.requests[0]!.headers.authorization ?? "")).not.toMatch(/sk-/)
   })
 
+  it("--model dsflash is DeepSeek's flash model, priced: cache hit and miss fields are read, no reasoning split is unknown, a chatty reply runs its one program", async () => {
+    const bench = makeBench(tasks)
+    const server = await serve((req) => ({
+      // What DeepSeek sends: its own cache fields beside prompt_tokens, no completion_tokens_details.
+      text: `Here is the program:\n\`\`\`${languageOf(req)}\n${programPrinting(languageOf(req), "55")}\n\`\`\`\nIt prints 55.`,
+      usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_cache_hit_tokens: 800, prompt_cache_miss_tokens: 200 }
+    }))
+    const result = await runCli(
+      bench.args("--provider", "openai", "--model", "dsflash", "--base-url", server.url, "--python", "--max-cost", "1"),
+      { env: { OPENAI_API_KEY: "test-key" } }
+    )
+    expect(result.stderr).not.toContain("ERROR")
+    expect(result.stderr).not.toContain("no list price")
+    expect(result.code).toBe(0)
+    expect(server.requests[0]!.body.model).toBe("deepseek-flash")
+    const [report] = bench.reports()
+    expect(report.config.models).toEqual([{ key: "dsflash", id: "deepseek-flash" }])
+    expect(report.config.prices["deepseek-flash"]).toEqual({ input: 0.3, output: 1.2, cacheWrite: 0.3, cacheRead: 0.006 })
+    const python = report.results.find((r: any) => r.language === "python")
+    expect(python).toMatchObject({ final_outcome: "working", input_cache_hit_tokens: 800, input_cache_miss_tokens: 200, reasoning_tokens: null })
+    expect(python.attempts[0]).toMatchObject({ cache_read_tokens: 800, input_tokens: 200, reasoning_tokens: null, program: 'print("55")' })
+    expect(python.attempts[0].dropped).toBe("Here is the program:\nIt prints 55.")
+    // 200 x $0.30 + 800 x $0.006 + 50 x $1.20, per million.
+    expect(python.cost_usd).toBeCloseTo((200 * 0.3 + 800 * 0.006 + 50 * 1.2) / 1e6, 10)
+    expect(bench.markdown()[0]).toContain("Reasoning tokens: unknown")
+  })
+
   it("needs OPENAI_API_KEY for a remote server, and a model id", async () => {
     const bench = makeBench(tasks)
     const remote = await runCli(bench.args("--provider", "openai", "--model", "gpt-4o-mini", "--base-url", "https://api.example.com/v1"))

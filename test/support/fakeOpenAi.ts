@@ -10,6 +10,8 @@ export type OpenAiReply =
       readonly reasoningTokens?: number
       readonly finishReason?: string
       readonly delayMs?: number
+      /** Sent as the usage object instead of the one made from the counts above (another provider's shape). */
+      readonly usage?: Record<string, unknown>
     }
   | Fault
 
@@ -34,7 +36,7 @@ export const startFakeOpenAi = (script: (request: RecordedRequest, n: number) =>
           choices: [
             { index: 0, message: { role: "assistant", content: reply.text }, finish_reason: reply.finishReason ?? "stop", logprobs: null }
           ],
-          usage: {
+          usage: reply.usage ?? {
             prompt_tokens: prompt,
             completion_tokens: completion,
             total_tokens: prompt + completion,
