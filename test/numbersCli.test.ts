@@ -113,5 +113,9 @@ describe("a request abandoned after sending", () => {
       expect(again.code).toBe(0)
       for (const f of readdirSync(out)) expect(readFileSync(join(out, f), "utf8")).toContain("Billing unknown: 1 model request(s)")
     }
+    // And a comparison with it says which side counts low.
+    const out = mkdtempSync(join(tmpdir(), "ilo-bench-compare-"))
+    expect((await runCli(["compare", "--output-dir", out, json, jsonl])).code).toBe(0)
+    for (const f of readdirSync(out)) expect(readFileSync(join(out, f), "utf8")).toMatch(/B has 1 model request\(s\) abandoned after sending/)
   })
 })

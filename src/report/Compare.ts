@@ -126,7 +126,7 @@ export const compareSweeps = (a: Sweep, b: Sweep, baseline = "ilo"): Comparison 
 const comparable = (c: RunChange) => c.a !== undefined && c.b !== undefined && c.a.final_outcome !== "error" && c.b.final_outcome !== "error"
 
 /** Settings that shape results; a difference is the point of some comparisons, and a reader must see it. */
-const SHAPING = ["tasks_sha256", "retry_cap", "max_tokens", "run_timeout_s", "prompt_layout", "prompt_cache", "context", "temperature", "thinking_budget", "trials"]
+const SHAPING = ["tasks_sha256", "retry_cap", "max_tokens", "run_timeout_s", "prompt_layout", "prompt_cache", "context", "temperature", "thinking_budget", "trials", "confirm"]
 
 const comparisonNotes = (a: Sweep, b: Sweep, aPartial: boolean, bPartial: boolean) => {
   const notes: Array<string> = []
@@ -138,6 +138,12 @@ const comparisonNotes = (a: Sweep, b: Sweep, aPartial: boolean, bPartial: boolea
   const sb = settings(b)
   const differ = SHAPING.filter((k) => sa.has(k) && sb.has(k) && sa.get(k) !== sb.get(k)).map((k) => `${k} ${sa.get(k)} vs ${sb.get(k)}`)
   if (differ.length > 0) notes.push(`Settings that differ between A and B: ${differ.join("; ")}.`)
+  // Tokens and cost leave out what abandoned requests may have been billed: a side with some counts low.
+  for (const [side, sweep] of [["A", a], ["B", b]] as const) {
+    const abandoned = sweep.results.reduce((n, r) => n + (r.abandoned_requests ?? []).length, 0)
+    if (abandoned > 0)
+      notes.push(`${side} has ${abandoned} model request(s) abandoned after sending (timeouts, lost connections): their billing is unknown and in no token or cost figure, so ${side}'s are lower bounds.`)
+  }
   return notes
 }
 
