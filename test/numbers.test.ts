@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
+import { callModel } from "../src/loop/Policy.js"
+import { layer as OpenAiLlm } from "../src/providers/OpenAi.js"
+import { LlmError } from "../src/services/Llm.js"
 import { abandonedNotes, flakyNotes, resultNotes } from "../src/report/Notes.js"
 import { summaryTable } from "../src/report/Summary.js"
 import type { ProgramSource } from "../src/services/ProgramRunner.js"
@@ -92,6 +97,32 @@ describe("requests abandoned after sending", () => {
       expect(note).toMatch(/^Billing unknown: 2 model request\(s\) in 1 run\(s\) were abandoned/)
       expect(resultNotes([result], 1024)).toContain(note)
       expect(summaryTable([result], 1)).toContain("2 model request(s) abandoned after sending (timeout, lost connection): billing unknown")
+    }))
+})
+
+describe("a connection never made", () => {
+  it.live("is not a request abandoned after sending: the provider says so and the loop records none", () =>
+    Effect.gen(function* () {
+      // A port nothing listens on: the connection is refused before any byte of the request goes out.
+      const server = createServer()
+      yield* Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)))
+      const { port } = server.address() as AddressInfo
+      yield* Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      const refused = yield* callModel(
+        { model: "m", system: [{ text: "s" }], messages: [{ role: "user", content: "Print 55." }], maxTokens: 64, timeout: Duration.seconds(5) },
+        { retries: 0, baseDelay: Duration.millis(1), maxDelay: Duration.millis(1) },
+        () => Effect.void
+      ).pipe(Effect.provide(OpenAiLlm({ baseUrl: `http://127.0.0.1:${port}/v1` })), Effect.flip)
+      expect(refused).toMatchObject({ kind: "connection", notSent: true })
+    }))
+
+  it.effect("a refused connection before a reply leaves abandoned_requests empty", () =>
+    Effect.gen(function* () {
+      const notSent = new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message: "connect ECONNREFUSED", notSent: true })
+      const fiber = yield* Effect.fork(loop((_, n) => (n === 0 ? Effect.fail(notSent) : Effect.succeed(reply("print:55")))))
+      yield* TestClock.adjust(Duration.minutes(1))
+      const { result } = yield* Fiber.join(fiber)
+      expect(result).toMatchObject({ final_outcome: "working", api_retries: 1, abandoned_requests: [] })
     }))
 })
 

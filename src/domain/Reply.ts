@@ -32,5 +32,11 @@ export const llmErrorFields = {
   status: Schema.NullOr(Schema.Number),
   retryAfterMs: Schema.NullOr(Schema.Number),
   requestId: Schema.NullOr(Schema.String),
-  message: Schema.String
+  message: Schema.String,
+  /**
+   * The request never reached the server (connection refused, host not found): nothing was read,
+   * so nothing can have been billed, and it is no request abandoned after sending. Absent: it may
+   * have been sent.
+   */
+  notSent: Schema.optional(Schema.Boolean)
 }

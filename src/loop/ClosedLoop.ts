@@ -148,7 +148,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
               failures++
               retried++
               // Given up after the prompt went out: the provider may have read (and billed) it.
-              if (error.kind === "timeout" || error.kind === "connection")
+              if (error.kind === "timeout" || (error.kind === "connection" && error.notSent !== true))
                 abandoned.push({ attempt: number, at: new Date(now).toISOString(), reason: error.kind, message: error.message, prompt_chars: promptChars(sent) })
             })
           ),

@@ -200,7 +200,8 @@ export const layer = (options: CassetteOptions) =>
                     status: error.status,
                     retryAfterMs: error.retryAfterMs,
                     requestId: error.requestId,
-                    message: error.message
+                    message: error.message,
+                    ...(error.notSent === true ? { notSent: true } : {})
                   })
                 )
               ),

@@ -60,8 +60,18 @@ export const fromSdkError =
     if (cause instanceof ResponseTooLarge)
       return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: cause.message })
     const message = clean(error instanceof Error ? error.message : String(error))
-    return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message })
+    return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message, notSent: neverConnected(error) })
   }
+
+/** Network errors that mean no connection was made, so no request went out. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
+
+/** Whether an error (or one it was caused by: the SDKs wrap the network's) says the connection was never made. */
+const neverConnected = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (NOT_CONNECTED.has(String((e as { code?: unknown }).code))) return true
+  return false
+}
 
 /**
  * A 200 whose body is not a model reply (an HTML page from a proxy, `{"error": ...}`, no choices):
