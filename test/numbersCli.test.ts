@@ -51,6 +51,7 @@ describe("run --confirm N", () => {
     expect(bench.markdown()[0]).toContain("1 flaky run(s)")
     expect(bench.markdown()[0]).toContain("**working** (flaky")
     expect(html(bench.out)).toContain("working (flaky)")
+    expect(html(bench.out)).toContain('<span class="ci">(1 flaky)</span>')
 
     // Without --confirm the same program runs once, as the seed ran it.
     const again = await runCli(bench.args("--model", "haiku", "--python"), { env })
@@ -104,6 +105,7 @@ describe("a request abandoned after sending", () => {
     expect(r.stdout).toContain("1 model request(s) abandoned after sending (timeout, lost connection): billing unknown")
     expect(bench.markdown()[0]).toContain("Billing unknown: 1 model request(s) in 1 run(s) were abandoned")
     expect(html(bench.out)).toContain("Billing unknown: 1 model request(s)")
+    expect(html(bench.out)).toContain("1 request(s) abandoned after sending: billing unknown, not counted")
     // Re-rendered from the JSON, and from the checkpoint, the reports still say so.
     const json = join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".json"))!)
     const jsonl = json.replace(/\.json$/, ".jsonl")

@@ -35,6 +35,10 @@ export interface GroupSummary {
   readonly costPerSuccess: number | undefined
   readonly meanWallTime: number | undefined
   readonly truncated: number
+  /** Working runs whose program did not work on every --confirm run. */
+  readonly flaky: number
+  /** Requests abandoned after sending: their billing is unknown, so the cost is a lower bound. */
+  readonly abandoned: number
   /** curve[k - 1]: share working after at most k attempts. */
   readonly curve: ReadonlyArray<number>
 }
@@ -62,6 +66,8 @@ export const summarise = (
     measured: measured.length,
     errors: runs.length - measured.length,
     working: working.length,
+    flaky: working.filter((r) => r.flaky === true).length,
+    abandoned: runs.reduce((n, r) => n + (r.abandoned_requests ?? []).length, 0),
     partial: measured.filter((r) => r.final_outcome === "partial").length,
     failed: measured.filter((r) => r.final_outcome === "failed").length,
     rate: measured.length === 0 ? undefined : working.length / measured.length,

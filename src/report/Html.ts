@@ -76,8 +76,8 @@ const summaryTable = (a: Analysis) => {
   const anyCost = a.groups.some((g) => g.cost !== undefined)
   const head = ["language", "model", "runs", "working", "success rate", "mean tokens to success", "median tokens to success", "mean gen. tokens to success", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time"]
   const rows = a.groups.map(
-    (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}</td>
-<td>${esc(fmtPct(g.rate))} <span class="ci">${esc(fmtPct(g.interval.low))}–${esc(fmtPct(g.interval.high))}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
+    (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}${g.flaky > 0 ? ` <span class="ci">(${g.flaky} flaky)</span>` : ""}</td>
+<td>${esc(fmtPct(g.rate))} <span class="ci">${esc(fmtPct(g.interval.low))}–${esc(fmtPct(g.interval.high))}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}${g.abandoned > 0 ? ` <span class="ci">+ ${g.abandoned} request(s) of unknown billing</span>` : ""}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
   )
   return `<table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
 }
