@@ -100,6 +100,23 @@ describe("requests abandoned after sending", () => {
     }))
 })
 
+describe("a resumed run", () => {
+  it.effect("keeps the abandoned requests its recorded replies carry", () =>
+    Effect.gen(function* () {
+      const llm = yield* scriptedLlm(() => Effect.succeed(reply("print:55")))
+      const abandoned = { attempt: 1, at: "2026-12-01T10:00:00.000Z", reason: "timeout", message: "no reply within 90s", prompt_chars: 1234 }
+      const recorded = {
+        type: "reply" as const, task: "t1", language: "python", model: "haiku", trial: 1, attempt: 1,
+        reply: reply("print:55"), request_ms: 90_000, api_retries: 1, abandoned_requests: [abandoned]
+      }
+      const result = yield* runClosedLoop(spec({ recorded: [recorded] }), settings()).pipe(
+        Effect.provide(Layer.mergeAll(llm.layer, runner(), fixedSkills()))
+      )
+      expect(yield* llm.requests).toHaveLength(0)
+      expect(result).toMatchObject({ final_outcome: "working", api_retries: 1, abandoned_requests: [abandoned] })
+    }))
+})
+
 describe("a connection never made", () => {
   it.live("is not a request abandoned after sending: the provider says so and the loop records none", () =>
     Effect.gen(function* () {

@@ -162,16 +162,17 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       const record = (reply: LlmReply) =>
         onReply === undefined
           ? Effect.void
-          : Effect.suspend(() =>
-              onReply({
+          : Effect.suspend(() => {
+              const given = abandoned.filter((a) => a.attempt === number)
+              return onReply({
                 type: "reply",
                 ...exchange,
                 reply,
                 request_ms: requestMs,
                 api_retries: retried,
-                abandoned_requests: abandoned.filter((a) => a.attempt === number)
+                ...(given.length > 0 ? { abandoned_requests: given } : {})
               })
-            )
+            })
       return Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(call), (result) => (Either.isRight(result) ? record(result.right) : Effect.void))
       )
