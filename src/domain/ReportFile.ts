@@ -39,6 +39,8 @@ export const RecordedConfig = Schema.Struct({
   context: Schema.Struct({ name: Schema.String, modules: Schema.Array(Schema.String) }),
   allow_language_named: Schema.Boolean,
   trials: Schema.optional(Schema.Number),
+  /** --confirm N: a program that worked ran N times in all (absent: 1). */
+  confirm: Schema.optional(Schema.Number),
   temperature: Schema.optional(Schema.NullOr(Schema.Number)),
   thinking_budget: Schema.optional(Schema.NullOr(Schema.Number)),
   cassette: Schema.optional(
