@@ -133,9 +133,7 @@ const runCli = (args, { url }) =>
         HOME: work,
         ANTHROPIC_API_KEY: "sk-bench-not-a-secret",
         ANTHROPIC_BASE_URL: url,
-        ILO_BENCH_COMPILE_CACHE: compileCache,
-        // ILO_BENCH_PROGRAM_HOST=node measures the Node program host where the native one is built.
-        ...(process.env.ILO_BENCH_PROGRAM_HOST ? { ILO_BENCH_PROGRAM_HOST: process.env.ILO_BENCH_PROGRAM_HOST } : {})
+        ILO_BENCH_COMPILE_CACHE: compileCache
       },
       stdio: ["ignore", "ignore", "pipe"]
     })
@@ -263,7 +261,6 @@ const harnessOverhead = async () => {
   const perAttemptOverhead = total / runs
   return {
     runs,
-    program_host: harness.usage.hostKinds.join(", "),
     harness_cpu_ms: round(allCpuMs(harness.usage), 0),
     harness_process_alone_cpu_ms_per_attempt: round(cpuMs(harness.usage) / runs),
     program_host_cpu_ms_per_attempt: round(hostSelfMs(harness.usage.host) / runs),
@@ -283,8 +280,8 @@ const harnessOverhead = async () => {
     request_alone_sdk_cpu_ms: round(floor.sdk),
     request_alone_node_http_cpu_ms: round(floor.http),
     working: harness.report.results.filter((x) => x.final_outcome === "working").length,
-    target: "within 2 ms of the bare loop",
-    met: perAttemptOverhead <= 2
+    // No target: the per-attempt CPU target is retired (an attempt waits seconds on a model).
+    target: "none"
   }
 }
 
@@ -408,7 +405,7 @@ const rows = [
   r.scheduling_efficiency && ["scheduling efficiency (96 runs, c=16, 500 ms)", r.scheduling_efficiency.efficiency, ">= 0.95", r.scheduling_efficiency.met],
   // Not the target's figure (bench/README.md): shown against the same bound, without a verdict.
   r.scheduling_efficiency_node && ["  same, half the runs node programs (no target)", r.scheduling_efficiency_node.efficiency, "", null],
-  r.harness_overhead && ["harness CPU overhead per attempt (ms)", r.harness_overhead.overhead_ms_per_attempt, "<= 2", r.harness_overhead.met],
+  r.harness_overhead && ["harness CPU overhead per attempt (ms, no target)", r.harness_overhead.overhead_ms_per_attempt, "", null],
   r.harness_overhead && ["  same, one more attempt (fixed costs left out)", r.harness_overhead.marginal_overhead_ms_per_attempt, "", null],
   r.harness_overhead && ["  with the programs on both sides", r.harness_overhead.overhead_with_programs_ms_per_attempt, "", null],
   r.harness_overhead && ["  a model request alone, through the SDK (ms)", r.harness_overhead.request_alone_sdk_cpu_ms, "", null],

@@ -15,18 +15,12 @@ const hostHook = fileURLToPath(new URL("./host-usage.cjs", import.meta.url))
 const hostUsage = `${out}.host`
 rmSync(hostUsage, { force: true })
 
-// The CLI starts its program host with child_process.spawn: the native host writes its usage to
-// the file named by ILO_BENCH_HOST_USAGE as it exits, the Node host does with the preload.
+// The CLI starts its program host with child_process.spawn: the preload writes the host's usage to
+// the file named by ILO_BENCH_HOST_USAGE as it exits.
 const spawn = childProcess.spawn
-const hostKinds = new Set()
 childProcess.spawn = function (command, spawnArgs, options) {
-  const env = { ...options?.env, ILO_BENCH_HOST_USAGE: hostUsage }
-  if (String(command).endsWith("/programHost")) {
-    hostKinds.add("native")
-    return spawn.call(this, command, spawnArgs, { ...options, env })
-  }
   if (command === process.execPath && Array.isArray(spawnArgs) && String(spawnArgs.at(-1)).endsWith("programHost.js")) {
-    hostKinds.add("node")
+    const env = { ...options?.env, ILO_BENCH_HOST_USAGE: hostUsage }
     return spawn.call(this, command, ["-r", hostHook, ...spawnArgs], { ...options, env })
   }
   return spawn.apply(this, arguments)
@@ -36,7 +30,7 @@ syncBuiltinESMExports()
 
 process.on("exit", () => {
   const host = existsSync(hostUsage) ? readFileSync(hostUsage, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []
-  writeFileSync(out, JSON.stringify({ ...usage(), host, hostKinds: [...hostKinds] }))
+  writeFileSync(out, JSON.stringify({ ...usage(), host }))
 })
 process.argv = [process.argv[0], bin, ...args]
 await import(bin)

@@ -1,17 +1,14 @@
 // Bundles the CLI: one parse of the code it needs instead of thousands of module files, so
-// `ilo-bench` starts fast. Four files:
+// `ilo-bench` starts fast. Three files:
 //   dist/cli.cjs         the CLI (src/main.ts), one CommonJS script so that V8 can cache its compiled code
 //   dist/bin.js          the command (src/bin.ts): runs cli.cjs through that cache
-//   dist/programHost     the small process that starts generated programs (src/programHost.c), where
-//                        a C compiler ($CC, else cc) exists
-//   dist/programHost.js  the same in Node (src/programHost.ts): used where the native one is not built
+//   dist/programHost.js  the small process that starts generated programs (src/programHost.ts)
 //
 // It builds into a directory of its own and then swaps it for dist/, so that an ilo-bench already
 // running from this checkout (its program host is started from dist/) never sees dist/ half-written.
 // dist/.inputs holds the hash of what the build read (scripts/inputs.mjs): `prepare` skips a build
 // that would change nothing.
 import { build } from "esbuild"
-import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { chmod, readdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { inputsHash } from "./inputs.mjs"
@@ -55,23 +52,7 @@ const cliBuild = createHash("sha256").update(await readFile(`${out}/cli.cjs`)).d
 await build({ ...common, entryPoints: ["src/bin.ts"], outfile: `${out}/bin.js`, format: "esm", define: { CLI_BUILD: JSON.stringify(cliBuild) } })
 await build({ ...common, entryPoints: ["src/programHost.ts"], outfile: `${out}/programHost.js`, format: "esm" })
 await chmod(`${out}/bin.js`, 0o755)
-let native = false
-if (process.platform !== "win32") {
-  const cc = process.env.CC || "cc"
-  const compiled = spawnSync(cc, ["-O2", "-Wall", "-o", `${out}/programHost`, "src/programHost.c"], { stdio: ["ignore", "inherit", "inherit"] })
-  // A host that does not run here (a compiler that failed, a cross compiler) is not kept: with its
-  // stdin closed at once, a working one exits 0.
-  const ran = compiled.status === 0 ? spawnSync(`${out}/programHost`, [], { input: "", stdio: ["pipe", "ignore", "ignore"], timeout: 10_000 }) : undefined
-  native = ran?.status === 0
-  if (native) await writeFile(`${out}/programHost.target`, `${process.platform}-${process.arch}\n`)
-  else {
-    await rm(`${out}/programHost`, { force: true })
-    const why = compiled.status !== 0 ? (compiled.error?.code ?? `${cc} exited ${compiled.status}`) : "the result did not run"
-    console.warn(`build: src/programHost.c not compiled (${why}): programs will start from the Node program host, about 1.2 ms more CPU each`)
-  }
-}
-// Whether the native host was built: prepare builds again once a compiler is there.
-await writeFile(`${out}/.inputs`, `${inputs} ${native ? "native" : "node-only"}\n`)
+await writeFile(`${out}/.inputs`, `${inputs}\n`)
 const old = `dist.old-${process.pid}`
 await rename("dist", old).catch((error) => {
   if (error.code !== "ENOENT") throw error

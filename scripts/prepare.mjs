@@ -5,9 +5,8 @@ import { spawnSync } from "node:child_process"
 import { readFile } from "node:fs/promises"
 import { inputsHash } from "./inputs.mjs"
 
-const [built = "", host = ""] = await readFile("dist/.inputs", "utf8").then((t) => t.trim().split(" "), () => [])
-const compilerNow = () => process.platform !== "win32" && spawnSync(process.env.CC || "cc", ["--version"], { stdio: "ignore" }).status === 0
-if (built !== "" && built === (await inputsHash()) && (host === "native" || !compilerNow())) process.exit(0)
+const built = await readFile("dist/.inputs", "utf8").then((t) => t.trim(), () => "")
+if (built !== "" && built === (await inputsHash())) process.exit(0)
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 const r = spawnSync(npm, ["run", "build"], { stdio: "inherit", shell: process.platform === "win32" })
 process.exit(r.status ?? 1)

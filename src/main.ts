@@ -1,7 +1,7 @@
 import { ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
 import { ExitCode, setExitCode } from "./platform/ExitCode.js"
@@ -9,7 +9,7 @@ import { oneLine } from "./report/format.js"
 import { removeOnExitNow, underWay } from "./platform/exitNow.js"
 import { wipeStartingEnvironment } from "./platform/secrets.js"
 import { guardStream } from "./platform/terminal.js"
-import { ProgramHostUnavailable, ProgramRunnerLive } from "./services/ProgramRunner.js"
+import { ProgramRunnerLive } from "./services/ProgramRunner.js"
 
 // Before any program can run: a program could otherwise read the key from /proc/<our pid>/environ.
 wipeStartingEnvironment()
@@ -38,7 +38,8 @@ const program = cli(process.argv).pipe(
       // @effect/cli has printed it already, as one ERROR line (Cli.ts).
       return Effect.sync(() => setExitCode(ExitCode.usage))
     }
-    const code = error._tag === "OutputError" ? ExitCode.failure : ExitCode.usage
+    // The harness's own failures (no program host, programs it keeps failing to run) are not usage errors.
+    const code = ["OutputError", "ProgramHostUnavailable", "HarnessFailing"].includes(error._tag) ? ExitCode.failure : ExitCode.usage
     // One line, whatever the message quotes (a file's text, a response body).
     return Console.error(`ERROR: ${oneLine(error.message, Infinity)}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
   }),
@@ -68,9 +69,7 @@ NodeRuntime.runMain(program, {
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
     if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)
-    const defect = Cause.dieOption(exit.cause)
-    const known = Option.isSome(defect) && defect.value instanceof ProgramHostUnavailable ? defect.value.message : undefined
-    process.stderr.write(`ERROR: ${known ?? Cause.pretty(exit.cause)}\n`)
+    process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
     onExit(ExitCode.failure)
   }
 })

@@ -1,18 +1,16 @@
-// The Node program host: a small process of its own that starts every generated program for the
-// harness. Forking the harness itself (a large process) cost more CPU per program and blocked its
-// event loop until each child had exec'd; forking this one costs what a bare spawn loop does. The
-// native host (src/programHost.c) does the same for a quarter of the CPU and is used where it was
-// built; this one is used elsewhere. Both speak src/services/hostProtocol.ts on stdin/stdout.
+// The program host: a small process of its own that starts every generated program for the
+// harness. It keeps the forks off the harness's event loop, and a program that kills its parent
+// kills this process, not the benchmark. It speaks src/services/hostProtocol.ts on stdin/stdout.
 // When stdin closes (the harness exited, however it exited) every program still running is
 // killed with its process group, so is anything a program left in a session of its own, and the
 // host exits.
-import { decodeRequest, encodeOutcome, onFrames } from "./services/hostProtocol.js"
+import { decodeRequest, encodeOutcome, onLines } from "./services/hostProtocol.js"
 import { startProcess, sweepLeftovers, type ProcessOutcome } from "./services/programProcess.js"
 
 const running = new Map<number, () => void>()
 
-const handle = (body: Buffer) => {
-  const message = decodeRequest(body)
+const handle = (line: string) => {
+  const message = decodeRequest(line)
   if ("cancel" in message) {
     running.get(message.id)?.()
     running.delete(message.id)
@@ -33,7 +31,7 @@ const handle = (body: Buffer) => {
   }
 }
 
-onFrames(process.stdin, handle)
+onLines(process.stdin, handle)
 process.stdin.on("end", () => {
   for (const cancel of running.values()) cancel()
   sweepLeftovers()

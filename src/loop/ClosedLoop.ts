@@ -6,7 +6,7 @@ import { countTokens } from "../services/Tokenizers.js"
 import type { AbandonedRequest, ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
-import { ProgramRunner, type ProgramRun } from "../services/ProgramRunner.js"
+import { ProgramRunner, type HarnessFailing, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { extractProgram, languageTags } from "./Extract.js"
 import { classify, errorDetail } from "./Outcome.js"
@@ -72,24 +72,24 @@ const toApiFailure = (attempt: number, error: LlmError): ApiFailure => ({
   message: error.message
 })
 
+/**
+ * The program's run, or why the harness could not run it (a spawn error, no scratch directory, no
+ * program host): that is the harness's failure, not the program's, and is never scored.
+ */
 const runProgram = (spec: RunSpec, source: string, timeout: Duration.Duration) =>
   Effect.flatMap(ProgramRunner, (runner) =>
     runner.run({ source, extension: spec.language.extension, command: spec.language.command }, timeout)
   ).pipe(
     // Where it ran is random; what the model is sent (and what is classified) must not depend on it.
-    Effect.map((run): ProgramRun => ({ ...run, stdout: fixScratchPaths(run.stdout), stderr: fixScratchPaths(run.stderr) })),
-    // A binary that vanished mid-run fails this attempt like any program that cannot start.
-    Effect.catchTag("SpawnError", (e) =>
-      Effect.succeed<ProgramRun>({
-        stdout: "",
-        stderr: `cannot start ${e.command}: ${e.message}`,
-        exitCode: 127,
-        durationMs: 0,
-        timedOut: false,
-        outputTruncated: false
-      })
-    )
+    Effect.map((run) => Either.right<ProgramRun>({ ...run, stdout: fixScratchPaths(run.stdout), stderr: fixScratchPaths(run.stderr) })),
+    Effect.catchTags({
+      SpawnError: (e) => Effect.succeed(Either.left(`cannot start ${e.command}: ${e.message}`)),
+      ProgramHostUnavailable: (e) => Effect.succeed(Either.left(e.message))
+    })
   )
+
+/** The run's record of an attempt the harness could not run: kind "harness", beside the API's kinds. */
+const harnessFailure = (attempt: number, message: string): ApiFailure => ({ attempt, kind: "harness", status: null, request_id: null, message })
 
 /**
  * The closed loop for one run: ask, run, classify, and on anything but working send the error
@@ -105,7 +105,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
   hooks: LoopHooks<E> = {}
-): Effect.fn.Return<RunResult, E, Llm | ProgramRunner | SkillDocs> {
+): Effect.fn.Return<RunResult, E | HarnessFailing, Llm | ProgramRunner | SkillDocs> {
   const { task, language, model } = spec
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis
@@ -122,6 +122,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   const abandoned: Array<AbandonedRequest> = []
   const tags = languageTags(language.name, language.extension)
   const confirm = Math.max(1, settings.confirm ?? 1)
+  let harnessError: ApiFailure | null = null
 
   /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
   const ask = (number: number, sent: Conversation) =>
@@ -203,11 +204,18 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
         ? Effect.void
         : hooks.onProgram({ type, task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number })
     if (recorded !== undefined && number !== spec.killedHarness) yield* mark("started")
-    const run: ProgramRun =
+    const ran: Either.Either<ProgramRun, string> =
       number === spec.killedHarness
         ? // Twice the harness stopped while this program ran: not run a third time, and counted against it.
-          { ...KILLED_HARNESS, stdout: "" }
+          Either.right({ ...KILLED_HARNESS, stdout: "" })
         : yield* runProgram(spec, program, settings.runTimeout).pipe(Effect.onExit(() => Effect.ignore(mark("ended"))))
+    if (Either.isLeft(ran)) {
+      // Not the language's failure: no attempt is scored and nothing goes back to the model.
+      outcome = "error"
+      harnessError = harnessFailure(number, ran.left)
+      break
+    }
+    const run = ran.right
     const attemptOutcome = classify(task.expected_output, run)
     const detail = attemptOutcome === "working" ? null : errorDetail(run)
     // --confirm: a program that worked runs again, each time in a fresh directory; the first run
@@ -217,9 +225,18 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
     if (attemptOutcome === "working")
       for (let again = 1; again < confirm; again++) {
         const rerun = yield* runProgram(spec, program, settings.runTimeout)
-        confirmMs += rerun.durationMs
-        if (classify(task.expected_output, rerun) === "working") working++
+        // A rerun the harness could not start says nothing about the program: it ends the run as the harness's error.
+        if (Either.isLeft(rerun)) {
+          harnessError = harnessFailure(number, rerun.left)
+          break
+        }
+        confirmMs += rerun.right.durationMs
+        if (classify(task.expected_output, rerun.right) === "working") working++
       }
+    if (harnessError !== null) {
+      outcome = "error"
+      break
+    }
     busyMs += confirmMs
     const usage = reply.right.usage
     const attempt: Attempt = {
@@ -255,7 +272,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
 
   const finished = yield* Clock.currentTimeMillis
   const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
-  const result = summarise(spec, settings, attempts, outcome, apiError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
+  const result = summarise(spec, settings, attempts, outcome, apiError ?? harnessError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
   return abandoned.length === 0 ? result : { ...result, abandoned_requests: abandoned }
 })
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
@@ -9,7 +9,7 @@ import { packageRoot } from "../platform/paths.js"
 import { isRunning } from "../platform/pids.js"
 import { redact, secretValues } from "../platform/secrets.js"
 import { timerMillis } from "../platform/timer.js"
-import { decodeOutcome, encodeCancel, encodeRun, onFrames } from "./hostProtocol.js"
+import { decodeOutcome, encodeCancel, encodeRun, onLines } from "./hostProtocol.js"
 import { DEFAULT_PATH, sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
 
 export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
@@ -30,17 +30,29 @@ export class SpawnError extends Data.TaggedError("SpawnError")<{
 
 /**
  * The harness cannot start programs at all (its program host is missing or cannot start): no
- * program's fault, so no attempt is scored on it. A defect: the benchmark stops, with partial
- * reports and a resume command, and main prints this one line.
+ * program's fault, so no attempt is scored on it.
  */
-export class ProgramHostUnavailable extends Error {
-  override readonly name = "ProgramHostUnavailable"
+export class ProgramHostUnavailable extends Data.TaggedError("ProgramHostUnavailable")<{ readonly reason: string }> {
+  override get message() {
+    return `cannot start the program host: ${this.reason}`
+  }
 }
+
+/**
+ * The harness could not run program after program: the benchmark stops here, with one line,
+ * instead of ending every remaining run in "error".
+ */
+export class HarnessFailing extends Data.TaggedError("HarnessFailing")<{ readonly count: number; readonly reason: string }> {
+  override get message() {
+    return `the harness could not run ${this.count} programs in a row, the last because: ${this.reason}`
+  }
+}
+
+/** Programs in a row the harness could not run before the benchmark stops. */
+export const HARNESS_FAILURES_TO_STOP = 5
 
 /** What a program sent to a host comes to: the host's answer, or no host to run it on. */
 type HostOutcome = ProcessOutcome | { readonly hostUnavailable: string }
-
-const unavailable = (why: string) => new ProgramHostUnavailable(`cannot start the program host: ${why}`)
 
 export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   ProgramRunner,
@@ -49,9 +61,12 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
     readonly exec: (
       command: ReadonlyArray<string>,
       timeout: Duration.Duration
-    ) => Effect.Effect<ProgramRun, SpawnError>
+    ) => Effect.Effect<ProgramRun, SpawnError | ProgramHostUnavailable>
     /** Writes a program into a fresh temp directory, runs it there, removes the directory. */
-    readonly run: (program: ProgramSource, timeout: Duration.Duration) => Effect.Effect<ProgramRun, SpawnError>
+    readonly run: (
+      program: ProgramSource,
+      timeout: Duration.Duration
+    ) => Effect.Effect<ProgramRun, SpawnError | ProgramHostUnavailable | HarnessFailing>
     /**
      * No program is due for now: let go of the processes kept for the next one (the program host),
      * so they end while the caller goes on (writing reports); a later run starts them again.
@@ -62,27 +77,13 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   static make = (impl: Context.Tag.Service<ProgramRunner>): Context.Tag.Service<ProgramRunner> => impl
 }
 
-/** The native program host (src/programHost.c), built beside the CLI where a C compiler exists. */
-export const NATIVE_PROGRAM_HOST = join(packageRoot, "dist", "programHost")
-/** The Node program host (src/programHost.ts), always built. */
-export const NODE_PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
-
-/** Built for this platform and architecture (a dist/ copied from elsewhere may hold another's). */
-const nativeBuiltHere = () => {
-  try {
-    return readFileSync(`${NATIVE_PROGRAM_HOST}.target`, "utf8").trim() === `${process.platform}-${process.arch}` && existsSync(NATIVE_PROGRAM_HOST)
-  } catch {
-    return false
-  }
-}
-
-/** The host the harness uses: the native one if it was built here, unless ILO_BENCH_PROGRAM_HOST=node. */
-export const PROGRAM_HOST = process.env.ILO_BENCH_PROGRAM_HOST !== "node" && nativeBuiltHere() ? NATIVE_PROGRAM_HOST : NODE_PROGRAM_HOST
+/** The program host (src/programHost.ts), bundled beside the CLI. */
+export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
 
-/** The command line that starts the host in `file`: the Node one (a .js file) under this Node. */
-export const hostCommand = (file: string): ReadonlyArray<string> => (file.endsWith(".js") ? [process.execPath, file] : [file])
+/** The command line that starts the host in `file`, under this Node. */
+export const hostCommand = (file: string): ReadonlyArray<string> => [process.execPath, file]
 
 const SCRATCH_PREFIX = "ilo-bench-programs-"
 /** A programs' directory, and the pid of the ilo-bench that made it. */
@@ -113,13 +114,11 @@ interface Pending {
 }
 
 /**
- * The harness's end of a program host (src/programHost.c, or src/programHost.ts where its file
- * ends in .js): started on first use, so commands
+ * The harness's end of a program host (src/programHost.ts): started on first use, so commands
  * that run nothing never start it; started again if it dies, and the programs it held run once
  * more, each on a host of its own.
  */
-const hostClient = (preferred: string, fallback: string | undefined) => {
-  let hostFile = preferred
+const hostClient = (hostFile: string) => {
   let host: HostProcess | undefined
   /** Hosts whose stdin was ended and that have not exited yet. */
   const ending = new Set<HostProcess>()
@@ -150,15 +149,10 @@ const hostClient = (preferred: string, fallback: string | undefined) => {
       started.on("error", () => {})
       return started
     }
-    let child = launch(hostFile)
-    // A native host that cannot be started (not executable, say): the Node one can.
-    if (child.pid === undefined && fallback !== undefined && hostFile !== fallback && existsSync(fallback)) {
-      hostFile = fallback
-      child = launch(hostFile)
-    }
+    const child = launch(hostFile)
     if (child.pid === undefined) throw new Error(`${hostFile} could not be started`)
-    onFrames(child.stdout, (body) => {
-      const { id, outcome } = decodeOutcome(body)
+    onLines(child.stdout, (line) => {
+      const { id, outcome } = decodeOutcome(line)
       const entry = pending.get(id)
       pending.delete(id)
       entry?.done(outcome)
@@ -267,32 +261,29 @@ const redacted = (run: ProgramRun, secrets: ReadonlyArray<string>): ProgramRun =
   secrets.length === 0 ? run : { ...run, stdout: redact(run.stdout, secrets), stderr: redact(run.stderr, secrets) }
 
 const call = (send: ReturnType<typeof hostClient>["send"], request: ProcessRequest, secrets: ReadonlyArray<string>) =>
-  Effect.async<ProgramRun, SpawnError>((resume) => {
+  Effect.async<ProgramRun, SpawnError | ProgramHostUnavailable>((resume) => {
     try {
       const cancel = send(request, (outcome) =>
         resume(
           "run" in outcome
             ? Effect.succeed(redacted(outcome.run, secrets))
             : "hostUnavailable" in outcome
-              ? Effect.die(unavailable(outcome.hostUnavailable))
+              ? Effect.fail(new ProgramHostUnavailable({ reason: outcome.hostUnavailable }))
               : Effect.fail(new SpawnError(outcome.spawnError))
         )
       )
       return Effect.sync(cancel)
     } catch (error) {
-      resume(Effect.die(unavailable((error as Error).message)))
+      resume(Effect.fail(new ProgramHostUnavailable({ reason: (error as Error).message })))
     }
   })
 
-/**
- * The runner on the program host in `hostFile` (tests point it elsewhere), or on `fallback` if
- * that cannot be started.
- */
-export const programRunnerOn = (hostFile: string, fallback?: string) =>
+/** The runner on the program host in `hostFile` (tests point it elsewhere). */
+export const programRunnerOn = (hostFile: string) =>
   Layer.scoped(
     ProgramRunner,
     Effect.map(
-      Effect.acquireRelease(Effect.sync(() => hostClient(hostFile, fallback)), (client) => Effect.promise(client.close)),
+      Effect.acquireRelease(Effect.sync(() => hostClient(hostFile)), (client) => Effect.promise(client.close)),
       ({ send, release }) => {
         const secrets = secretValues()
         return ProgramRunner.make({
@@ -309,4 +300,22 @@ export const programRunnerOn = (hostFile: string, fallback?: string) =>
     )
   )
 
-export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST, NODE_PROGRAM_HOST)
+export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST)
+
+/**
+ * The same runner, stopping the benchmark (HarnessFailing) once `limit` programs in a row could not
+ * be run by the harness: one such failure ends only its run, a harness that keeps failing ends all.
+ */
+export const stopWhenFailing = (runner: ProgramRunner["Type"], limit = HARNESS_FAILURES_TO_STOP): ProgramRunner["Type"] => {
+  let inRow = 0
+  return ProgramRunner.make({
+    ...runner,
+    run: (program, timeout) =>
+      runner.run(program, timeout).pipe(
+        Effect.tap(() => Effect.sync(() => (inRow = 0))),
+        Effect.catchAll((error) =>
+          error._tag === "HarnessFailing" || ++inRow < limit ? Effect.fail(error) : Effect.fail(new HarnessFailing({ count: inRow, reason: error.message }))
+        )
+      )
+  })
+}

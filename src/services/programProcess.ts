@@ -148,7 +148,7 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     done({ spawnError: { command: "", message: "empty command line" } })
     return () => {}
   }
-  // Said the same way by both hosts (Node's own message for it names an argument by position).
+  // Node's own message for it names an argument by position.
   if (request.command.some((part) => part.includes("\0")) || request.program?.extension.includes("\0") === true) {
     done({ spawnError: { command: first, message: "the command line or the program's extension holds a NUL byte" } })
     return () => {}
