@@ -156,7 +156,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const snooping = await startFakeAnthropic(() => ({ text: snoop }))
     try {
       const output = join(dir, "snoop")
-      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
+      // Without the sandbox (with it, a program sees no process above it: test/hostile.test.ts).
+      const r = await runCli(["run", "--sandbox", "none", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
         env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: snooping.url }
       })
       expect(r.code).toBe(0)
@@ -179,7 +180,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const printing = await startFakeAnthropic(() => ({ text: `-- run: main\necho "value: ${token}"; ${encodings}` }))
     try {
       const output = join(dir, "redact")
-      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
+      // Without the sandbox (with it, a program sees no process above it: test/hostile.test.ts).
+      const r = await runCli(["run", "--sandbox", "none", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "2", "--tasks-file", tasks, "--output-dir", output], {
         env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: printing.url, ILO_BENCH_TEST_TOKEN: token }
       })
       expect(r.code).toBe(0)

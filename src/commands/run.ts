@@ -26,12 +26,13 @@ import { verdictBlock } from "../report/Verdict.js"
 import { boundedRunner } from "../services/BoundedRunner.js"
 import * as Checkpoint from "../services/Checkpoint.js"
 import { loadCatalog, retiredModels } from "../config/ModelCatalog.js"
-import { ProgramRunner } from "../services/ProgramRunner.js"
+import { forBenchmark, ProgramRunner, sandboxRecord } from "../services/ProgramRunner.js"
 import * as RateGate from "../services/RateGate.js"
 import * as SkillDocs from "../services/SkillDocs.js"
 import { emptyExpected, loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
+import { sandboxFromFlags, sandboxOptions } from "./sandboxOptions.js"
 import { runSession, type SessionOutcome } from "../session/Session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
@@ -116,6 +117,7 @@ export const runOptions = {
     Options.withDescription("Run tasks whose descriptions name a language (recorded in the report).")
   ),
   ...providerOptions,
+  ...sandboxOptions,
   resume: optionalText("resume", "Finish an interrupted benchmark from its checkpoint (closed-loop-<stamp>.jsonl); give the same flags."),
   force: Options.boolean("force").pipe(
     Options.withDescription("With --resume: resume even if the configuration differs (the report says so).")
@@ -237,6 +239,7 @@ export const runBenchmark = (o: RunOptions) =>
 
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl
+    const sandbox = yield* sandboxFromFlags(o)
 
     const catalogFile = path.join(packageRoot, "bench", "models.json")
     const catalog = yield* loadCatalog(catalogFile)
@@ -305,12 +308,13 @@ export const runBenchmark = (o: RunOptions) =>
       max_cost_usd: Option.getOrNull(o.maxCost),
       rpm: Option.getOrNull(o.rpm),
       program_concurrency: o.programConcurrency,
+      sandbox: sandboxRecord(sandbox, o.runTimeout),
       prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
     const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost), o.concurrency, catalog.priceOf)
-    const programs = yield* boundedRunner(runner, o.programConcurrency)
+    const programs = yield* boundedRunner(forBenchmark(runner, sandbox, languages.map((l) => l.command)), o.programConcurrency)
     const printSummary = ({ report, paths, resumeWith }: SessionOutcome) =>
       Effect.gen(function* () {
         const results = report.results

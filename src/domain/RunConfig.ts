@@ -40,6 +40,12 @@ export interface RunConfig {
   readonly max_cost_usd: number | null
   readonly rpm: number | null
   readonly program_concurrency: number
+  /** The sandbox programs ran in ("bwrap" or "none"), what --sandbox asked for, and its limits (null without one). */
+  readonly sandbox?: {
+    readonly mode: "bwrap" | "none"
+    readonly requested: string
+    readonly limits: { readonly memory_mb: number; readonly processes: number; readonly file_mb: number; readonly cpu_s: number } | null
+  }
   /** The list prices costs were computed with, by model id (null: not in the catalog). */
   readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number } | null>>
 }

@@ -131,7 +131,13 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
         const firstOfItsCause = failure && cause !== undefined && mode !== "quiet" && !shownCauses.has(cause)
         if (cause !== undefined) shownCauses.add(cause)
         const warning = firstOfItsCause
-          ? Effect.sync(() => io.write(`WARNING: the model API failed (${cause}): ${oneLine(failure.message)}\n`))
+          ? Effect.sync(() =>
+              io.write(
+                failure.kind === "harness"
+                  ? `WARNING: the harness could not run a program (not the language's failure): ${oneLine(failure.message)}\n`
+                  : `WARNING: the model API failed (${cause}): ${oneLine(failure.message)}\n`
+              )
+            )
           : Effect.void
         const stdout = Effect.zipRight(warning, seed.onRun ? seed.onRun(spec, result) : Effect.void)
         if (mode === "lines") {

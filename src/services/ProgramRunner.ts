@@ -1,7 +1,7 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process"
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { delimiter, isAbsolute, join, resolve } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { removeOnExitNow } from "../platform/exitNow.js"
@@ -10,9 +10,20 @@ import { isRunning } from "../platform/pids.js"
 import { redact, secretValues } from "../platform/secrets.js"
 import { timerMillis } from "../platform/timer.js"
 import { decodeOutcome, encodeCancel, encodeRun, onLines } from "./hostProtocol.js"
-import { DEFAULT_PATH, sweepLeftovers, type ProcessOutcome, type ProcessRequest, type ProgramRun } from "./programProcess.js"
+import {
+  bwrapArgs,
+  DEFAULT_PATH,
+  isSystemPath,
+  removeTree,
+  sweepLeftovers,
+  type ProcessOutcome,
+  type ProcessRequest,
+  type ProgramRun,
+  type SandboxLimits,
+  type SandboxRequest
+} from "./programProcess.js"
 
-export { OUTPUT_CAP_BYTES, type ProgramRun } from "./programProcess.js"
+export { OUTPUT_CAP_BYTES, type ProgramRun, type SandboxLimits } from "./programProcess.js"
 
 /** A program source to write to a fresh directory and run there. */
 export interface ProgramSource {
@@ -62,10 +73,11 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
       command: ReadonlyArray<string>,
       timeout: Duration.Duration
     ) => Effect.Effect<ProgramRun, SpawnError | ProgramHostUnavailable>
-    /** Writes a program into a fresh temp directory, runs it there, removes the directory. */
+    /** Writes a program into a fresh temp directory (or sandbox), runs it there, removes the directory. */
     readonly run: (
       program: ProgramSource,
-      timeout: Duration.Duration
+      timeout: Duration.Duration,
+      sandbox?: SandboxRequest | undefined
     ) => Effect.Effect<ProgramRun, SpawnError | ProgramHostUnavailable | HarnessFailing>
     /**
      * No program is due for now: let go of the processes kept for the next one (the program host),
@@ -99,8 +111,7 @@ const removeStaleScratch = () => {
   }
   for (const name of names) {
     const owner = SCRATCH_NAME.exec(name)?.[1]
-    if (owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner)))
-      rmSync(join(tmpdir(), name), { recursive: true, force: true })
+    if (owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner))) removeTree(join(tmpdir(), name))
   }
 }
 
@@ -241,7 +252,7 @@ const hostClient = (hostFile: string) => {
       }))
     ).then(() => {
       if (scratch !== undefined) {
-        rmSync(scratch, { recursive: true, force: true, maxRetries: 2 })
+        removeTree(scratch)
         removeOnExitNow.delete(scratch)
       }
       scratch = undefined
@@ -288,10 +299,15 @@ export const programRunnerOn = (hostFile: string) =>
         const secrets = secretValues()
         return ProgramRunner.make({
           exec: (command, timeout) => call(send, { command, timeoutMs: millis(timeout) }, secrets),
-          run: (program, timeout) =>
+          run: (program, timeout, sandbox) =>
             call(
               send,
-              { command: program.command, timeoutMs: millis(timeout), program: { source: program.source, extension: program.extension } },
+              {
+                command: program.command,
+                timeoutMs: millis(timeout),
+                program: { source: program.source, extension: program.extension },
+                ...(sandbox !== undefined ? { sandbox } : {})
+              },
               secrets
             ),
           release: Effect.sync(release)
@@ -318,4 +334,161 @@ export const stopWhenFailing = (runner: ProgramRunner["Type"], limit = HARNESS_F
         )
       )
   })
+}
+
+// ---- the sandbox ------------------------------------------------------------------------------
+
+export type SandboxMode = "auto" | "bwrap" | "none"
+
+/** The sandbox a benchmark's programs run in, as chosen at its start. */
+export type Sandbox =
+  | { readonly mode: "none"; readonly requested: SandboxMode; readonly why?: string | undefined }
+  | { readonly mode: "bwrap"; readonly requested: SandboxMode; readonly request: SandboxRequest }
+
+export class SandboxUnavailable extends Data.TaggedError("SandboxUnavailable")<{ readonly reason: string }> {
+  override get message() {
+    return `--sandbox bwrap: ${this.reason} (install bubblewrap, or see the README for running in a container)`
+  }
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = { memoryBytes: 2 * 1024 ** 3, processes: 256, fileBytes: 64 * 1024 ** 2 }
+
+/** What a program run without a sandbox can do: the warning `auto` prints when it falls back. */
+export const UNCONTAINED =
+  "a program can read your files and, through /proc, the environment of your other processes (an API key included), " +
+  "write wherever you can, reach the network and services on localhost, and use all memory and processes"
+
+/** The first executable file named `name` in `dirs`, else undefined. */
+const findOn = (name: string, dirs: ReadonlyArray<string>) => {
+  for (const dir of dirs) {
+    if (dir === "" || !isAbsolute(dir)) continue
+    const file = join(dir, name)
+    try {
+      accessSync(file, constants.X_OK)
+      if (statSync(file).isFile()) return file
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+/** The harness's PATH as it started: interpreters are found on it once, not on what it becomes. */
+const startingPath = (process.env.PATH ?? DEFAULT_PATH).split(delimiter)
+
+/**
+ * The absolute path of a command's binary: a path is taken from the harness's directory; a bare
+ * name is looked up in the system's directories first when sandboxed (where only they are
+ * mounted), then on the PATH the harness started with. Unknown names are left for spawn to refuse.
+ */
+export const resolveBinary = (bin: string, sandboxed: boolean) => {
+  if (bin.includes("{file}")) return bin
+  if (bin.includes("/")) return resolve(bin)
+  return findOn(bin, sandboxed ? [...DEFAULT_PATH.split(":"), ...startingPath] : startingPath) ?? bin
+}
+
+/** Whether bwrap runs here with these limits: a sandboxed `true`, as every program will be run. */
+const probeBwrap = (request: SandboxRequest): string | undefined => {
+  const probe = spawnSync(request.bwrap, bwrapArgs(request.limits, ["/bin/true"], { timeoutMs: 10_000 }), {
+    cwd: "/",
+    env: {},
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    timeout: 10_000,
+    encoding: "utf8",
+    ...(request.runAs ?? {})
+  })
+  if (probe.error !== undefined) return probe.error.message
+  if (probe.status === 0 && probe.output[3] === "up") return undefined
+  return (probe.stderr ?? "").trim().split("\n")[0] || `bwrap exited ${probe.status ?? probe.signal}`
+}
+
+/**
+ * The sandbox for a benchmark's programs: `none`; `bwrap`, or a failure if bwrap cannot run here;
+ * `auto`, bwrap where it runs, else none with one warning that says what is not contained.
+ */
+export const chooseSandbox = (requested: SandboxMode, limits: SandboxLimits = DEFAULT_LIMITS) =>
+  Effect.gen(function* () {
+    if (requested === "none") return { mode: "none", requested } satisfies Sandbox as Sandbox
+    const bwrap = process.platform === "linux" ? findOn("bwrap", [...DEFAULT_PATH.split(":"), ...startingPath]) : undefined
+    // Programs never run as root: a root harness starts bwrap as nobody.
+    const runAs = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined
+    const request: SandboxRequest | undefined = bwrap === undefined ? undefined : { bwrap, limits, ...(runAs !== undefined ? { runAs } : {}) }
+    const why =
+      process.platform !== "linux"
+        ? `bubblewrap runs only on Linux, not ${process.platform}`
+        : request === undefined
+          ? "bwrap is not installed"
+          : probeBwrap(request)
+    if (why === undefined && request !== undefined) return { mode: "bwrap", requested, request } satisfies Sandbox as Sandbox
+    if (requested === "bwrap") return yield* new SandboxUnavailable({ reason: why ?? "bwrap cannot run here" })
+    yield* Effect.sync(() =>
+      process.stderr.write(
+        `WARNING: no sandbox (--sandbox auto: ${why}): programs run as you, unconfined: ${UNCONTAINED}. ` +
+          "Install bubblewrap, or run the benchmark in a container (see the README).\n"
+      )
+    )
+    return { mode: "none", requested, why } satisfies Sandbox as Sandbox
+  })
+
+/**
+ * The request, with the interpreters outside the system's directories it must mount. bwrap runs as
+ * nobody under a root harness and may not reach them where they are (under /root, say): it gets
+ * a copy made now, in a directory of /tmp that user can read, removed as the harness exits.
+ */
+const withInterpreters = (request: SandboxRequest, binaries: ReadonlyArray<string>): SandboxRequest => {
+  const outside = binaries.filter((bin) => isAbsolute(bin) && !isSystemPath(bin) && existsSync(bin))
+  if (outside.length === 0) return request
+  if (request.runAs === undefined) return { ...request, interpreters: outside.map((bin) => [bin, bin] as const) }
+  const dir = mkdtempSync(join("/tmp", "ilo-bench-interpreters-"))
+  removeOnExitNow.add(dir)
+  process.once("exit", () => removeTree(dir))
+  chmodSync(dir, 0o755)
+  const interpreters = outside.map((bin, i) => {
+    const copy = join(dir, String(i))
+    copyFileSync(bin, copy)
+    chmodSync(copy, 0o755)
+    return [bin, copy] as const
+  })
+  return { ...request, interpreters }
+}
+
+/** The sandbox as the report's configuration records it. */
+export const sandboxRecord = (sandbox: Sandbox, runTimeoutS: number) =>
+  sandbox.mode === "none"
+    ? { mode: "none" as const, requested: sandbox.requested, limits: null }
+    : {
+        mode: "bwrap" as const,
+        requested: sandbox.requested,
+        limits: {
+          memory_mb: Math.round(sandbox.request.limits.memoryBytes / 1024 ** 2),
+          processes: sandbox.request.limits.processes,
+          file_mb: Math.round(sandbox.request.limits.fileBytes / 1024 ** 2),
+          cpu_s: Math.ceil(runTimeoutS) + 1
+        }
+      }
+
+/**
+ * The runner a benchmark's programs go through: in its sandbox, with each command's binary found
+ * once (those of `commands` now, at the start), and stopping the benchmark once the harness keeps
+ * failing to run programs.
+ */
+export const forBenchmark = (runner: ProgramRunner["Type"], sandbox: Sandbox, commands: ReadonlyArray<ReadonlyArray<string>>): ProgramRunner["Type"] => {
+  const sandboxed = sandbox.mode === "bwrap"
+  const found = new Map<string, string>()
+  const binary = (bin: string) => {
+    let path = found.get(bin)
+    if (path === undefined) found.set(bin, (path = resolveBinary(bin, sandboxed)))
+    return path
+  }
+  for (const command of commands) if (command[0] !== undefined) binary(command[0])
+  const request = sandbox.mode === "bwrap" ? withInterpreters(sandbox.request, [...found.values()]) : undefined
+  return stopWhenFailing(
+    ProgramRunner.make({
+      ...runner,
+      run: (program, timeout) => {
+        const [bin, ...args] = program.command
+        return runner.run({ ...program, command: bin === undefined ? [] : [binary(bin), ...args] }, timeout, request)
+      }
+    })
+  )
 }

@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
+import { spawn, type StdioOptions } from "node:child_process"
+import { chmodSync, lstatSync, readlinkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join, posix, resolve } from "node:path"
+import type { Readable, Writable } from "node:stream"
 import { timerMillis } from "../platform/timer.js"
 
 /**
@@ -28,6 +29,29 @@ export interface ProcessRequest {
   readonly timeoutMs: number | null
   /** The program to write into the fresh directory, named program<extension>. */
   readonly program?: { readonly source: string; readonly extension: string } | undefined
+  /** Run it inside a bubblewrap sandbox (programs only). */
+  readonly sandbox?: SandboxRequest | undefined
+}
+
+/** What each sandboxed program may use, at most. */
+export interface SandboxLimits {
+  readonly memoryBytes: number
+  readonly processes: number
+  /** The largest file it may write, and the size of each of its writable directories (/work, /tmp). */
+  readonly fileBytes: number
+}
+
+export interface SandboxRequest {
+  /** The bwrap binary, an absolute path. */
+  readonly bwrap: string
+  readonly limits: SandboxLimits
+  /** The user bwrap runs as when the harness is root: programs never run as root. */
+  readonly runAs?: { readonly uid: number; readonly gid: number } | undefined
+  /**
+   * Interpreters outside the system's directories, each mounted read-only at its own path: [where
+   * it is, the file to mount] (a copy that runAs can read, when the harness is root).
+   */
+  readonly interpreters?: ReadonlyArray<readonly [string, string]> | undefined
 }
 
 export type ProcessOutcome = { readonly run: ProgramRun } | { readonly spawnError: { readonly command: string; readonly message: string } }
@@ -48,19 +72,89 @@ const EXIT_DRAIN_MS = 500
  */
 export const PROGRAM_MARK = "ILO_BENCH_HOST"
 
-/** Where interpreters are looked for when the harness itself was started without a PATH. */
+/**
+ * The PATH of every generated program, and where the harness looks for tools when it was started
+ * without one: the system's directories only, none a program or the user could have written to.
+ */
 export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+/** The directories a sandbox shows, read-only: the system, nothing of the user's. */
+export const SYSTEM_DIRS = ["/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 
 /**
  * The only environment a generated program sees: no API key, no token, nothing of the user's
- * beyond where to find interpreters and how to encode text.
+ * beyond where to find interpreters (the system's PATH) and how to encode text. A tool the harness
+ * runs itself (`ilo --version`) keeps the harness's PATH.
  */
-const scrubbedEnv = (home: string): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? DEFAULT_PATH,
+const scrubbedEnv = (home: string, program: boolean): NodeJS.ProcessEnv => ({
+  PATH: program ? DEFAULT_PATH : (process.env.PATH ?? DEFAULT_PATH),
   LANG: process.env.LANG ?? "C.UTF-8",
   HOME: home,
   [PROGRAM_MARK]: String(process.pid)
 })
+
+/** The sandbox's work directory: its cwd and HOME, a fresh tmpfs. */
+export const SANDBOX_WORK = "/work"
+
+export const isSystemPath = (file: string) => SYSTEM_DIRS.some((dir) => file === dir || file.startsWith(`${dir}/`))
+
+/**
+ * bwrap's arguments for one program: new user, PID, network, IPC and UTS namespaces (no network at
+ * all, not even loopback), the system read-only, a fresh tmpfs as /work and /tmp, a private /proc
+ * and /dev, an empty environment but for PATH, HOME, TMPDIR and LANG, killed with its parent.
+ * Inside, a shell sets the limits, says on fd 3 that the sandbox is up (so that a sandbox that
+ * could not start is told apart from a program that failed), closes fds 3 to 5 and becomes the
+ * program. fd 4 carries the program's source. An interpreter outside the system's directories is
+ * mounted read-only at its own path, and nothing beside it.
+ */
+export const bwrapArgs = (
+  limits: SandboxLimits,
+  command: ReadonlyArray<string>,
+  options: { readonly file?: string | undefined; readonly interpreter?: readonly [string, string] | undefined; readonly timeoutMs: number | null }
+): Array<string> => {
+  const args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+  for (const dir of SYSTEM_DIRS) {
+    let stat
+    try {
+      stat = lstatSync(dir)
+    } catch {
+      continue
+    }
+    // Merged /usr: /bin -> usr/bin stays a link.
+    if (stat.isSymbolicLink()) args.push("--symlink", readlinkOf(dir), dir)
+    else if (stat.isDirectory()) args.push("--ro-bind", dir, dir)
+  }
+  args.push("--proc", "/proc", "--dev", "/dev")
+  for (const dir of ["/tmp", SANDBOX_WORK]) args.push("--size", String(limits.fileBytes), "--tmpfs", dir)
+  if (options.file !== undefined) args.push("--file", "4", options.file)
+  if (options.interpreter !== undefined) args.push("--ro-bind", options.interpreter[1], options.interpreter[0])
+  args.push("--chdir", SANDBOX_WORK, "--clearenv")
+  for (const [name, value] of [
+    ["PATH", DEFAULT_PATH],
+    ["HOME", SANDBOX_WORK],
+    ["TMPDIR", "/tmp"],
+    ["LANG", process.env.LANG ?? "C.UTF-8"]
+  ] as const)
+    args.push("--setenv", name, value)
+  // dash's ulimit: -d KiB, -f 512-byte blocks, -p processes, -t CPU seconds.
+  const limitsLine = [
+    `ulimit -d ${Math.floor(limits.memoryBytes / 1024)}`,
+    `ulimit -f ${Math.floor(limits.fileBytes / 512)}`,
+    `ulimit -p ${limits.processes}`,
+    ...(options.timeoutMs === null ? [] : [`ulimit -t ${Math.ceil(options.timeoutMs / 1000) + 1}`]),
+    "ulimit -c 0"
+  ].join(" && ")
+  args.push("/bin/sh", "-c", `${limitsLine} && printf up >&3 && exec 3>&- 4<&- && exec "$@"`, "sh", ...command)
+  return args
+}
+
+const readlinkOf = (path: string) => {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return path
+  }
+}
 
 /**
  * Kills what programs of a program host left running outside their process groups (Linux: found by
@@ -83,6 +177,8 @@ export const sweepLeftovers = (hostPid: number = process.pid) => {
     }
   }
 }
+
+const firstLine = (text: string) => text.split("\n").find((line) => line.trim() !== "")?.trim() ?? ""
 
 const killGroup = (pid: number | undefined) => {
   if (pid === undefined) return
@@ -114,7 +210,41 @@ const capped = (onTruncate: () => void) => {
  * program left in it. Synchronous calls: each is a few microseconds on a local disk, less than a
  * trip to libuv's thread pool would cost.
  */
-const makeWorkDir = () => mkdtempSync(join(tmpdir(), "ilo-bench-"))
+const makeWorkDir = () => {
+  try {
+    return mkdtempSync(join(tmpdir(), "ilo-bench-"))
+  } catch (error) {
+    // A program removed the directory the work directories go in (its parent): made again.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
+    mkdirSync(tmpdir(), { recursive: true, mode: 0o700 })
+    return mkdtempSync(join(tmpdir(), "ilo-bench-"))
+  }
+}
+
+/** Gives the owner back every directory under `dir` (a program may have made one unreadable). */
+const unlockTree = (dir: string) => {
+  try {
+    chmodSync(dir, 0o700)
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) unlockTree(join(dir, entry.name))
+  } catch {
+    // gone, or not ours: the removal copes with what is left
+  }
+}
+
+/** Removes a tree whatever a program did to it (chmod 000 included); never throws. */
+export const removeTree = (dir: string) => {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
+    return
+  } catch {
+    unlockTree(dir)
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
+  } catch {
+    // nothing more to do: a temp directory we cannot remove is left to the system
+  }
+}
 
 const removeWorkDir = (dir: string, file: string | undefined) => {
   if (file !== undefined) {
@@ -128,11 +258,7 @@ const removeWorkDir = (dir: string, file: string | undefined) => {
     rmdirSync(dir)
   } catch {
     // not empty (what the program wrote): remove it all
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
-    } catch {
-      // nothing more to do: a temp directory we cannot remove is left to the system
-    }
+    removeTree(dir)
   }
 }
 
@@ -153,28 +279,55 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     done({ spawnError: { command: first, message: "the command line or the program's extension holds a NUL byte" } })
     return () => {}
   }
-  const dir = makeWorkDir()
+  const sandbox = request.sandbox
+  const dir = sandbox === undefined ? makeWorkDir() : undefined
   let file: string | undefined
   let child: ReturnType<typeof spawn>
   let bin = first
+  /** Whether the sandbox said it was up (always, without one). */
+  let up = sandbox === undefined
   const started = performance.now()
   try {
-    if (request.program !== undefined) {
-      file = join(dir, `program${request.program.extension}`)
-      writeFileSync(file, request.program.source)
+    if (sandbox === undefined) {
+      const workDir = dir!
+      if (request.program !== undefined) {
+        file = join(workDir, `program${request.program.extension}`)
+        writeFileSync(file, request.program.source)
+      }
+      const path = file
+      const [command, ...args] = request.command.map((part) => (path === undefined ? part : part.replaceAll("{file}", path)))
+      bin = command!
+      // The program runs in its own directory: a relative binary path means relative to ours.
+      child = spawn(bin.includes("/") ? resolve(bin) : bin, args, {
+        cwd: workDir,
+        env: scrubbedEnv(workDir, request.program !== undefined),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+    } else {
+      const inside = request.program === undefined ? undefined : posix.join(SANDBOX_WORK, `program${request.program.extension}`)
+      const [command, ...args] = request.command.map((part) => (inside === undefined ? part : part.replaceAll("{file}", inside)))
+      bin = command!
+      const outside = bin.startsWith("/") && !isSystemPath(bin)
+      const interpreter = outside ? (sandbox.interpreters?.find(([at]) => at === bin) ?? ([bin, bin] as const)) : undefined
+      const stdio: StdioOptions = ["ignore", "pipe", "pipe", "pipe", "pipe"]
+      child = spawn(sandbox.bwrap, bwrapArgs(sandbox.limits, [bin, ...args], { file: inside, interpreter, timeoutMs: request.timeoutMs }), {
+        // bwrap needs nothing of ours: not our directory, not our environment.
+        cwd: "/",
+        env: {},
+        detached: true,
+        stdio,
+        ...(sandbox.runAs ?? {})
+      })
+      const signal = child.stdio[3] as Readable | null | undefined
+      const source = child.stdio[4] as Writable | null | undefined
+      signal?.on("data", () => (up = true))
+      signal?.on("error", () => {})
+      source?.on("error", () => {})
+      source?.end(request.program?.source ?? "")
     }
-    const path = file
-    const [command, ...args] = request.command.map((part) => (path === undefined ? part : part.replaceAll("{file}", path)))
-    bin = command!
-    // The program runs in its own directory: a relative binary path means relative to ours.
-    child = spawn(bin.includes("/") ? resolve(bin) : bin, args, {
-      cwd: dir,
-      env: scrubbedEnv(dir),
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
   } catch (error) {
-    removeWorkDir(dir, file)
+    if (dir !== undefined) removeWorkDir(dir, file)
     throw error
   }
   let finished = false
@@ -185,7 +338,7 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     finished = true
     clearTimeout(timer)
     clearTimeout(drain)
-    removeWorkDir(dir, file)
+    if (dir !== undefined) removeWorkDir(dir, file)
     if (outcome !== undefined) done(outcome)
   }
   let truncated = false
@@ -214,16 +367,21 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
     }, EXIT_DRAIN_MS)
   })
   child.on("close", (code) =>
-    finish({
-      run: {
-        stdout: out.text(),
-        stderr: err.text(),
-        exitCode: timedOut ? null : code,
-        durationMs: Math.round((exitedAt ?? performance.now()) - started),
-        timedOut,
-        outputTruncated: truncated
-      }
-    })
+    finish(
+      // bwrap could not set the sandbox up: the harness's failure, in bwrap's words.
+      !up && !timedOut
+        ? { spawnError: { command: "bwrap", message: firstLine(err.text()) || `exited ${code}` } }
+        : {
+            run: {
+              stdout: out.text(),
+              stderr: err.text(),
+              exitCode: timedOut ? null : code,
+              durationMs: Math.round((exitedAt ?? performance.now()) - started),
+              timedOut,
+              outputTruncated: truncated
+            }
+          }
+    )
   )
   return () => {
     killGroup(child.pid)

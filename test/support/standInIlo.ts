@@ -30,7 +30,7 @@ export const makeStandInIlo = (options: { readonly skills?: Record<string, strin
   writeFileSync(
     bin,
     `#!/usr/bin/env bash
-echo "$*" >> '${log}'
+{ echo "$*" >> '${log}'; } 2>/dev/null
 if [ "$1" = "--version" ]; then echo "ilo 0.11.6"; exit ${options.versionExit ?? 0}; fi
 if [ "$1" = "skill" ] && [ "$2" = "get" ]; then
   case "$3" in

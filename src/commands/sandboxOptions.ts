@@ -1,0 +1,53 @@
+import { Options } from "@effect/cli"
+import { Effect } from "effect"
+import { InvalidFlag } from "../domain/errors.js"
+import { chooseSandbox, DEFAULT_LIMITS, type SandboxMode } from "../services/ProgramRunner.js"
+import { defaulting } from "./optionHelpers.js"
+
+const MIB = 1024 ** 2
+
+/** `run`'s flags for the sandbox its programs run in (README: "The sandbox"). */
+export const sandboxOptions = {
+  sandbox: Options.choice("sandbox", ["auto", "bwrap", "none"]).pipe(
+    Options.withDescription(
+      "Where programs run: bwrap (bubblewrap: no network, no view of your files or other processes, limits), none, or auto: bwrap where it runs, else none with a warning."
+    ),
+    defaulting("auto")
+  ),
+  sandboxMemoryMb: Options.integer("sandbox-memory-mb").pipe(
+    Options.withDescription("With the sandbox: memory (data) each program process may use, in MiB."),
+    defaulting(DEFAULT_LIMITS.memoryBytes / MIB)
+  ),
+  sandboxProcesses: Options.integer("sandbox-processes").pipe(
+    Options.withDescription("With the sandbox: processes (and threads) a program may have at once."),
+    defaulting(DEFAULT_LIMITS.processes)
+  ),
+  sandboxFileMb: Options.integer("sandbox-file-mb").pipe(
+    Options.withDescription("With the sandbox: the largest file a program may write, and the size of its work directory and of its /tmp, in MiB."),
+    defaulting(DEFAULT_LIMITS.fileBytes / MIB)
+  )
+}
+
+interface SandboxFlags {
+  readonly sandbox: SandboxMode
+  readonly sandboxMemoryMb: number
+  readonly sandboxProcesses: number
+  readonly sandboxFileMb: number
+}
+
+/** The flags checked, then the sandbox chosen (bwrap probed; `auto` warns once if it falls back). */
+export const sandboxFromFlags = (o: SandboxFlags) =>
+  Effect.gen(function* () {
+    for (const [flag, value] of [
+      ["--sandbox-memory-mb", o.sandboxMemoryMb],
+      ["--sandbox-processes", o.sandboxProcesses],
+      ["--sandbox-file-mb", o.sandboxFileMb]
+    ] as const)
+      if (!Number.isSafeInteger(value) || value < 1 || value > 1024 ** 2)
+        return yield* new InvalidFlag({ flag, reason: `must be a whole number from 1 to 1048576, got ${value}` })
+    return yield* chooseSandbox(o.sandbox, {
+      memoryBytes: o.sandboxMemoryMb * MIB,
+      processes: o.sandboxProcesses,
+      fileBytes: o.sandboxFileMb * MIB
+    })
+  })
