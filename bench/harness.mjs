@@ -1,6 +1,6 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss]
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -17,6 +17,8 @@ const onlyArg = process.argv.find((a) => a.startsWith("--only="))
 /** --only=efficiency,startup,cost,overhead,rss runs just those. */
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : null
 const want = (name) => only === null || only.has(name)
+/** --sandbox=MODE: the CLI's --sandbox (default: the CLI's own, auto). */
+const sandboxArg = process.argv.find((a) => a.startsWith("--sandbox="))?.slice(10)
 const here = fileURLToPath(new URL(".", import.meta.url))
 const root = join(here, "..")
 const bin = join(root, "dist", "bin.js")
@@ -127,7 +129,8 @@ const runCli = (args, { url }) =>
     const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
     const outputDir = mkdtempSync(join(work, "out-"))
     const started = performance.now()
-    const child = spawn(process.execPath, [join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...args], {
+    const sandbox = sandboxArg === undefined ? [] : ["--sandbox", sandboxArg]
+    const child = spawn(process.execPath, [join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...sandbox, ...args], {
       env: {
         PATH: process.env.PATH,
         HOME: work,
@@ -377,7 +380,7 @@ const alignedVsSeed = async () => {
 // ---- main --------------------------------------------------------------------------------------
 
 const machine = { node: process.version, cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? "?", loadavg_at_start: loadavg().map((x) => round(x)) }
-const results = { machine, quick }
+const results = { machine, quick, sandbox: sandboxArg ?? "auto (the default)" }
 try {
   if (["efficiency", "cost", "overhead", "rss"].some(want)) await warmCompileCache()
   if (want("efficiency")) results.scheduling_efficiency = await median("efficiency", () => schedulingEfficiency("bash"))

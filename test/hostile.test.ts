@@ -284,3 +284,39 @@ describe.runIf(process.platform === "linux")("hostile programs", () => {
     })
   })
 })
+
+describe.runIf(process.platform === "linux")("a harness that cannot run a language's programs", () => {
+  for (const sandbox of ["bwrap", "none"] as const)
+    it(`under --sandbox ${sandbox}: those runs end in error, never failed, nothing goes back to the model, and after 5 in a row the benchmark stops with one line`, async () => {
+      const root = mkdtempSync(join(tmpdir(), `harness-failing-${sandbox}-`))
+      // Answers its version probe, then is gone: every program of its leg cannot start (ENOENT).
+      const vanishing = join(root, "vanishing")
+      writeFileSync(vanishing, '#!/bin/sh\nrm -f "$0"\necho "vanishing 1.0"\n', { mode: 0o755 })
+      const tasks = join(root, "tasks.json")
+      writeFileSync(tasks, JSON.stringify({ tasks: Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, description: `Print ${i}. [[t${i}]]`, expected_output: String(i) })) }))
+      const server = await startFakeAnthropic((request) => {
+        const n = /\[\[t(\d)\]\]/.exec(lastUserText(request))?.[1] ?? "x"
+        return { text: `-- run: main\necho ${n}`, inputTokens: 10, outputTokens: 5 }
+      })
+      const ilo = makeStandInIlo()
+      const out = join(root, "out")
+      try {
+        const r = await runCli(
+          ["run", "--sandbox", sandbox, "--no-align", "--ilo", ilo.bin, "--lang2-name", "vanishing", "--lang2-bin", vanishing, "--lang2-ext", ".v", "--model", "haiku", "--tasks-file", tasks, "--output-dir", out, "--retry-cap", "3", "--concurrency", "1", "--program-concurrency", "1"],
+          { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url } }
+        )
+        expect(r.code, r.stderr).toBe(1)
+        const errors = r.stderr.split("\n").filter((line) => line.startsWith("ERROR:"))
+        expect(errors).toEqual([expect.stringMatching(/^ERROR: the harness could not run 5 programs in a row, the last because: spawn .*vanishing ENOENT$/)])
+        // The partial report: the language's runs are the harness's errors, not its failures.
+        const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".json"))!), "utf8"))
+        const legRuns = report.results.filter((x: any) => x.language === "vanishing")
+        expect(legRuns.length).toBeGreaterThanOrEqual(4)
+        for (const run of legRuns) expect(run).toMatchObject({ final_outcome: "error", attempts_total: 0, api_error: { kind: "harness" } })
+        // Each got one reply and nothing more: no repair was asked for.
+        expect(server.requests.filter((request) => JSON.stringify(request.body).includes("The previous")).length).toBe(0)
+      } finally {
+        await server.close()
+      }
+    }, 120_000)
+})

@@ -319,20 +319,26 @@ export const programRunnerOn = (hostFile: string) =>
 export const ProgramRunnerLive = programRunnerOn(PROGRAM_HOST)
 
 /**
- * The same runner, stopping the benchmark (HarnessFailing) once `limit` programs in a row could not
- * be run by the harness: one such failure ends only its run, a harness that keeps failing ends all.
+ * The same runner, stopping the benchmark (HarnessFailing) once `limit` programs of one
+ * interpreter in a row could not be run by the harness: one such failure ends only its run, a
+ * harness that keeps failing ends the benchmark (a working leg beside a broken one does not hide it).
  */
 export const stopWhenFailing = (runner: ProgramRunner["Type"], limit = HARNESS_FAILURES_TO_STOP): ProgramRunner["Type"] => {
-  let inRow = 0
+  const inRow = new Map<string, number>()
   return ProgramRunner.make({
     ...runner,
-    run: (program, timeout) =>
-      runner.run(program, timeout).pipe(
-        Effect.tap(() => Effect.sync(() => (inRow = 0))),
-        Effect.catchAll((error) =>
-          error._tag === "HarnessFailing" || ++inRow < limit ? Effect.fail(error) : Effect.fail(new HarnessFailing({ count: inRow, reason: error.message }))
-        )
+    run: (program, timeout, sandbox) => {
+      const bin = program.command[0] ?? ""
+      return runner.run(program, timeout, sandbox).pipe(
+        Effect.tap(() => Effect.sync(() => inRow.delete(bin))),
+        Effect.catchAll((error) => {
+          if (error._tag === "HarnessFailing") return Effect.fail(error)
+          const count = (inRow.get(bin) ?? 0) + 1
+          inRow.set(bin, count)
+          return Effect.fail(count < limit ? error : new HarnessFailing({ count, reason: error.message }))
+        })
       )
+    }
   })
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type StdioOptions } from "node:child_process"
-import { chmodSync, lstatSync, readlinkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
+import { accessSync, chmodSync, constants, lstatSync, readlinkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, posix, resolve } from "node:path"
 import type { Readable, Writable } from "node:stream"
@@ -308,6 +308,14 @@ export const startProcess = (request: ProcessRequest, done: (outcome: ProcessOut
       const inside = request.program === undefined ? undefined : posix.join(SANDBOX_WORK, `program${request.program.extension}`)
       const [command, ...args] = request.command.map((part) => (inside === undefined ? part : part.replaceAll("{file}", inside)))
       bin = command!
+      // An interpreter that is not there is the harness's to report, as spawn reports it without a sandbox.
+      if (bin.startsWith("/")) {
+        try {
+          accessSync(bin, constants.X_OK)
+        } catch (error) {
+          throw new Error(`spawn ${bin} ${(error as NodeJS.ErrnoException).code ?? "ENOENT"}`)
+        }
+      }
       const outside = bin.startsWith("/") && !isSystemPath(bin)
       const interpreter = outside ? (sandbox.interpreters?.find(([at]) => at === bin) ?? ([bin, bin] as const)) : undefined
       const stdio: StdioOptions = ["ignore", "pipe", "pipe", "pipe", "pipe"]
