@@ -141,6 +141,31 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         }
       }))
 
+    it.effect("a directory a program locked (chmod 000) is removed all the same", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const locked = yield* runner.run({ source: "mkdir -p d/e && touch d/e/f && chmod 000 d/e d\npwd\n", extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        expect(locked.exitCode).toBe(0)
+        expect(existsSync(locked.stdout.trim())).toBe(false)
+      }))
+
+    it.effect("a program that deletes the programs' directory costs the next program nothing: it is made again", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sh = (source: string) => runner.run({ source, extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        const parent = yield* sh('cd .. && pwd && rm -rf "$(pwd)"\n')
+        expect(existsSync(parent.stdout.trim())).toBe(false)
+        expect(yield* sh("echo next\n")).toMatchObject({ stdout: "next\n", exitCode: 0 })
+      }))
+
+    it.effect("a sandbox that cannot be set up is the harness's failure, in bwrap's words, not the program's", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sandbox = { bwrap: "/bin/false", limits: { memoryBytes: 2 ** 31, processes: 256, fileBytes: 2 ** 26 } }
+        const failure = yield* Effect.flip(runner.run({ source: "echo hi\n", extension: ".sh", command: ["/bin/bash", "{file}"] }, Duration.seconds(10), sandbox))
+        expect(failure).toMatchObject({ _tag: "SpawnError", command: "bwrap", message: "exited 1" })
+      }))
+
     it.effect("interrupting a run kills its process", () =>
       Effect.gen(function* () {
         // The program tells us its pid through a file, since an interrupted run returns no output.
@@ -442,7 +467,8 @@ describe("the program host on odd cases", () => {
       expect(at(9).stdout).toBe("climbed\n")
       expect(at(10)).toMatchObject({ command: "{file}/x", message: "spawn ENOTDIR" })
       expect(at(11)).toMatchObject({ command: "bad-interpreter", message: "spawn bad-interpreter ENOENT" })
-      expect(at(12).message).toBe("spawn program.sh EACCES")
+      // A program gets the system PATH, not the harness's (whose empty entry meant its own directory).
+      expect(at(12).message).toBe("spawn program.sh ENOENT")
       expect(at(13).stdout).toBe("on the path: x\n")
       expect(at(14).stdout).toBe(`${9600 + 1 + (process.env.PATH ?? "").length} ${(process.env.PATH ?? "").slice(-9)}\n`)
     }))
