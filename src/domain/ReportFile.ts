@@ -50,6 +50,13 @@ export const RecordedConfig = Schema.Struct({
   max_cost_usd: Schema.NullOr(Schema.Number),
   rpm: Schema.NullOr(Schema.Number),
   program_concurrency: Schema.Number,
+  sandbox: Schema.optional(
+    Schema.Struct({
+      mode: Schema.Literal("bwrap", "none"),
+      requested: Schema.String,
+      limits: Schema.NullOr(Schema.Struct({ memory_mb: Schema.Number, processes: Schema.Number, file_mb: Schema.Number, cpu_s: Schema.Number }))
+    }).annotations({ description: "The sandbox programs ran in, what --sandbox asked for, and its limits (null without one)." })
+  ),
   prices: Schema.Record({ key: Schema.String, value: Schema.NullOr(Price) }).annotations({
     description: "The list prices costs were computed with, by model id (null: not in the catalog)."
   })
