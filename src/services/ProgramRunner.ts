@@ -101,19 +101,22 @@ const SCRATCH_PREFIX = "ilo-bench-programs-"
 /** A programs' directory, and the pid of the ilo-bench that made it. */
 const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`)
 
-/** The programs' directories of ilo-bench processes that are gone (a kill -9 cannot remove its own). */
-const removeStaleScratch = () => {
+/** Directories in `parent` named for an ilo-bench process that is gone (a kill -9 cannot remove its own). */
+const removeStale = (parent: string, pattern: RegExp) => {
   let names: Array<string>
   try {
-    names = readdirSync(tmpdir())
+    names = readdirSync(parent)
   } catch {
     return
   }
   for (const name of names) {
-    const owner = SCRATCH_NAME.exec(name)?.[1]
-    if (owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner))) removeTree(join(tmpdir(), name))
+    const owner = pattern.exec(name)?.[1]
+    if (owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner))) removeTree(join(parent, name))
   }
 }
+const removeStaleScratch = () => removeStale(tmpdir(), SCRATCH_NAME)
+/** Copies of interpreters for a sandbox run as nobody, and the pid of the ilo-bench that made them. */
+const INTERPRETERS_NAME = /^ilo-bench-interpreters-(\d+)-/
 
 interface Pending {
   id: number
@@ -445,7 +448,9 @@ const withInterpreters = (request: SandboxRequest, binaries: ReadonlyArray<strin
   const outside = binaries.filter((bin) => isAbsolute(bin) && !isSystemPath(bin) && existsSync(bin))
   if (outside.length === 0) return request
   if (request.runAs === undefined) return { ...request, interpreters: outside.map((bin) => [bin, bin] as const) }
-  const dir = mkdtempSync(join("/tmp", "ilo-bench-interpreters-"))
+  // Those a killed ilo-bench left (its pid is gone) go first.
+  removeStale("/tmp", INTERPRETERS_NAME)
+  const dir = mkdtempSync(join("/tmp", `ilo-bench-interpreters-${process.pid}-`))
   removeOnExitNow.add(dir)
   process.once("exit", () => removeTree(dir))
   chmodSync(dir, 0o755)
