@@ -206,7 +206,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const model = await startFakeAnthropic((_, n) => ({ text: n === 0 ? killer : "-- run: main\necho 55" }))
     try {
       const out = join(dir, "killer")
-      const args = ["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "3", "--tasks-file", tasks]
+      // Without the sandbox: with it, a program sees no process but its own (test/hostile.test.ts).
+      const args = ["run", "--sandbox", "none", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "3", "--tasks-file", tasks]
       const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url }
       const first = await runCli([...args, "--output-dir", out], { env })
       expect(first.signal).toBe("SIGKILL")
