@@ -34,7 +34,8 @@ describe("run --confirm N", () => {
     }))
     servers.push(server)
     const env = { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
-    const r = await runCli(bench.args("--model", "haiku", "--python", "--confirm", "3"), { env })
+    // The program keeps its count in the test's directory, which a sandbox (rightly) keeps it from.
+    const r = await runCli(bench.args("--model", "haiku", "--python", "--confirm", "3", "--sandbox", "none"), { env })
     expect(r.stderr).not.toContain("ERROR")
     expect(r.code).toBe(0)
     expect(readFileSync(counter, "utf8")).toBe("3")
@@ -54,7 +55,7 @@ describe("run --confirm N", () => {
     expect(html(bench.out)).toContain('<span class="ci">(1 flaky)</span>')
 
     // Without --confirm the same program runs once, as the seed ran it.
-    const again = await runCli(bench.args("--model", "haiku", "--python"), { env })
+    const again = await runCli(bench.args("--model", "haiku", "--python", "--sandbox", "none"), { env })
     expect(again.code).toBe(0)
     expect(bench.reports()[1].results.find((x: any) => x.language === "python")).toMatchObject({ flaky: false })
     expect(again.stdout).not.toContain("flaky")

@@ -1,3 +1,5 @@
+import { SANDBOX_WORK } from "../services/programProcess.js"
+
 /**
  * Where a program ran, as the model is told: one fixed path for every run.
  *
@@ -7,7 +9,7 @@
  * errors. Sent back as it is, the same program would get a different repair prompt on every run, so
  * a recording could not be replayed and no prompt cache could match it.
  */
-export const FIXED_SCRATCH = "/tmp/ilo-bench"
+export const FIXED_SCRATCH = SANDBOX_WORK
 
 // Any directories before it (/tmp, /var/folders/.../T, a test's own temp dir), then the programs'
 // directory of one harness process (optional), then the program's own directory, whose random

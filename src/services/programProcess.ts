@@ -37,7 +37,7 @@ export interface ProcessRequest {
 export interface SandboxLimits {
   readonly memoryBytes: number
   readonly processes: number
-  /** The largest file it may write, and the size of each of its writable directories (/work, /tmp). */
+  /** The largest file it may write, and the size of each of its writable directories (/tmp, /tmp/ilo-bench). */
   readonly fileBytes: number
 }
 
@@ -93,14 +93,18 @@ const scrubbedEnv = (home: string, program: boolean): NodeJS.ProcessEnv => ({
   [PROGRAM_MARK]: String(process.pid)
 })
 
-/** The sandbox's work directory: its cwd and HOME, a fresh tmpfs. */
-export const SANDBOX_WORK = "/work"
+/**
+ * The sandbox's work directory: its cwd and HOME, a fresh tmpfs. It is the path the model is shown
+ * for every program (see loop/ScratchPath.ts), so a sandboxed program quotes it as it is, and a
+ * recording made in one sandbox mode replays in the other.
+ */
+export const SANDBOX_WORK = "/tmp/ilo-bench"
 
 export const isSystemPath = (file: string) => SYSTEM_DIRS.some((dir) => file === dir || file.startsWith(`${dir}/`))
 
 /**
  * bwrap's arguments for one program: new user, PID, network, IPC and UTS namespaces (no network at
- * all, not even loopback), the system read-only, a fresh tmpfs as /work and /tmp, a private /proc
+ * all, not even loopback), the system read-only, a fresh tmpfs as /tmp and its /tmp/ilo-bench, a private /proc
  * and /dev, an empty environment but for PATH, HOME, TMPDIR and LANG, killed with its parent.
  * Inside, a shell sets the limits, says on fd 3 that the sandbox is up (so that a sandbox that
  * could not start is told apart from a program that failed), closes fds 3 to 5 and becomes the
