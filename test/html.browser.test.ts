@@ -12,6 +12,8 @@ import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow } from "./suppo
 
 const CHROMIUM = "/usr/bin/chromium"
 const available = existsSync(CHROMIUM)
+// CI installs chromium (.ci/run): there a missing browser is a failure, not a skip.
+if (!available && process.env["CI"]) throw new Error(`the HTML browser tests need Debian's chromium at ${CHROMIUM} in CI`)
 if (!available) console.warn(`SKIPPED: HTML browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium).`)
 
 const source = (file: string, content: unknown): Source => {
@@ -27,7 +29,7 @@ const openInChromium = async (file: string, screenshot: string) => {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
   })
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     const external: Array<string> = []
     page.on("request", (request) => {
       const url = request.url()
@@ -36,28 +38,139 @@ const openInChromium = async (file: string, screenshot: string) => {
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" })
     const charts = await page.$$eval("figure.chart", (figures) =>
       figures.map((f) => {
-        const svg = f.querySelector("svg")
+        const svg = f.querySelector("svg[data-chart-library]")
         const box = svg?.getBoundingClientRect()
+        // A series is visible when, at the centre of one of its points, that point is what the eye sees on top.
+        const series = Array.from(f.querySelectorAll('g[aria-description^="series "]')).map((g) => {
+          const marks = Array.from(g.children).filter((c) => c.tagName !== "title")
+          const seen = marks.some((m) => {
+            m.scrollIntoView({ block: "center" })
+            const r = m.getBoundingClientRect()
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+            return top !== null && (top === m || m.contains(top))
+          })
+          return { name: g.getAttribute("aria-description")!.slice("series ".length), marks: marks.length, seen, titles: marks.map((m) => m.querySelector("title")?.textContent ?? "") }
+        })
         return {
           id: f.id || f.className,
+          library: svg?.getAttribute("data-chart-library") ?? null,
           width: box?.width ?? 0,
           height: box?.height ?? 0,
-          marks: svg ? svg.querySelectorAll(".mark").length : 0
+          right: box?.right ?? 0,
+          marks: svg ? svg.querySelectorAll("[aria-label] > *").length : 0,
+          titles: svg ? Array.from(svg.querySelectorAll("title")).map((t) => t.textContent ?? "") : [],
+          text: svg?.textContent ?? "",
+          series
         }
       })
     )
+    await page.evaluate(() => window.scrollTo(0, 0))
+    const layout = await page.evaluate(() => {
+      const visible = (el: Element | null) => {
+        if (el === null) return false
+        const r = el.getBoundingClientRect()
+        // Inside the window and not scrolled away inside any box around it.
+        let clip = { left: 0, right: window.innerWidth }
+        for (let p = el.parentElement; p !== null; p = p.parentElement) {
+          const style = getComputedStyle(p)
+          if (style.overflowX !== "visible") {
+            const b = p.getBoundingClientRect()
+            clip = { left: Math.max(clip.left, b.left), right: Math.min(clip.right, b.right) }
+          }
+        }
+        return r.width > 0 && r.left >= clip.left - 0.5 && r.right <= clip.right + 0.5
+      }
+      const headers = (selector: string) =>
+        Object.fromEntries(Array.from(document.querySelectorAll(`${selector} th`)).map((th) => [th.textContent ?? "", visible(th)]))
+      return {
+        pageWidth: document.documentElement.scrollWidth,
+        windowWidth: window.innerWidth,
+        summary: headers("table.summary"),
+        compare: headers("table.groups"),
+        scrolledCards: Array.from(document.querySelectorAll(".card")).filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.firstElementChild?.className ?? "")
+      }
+    })
     mkdirSync(join(root, "test-output"), { recursive: true })
     await page.screenshot({ path: join(root, "test-output", screenshot), fullPage: true })
     const gridLinks = await page.$$eval(".grid a", (links) => links.map((a) => a.getAttribute("href")))
     const targets = await page.$$eval("details.run", (runs) => runs.map((d) => `#${d.id}`))
-    return { external, charts, gridLinks, targets }
+    return { external, charts, gridLinks, targets, layout }
   } finally {
     await browser.close()
   }
 }
 
-describe.skipIf(!available)("HTML reports in headless Chromium", () => {
-  it("every chart renders with marks, nothing is fetched from the network, and grid cells link to their runs", async () => {
+/** A sweep as a new user's benchmark looks: long ids, two models, curves that coincide, a language whose every run ended in error. */
+const realisticSweep = () => {
+  const tasks = Array.from({ length: 12 }, (_, i) => `${["parse", "sum", "merge", "fizz"][i % 4]}-${"long-task-identifier-".repeat(i % 3)}${i}`)
+  const models = ["haiku", "claude-sonnet-4-5-20250929"]
+  const row = (task: string, language: string, model: string, i: number) => {
+    // ilo and python do exactly the same, so their curves coincide (ilo drawn first).
+    const attempts = language === "javascript" ? 1 + (i % 3) : 1 + (i % 2)
+    const outcome = i % 5 === 4 ? "failed" : "working"
+    return laterRow(task, language, model, outcome, 0.0123 * attempts, {
+      attempts_to_success: outcome === "working" ? attempts : null,
+      attempts_total: attempts,
+      input_tokens: (language === "javascript" ? 9000 : 1200) * attempts,
+      wall_time_s: 12.5
+    })
+  }
+  const files = ["ilo", "python", "javascript"].map((language) =>
+    source(`${language}.json`, laterFile(language, models.flatMap((model) => tasks.map((task, i) => row(task, language, model, i)))))
+  )
+  const rust = source("rust.json", laterFile("rust", models.flatMap((model) => tasks.map((task) => laterRow(task, "rust", model, "error", 0)))))
+  return mergeSources([...files, rust])
+}
+
+describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", () => {
+  it("fits the window: the summary's verdict, attempts, cost and time columns are visible without horizontal scrolling", async () => {
+    const html = [...(await Effect.runPromise(renderHtml(realisticSweep())))].join("")
+    const dir = join(root, "test-output")
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, "report-wide.html")
+    writeFileSync(file, html)
+    const page = await openInChromium(file, "report-wide.png")
+    expect(page.layout.pageWidth).toBeLessThanOrEqual(page.layout.windowWidth)
+    const summary = page.layout.summary
+    for (const column of ["success rate (95% interval)", "mean attempts to success", "cost", "cost per success", "mean wall time"]) expect(summary[column], column).toBe(true)
+    expect(page.layout.scrolledCards.filter((c) => c === "summary" || c === "tokens")).toEqual([])
+  })
+
+  it("draws every chart with the chart library, every series visible at some point, with exact values in tooltips", async () => {
+    const html = [...(await Effect.runPromise(renderHtml(realisticSweep())))].join("")
+    const file = join(root, "test-output", "report-series.html")
+    mkdirSync(join(root, "test-output"), { recursive: true })
+    writeFileSync(file, html)
+    const page = await openInChromium(file, "report-series.png")
+    expect(page.external).toEqual([])
+    expect(page.charts.map((c) => c.id)).toEqual(["chart-rates", "chart-curve", "chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"])
+    for (const chart of page.charts) {
+      expect(chart.library, chart.id).toBe("observable-plot")
+      expect(chart.width, chart.id).toBeGreaterThan(600)
+      expect(chart.right, chart.id).toBeLessThanOrEqual(1280)
+    }
+    const curve = page.charts.find((c) => c.id === "chart-curve")!
+    // Three languages that reached the model x two models; rust measured nothing and has no line.
+    expect(curve.series.map((s) => s.name).sort()).toEqual(
+      ["ilo", "python", "javascript"].flatMap((l) => ["haiku", "claude-sonnet-4-5-20250929"].map((m) => `${l} / ${m}`)).sort()
+    )
+    for (const s of curve.series) {
+      expect(s.seen, `${s.name} is hidden under another series`).toBe(true)
+      expect(s.titles.every((t) => /^.+: \d+(\.\d)?% working after at most \d attempt\(s\) \(\d+ of \d+ runs\)$/.test(t)), s.titles.join("\n")).toBe(true)
+    }
+    for (const id of ["chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"]) {
+      const tokens = page.charts.find((c) => c.id === id)!
+      expect(tokens.series.map((s) => s.name)).toEqual(["ilo", "python", "javascript", "rust"].filter((l) => l !== "rust"))
+      for (const s of tokens.series) expect(s.seen, `${id}: ${s.name}`).toBe(true)
+    }
+    // A language whose runs all ended in error gets a note, not a 0-100% interval.
+    const rates = page.charts.find((c) => c.id === "chart-rates")!
+    expect(rates.text).toContain("no run reached the model: 12 of 12 ended in error")
+    expect(rates.titles.filter((t) => t.startsWith("rust /")).every((t) => t.includes("no run reached the model"))).toBe(true)
+    expect(rates.titles.some((t) => /^ilo \/ haiku: \d+(\.\d)?% working \(\d+ of 12 measured runs\), 95% interval/.test(t))).toBe(true)
+  })
+
+  it("grid cells link to their runs, nothing is fetched from the network", async () => {
     const ilo = source("ilo.json", iloBenchFile([
       iloBenchRow("sum-list", "ilo", "haiku", [attempt(1, "failed", "bad", "NameError: x"), attempt(2, "working", "good", null)]),
       iloBenchRow("fizzbuzz", "ilo", "haiku", [attempt(1, "working", "ok", null)])
@@ -70,25 +183,25 @@ describe.skipIf(!available)("HTML reports in headless Chromium", () => {
     writeFileSync(file, html)
     const page = await openInChromium(file, "report.png")
     expect(page.external).toEqual([])
-    // The survival curves first, under the verdict; then the rest.
-    expect(page.charts.map((c) => c.id)).toEqual(["chart-survival", "chart-rates", "chart-curve", "chart chart-tokens"])
-    for (const chart of page.charts) {
-      expect(chart.width, chart.id).toBeGreaterThan(100)
-      expect(chart.height, chart.id).toBeGreaterThan(50)
-      expect(chart.marks, chart.id).toBeGreaterThan(0)
-    }
+    // The survival curves first, under the verdict; then the rest, every one drawn by the library.
+    expect(page.charts.map((c) => c.library)).toEqual(["observable-plot", "observable-plot", "observable-plot", "observable-plot"])
     expect(page.gridLinks).toHaveLength(4)
     for (const link of page.gridLinks) expect(page.targets).toContain(link)
   })
 
-  it("the comparison page renders its chart without network", async () => {
-    const a = mergeSources([source("a.json", laterFile("ilo", [laterRow("t1", "ilo", "m", "failed", 0.01)]))])
-    const b = mergeSources([source("b.json", laterFile("ilo", [laterRow("t1", "ilo", "m", "working", 0.01)]))])
+  it("the comparison page fits the window and draws its chart with the library, both sides visible", async () => {
+    const runs = (outcome: "working" | "failed") => ["t1", "t2", "t3"].flatMap((t) => ["ilo", "javascript"].map((l) => laterRow(`${t}-a-rather-long-task-identifier`, l, "claude-sonnet-4-5-20250929", outcome, 0.01)))
+    const a = mergeSources([source("a.json", laterFile("ilo", runs("failed")))])
+    const b = mergeSources([source("b.json", laterFile("ilo", runs("working")))])
     const file = join(root, "test-output", "compare.html")
     writeFileSync(file, await Effect.runPromise(renderCompareHtml(compareSweeps(a, b))))
     const page = await openInChromium(file, "compare.png")
     expect(page.external).toEqual([])
+    expect(page.layout.pageWidth).toBeLessThanOrEqual(page.layout.windowWidth)
+    expect(Object.values(page.layout.compare).length).toBeGreaterThan(5)
+    for (const [column, seen] of Object.entries(page.layout.compare)) expect(seen, column).toBe(true)
     expect(page.charts).toHaveLength(1)
-    expect(page.charts[0]!.marks).toBeGreaterThan(0)
+    expect(page.charts[0]!.library).toBe("observable-plot")
+    expect(page.charts[0]!.series.map((s) => [s.name, s.seen])).toEqual([["A", true], ["B", true]])
   })
 })

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { analyse, totalTokens } from "./Analysis.js"
-import { barChart } from "./Svg.js"
+import { changeChart } from "./Plot.js"
 import { CSP, STYLE } from "./Html.js"
 import { distinct, esc, mdTable, mdText } from "./format.js"
 import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
@@ -235,30 +235,23 @@ export const renderCompareMarkdown = (c: Comparison): string => {
   return lines.join("\n")
 }
 
-const htmlTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, rowClass: (i: number) => string = () => "") =>
-  `<table><thead><tr>${header.map((h, i) => `<th${i < 3 ? ' class="l"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
+const htmlTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, rowClass: (i: number) => string = () => "", tableClass = "") =>
+  `<table class="${tableClass}"><thead><tr>${header.map((h, i) => `<th${i < 3 ? ' class="l"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r, i) => `<tr class="${rowClass(i)}">${r.map((v, j) => `<td${j < 3 ? ' class="l"' : ""}>${esc(v)}</td>`).join("")}</tr>`)
     .join("\n")}</tbody></table>`
 
-const A_COLOR = "#adb5bd"
-const B_COLOR = "#4c6ef5"
-
 export const renderCompareHtml = (c: Comparison) =>
   Effect.sync(() => {
-    const chart = barChart({
+    const chart = changeChart({
       rows: c.groups.map((g) => ({
         label: `${g.language} / ${g.model}`,
-        bars: [
-          { value: g.rateA ?? 0, color: A_COLOR },
-          { value: g.rateB ?? 0, color: B_COLOR }
-        ]
+        a: g.rateA,
+        b: g.rateB,
+        title: `${g.language} / ${g.model}: A ${fmtPct(g.rateA)}, B ${fmtPct(g.rateB)} on ${g.paired} measured in both`
       })),
-      axisTitle: "success rate",
-      step: 36,
-      legend: [
-        { name: "A", color: A_COLOR },
-        { name: "B", color: B_COLOR }
-      ]
+      xLabel: "success rate",
+      aName: "A",
+      bName: "B"
     })
     const changed = c.runs.filter((r) => r.a?.final_outcome !== r.b?.final_outcome)
     const cls = (rows: ReadonlyArray<RunChange>) => (i: number) => {
@@ -274,10 +267,10 @@ export const renderCompareHtml = (c: Comparison) =>
 <p class="sub">A: ${esc(label(c.a))}<br>B: ${esc(label(c.b))}</p>
 ${c.notes.map((n) => `<div class="banner">${esc(n)}</div>`).join("\n")}
 <h2>Per language and model</h2>
-<div class="card">${htmlTable(groupHeader(c), groupRows(c))}<figcaption>${esc(method(c))}</figcaption></div>
+<div class="card">${htmlTable(groupHeader(c), groupRows(c), () => "", "groups")}<figcaption>${esc(method(c))}</figcaption></div>
 <h2>Ratios to ${esc(c.baseline)}: A -> B</h2>
 <div class="card">${c.ratios.length === 0 ? `<p>No language ran beside ${esc(c.baseline)} in both runs.</p>` : htmlTable(RATIO_CHANGE_HEADER, ratioChangeRows(c.ratios))}<figcaption>Median spend to a working program over ${esc(c.baseline)}'s, A then B, with the change B − A and its 95% bootstrap interval (the same tasks drawn for both runs).</figcaption></div>
-<div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey) and B (blue).</figcaption></figure></div>
+<div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey circle) to B (blue diamond); hover a point for its exact value.</figcaption></figure></div>
 <h2>Outcome changes</h2>
 <div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(runHeader(c), changed.map(runRow(c)), cls(changed))}</div>
 <h2>Every run</h2>

@@ -45,11 +45,10 @@ h1 { font-size:24px; margin:0 0 4px; } h2 { font-size:18px; margin:36px 0 10px; 
 .kpi b { display:block; font-size:20px; } .kpi span { color:var(--muted); font-size:12px; }
 table { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums; }
 th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:right; white-space:nowrap; }
-th { font-weight:600; color:#333; background:#fafafc; position:sticky; top:0; }
+th { font-weight:600; color:#333; background:#fafafc; position:sticky; top:0; white-space:normal; vertical-align:bottom; }
 th:first-child, td:first-child, td.l, th.l { text-align:left; }
 .ci { color:var(--muted); font-size:12px; }
 figure.chart { margin:0; } figure.chart svg { max-width:100%; height:auto; }
-figure.chart-tokens { overflow-x:auto; } figure.chart-tokens svg { max-width:none; }
 .grid th { text-align:center; }
 figcaption { color:var(--muted); font-size:12.5px; margin-top:6px; }
 .grid td.cell { text-align:center; padding:0; border:2px solid var(--card); }
@@ -72,14 +71,26 @@ dl.config dt { color:var(--muted); } dl.config dd { margin:0; word-break:break-a
 
 const outcomeClass = (r: ResultRow | undefined) => (r === undefined ? "o-missing" : `o-${r.final_outcome}`)
 
+/**
+ * The summary in two tables so that the answer fits a 1280px window: outcomes, attempts, money and
+ * time first; the token counts, which need four wide columns, second.
+ */
 const summaryTable = (a: Analysis) => {
   const anyCost = a.groups.some((g) => g.cost !== undefined)
-  const head = ["language", "model", "runs", "working", "success rate", "mean tokens to success", "median tokens to success", "mean gen. tokens to success", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time"]
+  const head = ["language · model", "working / runs", "success rate (95% interval)", "mean attempts to success", ...(anyCost ? ["cost", "cost per success"] : []), "mean wall time", "mean tokens to success"]
   const rows = a.groups.map(
-    (g) => `<tr><td>${esc(g.language)}</td><td class="l">${esc(g.model)}</td><td>${g.measured}${g.errors > 0 ? ` <span class="ci">+${g.errors} error</span>` : ""}</td><td>${g.working}${g.flaky > 0 ? ` <span class="ci">(${g.flaky} flaky)</span>` : ""}</td>
-<td>${esc(fmtPct(g.rate))} <span class="ci">${esc(fmtPct(g.interval.low))}–${esc(fmtPct(g.interval.high))}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td>${fmtUsd(g.cost)}${g.abandoned > 0 ? ` <span class="ci">+ ${g.abandoned} request(s) of unknown billing</span>` : ""}</td><td>${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td></tr>`
+    (g) =>
+      `<tr><td class="l">${esc(g.language)} <span class="ci">· ${esc(g.model)}</span></td><td>${g.working} / ${g.measured}${g.flaky > 0 ? ` <span class="ci">(${g.flaky} flaky)</span>` : ""}${g.errors > 0 ? ` <span class="ci">(+${g.errors} error)</span>` : ""}</td><td>${esc(fmtPct(g.rate))} <span class="ci">${g.measured === 0 ? "nothing measured" : `${esc(fmtPct(g.interval.low))}–${esc(fmtPct(g.interval.high))}`}</span></td><td>${fmtNum(g.meanAttemptsToSuccess, 2)}</td>${anyCost ? `<td class="cost">${fmtUsd(g.cost)}${g.abandoned > 0 ? ` <span class="ci">+ ${g.abandoned} request(s) of unknown billing</span>` : ""}</td><td class="cost">${fmtUsd(g.costPerSuccess)}</td>` : ""}<td>${fmtSeconds(g.meanWallTime)}</td><td>${fmtInt(g.meanTokensToSuccess)}</td></tr>`
   )
-  return `<table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
+  return `<table class="summary"><thead><tr>${head.map((h, i) => `<th${i < 1 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
+}
+
+const tokensTable = (a: Analysis) => {
+  const head = ["language · model", "mean tokens to success", "median tokens to success", "mean generation tokens to success", "attempts cut at max_tokens"]
+  const rows = a.groups.map(
+    (g) => `<tr><td class="l">${esc(g.language)} <span class="ci">· ${esc(g.model)}</span></td><td>${fmtInt(g.meanTokensToSuccess)}</td><td>${fmtInt(g.medianTokensToSuccess)}</td><td>${fmtInt(g.meanGenTokensToSuccess)}</td><td>${g.truncated}</td></tr>`
+  )
+  return `<table class="tokens"><thead><tr>${head.map((h, i) => `<th${i < 1 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
 }
 
 const headToHeadTable = (a: Analysis) => {
@@ -205,6 +216,7 @@ ${kpis(a)}
 <h2>Summary</h2>
 <div class="card">${summaryTable(a)}
 <figcaption>Success rate = working / runs that reached the model (runs ending in "error" are left out); 95% Wilson interval in grey. Tokens = input + generation; "to success" counts runs that ended working.</figcaption></div>
+<div class="card">${tokensTable(a)}<figcaption>Tokens a run spent to reach a working program, over the runs that got there; attempts cut at max_tokens count against the run.</figcaption></div>
 <div class="card"><figure class="chart" id="chart-rates">${charts.rates}<figcaption>Success rate with its 95% interval.</figcaption></figure></div>
 <h2>Success by attempt</h2>
 <div class="card"><figure class="chart" id="chart-curve">${charts.curve}<figcaption>Share of runs working after at most k attempts. Where a curve flattens, more retries stop paying: that is the retry cap to choose.</figcaption></figure></div>
@@ -212,10 +224,10 @@ ${kpis(a)}
 <div class="card">${
     charts.tokens.length === 0
       ? `<p>${a.sweep.tasks.length} tasks: too many for a bar per task; see the grid and the JSON.</p>`
-      : charts.tokens.map((t) => `<figure class="chart chart-tokens">${t.svg}</figure>`).join("\n")
+      : charts.tokens.map((t) => `<figure class="chart chart-tokens" id="chart-tokens-${anchorPart(t.model)}">${t.svg}</figure>`).join("\n")
   }<figcaption>Tokens (input + generation) a run spent to reach a working program${
     a.sweep.trials > 1 ? ", the mean over the trials that got there" : ""
-  }; no bar where it never got there.</figcaption></div>
+  }; no point where it never got there. Hover a point for its exact value.</figcaption></div>
 ${headToHeadTable(a)}
 ${censusHtml(sweepCensus(a.sweep))}
 <h2>Every run</h2>
