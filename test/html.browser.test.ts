@@ -36,20 +36,21 @@ const openInChromium = async (file: string, screenshot: string) => {
       if (!url.startsWith("file:") && !url.startsWith("data:")) external.push(url)
     })
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" })
-    const charts = await page.$$eval("figure.chart", (figures) =>
+    const charts = await page.$$eval("figure.chart", (figures: Array<any>) =>
       figures.map((f) => {
+        const doc = (globalThis as any).document
         const svg = f.querySelector("svg[data-chart-library]")
         const box = svg?.getBoundingClientRect()
         // A series is visible when, at the centre of one of its points, that point is what the eye sees on top.
-        const series = Array.from(f.querySelectorAll('g[aria-description^="series "]')).map((g) => {
-          const marks = Array.from(g.children).filter((c) => c.tagName !== "title")
-          const seen = marks.some((m) => {
+        const series = Array.from(f.querySelectorAll('g[aria-description^="series "]')).map((g: any) => {
+          const marks = Array.from(g.children).filter((c: any) => c.tagName !== "title")
+          const seen = marks.some((m: any) => {
             m.scrollIntoView({ block: "center" })
             const r = m.getBoundingClientRect()
-            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+            const top = doc.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
             return top !== null && (top === m || m.contains(top))
           })
-          return { name: g.getAttribute("aria-description")!.slice("series ".length), marks: marks.length, seen, titles: marks.map((m) => m.querySelector("title")?.textContent ?? "") }
+          return { name: g.getAttribute("aria-description")!.slice("series ".length), marks: marks.length, seen, titles: marks.map((m: any) => m.querySelector("title")?.textContent ?? "") }
         })
         return {
           id: f.id || f.className,
@@ -58,21 +59,24 @@ const openInChromium = async (file: string, screenshot: string) => {
           height: box?.height ?? 0,
           right: box?.right ?? 0,
           marks: svg ? svg.querySelectorAll("[aria-label] > *").length : 0,
-          titles: svg ? Array.from(svg.querySelectorAll("title")).map((t) => t.textContent ?? "") : [],
+          titles: svg ? Array.from(svg.querySelectorAll("title")).map((t: any) => t.textContent ?? "") : [],
           text: svg?.textContent ?? "",
           series
         }
       })
     )
-    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.evaluate(() => (globalThis as any).scrollTo(0, 0))
     const layout = await page.evaluate(() => {
-      const visible = (el: Element | null) => {
+      // Runs in the page: the project's types have no DOM.
+      const win = globalThis as any
+      const doc = win.document
+      const visible = (el: any) => {
         if (el === null) return false
         const r = el.getBoundingClientRect()
         // Inside the window and not scrolled away inside any box around it.
-        let clip = { left: 0, right: window.innerWidth }
+        let clip = { left: 0, right: win.innerWidth }
         for (let p = el.parentElement; p !== null; p = p.parentElement) {
-          const style = getComputedStyle(p)
+          const style = win.getComputedStyle(p)
           if (style.overflowX !== "visible") {
             const b = p.getBoundingClientRect()
             clip = { left: Math.max(clip.left, b.left), right: Math.min(clip.right, b.right) }
@@ -81,13 +85,13 @@ const openInChromium = async (file: string, screenshot: string) => {
         return r.width > 0 && r.left >= clip.left - 0.5 && r.right <= clip.right + 0.5
       }
       const headers = (selector: string) =>
-        Object.fromEntries(Array.from(document.querySelectorAll(`${selector} th`)).map((th) => [th.textContent ?? "", visible(th)]))
+        Object.fromEntries(Array.from(doc.querySelectorAll(`${selector} th`)).map((th: any) => [th.textContent ?? "", visible(th)]))
       return {
-        pageWidth: document.documentElement.scrollWidth,
-        windowWidth: window.innerWidth,
+        pageWidth: doc.documentElement.scrollWidth,
+        windowWidth: win.innerWidth,
         summary: headers("table.summary"),
         compare: headers("table.groups"),
-        scrolledCards: Array.from(document.querySelectorAll(".card")).filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.firstElementChild?.className ?? "")
+        scrolledCards: Array.from(doc.querySelectorAll(".card")).filter((c: any) => c.scrollWidth > c.clientWidth + 1).map((c: any) => c.firstElementChild?.className ?? "")
       }
     })
     mkdirSync(join(root, "test-output"), { recursive: true })
