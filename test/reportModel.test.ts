@@ -242,7 +242,7 @@ describe("the HTML report's figures", () => {
     expect(html).toContain("<span>runs of 4: 2 tasks × 1 language × 2 models</span>")
     expect(html).toContain("<b>$0.010</b><span>cost of the 2 priced runs (1 with no price)</span>")
     // python/haiku: the error run's 0 s is not averaged in.
-    expect(html).toMatch(/<td class="l">haiku<\/td>(?:(?!<\/tr>).)*<td>1\.0s<\/td><\/tr>/s)
+    expect(html).toMatch(/· haiku<\/span><\/td>(?:(?!<\/tr>).)*<td>1\.0s<\/td><td>[^<]*<\/td><\/tr>/s)
   })
 })
 
@@ -273,5 +273,48 @@ describe("Markdown of names from a tasks file", () => {
       for (const row of rows) expect(cells(row)).toBe(cells(header!))
       expect(md).toContain("pipe\\|id")
     }
+  })
+})
+
+describe("a partial benchmark's denominators", () => {
+  it("come from the plan in the checkpoint header, not from the runs that finished", async () => {
+    const tasks = Array.from({ length: 53 }, (_, i) => `task-${i}`)
+    const config = {
+      languages: ["ilo", "python", "javascript"].map((name) => ({ name, command: [name, "{file}"], extension: ".x", docs: "none" })),
+      models: [{ key: "haiku", id: "claude-haiku-4-5" }],
+      trials: 2
+    }
+    const finished = ["task-0", "task-1", "task-2", "task-3", "task-4"].flatMap((t) => ["ilo", "python"].map((language) => ({ type: "run" as const, result: { ...result(t), language } })))
+    const text = [{ ...checkpointHeader(config as any), planned_runs: 318, tasks }, ...finished].map(encodeLine).join("")
+    const decoded = decodeResults("run.jsonl", text)
+    if (Either.isLeft(decoded)) throw decoded.left
+    const sweep = mergeSources([decoded.right])
+    const html = [...(await Effect.runPromise(renderHtml(sweep)))].join("")
+    expect(html).toContain("runs of 318 planned: 53 tasks × 3 languages × 1 model × 2 trials")
+    expect(renderSweepMarkdown(sweep)).toContain("Tasks: 5 with results, of 53 planned (10 of 318 runs)")
+  })
+
+  it("a partial run's own report takes the plan from its planned runs", async () => {
+    const report = {
+      generated: "2026-12-02T00:00:00.000Z", harness: "ilo-bench", harness_version: "0.1.0", complete: false, planned_runs: 30,
+      config: { retry_cap: 5, languages: ["ilo", "python", "javascript"].map((name) => ({ name, docs: "none" })), models: [{ key: "haiku", id: "claude-haiku-4-5" }] },
+      skills: [], notes: [], results: [result("t1"), { ...result("t1"), language: "ilo" }]
+    } as any
+    const html = [...(await Effect.runPromise(renderHtml(mergeSources([sourceOfReport(report, "r.json")]))))].join("")
+    expect(html).toContain("runs of 30 planned: 10 tasks × 3 languages × 1 model")
+  })
+})
+
+describe("the run's own Markdown report", () => {
+  it("has the head to head against ilo that the HTML and `report` have", () => {
+    const results = ["t1", "t2"].flatMap((t) => [{ ...result(t), language: "ilo" }, { ...result(t), language: "python" }])
+    const report = {
+      generated: "2026-12-02T00:00:00.000Z", harness: "ilo-bench", harness_version: "0.1.0", complete: true, planned_runs: 4,
+      config: { retry_cap: 5, languages: [{ name: "ilo" }, { name: "python" }], models: [{ key: "haiku", id: "claude-haiku-4-5" }], prompt_layout: "seed" },
+      skills: [], notes: [], results
+    } as any
+    const md = renderMarkdown(report)
+    expect(md).toContain("## Head to head against ilo")
+    expect(md).toMatch(/\| haiku \| python \| 2 \| 100% \/ 100% \| 1\.00× \|/)
   })
 })

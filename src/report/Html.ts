@@ -167,12 +167,16 @@ ${notes ? `<h3>Notes</h3><ul>${notes}</ul>` : ""}</div>`
 
 const counted = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`
 
-/** "runs: 2 tasks × 3 languages × 1 model", or with fewer runs than that grid "runs of 6: ...". */
+/**
+ * "runs: 2 tasks × 3 languages × 1 model", or with fewer runs than that grid "runs of 6: ...".
+ * A partial benchmark's denominators are its plan's (53 tasks planned, 5 begun), not what finished.
+ */
 const runsLabel = (a: Analysis) => {
-  const { tasks, languages, models, trials } = a.sweep
-  const grid = tasks.length * languages.length * models.length * trials
-  const factors = [counted(tasks.length, "task"), counted(languages.length, "language"), counted(models.length, "model"), ...(trials > 1 ? [counted(trials, "trial")] : [])]
-  return `runs${a.sweep.results.length === grid ? "" : ` of ${grid}`}: ${factors.join(" × ")}`
+  const plan = a.sweep.plan
+  const { tasks, languages, models, trials } = plan ?? { tasks: a.sweep.tasks.length, languages: a.sweep.languages.length, models: a.sweep.models.length, trials: a.sweep.trials }
+  const grid = plan?.runs ?? tasks * languages * models * trials
+  const factors = [counted(tasks, "task"), counted(languages, "language"), counted(models, "model"), ...(trials > 1 ? [counted(trials, "trial")] : [])]
+  return `runs${a.sweep.results.length === grid ? "" : ` of ${grid}${plan ? " planned" : ""}`}: ${factors.join(" × ")}`
 }
 
 const kpis = (a: Analysis) => {

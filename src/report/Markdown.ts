@@ -6,6 +6,9 @@ import { trialsMarkdown } from "./Trials.js"
 import { survivalAnalysis } from "./Survival.js"
 import { verdictMarkdown } from "./Verdict.js"
 import { censusEntries, censusMarkdown } from "./Census.js"
+import { analyse } from "./Analysis.js"
+import { mergeSources, sourceOfReport } from "./Sweep.js"
+import { headToHeadMarkdown } from "./SweepMarkdown.js"
 
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
 
@@ -59,6 +62,8 @@ export const renderMarkdown = (report: Report): string => {
   // The money was spent on every trial.
   lines.push("", ...costMarkdown(report.results))
   lines.push(...censusMarkdown(report.analysis?.census ?? censusEntries(report.results, new Map(), { languages, models })))
+  // The same head to head as the HTML report and `ilo-bench report`.
+  lines.push(...headToHeadMarkdown(analyse(mergeSources([sourceOfReport(report, "")]))))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${mdText(task)}`)

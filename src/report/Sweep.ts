@@ -207,6 +207,8 @@ export interface Source {
   readonly complete: boolean
   /** How many runs the benchmark planned, where the file says (a checkpoint). */
   readonly planned?: number | undefined
+  /** The plan's grid, where the file says: a partial report's denominators, not the runs that finished. */
+  readonly plan?: Plan | undefined
   readonly retryCap?: number | undefined
   readonly maxTokens?: number | undefined
   /** Settings worth showing, as label and value. */
@@ -221,6 +223,29 @@ export interface Source {
 /** The documentation tokens a report's census recorded, by language. */
 const docTokensOf = (census: ReadonlyArray<{ readonly language: string; readonly doc_tokens: Readonly<Record<string, number>> | null }> | undefined) =>
   new Map((census ?? []).flatMap((c) => (c.doc_tokens === null ? [] : [[c.language, c.doc_tokens] as const])))
+
+/** What a benchmark planned: tasks x languages x models x trials = runs. */
+export interface Plan {
+  readonly runs: number
+  readonly tasks: number
+  readonly languages: number
+  readonly models: number
+  readonly trials: number
+}
+
+/**
+ * The plan from a configuration (its languages, models and trials) and the planned run count; the
+ * task count is the header's list where there is one, else what the run count implies.
+ */
+const planOf = (config: Record<string, unknown> | undefined, runs: number | undefined, tasks: ReadonlyArray<string> | undefined): Plan | undefined => {
+  if (config === undefined || runs === undefined) return undefined
+  const languages = Array.isArray(config["languages"]) ? config["languages"].length : 0
+  const models = Array.isArray(config["models"]) ? config["models"].length : 0
+  const trials = typeof config["trials"] === "number" ? config["trials"] : 1
+  if (languages === 0 || models === 0) return undefined
+  const taskCount = tasks?.length ?? runs / (languages * models * trials)
+  return Number.isInteger(taskCount) ? { runs, tasks: taskCount, languages, models, trials } : undefined
+}
 
 export class ResultsFileError extends Data.TaggedError("ResultsFileError")<{ readonly file: string; readonly reason: string }> {
   override get message() {
@@ -369,7 +394,9 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   // last resume's plan counts: with --force it may not be the header's.
   const planned = [header.planned_runs, ...resumes.map((r) => r.planned_runs)].filter((n) => n !== undefined).at(-1)
   const finished = planned !== undefined && latest.length >= planned
-  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned })
+  // The grid of the last plan: the header's, unless a resume planned otherwise (then its count alone).
+  const headerPlan = planOf(header.config as unknown as Record<string, unknown>, planned, header.tasks)
+  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan })
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
@@ -379,6 +406,7 @@ export const sourceOfReport = (report: Report, file: string): Source => ({
   generated: report.generated,
   complete: report.complete,
   planned: report.planned_runs,
+  plan: planOf(report.config as unknown as Record<string, unknown>, report.planned_runs, undefined),
   retryCap: report.config.retry_cap,
   maxTokens: report.config.max_tokens,
   settings: [
@@ -410,6 +438,8 @@ export interface Sweep {
   readonly trials: number
   /** Runs that appeared in more than one file (the later one is kept). */
   readonly replaced: number
+  /** What the benchmark planned, where one file is the whole sweep and says (a checkpoint, a partial report). */
+  readonly plan?: Plan | undefined
 }
 
 /** A run's identity across files: task, language, model and trial (1 where a file has no trials). */
@@ -442,6 +472,7 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
     retryCap: Math.max(1, observed, ...configured),
     retryCapRecordedIn: configured.length,
     trials: Math.max(1, ...results.map((r) => r.trial ?? 1)),
-    replaced
+    replaced,
+    plan: sources.length === 1 ? sources[0]!.plan : undefined
   }
 }

@@ -92,6 +92,23 @@ export const retryCapText = (sweep: Sweep) =>
 /** The title of a sweep's reports, Markdown and HTML. */
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
 
+/** The head to head against ilo as a Markdown section (none without ilo and another language). */
+export const headToHeadMarkdown = (a: Analysis): ReadonlyArray<string> => {
+  const h2h = headToHead(a)
+  if (h2h.length === 0) return []
+  return [
+    "## Head to head against ilo",
+    "",
+    headToHeadNote(a.sweep.trials),
+    "",
+    ...mdTable(
+      ["model", "language", headToHeadPairsLabel(a.sweep.trials), "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
+      h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
+    ),
+    ""
+  ]
+}
+
 /** The re-rendered Markdown report of a sweep: banners, summary, curve, head-to-head, per-task tables, provenance. */
 /** The token census of a sweep: documentation tokens from the files that recorded them (the later file's first). */
 export const sweepCensus = (sweep: Sweep) =>
@@ -112,7 +129,7 @@ export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?:
   const a = analyse(sweep)
   const lines: Array<string> = [`# ${mdText(sweepTitle(sweep))}`, ""]
   for (const b of banners(a)) lines.push(`> **${mdText(b)}**`, "")
-  lines.push(`Models: ${sweep.models.map(mdText).join(", ")}  `, `Tasks: ${sweep.tasks.length}  `)
+  lines.push(`Models: ${sweep.models.map(mdText).join(", ")}  `, `Tasks: ${sweep.plan && sweep.plan.tasks !== sweep.tasks.length ? `${sweep.tasks.length} with results, of ${sweep.plan.tasks} planned (${sweep.results.length} of ${sweep.plan.runs} runs)` : sweep.tasks.length}  `)
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
   lines.push(`Retry cap: ${retryCapText(sweep)}`, "")
 
@@ -151,17 +168,7 @@ export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?:
 
   lines.push(...censusMarkdown(sweepCensus(sweep)))
 
-  const h2h = headToHead(a)
-  if (h2h.length > 0) {
-    lines.push("## Head to head against ilo", "", headToHeadNote(sweep.trials), "")
-    lines.push(
-      ...mdTable(
-        ["model", "language", headToHeadPairsLabel(sweep.trials), "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
-        h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
-      ),
-      ""
-    )
-  }
+  lines.push(...headToHeadMarkdown(a))
 
   lines.push(
     "## Per task",
