@@ -37,6 +37,7 @@ import { runSession, type SessionOutcome } from "../session/Session.js"
 import { defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
 import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
+import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -240,6 +241,11 @@ export const runBenchmark = (o: RunOptions) =>
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl
     const sandbox = yield* sandboxFromFlags(o)
+    // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
+    const llmLayer = stopEarlyLayer(
+      recordableUrl(baseUrl ?? (o.provider === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1")),
+      o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
+    ).pipe(Layer.provide(llm.layer))
 
     const catalogFile = path.join(packageRoot, "bench", "models.json")
     const catalog = yield* loadCatalog(catalogFile)
@@ -368,14 +374,14 @@ export const runBenchmark = (o: RunOptions) =>
       Effect.provide(
         Layer.mergeAll(
           SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
-          llm.layer,
+          llmLayer,
           Checkpoint.layer,
           RateGate.layer({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm), maxPause: defaultRetryPolicy.maxDelay }),
           Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),
       // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
-      Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss ? Option.some(Effect.fail(defect)) : Option.none()))
+      Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss || defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))
     )
   })
 

@@ -36,6 +36,17 @@ const kindOfStatus = (status: number, overloaded: ReadonlyArray<number>): LlmErr
             ? "server"
             : "request"
 
+/** The first error code (ECONNREFUSED, ENOTFOUND, ...) along an error's chain of causes. */
+const errnoIn = (error: unknown): string | undefined => {
+  let e: unknown = error
+  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
 /** Maps whatever an SDK threw to an LlmError that keeps status, retry-after and request id. */
 export const fromSdkError =
   (sdk: SdkErrorClasses, overloaded: ReadonlyArray<number>) =>
@@ -59,7 +70,10 @@ export const fromSdkError =
     const cause = error instanceof Error ? error.cause : undefined
     if (cause instanceof ResponseTooLarge)
       return new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: cause.message })
-    const message = clean(error instanceof Error ? error.message : String(error))
+    // The SDKs say "Connection error." and keep why in `cause`: the errno names what to check.
+    const errno = errnoIn(error)
+    const text = error instanceof Error ? error.message : String(error)
+    const message = clean(errno !== undefined && !text.includes(errno) ? `${text} (${errno})` : text)
     return new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message, notSent: neverConnected(error) })
   }
 

@@ -1,6 +1,7 @@
 import { Path } from "@effect/platform"
 import { Cause, Console, DateTime, Effect, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
+import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { underWay } from "../platform/exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
@@ -250,8 +251,9 @@ export const runSession = (input: SessionInput) =>
           Effect.onError((cause) =>
             Cause.isInterruptedOnly(cause)
               ? writePartial("Interrupted")
-              : // A replay that cannot reproduce its recording has nothing to resume: it is a usage error.
-                Option.exists(Cause.dieOption(cause), (defect) => defect instanceof ReplayMiss)
+              : // A replay that cannot reproduce its recording, or an endpoint that cannot answer (a refused
+              // key, an unknown model), has nothing to resume: it is a usage error.
+                Option.exists(Cause.dieOption(cause), (defect) => defect instanceof ReplayMiss || defect instanceof EndpointUnusable)
                 ? Effect.void
                 : writePartial("Stopped by an error")
           )
