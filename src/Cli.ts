@@ -8,6 +8,8 @@ import { tasksCommand } from "./commands/tasks.js"
 import { validateCommand } from "./commands/validate.js"
 import { HARNESS_VERSION } from "./platform/paths.js"
 import { oneLine } from "./report/format.js"
+import { choiceFlags } from "./commands/optionHelpers.js"
+import { didYouMean } from "./commands/suggest.js"
 
 const rootCommand = Command.make("ilo-bench").pipe(
   Command.withDescription("Measures the tokens and money a model spends to get a working program in a language."),
@@ -16,6 +18,19 @@ const rootCommand = Command.make("ilo-bench").pipe(
 
 const ansi = /\x1b\[[0-9;]*m/g
 const badNumber = /^'(.*)' is not a (integer|float)$/s
+const oneOf = /^Expected one of the following cases: (.*)$/s
+
+/**
+ * @effect/cli's message for a value outside a flag's choices names neither the flag nor the value:
+ * the flag is the one registered with those choices, the value the one it was given.
+ */
+const choiceLine = (cases: ReadonlyArray<string>, argv: ReadonlyArray<string>) => {
+  const flag = choiceFlags.get(cases.join(", "))
+  if (flag === undefined) return undefined
+  const at = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`))
+  const value = at === -1 ? undefined : argv[at]!.startsWith(`${flag}=`) ? argv[at]!.slice(flag.length + 1) : argv[at + 1]
+  return `ERROR: ${flag}: ${value === undefined ? "needs a value" : `'${value}' is not`} one of ${cases.join(", ")}${value === undefined ? "" : didYouMean(value, cases)}`
+}
 
 /**
  * One line for a parse error of @effect/cli's. Its message for a bad number names no flag
@@ -27,6 +42,8 @@ const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   const unknown = /^Received unknown argument: '(--[^=']+)(=[^']*)?'$/.exec(text)
   if (unknown !== null && argv.filter((arg) => arg === unknown[1] || arg.startsWith(`${unknown[1]}=`)).length > 1)
     return `ERROR: ${unknown[1]}: given more than once; give it once`
+  const choice = oneOf.exec(text)
+  if (choice !== null) return choiceLine(choice[1]!.split(", "), argv) ?? `ERROR: ${text}`
   const bad = badNumber.exec(text)
   if (bad === null) return `ERROR: ${text}`
   const [, value, kind] = bad

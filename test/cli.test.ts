@@ -414,7 +414,12 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
 
   describe("bad input: one line on stderr, exit 2", () => {
     const cases: Array<[string, () => Array<string>, Record<string, string> | undefined, RegExp]> = [
-      ["unknown task", () => ["run", "--task", "nope", "--tasks-file", tasks], undefined, /^ERROR: task 'nope' not found in /],
+      ["unknown task", () => ["run", "--task", "nope", "--tasks-file", tasks], undefined, /^ERROR: --task: task 'nope' not found in .*`ilo-bench tasks` lists them\)$/],
+      ["a mistyped task, with --task repeated", () => ["run", "--task", "sum", "--task", "line", "--tasks-file", tasks], undefined, /^ERROR: --task: task 'line' not found in .*; did you mean 'lines'\?$/],
+      ["a mistyped category", () => ["run", "--category", "list"], undefined, /^ERROR: --category: no task of category 'list' in .*; did you mean 'lists'\? \(categories: /],
+      ["a mistyped model alias", () => ["run", "--ilo", ilo.bin, "--model", "haikuu", "--tasks-file", tasks], undefined, /^ERROR: --model: unknown model 'haikuu'; did you mean 'haiku'\? \(an alias: both, haiku, sonnet, /],
+      ["a value outside a flag's choices names the flag", () => ["run", "--retry-cap", "2", "--cache", "lukewarm"], undefined, /^ERROR: --cache: 'lukewarm' is not one of warm, cold$/],
+      ["a mistyped choice gets a suggestion", () => ["run", "--provider=anthropix"], undefined, /^ERROR: --provider: 'anthropix' is not one of anthropic, openai; did you mean 'anthropic'\?$/],
       ["missing tasks file", () => ["run", "--tasks-file", join(dir, "none.json")], undefined, /^ERROR: tasks file .*none\.json: not found$/],
       ["tasks file not JSON", () => ["run", "--tasks-file", writeAndPath("bad.json", "{nope")], undefined, /^ERROR: tasks file .*: not JSON/],
       // The parser quotes the text it choked on, newline and all.

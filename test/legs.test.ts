@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either, Schema } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -44,18 +44,26 @@ describe("language catalog", () => {
 })
 
 describe("run --lang", () => {
-  it("runs every language side by side in one report, records versions, and skips a missing binary", async () => {
+  it("a --lang leg whose binary is missing fails the command (exit 2), naming the leg", async () => {
+    const bench = makeBench(tasks)
+    const env = await liveModel()
+    const result = await runCli(bench.args("--model", "haiku", "--lang", "bash", "--lang", "ghost:no-such-binary-xyz:.gh"), { env })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/^ERROR: --lang: ghost: no-such-binary-xyz not found .*leave --lang ghost out/m)
+    // Stopped before anything ran: no output directory, no report.
+    expect(existsSync(bench.out)).toBe(false)
+  })
+
+  it("runs every language side by side in one report and records versions", async () => {
     const bench = makeBench(tasks)
     const docs = join(bench.dir, "sh-docs.md")
     writeFileSync(docs, "Shell docs: use echo.\n")
     const env = await liveModel()
     const result = await runCli(
-      bench.args("--model", "haiku", "--lang", "bash", "--lang", "javascript", "--lang", "ghost:no-such-binary-xyz:.gh", "--lang", `sh2:bash:sh:${docs}`),
+      bench.args("--model", "haiku", "--lang", "bash", "--lang", "javascript", "--lang", `sh2:bash:sh:${docs}`),
       { env }
     )
     expect(result.code).toBe(0)
-    expect(result.stderr).toContain("WARNING: no-such-binary-xyz not found")
-    expect(result.stderr).toContain("Skipping language ghost.")
     const [report] = bench.reports()
     expect(report.config.languages.map((l: any) => l.name)).toEqual(["ilo", "bash", "javascript", "sh2"])
     const bash = report.config.languages.find((l: any) => l.name === "bash")
@@ -70,7 +78,6 @@ describe("run --lang", () => {
       ["javascript", "working"],
       ["sh2", "working"]
     ])
-    expect(report.notes.join("\n")).toContain("ghost was not run: no-such-binary-xyz not found")
     const [md] = bench.markdown()
     expect(md).toContain("# Closed-loop benchmark: ilo vs bash vs javascript vs sh2 per-task economics")
     expect(md).not.toContain("ghost/")

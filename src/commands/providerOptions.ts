@@ -1,9 +1,9 @@
 import { Options } from "@effect/cli"
-import { defaulting, optionalText } from "./optionHelpers.js"
+import { choice, defaulting, optionalText } from "./optionHelpers.js"
 
 /** Flags for providers, language legs, record/replay and trials (spread into the run command's options). */
 export const providerOptions = {
-  provider: Options.choice("provider", ["anthropic", "openai"]).pipe(
+  provider: choice("provider", ["anthropic", "openai"]).pipe(
     Options.withDescription("anthropic (Messages API) or openai (chat completions: OpenAI, Ollama, vLLM, llama-server)."),
     defaulting("anthropic")
   ),

@@ -4,7 +4,8 @@ import { availableParallelism } from "node:os"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { InvalidFlag, LanguageNamed, TaskNotFound, TasksFileError } from "../domain/errors.js"
-import { resolveModels } from "../config/Model.js"
+import { MODEL_ALIASES, resolveModels } from "../config/Model.js"
+import type { Task } from "../domain/Task.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { setExitCode, ExitCode } from "../platform/ExitCode.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
@@ -34,9 +35,10 @@ import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { sandboxFromFlags, sandboxOptions } from "./sandboxOptions.js"
 import { runSession, type SessionOutcome } from "../session/Session.js"
-import { defaulting, optionalText } from "./optionHelpers.js"
+import { choice, defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
 import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
+import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
 import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
 
 export const runOptions = {
@@ -54,7 +56,11 @@ export const runOptions = {
     Options.withDescription("haiku, sonnet, both (the two: the seed's default), another alias of bench/models.json (opus, haiku-5.5, sonnet-5.5, opus-5.5; with --provider openai: dsflash, dspro for DeepSeek), or any model id."),
     defaulting("both")
   ),
-  task: optionalText("task", "Run only this task id."),
+  task: Options.text("task").pipe(Options.repeated, Options.withDescription("Run only this task id (repeatable).")),
+  category: Options.text("category").pipe(
+    Options.repeated,
+    Options.withDescription("Run only the tasks of this category (repeatable; `ilo-bench tasks` lists them).")
+  ),
   lang2Name: optionalText("lang2-name", "Name of a second language to benchmark (e.g. python)."),
   lang2Bin: optionalText("lang2-bin", "Its CLI binary; programs run as `<bin> FILE`."),
   lang2Ext: Options.text("lang2-ext").pipe(
@@ -80,7 +86,7 @@ export const runOptions = {
       "--align (default): system prompt and docs first, cache-marked, repairs continue the conversation. --no-align: the seed's layout."
     )
   ),
-  cache: Options.choice("cache", ["warm", "cold"]).pipe(
+  cache: choice("cache", ["warm", "cold"]).pipe(
     Options.withDescription("warm: let the provider's prompt cache work; cold: a nonce per attempt defeats it."),
     defaulting("warm")
   ),
@@ -180,6 +186,40 @@ const validate = (o: RunOptions) =>
       : Effect.void
   ], { discard: true })
 
+/** The tasks --task and --category keep (all without either); a name that matches nothing is refused with the nearest one. */
+const selectTasks = (all: ReadonlyArray<Task>, ids: ReadonlyArray<string>, categories: ReadonlyArray<string>, file: string) =>
+  Effect.gen(function* () {
+    const known = all.map((t) => t.id)
+    for (const id of ids) if (!known.includes(id)) return yield* new TaskNotFound({ id, file, suggestion: nearest(id, known) })
+    const knownCategories = [...new Set(all.flatMap((t) => (t.category !== undefined ? [t.category] : [])))]
+    for (const c of categories)
+      if (!knownCategories.includes(c))
+        return yield* new InvalidFlag({
+          flag: "--category",
+          reason: `no task of category '${c}' in ${file}${didYouMean(c, knownCategories)}${knownCategories.length > 0 ? ` (categories: ${knownCategories.join(", ")})` : ""}`
+        })
+    if (ids.length === 0 && categories.length === 0) return all
+    return all.filter((t) => ids.includes(t.id) || (t.category !== undefined && categories.includes(t.category)))
+  })
+
+/** How the report records the selection: null for every task (the seed's one id stays one id). */
+const taskFilter = (ids: ReadonlyArray<string>, categories: ReadonlyArray<string>) =>
+  ids.length === 0 && categories.length === 0 ? null : [...ids, ...categories.map((c) => `category:${c}`)].join(",")
+
+/**
+ * --model for Anthropic: an alias of the catalog (or both) or something shaped like a model id;
+ * "haikuu" is neither and would only fail at the first request.
+ */
+const checkModelName = (name: string, aliases: ReadonlyArray<string>) =>
+  name === "both" || aliases.includes(name) || looksLikeModelId(name)
+    ? Effect.void
+    : Effect.fail(
+        new InvalidFlag({
+          flag: "--model",
+          reason: `unknown model '${name}'${didYouMean(name, ["both", ...aliases])} (an alias: ${[...new Set(["both", ...aliases])].join(", ")}; or a model id such as claude-haiku-4-5)`
+        })
+      )
+
 /** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
 const secondLanguage = (o: RunOptions) => {
   const name = Option.getOrUndefined(o.lang2Name) ?? (o.python ? "python" : undefined)
@@ -196,12 +236,7 @@ export const runBenchmark = (o: RunOptions) =>
 
     const tasksFile = Option.getOrElse(o.tasksFile, () => defaultTasksFile(path))
     const loaded = yield* loadTasks(tasksFile)
-    let tasks = loaded.tasks
-    if (Option.isSome(o.task)) {
-      const id = o.task.value
-      tasks = tasks.filter((t) => t.id === id)
-      if (tasks.length === 0) return yield* new TaskNotFound({ id, file: tasksFile })
-    }
+    const tasks = yield* selectTasks(loaded.tasks, o.task, o.category, tasksFile)
     const empty = emptyExpected(tasks)
     if (empty.length > 0)
       return yield* new TasksFileError({
@@ -252,6 +287,8 @@ export const runBenchmark = (o: RunOptions) =>
     // Each provider's aliases are the catalog's entries for it (haiku, sonnet and both are Anthropic's,
     // dsflash an OpenAI-compatible server's); any other name is taken as the model id.
     const aliases = Object.fromEntries(catalog.entries.filter((e) => e.provider === o.provider).map((e) => [e.alias, e.id]))
+    // Anthropic's names are its aliases (haiku, sonnet, both and the catalog's) or ids; another provider takes the id as given.
+    if (o.provider === "anthropic") yield* checkModelName(o.model, [...Object.keys(MODEL_ALIASES), ...Object.keys(aliases)])
     const models =
       o.provider === "anthropic"
         ? resolveModels(o.model, aliases)
@@ -287,7 +324,7 @@ export const runBenchmark = (o: RunOptions) =>
       ilo_version: iloVersion,
       tasks_file: tasksFile,
       tasks_sha256: loaded.sha256,
-      task_filter: Option.getOrNull(o.task),
+      task_filter: taskFilter(o.task, o.category),
       languages: languages.map((l) => ({
         name: l.name,
         command: l.command,

@@ -95,8 +95,9 @@ const firstLine = (text: string) => text.split("\n").map((l) => l.trim()).find((
 
 /**
  * Every leg a run compares, each built from one description: ilo first (it must answer
- * `--version`), then the --lang2-* (or --python) leg, then each --lang in order. A leg whose binary
- * cannot start (or whose version command hangs) is reported and skipped; a name asked twice runs once.
+ * `--version`), then the --lang2-* (or --python) leg, then each --lang in order. A --lang leg whose
+ * binary cannot start (or whose version command hangs) is an InvalidFlag; the --lang2-bin leg is
+ * reported and skipped as in the seed; a name asked twice runs once.
  */
 export const resolveLegs = (flags: LegFlags) =>
   Effect.gen(function* () {
@@ -169,6 +170,10 @@ export const resolveLegs = (flags: LegFlags) =>
           : probe.right.timedOut
             ? `${leg.version.join(" ")} timed out`
             : undefined
+      // A leg asked for by name must run: a CI job would not notice a language that dropped out.
+      // Only the seed's --lang2-bin keeps its warn-and-skip.
+      if (reason !== undefined && !fromLang2)
+        return yield* new InvalidFlag({ flag: "--lang", reason: `${leg.name}: ${reason}; install it, give its path (NAME:CMD:EXT), or leave --lang ${leg.name} out` })
       if (reason !== undefined) {
         yield* Console.error(
           fromLang2

@@ -1,9 +1,9 @@
 import { Data } from "effect"
 
 /** Bad input from the user: the CLI prints `message` on one line and exits 2. */
-export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly id: string; readonly file: string }> {
+export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly id: string; readonly file: string; readonly suggestion?: string | undefined }> {
   override get message() {
-    return `task '${this.id}' not found in ${this.file}`
+    return `--task: task '${this.id}' not found in ${this.file}${this.suggestion !== undefined ? `; did you mean '${this.suggestion}'?` : " (`ilo-bench tasks` lists them)"}`
   }
 }
 
