@@ -298,6 +298,30 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(r.stdout).toContain("Tasks:\n  [sum] Print 55....\n          expected: '55'")
   })
 
+  it("dry run prints the plan after the seed's task list: languages with their binaries, models, runs, a cost bound", async () => {
+    const r = await runCli(["run", "--dry-run", "--ilo", ilo.bin, "--python", "--model", "both", "--trials", "2", "--retry-cap", "3", "--tasks-file", tasks])
+    expect(r.code).toBe(0)
+    const plan = r.stdout.slice(r.stdout.indexOf("\nPlan:\n"))
+    expect(plan).toContain(`\n    ilo          ${ilo.bin}  (ilo 0.11.6)\n`)
+    expect(plan).toMatch(/\n    python +\/\S+python3  \(Python 3\.\d+/)
+    expect(plan).toMatch(/\n    sonnet +claude-sonnet-4-5  \(\$3 in \/ \$15 out per million tokens\)\n +WARNING: retired on 2026-11-30/)
+    expect(plan).toContain("  Runs:        2 task(s) x 2 language(s) x 2 model(s) x 2 trial(s) = 16")
+    const bound = Number(/Cost: +at most \$([\d.,]+) at list prices/.exec(plan)?.[1]?.replace(/,/g, ""))
+    // 16 runs x 3 attempts of 1,024 output tokens at $5 or $15 per million alone: the bound is above that.
+    expect(bound).toBeGreaterThan(8 * 3 * 1024 * (5 + 15) / 1e6)
+    expect(bound).toBeLessThan(5)
+    for (const line of r.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(100)
+  })
+
+  it("--task and --category are repeatable and select their union", async () => {
+    const r = await runCli(["run", "--dry-run", "--ilo", ilo.bin, "--task", "title-case", "--task", "rotate-list", "--category", "recursion"])
+    expect(r.code).toBe(0)
+    const ids = [...r.stdout.matchAll(/^  \[([^\]]+)\]/gm)].map((m) => m[1])
+    expect(ids).toContain("title-case")
+    expect(ids).toContain("rotate-list")
+    expect(ids.length).toBeGreaterThan(3)
+  })
+
   it("dry run still refuses what the run would: an unknown language or context, missing docs, a task naming a language", async () => {
     const dry = (...more: Array<string>) => runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks, ...more])
     for (const [more, message] of [

@@ -39,6 +39,7 @@ import { choice, defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
 import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
 import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
+import { planLines } from "./dryRun.js"
 import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
 
 export const runOptions = {
@@ -71,7 +72,9 @@ export const runOptions = {
   python: Options.boolean("python").pipe(
     Options.withDescription("Shorthand for --lang2-name python --lang2-bin python3 --lang2-ext .py.")
   ),
-  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print the tasks and exit; no model calls.")),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription("Print the tasks, then the plan (languages, models, runs, the most it can cost) and exit; no model calls, no key needed.")
+  ),
   outputDir: Options.text("output-dir").pipe(
     Options.withDescription("Where reports are written (created if missing)."),
     defaulting("bench")
@@ -264,12 +267,32 @@ export const runBenchmark = (o: RunOptions) =>
     if (named.length > 0 && !o.allowLanguageNamed)
       return yield* new LanguageNamed({ task: named[0]!.task, word: named[0]!.word, more: named.length - 1 })
 
+    const catalogFile = path.join(packageRoot, "bench", "models.json")
+    const catalog = yield* loadCatalog(catalogFile)
+    // Each provider's aliases are the catalog's entries for it (haiku, sonnet and both are Anthropic's,
+    // dsflash an OpenAI-compatible server's); any other name is taken as the model id.
+    const aliases = Object.fromEntries(catalog.entries.filter((e) => e.provider === o.provider).map((e) => [e.alias, e.id]))
+    // Anthropic's names are its aliases or ids; another provider takes the id as given.
+    if (o.provider === "anthropic") yield* checkModelName(o.model, [...Object.keys(MODEL_ALIASES), ...Object.keys(aliases)])
+    const models =
+      o.provider === "anthropic"
+        ? resolveModels(o.model, aliases)
+        : [{ key: o.model, id: aliases[o.model] ?? o.model }]
+    const today = DateTime.formatIso(yield* DateTime.now).slice(0, 10)
+    const retired = retiredModels(catalog, models.map((m) => m.id), today)
+    const layout = o.align ? alignedLayout : seedLayout
+
     if (o.dryRun) {
+      // The seed's task list, unchanged, then the plan: what the benchmark would run and cost at most.
       yield* Console.log("Tasks:")
       for (const t of tasks) {
         yield* Console.log(`  [${t.id}] ${pyPrefix(t.description, 80)}...`)
         yield* Console.log(`          expected: ${pyRepr(t.expected_output)}`)
       }
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: catalog.priceOf, retired }).pipe(
+        Effect.provide(SkillDocsLive({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
+      )
+      yield* Console.log(lines.join("\n"))
       return
     }
 
@@ -282,25 +305,11 @@ export const runBenchmark = (o: RunOptions) =>
       o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
     ).pipe(Layer.provide(llm.layer))
 
-    const catalogFile = path.join(packageRoot, "bench", "models.json")
-    const catalog = yield* loadCatalog(catalogFile)
-    // Each provider's aliases are the catalog's entries for it (haiku, sonnet and both are Anthropic's,
-    // dsflash an OpenAI-compatible server's); any other name is taken as the model id.
-    const aliases = Object.fromEntries(catalog.entries.filter((e) => e.provider === o.provider).map((e) => [e.alias, e.id]))
-    // Anthropic's names are its aliases (haiku, sonnet, both and the catalog's) or ids; another provider takes the id as given.
-    if (o.provider === "anthropic") yield* checkModelName(o.model, [...Object.keys(MODEL_ALIASES), ...Object.keys(aliases)])
-    const models =
-      o.provider === "anthropic"
-        ? resolveModels(o.model, aliases)
-        : [{ key: o.model, id: aliases[o.model] ?? o.model }]
     const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
     if (Option.isSome(o.maxCost) && unpriced.length > 0)
       return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
-    const today = DateTime.formatIso(yield* DateTime.now).slice(0, 10)
-    const retired = retiredModels(catalog, models.map((m) => m.id), today)
     for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
     if (unpriced.length > 0) yield* Console.error(`WARNING: no list price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
-    const layout = o.align ? alignedLayout : seedLayout
     const runs = plan(tasks, languages, models, o.trials)
     const settings: LoopSettings = {
       retryCap: o.retryCap,

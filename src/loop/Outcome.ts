@@ -18,7 +18,7 @@ export const classify = (expected: string, run: { readonly exitCode: number | nu
   return pyStrip(universalNewlines(run.stdout)) === normaliseExpected(expected) ? "working" : "partial"
 }
 
-const ERROR_DETAIL_CHARS = 1000
+export const ERROR_DETAIL_CHARS = 1000
 
 /** What goes back to the model: `(stderr or stdout or "(no output)").strip()[:1000]`, in code points as Python counts. */
 export const errorDetail = (run: { readonly stdout: string; readonly stderr: string; readonly timedOut: boolean }) => {

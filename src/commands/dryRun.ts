@@ -1,0 +1,130 @@
+import { Duration, Effect } from "effect"
+import { accessSync, constants } from "node:fs"
+import { delimiter, isAbsolute, join } from "node:path"
+import type { Price } from "../domain/Cost.js"
+import type { Language } from "../domain/Language.js"
+import type { Model } from "../domain/Model.js"
+import type { Task } from "../domain/Task.js"
+import { ERROR_DETAIL_CHARS } from "../loop/Outcome.js"
+import { languageContext, type Conversation, type PromptLayout } from "../loop/Prompts.js"
+import { groupDigits } from "../report/format.js"
+import { ProgramRunner } from "../services/ProgramRunner.js"
+
+/**
+ * Characters per token assumed for the bound: fewer than any Claude or GPT tokenizer averages on
+ * English and code (about 3.5 to 4), so the token counts, and the cost, are over rather than under.
+ */
+export const CHARS_PER_TOKEN = 3
+
+const tokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOKEN)
+const conversationChars = (c: Conversation) =>
+  c.system.reduce((n, b) => n + b.text.length, 0) + c.messages.reduce((n, m) => n + m.content.length, 0)
+
+/**
+ * The most input tokens each attempt of one run can send: the first prompt, then each repair built
+ * by the layout from a reply as long as max_tokens allows and an error as long as the loop sends.
+ */
+export const attemptInputBounds = (layout: PromptLayout, language: Language, task: Task, context: string, retryCap: number, maxTokens: number) => {
+  const program = "x".repeat(maxTokens * CHARS_PER_TOKEN)
+  const error = "x".repeat(ERROR_DETAIL_CHARS)
+  let conversation = layout.initial(language, task, context)
+  const bounds = [tokens(conversationChars(conversation))]
+  for (let k = 2; k <= retryCap; k++) {
+    conversation = layout.repair(conversation, language, task, context, program, error)
+    bounds.push(tokens(conversationChars(conversation)))
+  }
+  return bounds
+}
+
+/**
+ * The cost of every run taking every attempt, each reply max_tokens long, every input token billed
+ * at the dearer of the uncached and the cache-write price: no benchmark of this plan costs more
+ * (up to the token estimate).
+ */
+export const costBound = (inputs: ReadonlyArray<number>, maxTokens: number, price: Price) =>
+  inputs.reduce((usd, input) => usd + (input * Math.max(price.input, price.cacheWrite) + maxTokens * price.output) / 1_000_000, 0)
+
+/** Where a command's binary is: its path as given, else the first PATH entry that has it. */
+const resolveBinary = (bin: string) => {
+  const runnable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (bin.includes("/")) return runnable(bin) ? (isAbsolute(bin) ? bin : join(process.cwd(), bin)) : undefined
+  return (process.env["PATH"] ?? "").split(delimiter).map((dir) => join(dir, bin)).find(runnable)
+}
+
+export interface DryRunPlan {
+  readonly tasks: ReadonlyArray<Task>
+  readonly languages: ReadonlyArray<Language>
+  readonly models: ReadonlyArray<Model>
+  readonly trials: number
+  readonly retryCap: number
+  readonly maxTokens: number
+  readonly layout: PromptLayout
+  readonly priceOf: (id: string) => Price | undefined
+  readonly retired: ReadonlyArray<{ readonly id: string; readonly retires: string }>
+}
+
+const usd = (x: number) => `$${x < 10 ? x.toFixed(2) : groupDigits(Math.round(x))}`
+
+/** The plan as `run --dry-run` prints it after the seed's task list: what a benchmark will do and cost at most. */
+export const planLines = (p: DryRunPlan) =>
+  Effect.gen(function* () {
+    const runner = yield* ProgramRunner
+    const lines = ["", "Plan:"]
+    lines.push("  Languages:")
+    for (const language of p.languages) {
+      const bin = language.command[0] ?? language.name
+      const where = resolveBinary(bin)
+      const probe =
+        where === undefined
+          ? undefined
+          : yield* runner.exec([where, "--version"], Duration.seconds(5)).pipe(
+              Effect.map((r) => (r.exitCode === 0 ? (r.stdout.trim() || r.stderr.trim()).split("\n")[0] : undefined)),
+              Effect.orElseSucceed(() => undefined)
+            )
+      lines.push(
+        `    ${language.name.padEnd(12)} ${where === undefined ? `${bin}: NOT FOUND (a run stops here: install it or pass its path)` : `${where}${probe ? `  (${probe})` : ""}`}`
+      )
+    }
+    lines.push("  Models:")
+    for (const m of p.models) {
+      const price = p.priceOf(m.id)
+      const retired = p.retired.find((r) => r.id === m.id)
+      lines.push(`    ${m.key.padEnd(12)} ${m.id}${price ? `  ($${price.input} in / $${price.output} out per million tokens)` : "  (no list price)"}`)
+      if (retired) lines.push(`                 WARNING: retired on ${retired.retires}; requests to it are likely to fail`)
+    }
+    const runs = p.tasks.length * p.languages.length * p.models.length * p.trials
+    lines.push(
+      `  Trials:      ${p.trials}`,
+      `  Runs:        ${p.tasks.length} task(s) x ${p.languages.length} language(s) x ${p.models.length} model(s) x ${p.trials} trial(s) = ${runs}`
+    )
+    // The most input tokens per run, summed over tasks: the same for every model.
+    let perLanguage = 0
+    const inputs: Array<number> = []
+    for (const language of p.languages) {
+      const context = yield* languageContext(language)
+      for (const task of p.tasks) {
+        const bounds = attemptInputBounds(p.layout, language, task, context, p.retryCap, p.maxTokens)
+        inputs.push(...bounds)
+        perLanguage = Math.max(perLanguage, bounds[0]!)
+      }
+    }
+    const unpriced = p.models.filter((m) => p.priceOf(m.id) === undefined)
+    const total = p.models.reduce((usd, m) => {
+      const price = p.priceOf(m.id)
+      return price === undefined ? usd : usd + costBound(inputs, p.maxTokens, price) * p.trials
+    }, 0)
+    lines.push(
+      `  Cost:        at most ${usd(total)} at list prices${unpriced.length > 0 ? ` for the priced models (no price: ${unpriced.map((m) => m.id).join(", ")})` : ""}`,
+      `               every run taking all ${p.retryCap} attempts, each reply ${groupDigits(p.maxTokens)} tokens long, prompts`,
+      `               at ${CHARS_PER_TOKEN} characters a token (the largest first prompt: ${groupDigits(perLanguage)} tokens).`,
+      `               --max-cost USD stops starting runs once that much is spent.`
+    )
+    return lines
+  })
