@@ -116,9 +116,10 @@ describe("record and replay", () => {
     expect(first.code).toBe(3)
     const recorded = readFileSync(cassette, "utf8")
     const hint = first.stderr.trim().split("\n").at(-1)!.trim()
-    expect(hint).toMatch(/^ilo-bench run .*--record \S+ .*--resume \S+ --retry-errors$/)
+    // The command as the tests start it (node and the built script), so the hint runs as printed.
+    expect(hint).toMatch(/^node dist\/bin\.js run .*--record \S+ .*--resume \S+ --retry-errors$/)
     down = false
-    const again = await runCli(hint.split(" ").slice(1), { env })
+    const again = await runCli(hint.split(" ").slice(2), { env })
     expect(again.stderr).not.toContain("ERROR")
     expect(again.code).toBe(0)
     // Appended to, not started afresh: the first benchmark's exchanges, then the run asked again.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import type { RunConfig } from "../src/domain/RunConfig.js"
 import { plan } from "../src/loop/Plan.js"
 import { configDifferences, planResume } from "../src/session/Resume.js"
-import { resumeCommand } from "../src/report/ResumeHint.js"
+import { invokedAs, resumeCommand } from "../src/report/ResumeHint.js"
 import { config, header, replyLine, result } from "./support/fixtures.js"
 import { python, task } from "./support/layers.js"
 
@@ -142,6 +142,15 @@ describe("the resume command printed on an interrupt", () => {
     expect(
       resumeCommand(["run", "--model", "haiku", "--resume", "old.jsonl", "--force", "--retry-errors", "--task", "it's"], "out/c.jsonl")
     ).toBe(`ilo-bench run --model haiku --task 'it'\\''s' --resume out/c.jsonl`)
+  })
+
+  it("starts with the words the user typed: npx ilo-bench, ilo-bench from PATH, or node and the script", () => {
+    expect(resumeCommand(["run", "--python"], "c.jsonl", [], invokedAs("/proj/node_modules/.bin/ilo-bench", { npm_command: "exec" }, "/proj"))).toBe(
+      "npx ilo-bench run --python --resume c.jsonl"
+    )
+    expect(invokedAs("/usr/local/bin/ilo-bench", {}, "/home/u")).toEqual(["ilo-bench"])
+    expect(invokedAs("/home/u/ilo-bench/dist/bin.js", {}, "/home/u/ilo-bench")).toEqual(["node", "dist/bin.js"])
+    expect(invokedAs("/opt/ilo-bench/dist/bin.js", {}, "/home/u")).toEqual(["node", "/opt/ilo-bench/dist/bin.js"])
   })
 
   it("leaves a base URL's credentials out (it is printed and written into the reports)", () => {

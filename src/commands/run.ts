@@ -40,6 +40,7 @@ import { recordableUrl } from "../platform/secrets.js"
 import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
 import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
 import { planLines } from "./dryRun.js"
+import { invokedAs } from "../report/ResumeHint.js"
 import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
 
 export const runOptions = {
@@ -414,6 +415,7 @@ export const runBenchmark = (o: RunOptions) =>
         budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2),
         baseline: o.baseline,
+        invokedAs: invokedAs(),
         finished: printSummary
       })
     ).pipe(

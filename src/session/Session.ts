@@ -19,7 +19,7 @@ import { resultNotes, startNotes } from "../report/Notes.js"
 import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
-import { resumeCommand } from "../report/ResumeHint.js"
+import { resumeCommand, shellQuote } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { survivalAnalysis } from "../report/Survival.js"
 import { censusEntries } from "../report/Census.js"
@@ -60,6 +60,8 @@ export interface SessionInput {
   readonly args: ReadonlyArray<string>
   /** The language the others' spend is divided by in the report's verdict (default ilo). */
   readonly baseline?: string | undefined
+  /** The words that started the command (`npx ilo-bench`, `node dist/bin.js`): the resume hint starts with them. */
+  readonly invokedAs?: ReadonlyArray<string> | undefined
   /** What the command prints once the reports are written (not interrupted, as they are not). */
   readonly finished?: ((outcome: SessionOutcome) => Effect.Effect<void>) | undefined
 }
@@ -161,7 +163,7 @@ export const runSession = (input: SessionInput) =>
     }
     // Only now: a resume that is refused has printed nothing on stdout.
     for (const line of input.banner ?? []) yield* Console.log(line)
-    const resumeWith = resumeCommand(input.args, paths.jsonl)
+    const resumeWith = resumeCommand(input.args, paths.jsonl, [], input.invokedAs)
     underWay.resumeWith = resumeWith
 
     const order = { languages: input.config.languages.map((l) => l.name), models: input.config.models.map((m) => m.key) }
@@ -276,7 +278,7 @@ export const runSession = (input: SessionInput) =>
               new OutputError({
                 path: e.path,
                 reason:
-                  `${e.reason}; every run is in ${paths.jsonl}: \`ilo-bench report --output-dir DIR ${paths.jsonl}\` writes its ` +
+                  `${e.reason}; every run is in ${paths.jsonl}: \`${(input.invokedAs ?? ["ilo-bench"]).map(shellQuote).join(" ")} report --output-dir DIR ${paths.jsonl}\` writes its ` +
                   `Markdown and HTML reports to DIR, and once the directory is writable \`${resumeWith}\` writes all three beside it`
               })
           )
