@@ -259,7 +259,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       const errors = r.stderr.trim().split("\n").filter((l) => l.startsWith("ERROR"))
       expect(errors).toHaveLength(1)
       expect(errors[0]!.startsWith(`ERROR: cannot write ${join(output, `closed-loop-${date}.md`)}: `)).toBe(true)
-      expect(errors[0]).toContain(`; every run is in ${checkpoint}: \`ilo-bench report --output-dir DIR ${checkpoint}\` writes its Markdown and HTML reports to DIR`)
+      expect(errors[0]).toContain(`; every run is in ${checkpoint}: \`node dist/bin.js report --output-dir DIR ${checkpoint}\` writes its Markdown and HTML reports to DIR`)
       expect(errors[0]).toMatch(/once the directory is writable `node dist\/bin\.js run .* --resume \S+\.jsonl` writes all three beside it$/)
       expect(readdirSync(output).filter((f) => f.endsWith(".tmp"))).toEqual([])
       const rendered = await runCli(["report", "--output-dir", join(dir, "blocked-rendered"), checkpoint])
