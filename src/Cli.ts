@@ -10,6 +10,7 @@ import { HARNESS_VERSION } from "./platform/paths.js"
 import { oneLine } from "./report/format.js"
 import { choiceFlags } from "./commands/optionHelpers.js"
 import { didYouMean } from "./commands/suggest.js"
+import { reformatHelp } from "./commands/help.js"
 
 const rootCommand = Command.make("ilo-bench").pipe(
   Command.withDescription("Measures the tokens and money a model spends to get a working program in a language."),
@@ -66,7 +67,11 @@ export const cli = (argv: ReadonlyArray<string>) =>
   Console.consoleWith((console) => {
     const parseErrors: Console.Console = {
       ...console,
-      log: (...args) => console.log(...plainUnlessTerminal(args)),
+      // Help pages are rewritten for people (./commands/help.ts): plain text, 100 columns.
+      log: (...args) =>
+        typeof args[0] === "string" && args.length === 1 && /\nUSAGE\n/.test(args[0].replace(ansi, ""))
+          ? console.log(reformatHelp(args[0].replace(ansi, "")).trimEnd())
+          : console.log(...plainUnlessTerminal(args)),
       error: (...args) => console.error(parseErrorLine(args.map(String).join(" "), argv))
     }
     const root = rootCommand.pipe(Command.transformHandler((handler) => Effect.withConsole(handler, console)))

@@ -664,4 +664,25 @@ describe("help", () => {
     const oneLine = r.stdout.replace(/\s+/g, " ")
     expect(oneLine).toContain(`another alias of bench/models.json (${aliases.join(", ")}; with --provider openai: ${of("openai").join(", ")} for DeepSeek)`)
   })
+
+  it("every command's help reads cleanly at 100 columns: a usage line with the program's name, one line per option, no boilerplate", async () => {
+    for (const command of [[], ["run"], ["tasks"], ["report"], ["compare"]]) {
+      const r = await runCli([...command, "--help"])
+      expect(r.code).toBe(0)
+      const lines = r.stdout.split("\n")
+      for (const line of lines) expect(line.length, `${command.join(" ")}: ${line}`).toBeLessThanOrEqual(100)
+      for (const noise of ["A user-defined piece of text", "This setting is optional", "must be repeated", "One of the following", "An integer.", "A true or false value"])
+        expect(r.stdout, `${command.join(" ")}: ${noise}`).not.toContain(noise)
+      expect(r.stdout).toContain("Exit codes:\n  0 ")
+      expect(r.stdout).toMatch(/\nExamples:\n  (npx )?ilo-bench /)
+      if (command.length > 0) expect(lines[0]).toMatch(new RegExp(`^Usage: ilo-bench ${command[0]} \\[options\\]`))
+    }
+    const run = (await runCli(["run", "--help"])).stdout
+    expect(run).toMatch(/\n  --retry-cap N +Most attempts \(first \+ repairs\) per run\. Default: 5\.\n/)
+    expect(run).toContain("\nEnvironment:\n  ANTHROPIC_API_KEY ")
+    expect(run).toContain("OPENAI_API_KEY")
+    const root = (await runCli(["--help"])).stdout
+    expect(root).toMatch(/\n  run +Run the benchmark/)
+    expect(root).toMatch(/\n  compare +Compare two runs/)
+  })
 })
