@@ -291,7 +291,7 @@ export const runBenchmark = (o: RunOptions) =>
         yield* Console.log(`          expected: ${pyRepr(t.expected_output)}`)
       }
       const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: catalog.priceOf, retired }).pipe(
-        Effect.provide(SkillDocsLive({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
+        Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
       )
       yield* Console.log(lines.join("\n"))
       return
