@@ -115,9 +115,9 @@ describe("cost", () => {
   it("--max-cost with a model that has no list price is refused before any request", async () => {
     server = await startFakeAnthropic(() => ({ text: "echo 1" }))
     const s = scratch([{ id: "t1", expected: "1" }])
-    const result = await s.run(server.url, ["--model", "some-unpriced-model", "--max-cost", "1"])
+    const result = await s.run(server.url, ["--model", "some-unpriced-model-1", "--max-cost", "1"])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain("--max-cost: no list price for some-unpriced-model")
+    expect(result.stderr).toContain("--max-cost: no list price for some-unpriced-model-1")
     expect(server.requests).toHaveLength(0)
   })
 })

@@ -151,7 +151,7 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(result.stderr).toContain("Interrupted again: exiting now.")
     const checkpoint = checkpointIn(s.outDir)!
     const again = result.stderr.slice(result.stderr.indexOf("Interrupted again"))
-    expect(again).toContain(`Resume with:\n  ilo-bench ${s.args.join(" ")} --resume ${checkpoint}`)
+    expect(again).toContain(`Resume with:\n  node dist/bin.js ${s.args.join(" ")} --resume ${checkpoint}`)
     expect(readCheckpoint(checkpoint).runs.length).toBeGreaterThanOrEqual(1)
     await resumeAndCheck(s, checkpoint)
     // A report half written when the second signal came leaves no temp file behind the resume.
