@@ -147,7 +147,7 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     writeFileSync(file, html)
     const page = await openInChromium(file, "report-series.png")
     expect(page.external).toEqual([])
-    expect(page.charts.map((c) => c.id)).toEqual(["chart-rates", "chart-curve", "chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"])
+    expect(page.charts.map((c) => c.id)).toEqual(["chart-survival", "chart-rates", "chart-curve", "chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"])
     for (const chart of page.charts) {
       expect(chart.library, chart.id).toBe("observable-plot")
       expect(chart.width, chart.id).toBeGreaterThan(600)
@@ -161,6 +161,13 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     for (const s of curve.series) {
       expect(s.seen, `${s.name} is hidden under another series`).toBe(true)
       expect(s.titles.every((t) => /^.+: \d+(\.\d)?% working after at most \d attempt\(s\) \(\d+ of \d+ runs\)$/.test(t)), s.titles.join("\n")).toBe(true)
+    }
+    // The survival curves: a line per language x model that reached the model, none hidden.
+    const survival = page.charts.find((c) => c.id === "chart-survival")!
+    expect(survival.series.length).toBeGreaterThan(1)
+    for (const s of survival.series) {
+      expect(s.seen, `survival: ${s.name} is hidden under another series`).toBe(true)
+      expect(s.titles.every((t) => /not yet working after [\d,]+$/.test(t)), s.titles.join("\n")).toBe(true)
     }
     for (const id of ["chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"]) {
       const tokens = page.charts.find((c) => c.id === id)!

@@ -100,7 +100,8 @@ describe("the verdict of a scripted benchmark", () => {
     expect(html).toContain('<div class="tile" data-language="python" data-model="haiku">')
     // One line per language x model in the survival chart.
     const chart = html.slice(html.indexOf('id="chart-survival"'), html.indexOf("</figure>", html.indexOf('id="chart-survival"')))
-    expect(chart.match(/<path class="mark"/g)).toHaveLength(3)
+    expect(chart).toContain('data-chart-library="observable-plot"')
+    expect(chart.match(/aria-description="series /g)).toHaveLength(3)
   })
 
   it("report re-renders the same verdict from the saved JSON, and --baseline divides by another language", async () => {

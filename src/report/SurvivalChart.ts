@@ -1,6 +1,7 @@
-import { esc, percentShort } from "./format.js"
+import * as Plot from "@observablehq/plot"
+import { percentShort } from "./format.js"
 import type { Metric, SurvivalAnalysis } from "./Survival.js"
-import { colorAt, FONT, niceTicks, siFormat } from "./Svg.js"
+import { colorAt, renderPlot, symbolAt } from "./Plot.js"
 
 /**
  * The survival curves: share of runs not yet working against what they had spent, one line per
@@ -34,51 +35,32 @@ export const survivalSeries = (a: SurvivalAnalysis, metric: Metric = "total_toke
     }))
 }
 
-const r1 = (x: number) => String(Math.round(x * 10) / 10)
-
-/** Step lines on a linear spend axis from 0, a 0-100% y axis, the legend below. Each line is a class="mark". */
+/**
+ * Step lines on a spend axis from 0 and a 0-100% y axis, drawn by the chart library; a point at
+ * each step carries the exact spend and share as its tooltip. Colour and shape follow the
+ * language, dashes the model, so lines that coincide stay tellable apart.
+ */
 export const survivalCurveSvg = (series: ReadonlyArray<SurvivalSeries>, xTitle = "tokens spent (input + output)") => {
-  const width = 560
-  const plotHeight = 260
-  const left = 56
-  const top = 10
-  const maxT = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])))
-  const ticks = niceTicks(maxT)
-  const xMax = ticks[ticks.length - 1]!
-  const xAt = (t: number) => left + (t / xMax) * width
-  const yAt = (s: number) => top + (1 - Math.max(0, Math.min(1, s))) * plotHeight
-  const parts: Array<string> = []
-  for (const s of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line x1="${r1(left)}" y1="${r1(yAt(s))}" x2="${r1(left + width)}" y2="${r1(yAt(s))}" stroke="${s === 0.5 ? "#bbb" : "#e8e8ee"}"${s === 0.5 ? ' stroke-dasharray="3 3"' : ""}/>`)
-    parts.push(`<text x="${r1(left - 6)}" y="${r1(yAt(s) + 4)}" text-anchor="end" fill="#667">${percentShort(s)}</text>`)
-  }
-  for (const t of ticks) parts.push(`<text x="${r1(xAt(t))}" y="${r1(top + plotHeight + 14)}" text-anchor="middle" fill="#667">${esc(siFormat(t))}</text>`)
-  parts.push(`<line x1="${r1(left)}" y1="${r1(top + plotHeight)}" x2="${r1(left + width)}" y2="${r1(top + plotHeight)}" stroke="#999"/>`)
-  parts.push(`<text x="${r1(left + width / 2)}" y="${r1(top + plotHeight + 32)}" text-anchor="middle" font-size="12" font-weight="500">${esc(xTitle)}</text>`)
-  parts.push(
-    `<text x="14" y="${r1(top + plotHeight / 2)}" text-anchor="middle" font-size="12" font-weight="500" transform="rotate(-90 14 ${r1(top + plotHeight / 2)})">share not yet working</text>`
-  )
-  for (const s of series) {
-    let d = ""
-    s.points.forEach(([t, v], i) => {
-      d += i === 0 ? `M${r1(xAt(t))} ${r1(yAt(v))}` : `H${r1(xAt(t))}V${r1(yAt(v))}`
-    })
-    parts.push(
-      `<path class="mark" d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}><title>${esc(s.name)}</title></path>`
-    )
-  }
-  let y = top + plotHeight + 52
-  let x = left
-  for (const s of series) {
-    const w = 34 + s.name.length * 6.4
-    if (x + w > left + width && x > left) {
-      x = left
-      y += 18
-    }
-    parts.push(`<line x1="${r1(x)}" y1="${r1(y - 4)}" x2="${r1(x + 22)}" y2="${r1(y - 4)}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`)
-    parts.push(`<text x="${r1(x + 28)}" y="${r1(y)}">${esc(s.name)}</text>`)
-    x += w
-  }
-  const height = y + 12
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 16}" height="${r1(height)}" viewBox="0 0 ${left + width + 16} ${r1(height)}" role="img" aria-label="share of runs not yet working against tokens spent" font-family="${esc(FONT)}" font-size="11" fill="#333"><rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>`
+  const names = series.map((s) => s.name)
+  const languages = [...new Set(series.map((s) => s.language))]
+  // Identical curves (two languages that both worked first time) are moved a few pixels apart.
+  const dx = (i: number) => (i - (series.length - 1) / 2) * Math.min(6, 30 / Math.max(1, series.length - 1))
+  const points = (s: SurvivalSeries) =>
+    s.points.map(([t, v]) => ({ t, v, title: `${s.name}: ${percentShort(v)} not yet working after ${Math.round(t).toLocaleString("en-US")}` }))
+  return renderPlot({
+    height: 320,
+    marginLeft: 56,
+    marginRight: 40,
+    x: { label: xTitle, grid: true, zero: true, nice: true },
+    y: { label: "share not yet working", domain: [0, 1], tickFormat: "%", grid: true },
+    color: { type: "categorical", domain: names, range: series.map((s) => s.color), legend: true },
+    symbol: { domain: names, range: series.map((s) => symbolAt(languages.indexOf(s.language))) },
+    marks: [
+      Plot.ruleY([0.5], { stroke: "#bbb", strokeDasharray: "3 3" }),
+      ...series.flatMap((s, i) => [
+        Plot.line(points(s), { x: "t", y: "v", stroke: () => s.name, dx: dx(i), strokeWidth: 2.5, strokeOpacity: 0.85, curve: "step-after", ...(s.dashed ? { strokeDasharray: "6 4" } : {}) }),
+        Plot.dot(points(s), { x: "t", y: "v", dx: dx(i), fill: () => s.name, symbol: () => s.name, r: 4, stroke: "white", strokeWidth: 1, title: "title", ariaDescription: `series ${s.name}` })
+      ])
+    ]
+  })
 }
