@@ -1,6 +1,6 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none]
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -19,6 +19,10 @@ const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : null
 const want = (name) => only === null || only.has(name)
 /** --sandbox=MODE: the CLI's --sandbox (default: the CLI's own, auto). */
 const sandboxArg = process.argv.find((a) => a.startsWith("--sandbox="))?.slice(10)
+/** --runs=N (or --runs N): how many runs the peak RSS measure runs (default 10,000; 1,000 with --quick). */
+const runsAt = process.argv.findIndex((a) => a === "--runs" || a.startsWith("--runs="))
+const rssRuns = runsAt === -1 ? null : Number(process.argv[runsAt].startsWith("--runs=") ? process.argv[runsAt].slice(7) : process.argv[runsAt + 1])
+if (rssRuns !== null && !(Number.isInteger(rssRuns) && rssRuns >= 1)) throw new Error(`--runs: expected a whole number of runs, got ${process.argv[runsAt]}`)
 const here = fileURLToPath(new URL(".", import.meta.url))
 const root = join(here, "..")
 const bin = join(root, "dist", "bin.js")
@@ -124,7 +128,7 @@ const tasksFile = (count) => {
 }
 
 /** Runs the CLI (through measure-cli.mjs, for its own CPU and RSS); resolves with timings and the report. */
-const runCli = (args, { url }) =>
+const runCli = (args, { url }, { readReport = true } = {}) =>
   new Promise((resolve, reject) => {
     const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
     const outputDir = mkdtempSync(join(work, "out-"))
@@ -149,7 +153,8 @@ const runCli = (args, { url }) =>
       const ended = performance.now()
       if (code !== 0) return reject(new Error(`ilo-bench exited ${code}: ${stderr.slice(-2000)}`))
       const reportFile = readdirSync(outputDir).find((f) => f.endsWith(".json"))
-      const report = reportFile ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
+      // The RSS measure at 100,000 runs does not read its report: parsing it would need more memory than the CLI.
+      const report = reportFile && readReport ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
       rmSync(outputDir, { recursive: true, force: true })
       resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
     })
@@ -291,10 +296,10 @@ const harnessOverhead = async () => {
 // ---- 3. peak RSS -------------------------------------------------------------------------------
 
 const peakRss = async () => {
-  const runs = quick ? 1000 : 10000
+  const runs = rssRuns ?? (quick ? 1000 : 10000)
   const ilo = standInIlo(500)
   const server = await startModelServer({ latencyMs: 0, program: printing })
-  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "8"], server)
+  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "8"], server, { readReport: false })
   await server.close()
   const mb = r.usage.maxRssKb / 1024
   return { runs, peak_rss_mb: round(mb, 1), wall_s: round((r.ended - r.started) / 1000, 1), target: "<= 250 MB", met: mb <= 250 }
