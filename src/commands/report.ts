@@ -29,7 +29,7 @@ export const reportCommand = Command.make("report", { outputDir, baseline: basel
   Effect.gen(function* () {
     const path = yield* Path.Path
     const sources = yield* readSources(files)
-    const sweep = mergeSources(sources)
+    const sweep = mergeSources(sources, { checkShards: true })
     const first = files[0]
     const dir = Option.getOrElse(outputDir, () => path.dirname(first))
     const name = `${stem(path, first)}${files.length > 1 ? "-sweep" : ""}.report`

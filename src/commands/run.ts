@@ -42,6 +42,8 @@ import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
 import { planLines } from "./dryRun.js"
 import { invokedAs } from "../report/ResumeHint.js"
 import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
+import { resolveShard, shardLabel, shardOfKey } from "../config/Shard.js"
+import { specKey } from "../session/Resume.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -96,9 +98,9 @@ export const runOptions = {
   ),
   maxCost: Options.float("max-cost").pipe(
     Options.optional,
-    Options.withDescription("Stop starting new runs once this many USD (list prices) are spent.")
+    Options.withDescription("Stop starting new runs once this many USD (list prices) are spent (with --shard: per shard).")
   ),
-  rpm: Options.integer("rpm").pipe(Options.optional, Options.withDescription("Model requests started per minute, at most.")),
+  rpm: Options.integer("rpm").pipe(Options.optional, Options.withDescription("Model requests started per minute, at most (with --shard: per shard).")),
   programConcurrency: Options.integer("program-concurrency").pipe(
     Options.withDefault(availableParallelism()),
     Options.withDescription("Generated programs running at once (default: the number of CPUs).")
@@ -135,6 +137,14 @@ export const runOptions = {
   ),
   retryErrors: Options.boolean("retry-errors").pipe(
     Options.withDescription("With --resume: run again the runs that ended in \"error\", even if the checkpoint is complete.")
+  ),
+  shard: optionalText(
+    "shard",
+    "Run only shard I of N of the plan (I/N, from 1), each run's shard fixed by a hash of task, language, model and trial; own checkpoint and reports; `report` merges the shards' files. auto: from the job engine's environment (Kubernetes Indexed Job, SLURM array, ILO_BENCH_SHARD_INDEX/COUNT)."
+  ),
+  shards: Options.integer("shards").pipe(
+    Options.optional,
+    Options.withDescription("With --shard auto: the number of shards, where the job engine does not say it (a Kubernetes Indexed Job's completions).")
   ),
   quiet: Options.boolean("quiet").pipe(
     Options.withDescription("No progress on stderr (stdout's lines are unchanged).")
@@ -237,6 +247,8 @@ export const runBenchmark = (o: RunOptions) =>
     const path = yield* Path.Path
     const runner = yield* ProgramRunner
     yield* validate(o)
+    const shard = resolveShard(Option.getOrUndefined(o.shard), Option.getOrUndefined(o.shards), process.env)
+    if (shard instanceof InvalidFlag) return yield* shard
 
     const tasksFile = Option.getOrElse(o.tasksFile, () => defaultTasksFile(path))
     const loaded = yield* loadTasks(tasksFile)
@@ -311,7 +323,9 @@ export const runBenchmark = (o: RunOptions) =>
       return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
     for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
     if (unpriced.length > 0) yield* Console.error(`WARNING: no list price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
-    const runs = plan(tasks, languages, models, o.trials)
+    const planned = plan(tasks, languages, models, o.trials)
+    // A shard keeps the plan's indices: its runs are reported in the whole benchmark's order.
+    const runs = shard === undefined ? planned : planned.filter((spec) => shardOfKey(specKey(spec), shard.count) === shard.index)
     const settings: LoopSettings = {
       retryCap: o.retryCap,
       maxTokens: o.maxTokens,
@@ -362,6 +376,7 @@ export const runBenchmark = (o: RunOptions) =>
       rpm: Option.getOrNull(o.rpm),
       program_concurrency: o.programConcurrency,
       sandbox: sandboxRecord(sandbox, o.runTimeout),
+      ...(shard === undefined ? {} : { shard: { index: shard.index, count: shard.count, from: shard.from, total_runs: planned.length } }),
       prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
 
@@ -406,11 +421,20 @@ export const runBenchmark = (o: RunOptions) =>
             ? [`Run with --allow-language-named: ${named.map((n) => `${n.task} names '${n.word}'`).join(", ")}.`]
             : []),
           ...retired.map((r) => `${r.id} was retired on ${r.retires} (model catalog checked ${catalog.checked}).`),
-          ...(unpriced.length > 0 ? [`No list price for ${unpriced.join(", ")} in the model catalog: its cost is n/a.`] : [])
+          ...(unpriced.length > 0 ? [`No list price for ${unpriced.join(", ")} in the model catalog: its cost is n/a.`] : []),
+          ...(shard === undefined
+            ? []
+            : [`Shard ${shardLabel(shard)} (${shard.from}): ${runs.length} of the benchmark's ${planned.length} planned runs; \`ilo-bench report\` given every shard's checkpoint or JSON report merges them.`])
         ],
         outputDir: o.outputDir,
+        ...(shard === undefined
+          ? {}
+          : { stampSuffix: `-shard-${shard.index}of${shard.count}`, planTasks: tasks.map((t) => t.id) }),
         resume: Option.getOrUndefined(Option.map(o.resume, (path) => ({ path, force: o.force, retryErrors: o.retryErrors }))),
-        banner: [headerLine(tasks.length, languages.length, models.length, o.retryCap, o.trials)],
+        banner: [
+          headerLine(tasks.length, languages.length, models.length, o.retryCap, o.trials),
+          ...(shard === undefined ? [] : [`Shard ${shardLabel(shard)} (${shard.from}): ${runs.length} of these ${planned.length} runs.`])
+        ],
         progress: { ...progress, hooks: budget.hooks },
         budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2),

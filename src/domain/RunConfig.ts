@@ -46,6 +46,11 @@ export interface RunConfig {
     readonly requested: string
     readonly limits: { readonly memory_mb: number; readonly processes: number; readonly file_mb: number; readonly cpu_s: number } | null
   }
+  /**
+   * --shard: this file holds shard `index` of `count` of the benchmark (runs assigned by a hash of
+   * task, language, model and trial), `planned_runs` of its `total_runs`; null or absent: the whole plan.
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly from: string; readonly total_runs: number } | null
   /** The list prices costs were computed with, by model id (null: not in the catalog). */
   readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number } | null>>
 }

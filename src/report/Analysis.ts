@@ -112,14 +112,15 @@ export const analyse = (sweep: Sweep): Analysis => {
     cell,
     trialsOf: (task, language, model) => trials.flatMap((t) => cell(task, language, model, t) ?? []),
     missing,
-    partial: missing > 0 || sweep.sources.some((s) => !s.complete),
+    partial: missing > 0 || sweep.sources.some((s) => !s.complete) || (sweep.shardProblems ?? []).length > 0,
     truncated: sweep.results.reduce((n, r) => n + truncatedAttempts(r), 0)
   }
 }
 
 /** Banners a reader must see before any number: why the numbers may mislead. */
 export const banners = (a: Analysis): ReadonlyArray<string> => {
-  const out: Array<string> = []
+  // Shards missing or mixed say so first: the other numbers are of part of a benchmark.
+  const out: Array<string> = [...(a.sweep.shardProblems ?? [])]
   const unfinishedSources = a.sweep.sources.filter((s) => !s.complete)
   const unfinished = unfinishedSources.map((s) => s.file)
   // What a checkpoint planned and lacks counts runs whose task, language or model no result shows.

@@ -37,14 +37,14 @@ export const outputDirectory = (dir: string): Effect.Effect<void, OutputError> =
  * the checkpoint (.jsonl) is created exclusively, so two runs started at once cannot take the same
  * one. Creates the directory.
  */
-export const claimReportPaths = (dir: string, date: string) =>
+export const claimReportPaths = (dir: string, date: string, suffix = "") =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const fail = (target: string) => (e: { message: string }) => new OutputError({ path: target, reason: e.message })
     yield* outputDirectory(dir)
     for (let n = 1; ; n++) {
-      const stamp = n === 1 ? `closed-loop-${date}` : `closed-loop-${date}-${n}`
+      const stamp = n === 1 ? `closed-loop-${date}${suffix}` : `closed-loop-${date}${suffix}-${n}`
       const base = path.join(dir, stamp)
       const taken = yield* Effect.forEach(EXTENSIONS, (ext) => fs.exists(base + ext)).pipe(Effect.mapError(fail(base)))
       if (taken.some(Boolean)) continue

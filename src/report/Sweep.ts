@@ -9,6 +9,7 @@ import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { AttemptCount, AttemptNumber, MAX_JSON_DEPTH, nestedDeeperThan, TrialNumber } from "../domain/limits.js"
+import { shardOfConfig, shardProblems, type ShardOfFile } from "./Shards.js"
 
 /**
  * What the reports are drawn from: results of one or more files (legs of one sweep), read through
@@ -218,6 +219,12 @@ export interface Source {
   /** Tokens of each language's documentation, per tokenizer, where the file recorded them. */
   readonly docTokens?: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
   readonly results: ReadonlyArray<ResultRow>
+  /** The configuration as the file wrote it (this project's files). */
+  readonly config?: Readonly<Record<string, unknown>> | undefined
+  /** The shard of a benchmark the file holds (`--shard`). */
+  readonly shard?: ShardOfFile | undefined
+  /** The benchmark's task ids in the plan's order, where the file says (a checkpoint). */
+  readonly taskOrder?: ReadonlyArray<string> | undefined
 }
 
 /** The documentation tokens a report's census recorded, by language. */
@@ -275,7 +282,9 @@ const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string,
     skills: r.skills ?? [],
     notes: r.notes ?? [],
     docTokens: docTokensOf(r.analysis?.census),
-    results: r.results
+        results: r.results,
+    config,
+    shard: shardOfConfig(config)
   }
 }
 
@@ -396,7 +405,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   const finished = planned !== undefined && latest.length >= planned
   // The grid of the last plan: the header's, unless a resume planned otherwise (then its count alone).
   const headerPlan = planOf(header.config as unknown as Record<string, unknown>, planned, header.tasks)
-  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan })
+  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan, taskOrder: header.tasks })
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
@@ -418,7 +427,9 @@ export const sourceOfReport = (report: Report, file: string): Source => ({
   skills: report.skills,
   notes: report.notes,
   docTokens: docTokensOf(report.analysis?.census),
-  results: report.results
+    results: report.results,
+  config: report.config as unknown as Readonly<Record<string, unknown>>,
+  shard: shardOfConfig(report.config as unknown as Readonly<Record<string, unknown>>)
 })
 
 /** Several sources merged: a later file's run replaces an earlier one's for the same task, language and model. */
@@ -440,6 +451,8 @@ export interface Sweep {
   readonly replaced: number
   /** What the benchmark planned, where one file is the whole sweep and says (a checkpoint, a partial report). */
   readonly plan?: Plan | undefined
+  /** Shards of a benchmark missing, given twice or of another benchmark (`report` of shard files); empty when whole. */
+  readonly shardProblems?: ReadonlyArray<string> | undefined
 }
 
 /** A run's identity across files: task, language, model and trial (1 where a file has no trials). */
@@ -451,7 +464,35 @@ const iloFirst = (languages: ReadonlyArray<string>) => [
   ...languages.filter((l) => l !== "ilo")
 ]
 
-export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
+/**
+ * Shards' runs in the plan's order, as the whole benchmark would list them: task (as a checkpoint
+ * records the plan's tasks), language, model (as the configuration lists them), trial.
+ */
+const shardsInPlanOrder = (sources: ReadonlyArray<Source>, results: ReadonlyArray<ResultRow>) => {
+  const rank = (names: ReadonlyArray<string>) => new Map(names.map((name, i) => [name, i]))
+  const names = (field: string, key: string) =>
+    sources.flatMap((s) => {
+      const list = s.config?.[field]
+      return Array.isArray(list) ? list.map((x) => String((x as Record<string, unknown>)[key])) : []
+    })
+  const tasks = rank(distinct([...sources.flatMap((s) => s.taskOrder ?? []), ...results.map((r) => r.task)]))
+  const languages = rank(distinct(names("languages", "name")))
+  const models = rank(distinct(names("models", "key")))
+  const at = (index: Map<string, number>, name: string) => index.get(name) ?? index.size
+  return [...results].sort(
+    (a, b) =>
+      at(tasks, a.task) - at(tasks, b.task) ||
+      at(languages, a.language) - at(languages, b.language) ||
+      at(models, a.model) - at(models, b.model) ||
+      (a.trial ?? 1) - (b.trial ?? 1)
+  )
+}
+
+/**
+ * Merges sources into one sweep. With `checkShards` (the report command), files that hold shards
+ * (`--shard`) are checked to make every shard of one benchmark, once: `shardProblems` says otherwise.
+ */
+export const mergeSources = (sources: ReadonlyArray<Source>, options: { readonly checkShards?: boolean } = {}): Sweep => {
   const byKey = new Map<string, ResultRow>()
   let replaced = 0
   for (const s of sources)
@@ -459,7 +500,8 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
       if (byKey.has(runKey(r))) replaced++
       byKey.set(runKey(r), r)
     }
-  const results = [...byKey.values()]
+  const sharded = sources.length > 0 && sources.every((s) => s.shard !== undefined)
+  const results = sharded ? shardsInPlanOrder(sources, [...byKey.values()]) : [...byKey.values()]
   const observed = Math.max(0, ...results.map((r) => r.attempts_total))
   const configured = sources.flatMap((s) => (s.retryCap !== undefined ? [s.retryCap] : []))
   return {
@@ -473,6 +515,9 @@ export const mergeSources = (sources: ReadonlyArray<Source>): Sweep => {
     retryCapRecordedIn: configured.length,
     trials: Math.max(1, ...results.map((r) => r.trial ?? 1)),
     replaced,
-    plan: sources.length === 1 ? sources[0]!.plan : undefined
+    plan: sources.length === 1 ? sources[0]!.plan : undefined,
+    shardProblems: options.checkShards
+      ? shardProblems(sources.flatMap((s) => (s.shard === undefined ? [] : [{ file: s.file, shard: s.shard, config: s.config ?? {}, skills: s.skills }])))
+      : []
   }
 }

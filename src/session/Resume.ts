@@ -64,7 +64,9 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["confirm", (s) => s.config.confirm ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],
   ["thinking budget", (s) => s.config.thinking_budget ?? null],
-  ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)]
+  ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)],
+  // Another shard plans other runs.
+  ["shard (--shard)", (s) => (s.config.shard ? `${s.config.shard.index}/${s.config.shard.count}` : null)]
 ]
 
 /** Each setting that differs between the checkpoint and now, as "name: checkpoint X, now Y". */

@@ -49,6 +49,10 @@ export interface SessionInput {
   readonly notes?: ReadonlyArray<string> | undefined
   /** Where a new benchmark's checkpoint and reports go. */
   readonly outputDir: string
+  /** After the date in their names (a shard's `-shard-2of3`). */
+  readonly stampSuffix?: string | undefined
+  /** The benchmark's task ids in the plan's order, where `runs` is only part of it (a shard). */
+  readonly planTasks?: ReadonlyArray<string> | undefined
   readonly resume?: ResumeRequest | undefined
   /** --max-cost: how many runs it turned away, for the report. */
   readonly budget?: { readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null } | undefined
@@ -148,7 +152,7 @@ export const runSession = (input: SessionInput) =>
       if (forced.length > 0)
         resumeNotes.push(`Resumed with --force although the configuration differed from the checkpoint's: ${forced.join("; ")}.`)
     } else {
-      paths = yield* claimReportPaths(input.outputDir, started.slice(0, 10))
+      paths = yield* claimReportPaths(input.outputDir, started.slice(0, 10), input.stampSuffix)
       writer = yield* checkpoint.begin(paths.jsonl, {
         type: "header",
         format: CHECKPOINT_FORMAT,
@@ -157,7 +161,7 @@ export const runSession = (input: SessionInput) =>
         config: input.config,
         skills,
         planned_runs: runs.length,
-        tasks: distinct(runs.map((r) => r.task.id)),
+        tasks: input.planTasks ?? distinct(runs.map((r) => r.task.id)),
         notes: beginNotes
       })
     }

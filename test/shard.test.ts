@@ -1,0 +1,187 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { InvalidFlag } from "../src/domain/errors.js"
+import { parseShard, resolveShard, shardOfKey } from "../src/config/Shard.js"
+import { runKey } from "../src/session/Resume.js"
+import { runCli } from "./support/cli.js"
+import { lastUserText, startFakeAnthropic, type FakeServer, type Reply } from "./support/fakeAnthropic.js"
+import { makeStandInIlo, type StandInIlo } from "./support/standInIlo.js"
+
+const shardOf = (flag: string | undefined, env: Record<string, string>, shards?: number) => {
+  const s = resolveShard(flag, shards, env)
+  return s instanceof InvalidFlag ? `ERROR ${s.message}` : s === undefined ? "none" : `${s.index}/${s.count} ${s.from}`
+}
+
+describe("--shard I/N and --shard auto", () => {
+  it("I/N is counted from 1; anything else is refused with the flag named", () => {
+    expect(shardOf("2/3", {})).toBe("2/3 --shard")
+    expect(shardOf(undefined, {})).toBe("none")
+    expect(shardOf("0/3", {})).toBe("ERROR --shard: the shard must be 1 to 3, got 0")
+    expect(shardOf("4/3", {})).toBe("ERROR --shard: the shard must be 1 to 3, got 4")
+    expect(shardOf("2", {})).toMatch(/^ERROR --shard: expected I\/N/)
+    expect(shardOf("2/3", {}, 3)).toMatch(/^ERROR --shards: only with --shard auto/)
+    expect(parseShard("1/1")).toEqual({ index: 1, count: 1, from: "--shard" })
+  })
+
+  // The environment each engine gives its tasks, as in the README's examples.
+  it("a Kubernetes Indexed Job: JOB_COMPLETION_INDEX is 0-based, the count comes from --shards", () => {
+    expect(shardOf("auto", { JOB_COMPLETION_INDEX: "0" }, 3)).toBe("1/3 JOB_COMPLETION_INDEX (Kubernetes)")
+    expect(shardOf("auto", { JOB_COMPLETION_INDEX: "2" }, 3)).toBe("3/3 JOB_COMPLETION_INDEX (Kubernetes)")
+    expect(shardOf("auto", { JOB_COMPLETION_INDEX: "3" }, 3)).toMatch(/index 3 is not below the number of shards, 3/)
+    expect(shardOf("auto", { JOB_COMPLETION_INDEX: "1" })).toMatch(/give --shards N/)
+  })
+
+  it("a GitHub Actions matrix: ILO_BENCH_SHARD_INDEX and ILO_BENCH_SHARD_COUNT from strategy.job-index and job-total", () => {
+    expect(shardOf("auto", { GITHUB_ACTIONS: "true", ILO_BENCH_SHARD_INDEX: "1", ILO_BENCH_SHARD_COUNT: "3" })).toBe(
+      "2/3 ILO_BENCH_SHARD_INDEX/ILO_BENCH_SHARD_COUNT"
+    )
+  })
+
+  it("a SLURM array: counted from its MIN in its STEPs, of COUNT (or MIN..MAX) tasks", () => {
+    // sbatch --array=1-3
+    const slurm = { SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "3", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_STEP: "1" }
+    expect(shardOf("auto", { ...slurm, SLURM_ARRAY_TASK_ID: "1" })).toBe("1/3 SLURM_ARRAY_TASK_ID (SLURM)")
+    expect(shardOf("auto", { ...slurm, SLURM_ARRAY_TASK_ID: "3" })).toBe("3/3 SLURM_ARRAY_TASK_ID (SLURM)")
+    // --array=0-8:4 without COUNT: 0, 4, 8
+    expect(shardOf("auto", { SLURM_ARRAY_TASK_ID: "4", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "8", SLURM_ARRAY_TASK_STEP: "4" })).toBe(
+      "2/3 SLURM_ARRAY_TASK_ID (SLURM)"
+    )
+    expect(shardOf("auto", { ...slurm, SLURM_ARRAY_TASK_ID: "2" }, 4)).toMatch(/the array has 3 task\(s\), but --shards says 4/)
+  })
+
+  it("auto with no engine's variables is refused, naming what it looked for", () => {
+    expect(shardOf("auto", { HOME: "/home/x" })).toMatch(/no job engine's index found .*JOB_COMPLETION_INDEX.*SLURM_ARRAY_TASK_ID/)
+  })
+
+  it("every run lands in one shard, by its identity alone: the same whatever else is planned", () => {
+    const keys = Array.from({ length: 600 }, (_, i) => runKey({ task: `t${i % 50}`, language: i % 2 ? "ilo" : "python", model: "haiku", trial: 1 + (i % 3) }))
+    const shards = keys.map((k) => shardOfKey(k, 3))
+    expect(new Set(shards)).toEqual(new Set([1, 2, 3]))
+    // Each shard gets a fair part (a hash, not an accident of the order).
+    for (const s of [1, 2, 3]) expect(shards.filter((x) => x === s).length).toBeGreaterThan(120)
+    expect([...keys].reverse().map((k) => shardOfKey(k, 3))).toEqual([...shards].reverse())
+  })
+})
+
+const TASKS = ["alpha", "beta", "gamma", "delta", "epsilon"].map((id, i) => ({ id, description: `Print ${i * 11}.`, expected_output: String(i * 11) }))
+
+/** The ilo leg prints the answer; python's first attempt at every other task prints a wrong number, and the repair fixes it. */
+const model = (request: { body: any }): Reply => {
+  const user = lastUserText(request as any)
+  const expected = /Expected output: (.*)\n/.exec(JSON.stringify(request.body.messages[0].content).replace(/\\n/g, "\n"))?.[1] ?? "?"
+  const ilo = String(request.body.system).includes("ilo programming language expert")
+  if (ilo) return { text: `-- run: main\necho ${expected}`, inputTokens: 900, outputTokens: 8 }
+  const repair = user.startsWith("The previous")
+  return Number(expected) % 22 === 0 && !repair
+    ? { text: `print(${Number(expected) + 1})`, inputTokens: 250, outputTokens: 9 }
+    : { text: `print(${expected})`, inputTokens: repair ? 400 : 250, outputTokens: 7 }
+}
+
+describe("sharded benchmark, end to end (built CLI, loopback model)", () => {
+  let server: FakeServer
+  let ilo: StandInIlo
+  let dir: string
+  let tasks: string
+  beforeAll(async () => {
+    server = await startFakeAnthropic((req) => model(req))
+    ilo = makeStandInIlo()
+    dir = mkdtempSync(join(tmpdir(), "ilo-bench-shard-"))
+    tasks = join(dir, "tasks.json")
+    writeFileSync(tasks, JSON.stringify({ tasks: TASKS }))
+  })
+  afterAll(() => server.close())
+
+  const env = (extra: Record<string, string> = {}) => ({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: server.url, ...extra })
+  const run = (out: string, extra: ReadonlyArray<string>, moreEnv: Record<string, string> = {}) =>
+    runCli(["run", "--no-align", "--ilo", ilo.bin, "--python", "--model", "haiku", "--trials", "2", "--tasks-file", tasks, "--output-dir", out, ...extra], {
+      env: env(moreEnv)
+    })
+  const filesOf = (out: string, ext: string) => readdirSync(out).filter((f) => f.endsWith(ext)).map((f) => join(out, f))
+  const reportOf = (out: string) => JSON.parse(readFileSync(filesOf(out, ".json")[0]!, "utf8"))
+  /** What a run's result is, its times left out. */
+  const outcome = (r: any) => ({
+    key: `${r.task}/${r.language}/${r.model}/${r.trial}`,
+    final: r.final_outcome,
+    attempts: r.attempts_total,
+    tokens: [r.input_tokens, r.generation_tokens],
+    cost: r.cost_usd,
+    programs: r.attempts.map((a: any) => a.program)
+  })
+  /** The rendered report's results: from the summary to the sources, mean wall times left out. */
+  const resultsPart = (md: string) => md.slice(md.indexOf("## Summary"), md.indexOf("## Sources")).replace(/\| [\d.]+ ?s \|/g, "| _ |")
+
+  it("shards 1/3, 2/3, 3/3 run disjoint parts of the plan; merged they are the whole run's results; a missing shard is named", async () => {
+    const whole = join(dir, "whole")
+    const all = await run(whole, [])
+    expect(all.code).toBe(0)
+    const expected = reportOf(whole).results.map(outcome)
+    expect(expected).toHaveLength(20)
+
+    const shardDir = join(dir, "shards")
+    const parts: Array<Array<any>> = []
+    for (const i of [1, 2, 3]) {
+      const r = await run(shardDir, ["--shard", `${i}/3`])
+      expect(r.stderr).not.toContain("ERROR")
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(new RegExp(`^Shard ${i}/3 \\(--shard\\): \\d+ of these 20 runs\\.$`, "m"))
+      const date = new Date().toISOString().slice(0, 10)
+      const report = JSON.parse(readFileSync(join(shardDir, `closed-loop-${date}-shard-${i}of3.json`), "utf8"))
+      expect(report.config.shard).toEqual({ index: i, count: 3, from: "--shard", total_runs: 20 })
+      expect(report.planned_runs).toBe(report.results.length)
+      parts.push(report.results.map(outcome))
+    }
+    const keys = parts.flat().map((x) => x.key)
+    // Disjoint, and together the whole plan.
+    expect(new Set(keys).size).toBe(keys.length)
+    expect([...keys].sort()).toEqual(expected.map((x: any) => x.key).sort())
+    for (const p of parts) expect(p.length).toBeGreaterThan(0)
+    // The same results, run for run.
+    const byKey = new Map(parts.flat().map((x) => [x.key, x]))
+    for (const e of expected) expect(byKey.get(e.key)).toEqual(e)
+
+    // `report` of the three checkpoints: the same report as the whole run's checkpoint gives.
+    const checkpoints = filesOf(shardDir, ".jsonl")
+    expect(checkpoints).toHaveLength(3)
+    const merged = await runCli(["report", "--output-dir", join(dir, "merged"), ...checkpoints])
+    expect(merged.stderr).toBe("")
+    expect(merged.code).toBe(0)
+    const single = await runCli(["report", "--output-dir", join(dir, "single"), filesOf(whole, ".jsonl")[0]!])
+    expect(single.code).toBe(0)
+    const mergedMd = readFileSync(filesOf(join(dir, "merged"), ".md")[0]!, "utf8")
+    const singleMd = readFileSync(filesOf(join(dir, "single"), ".md")[0]!, "utf8")
+    expect(resultsPart(mergedMd)).toContain("| alpha |")
+    expect(resultsPart(mergedMd)).toEqual(resultsPart(singleMd))
+
+    // Shard 2 left out: said on stderr and at the top of the report.
+    const two = checkpoints.find((f) => f.includes("shard-2of3"))!
+    const partial = await runCli(["report", "--output-dir", join(dir, "partial"), ...checkpoints.filter((f) => f !== two)])
+    expect(partial.code).toBe(0)
+    expect(partial.stderr).toMatch(/WARNING: Shard\(s\) missing: 2\/3 of the benchmark of .*shard-1of3\.jsonl and .*shard-3of3\.jsonl \(given: 1\/3 and 3\/3\)/)
+    expect(readFileSync(filesOf(join(dir, "partial"), ".md")[0]!, "utf8")).toMatch(/^> \*\*Shard\(s\) missing: 2\/3 /m)
+
+    // A shard of another benchmark (another retry cap) does not complete the set: what differs is named.
+    const other = join(dir, "other")
+    expect((await run(other, ["--shard", "2/3", "--retry-cap", "3"])).code).toBe(0)
+    const mixed = await runCli(["report", "--output-dir", join(dir, "mixed"), ...checkpoints.filter((f) => f !== two), filesOf(other, ".jsonl")[0]!])
+    expect(mixed.stderr).toMatch(/WARNING: Shards of different benchmarks: .*shard-2of3\.jsonl \(shard 2\/3\) is not of the benchmark of .*shard-1of3\.jsonl \(retry cap: [^;]* 5, [^;]* 3\)/)
+    expect(mixed.stderr).toContain("Shard(s) missing: 2/3 of the benchmark of")
+  })
+
+  it("--shard auto in a SLURM array task runs the task's shard and records where it came from", async () => {
+    const out = join(dir, "slurm")
+    const slurm = { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "3", SLURM_ARRAY_TASK_COUNT: "3" }
+    const r = await run(out, ["--shard", "auto", "--task", "alpha"], slurm)
+    expect(r.stderr).not.toContain("ERROR")
+    expect(r.code).toBe(0)
+    const report = reportOf(out)
+    expect(report.config.shard).toEqual({ index: 2, count: 3, from: "SLURM_ARRAY_TASK_ID (SLURM)", total_runs: 4 })
+    for (const x of report.results) expect(shardOfKey(runKey(x), 3)).toBe(2)
+    expect(report.notes.join("\n")).toContain(`Shard 2/3 (SLURM_ARRAY_TASK_ID (SLURM)): ${report.results.length} of the benchmark's 4 planned runs`)
+
+    const none = await run(join(dir, "none"), ["--shard", "auto"])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/^ERROR: --shard: auto: no job engine's index found/m)
+  })
+})
