@@ -20,7 +20,9 @@ export const runBatch = <E = never>(
   runs: ReadonlyArray<RunSpec>,
   settings: LoopSettings,
   concurrency: number,
-  hooks: BatchHooks<E> = {}
+  hooks: BatchHooks<E> = {},
+  /** keepResults false: each result goes to `onRun` only and none is returned (a long benchmark keeps them on disk). */
+  { keepResults = true }: { readonly keepResults?: boolean } = {}
 ) => {
   const one = (spec: RunSpec) =>
     (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
@@ -28,10 +30,12 @@ export const runBatch = <E = never>(
       Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
     )
   const admit = hooks.admit
-  return Effect.forEach(
-    runs,
-    (spec) => (admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))),
-    { concurrency }
+  const each = (spec: RunSpec) =>
+    admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))
+  return (
+    keepResults
+      ? Effect.forEach(runs, each, { concurrency })
+      : Effect.as(Effect.forEach(runs, each, { concurrency, discard: true }), [])
   ).pipe(
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
     Effect.withSpan("Batch.run")

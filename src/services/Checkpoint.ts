@@ -21,10 +21,18 @@ import { removeOnExitNow } from "../platform/exitNow.js"
 import { isRunning } from "../platform/pids.js"
 import { loadSigningKey, newSigningKey, signature, signingKeyPath, type SigningKey } from "../platform/checkpointKeys.js"
 
+/** Where a line is in a checkpoint file: its first byte and its length in bytes, newline included. */
+export interface LineAt {
+  readonly offset: number
+  readonly length: number
+}
+
 /** Appends lines to one open checkpoint; each is in the file before `append` returns. */
 export interface CheckpointWriter {
   readonly path: string
   readonly append: (line: CheckpointLine) => Effect.Effect<void, OutputError>
+  /** The same, saying where in the file the line went, so that it can be read back instead of kept (a writer in memory may not). */
+  readonly appendLocated?: ((line: CheckpointLine) => Effect.Effect<LineAt, OutputError>) | undefined
   /** The file is at its path (written again there if it was removed or moved): before a message names it. */
   readonly ensure: Effect.Effect<void, OutputError>
 }
@@ -189,6 +197,8 @@ const lineWriter = (path: string, opened: number, signing: { readonly key: Signi
   let last = signing?.last ?? signing?.key.id ?? ""
   // Which file is ours: compared with what the path names before each line (one stat call).
   let mine = nodeFs.fstatSync(fd)
+  /** Where the next line goes: the file is opened for appending, and only this writer appends (the lock). */
+  let end = mine.size
   let sync: NodeJS.Timeout | undefined
   let syncFailure: OutputError | undefined
   /**
@@ -266,21 +276,26 @@ const lineWriter = (path: string, opened: number, signing: { readonly key: Signi
     sync.unref()
   }
   const write = (line: CheckpointLine | CheckpointHeader) =>
-    Effect.suspend(() => {
+    Effect.suspend((): Effect.Effect<LineAt, OutputError> => {
+      const at = end
       try {
         const text = JSON.stringify(line)
         const signed = signing === null ? { text, mac: last } : signedLine(text, signing.key.key, last)
         const bytes = Buffer.from(signed.text + "\n", "utf8")
         for (let offset = 0; offset < bytes.length; ) offset += nodeFs.writeSync(fd, bytes, offset, bytes.length - offset)
         last = signed.mac
+        end += bytes.length
+        syncSoon()
+        return Effect.succeed({ offset: at, length: bytes.length })
       } catch (error) {
+        // A part of the line may be in the file: the next line starts where the file now ends.
+        end = nodeFs.fstatSync(fd).size
         return Effect.fail(new OutputError({ path, reason: (error as Error).message }))
       }
-      syncSoon()
-      return Effect.void
     })
-  const append = (line: CheckpointLine | CheckpointHeader) =>
+  const appendLocated = (line: CheckpointLine | CheckpointHeader) =>
     Effect.suspend(() => (syncFailure !== undefined ? Effect.fail(syncFailure) : Effect.zipRight(ensureAtPath(), write(line))))
+  const append = (line: CheckpointLine | CheckpointHeader) => Effect.asVoid(appendLocated(line))
   const close = () => {
     clearTimeout(sync)
     try {
@@ -290,7 +305,7 @@ const lineWriter = (path: string, opened: number, signing: { readonly key: Signi
     }
     nodeFs.closeSync(fd)
   }
-  return { path, append, ensure: Effect.suspend(ensureAtPath), close }
+  return { path, append, appendLocated, ensure: Effect.suspend(ensureAtPath), close }
 }
 
 /**

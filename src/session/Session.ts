@@ -28,6 +28,7 @@ import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
+import { attemptsOnDisk } from "./RunsOnDisk.js"
 
 export interface ResumeRequest {
   /** The checkpoint (.jsonl) to finish. */
@@ -172,7 +173,14 @@ export const runSession = (input: SessionInput) =>
 
     const order = { languages: input.config.languages.map((l) => l.name), models: input.config.models.map((m) => m.key) }
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
+    // A run's attempts stay in its checkpoint line (read back for the reports), so that memory does
+    // not grow with the transcripts of a long benchmark.
     const done = new Map(plan.kept)
+    const appendRun = writer.appendLocated
+    const record = (result: RunResult): Effect.Effect<RunResult, OutputError> =>
+      appendRun === undefined
+        ? Effect.as(writer.append({ type: "run", result }), result)
+        : Effect.map(appendRun({ type: "run", result }), (at) => attemptsOnDisk(result, writer.path, at))
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const results = inOrder(runs, done)
@@ -242,8 +250,8 @@ export const runSession = (input: SessionInput) =>
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
       onProgram: (line) => writer.append(line),
       onRun: (spec, result) =>
-        writer.append({ type: "run", result }).pipe(
-          Effect.zipRight(Effect.sync(() => done.set(spec.index, result))),
+        record(result).pipe(
+          Effect.flatMap((held) => Effect.sync(() => done.set(spec.index, held))),
           Effect.zipRight(progress.onRun?.(spec, result) ?? Effect.void),
           // A run that finished is recorded whole, even if the interrupt comes while it is.
           Effect.uninterruptible
@@ -253,7 +261,7 @@ export const runSession = (input: SessionInput) =>
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        yield* restore(shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks))).pipe(
+        yield* restore(shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks, { keepResults: false }))).pipe(
           Effect.onError((cause) =>
             Cause.isInterruptedOnly(cause)
               ? writePartial("Interrupted")

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Logger } from "effect"
+import { mkdtempSync, renameSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Checkpoint, layer as CheckpointLive } from "../src/services/Checkpoint.js"
+import { renderJson, type Report } from "../src/report/Json.js"
+import { attemptsOnDisk } from "../src/session/RunsOnDisk.js"
+import { config, header, result } from "./support/fixtures.js"
+import { NodeContext } from "./support/layers.js"
+
+const live = Layer.provideMerge(CheckpointLive, NodeContext.layer)
+const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
+
+describe("finished runs held without their attempts, read back from the checkpoint", () => {
+  it.scoped("each run line's place is known; the reports written from the held runs are the ones written from the runs themselves", () =>
+    Effect.gen(function* () {
+      const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
+      writeFileSync(file, "")
+      const writer = yield* (yield* Checkpoint).begin(file, header())
+      const runs = [result("t1"), result("t2", "failed"), result("t3", "error"), result("t4")]
+      const held = []
+      for (const [i, r] of runs.entries()) {
+        // Reply lines between runs, as a benchmark writes them.
+        yield* writer.append({ type: "resume", at: `2026-11-25T1${i}:00:00.000Z`, forced: [], retry_errors: false })
+        held.push(attemptsOnDisk(r, file, yield* writer.appendLocated!({ type: "run", result: r })))
+        // Moved away mid-benchmark: written again at its path, lines at the same places.
+        if (i === 1) {
+          renameSync(file, `${file}.moved`)
+          yield* writer.ensure.pipe(Effect.provide(quiet))
+        }
+      }
+      for (const h of held) expect(Object.getOwnPropertyDescriptor(h, "attempts")?.value).toBeUndefined()
+      expect(held.map((h) => h.attempts)).toEqual(runs.map((r) => r.attempts))
+      expect(held[0]!.attempts[0]!.program).toContain('print("t1")')
+      const report = (results: Report["results"]): Report => ({
+        generated: "2026-11-25T12:00:00.000Z",
+        harness: "ilo-bench",
+        harness_version: "0.1.0",
+        complete: true,
+        planned_runs: results.length,
+        config: config(),
+        skills: [],
+        notes: [],
+        results
+      })
+      expect([...renderJson(report(held))].join("")).toBe([...renderJson(report(runs))].join(""))
+    }).pipe(Effect.provide(live)))
+})
