@@ -3,8 +3,10 @@ import { Effect, Layer, Logger } from "effect"
 import { mkdtempSync, renameSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { types } from "node:util"
 import { Checkpoint, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderJson, type Report } from "../src/report/Json.js"
+import { markdownParts } from "../src/report/Markdown.js"
 import { attemptsOnDisk } from "../src/session/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
@@ -30,7 +32,8 @@ describe("finished runs held without their attempts, read back from the checkpoi
           yield* writer.ensure.pipe(Effect.provide(quiet))
         }
       }
-      for (const h of held) expect(Object.getOwnPropertyDescriptor(h, "attempts")?.value).toBeUndefined()
+      for (const h of held) expect(types.isProxy(h.attempts)).toBe(true)
+      expect(JSON.stringify(held)).toBe(JSON.stringify(runs))
       expect(held.map((h) => h.attempts)).toEqual(runs.map((r) => r.attempts))
       expect(held[0]!.attempts[0]!.program).toContain('print("t1")')
       const report = (results: Report["results"]): Report => ({
@@ -46,4 +49,35 @@ describe("finished runs held without their attempts, read back from the checkpoi
       })
       expect([...renderJson(report(held))].join("")).toBe([...renderJson(report(runs))].join(""))
     }).pipe(Effect.provide(live)))
+})
+
+describe("the Markdown report in parts", () => {
+  it("a report of many runs comes in several parts that join into whole lines, none lost or doubled", () => {
+    const results = Array.from({ length: 400 }, (_, i) => result(`task${i}`, i % 3 === 0 ? "failed" : "working"))
+    const report: Report = {
+      generated: "2026-11-25T12:00:00.000Z",
+      harness: "ilo-bench",
+      harness_version: "0.1.0",
+      complete: true,
+      planned_runs: results.length,
+      config: config(),
+      skills: [],
+      notes: ["a note"],
+      results
+    }
+    const parts = [...markdownParts(report)]
+    expect(parts.length).toBeGreaterThan(2)
+    const md = parts.join("")
+    const lines = md.split("\n")
+    // One summary row and one details heading per task, each where it belongs.
+    expect(lines.filter((l) => /^\| task\d+ \|/.test(l))).toHaveLength(400)
+    for (let i = 0; i < 400; i++) {
+      const at = lines.indexOf(`### task${i}`)
+      expect(lines[at - 1]).toBe("")
+      expect(lines[at + 1]).toBe("")
+      expect(lines[at + 2]).toBe("**python / haiku**  ")
+    }
+    expect(md).not.toContain("\n\n\n")
+    expect(md.endsWith("`attempts` in the JSON.\n")).toBe(true)
+  })
 })

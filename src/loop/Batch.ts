@@ -35,7 +35,8 @@ export const runBatch = <E = never>(
   return (
     keepResults
       ? Effect.forEach(runs, each, { concurrency })
-      : Effect.as(Effect.forEach(runs, each, { concurrency, discard: true }), [])
+      : // Void per run: Effect.forEach keeps the exit of every element until the last one ends, even with discard.
+        Effect.as(Effect.forEach(runs, (spec) => Effect.asVoid(each(spec)), { concurrency, discard: true }), [])
   ).pipe(
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
     Effect.withSpan("Batch.run")

@@ -13,7 +13,13 @@ import { headToHeadMarkdown } from "./SweepMarkdown.js"
 const key = (r: Pick<RunResult, "task" | "language" | "model">) => `${r.task}\u0000${r.language}\u0000${r.model}`
 
 /** The seed's Markdown report: a summary table, per-task details and notes, for the languages actually run. */
-export const renderMarkdown = (report: Report): string => {
+export const renderMarkdown = (report: Report): string => [...markdownParts(report)].join("")
+
+/** Lines held before they go to the file: a report of many runs is never one string, nor one array of every line. */
+const FLUSH_LINES = 2048
+
+/** The same report in parts, as `writeAtomically` writes it: joined, they are `renderMarkdown`'s text. */
+export function* markdownParts(report: Report): Generator<string> {
   const trials = report.config.trials ?? 1
   // With trials, the per-run tables show trial 1; the pass-rate and cost sections cover them all.
   const results = trials > 1 ? report.results.filter((r) => r.trial === 1) : report.results
@@ -24,6 +30,15 @@ export const renderMarkdown = (report: Report): string => {
   const combos = languages.flatMap((language) => models.map((model) => ({ language, model })))
   const generated = report.generated.slice(0, 16).replace("T", " ")
 
+  let flushed = false
+  /** The lines so far, as the tail of `lines.join("\n")` over the whole report; then none are held. */
+  const flush = () => {
+    if (lines.length === 0) return ""
+    const part = (flushed ? "\n" : "") + lines.join("\n")
+    flushed = true
+    lines.length = 0
+    return part
+  }
   const lines: Array<string> = [
     `# Closed-loop benchmark: ${languages.map(mdText).join(" vs ")} per-task economics`,
     "",
@@ -58,6 +73,7 @@ export const renderMarkdown = (report: Report): string => {
         : " - | - | - | - | - |"
     }
     lines.push(row)
+    if (lines.length >= FLUSH_LINES) yield flush()
   }
   // The money was spent on every trial.
   lines.push("", ...costMarkdown(report.results))
@@ -89,6 +105,7 @@ export const renderMarkdown = (report: Report): string => {
       if (r.api_error) lines.push(`- API error: ${r.api_error.kind}${r.api_error.status ? ` ${r.api_error.status}` : ""}: ${mdText(r.api_error.message)}  `)
     }
     lines.push("")
+    if (lines.length >= FLUSH_LINES) yield flush()
   }
   lines.push("## Notes", "")
   for (const note of report.notes) lines.push(`- ${mdText(note)}`)
@@ -99,5 +116,5 @@ export const renderMarkdown = (report: Report): string => {
     "- One-shot economics (first attempt only) can be derived from `repair_tokens_by_turn` and `attempts` in the JSON.",
     ""
   )
-  return lines.join("\n")
+  yield flush()
 }

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { renderHtml } from "./Html.js"
 import { renderJson, type Report } from "./Json.js"
-import { renderMarkdown } from "./Markdown.js"
+import { markdownParts } from "./Markdown.js"
 import { writeAtomically, type ReportPaths } from "./Output.js"
 import { mergeSources, sourceOfReport } from "./Sweep.js"
 
@@ -9,7 +9,7 @@ import { mergeSources, sourceOfReport } from "./Sweep.js"
 export const writeReports = (report: Report, paths: ReportPaths) =>
   Effect.gen(function* () {
     yield* writeAtomically(paths.json, renderJson(report))
-    yield* writeAtomically(paths.md, renderMarkdown(report))
+    yield* writeAtomically(paths.md, markdownParts(report))
     yield* writeAtomically(paths.html, yield* renderHtml(mergeSources([sourceOfReport(report, paths.json)]), { survival: report.analysis }))
     return paths
   })
