@@ -167,7 +167,8 @@ describe("sharded benchmark, end to end (built CLI, loopback model)", () => {
     const mixed = await runCli(["report", "--output-dir", join(dir, "mixed"), ...checkpoints.filter((f) => f !== two), filesOf(other, ".jsonl")[0]!])
     expect(mixed.stderr).toMatch(/WARNING: Shards of different benchmarks: .*shard-2of3\.jsonl \(shard 2\/3\) is not of the benchmark of .*shard-1of3\.jsonl \(retry cap: [^;]* 5, [^;]* 3\)/)
     expect(mixed.stderr).toContain("Shard(s) missing: 2/3 of the benchmark of")
-  })
+    // Seven benchmarks and four reports, each a process of its own: minutes on a busy machine.
+  }, 300_000)
 
   it("--shard auto in a SLURM array task runs the task's shard and records where it came from", async () => {
     const out = join(dir, "slurm")
@@ -183,5 +184,5 @@ describe("sharded benchmark, end to end (built CLI, loopback model)", () => {
     const none = await run(join(dir, "none"), ["--shard", "auto"])
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/^ERROR: --shard: auto: no job engine's index found/m)
-  })
+  }, 120_000)
 })

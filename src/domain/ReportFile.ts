@@ -57,6 +57,11 @@ export const RecordedConfig = Schema.Struct({
       limits: Schema.NullOr(Schema.Struct({ memory_mb: Schema.Number, processes: Schema.Number, file_mb: Schema.Number, cpu_s: Schema.Number }))
     }).annotations({ description: "The sandbox programs ran in, what --sandbox asked for, and its limits (null without one)." })
   ),
+  shard: Schema.optional(
+    Schema.NullOr(Schema.Struct({ index: Schema.Number, count: Schema.Number, from: Schema.String, total_runs: Schema.Number }))
+  ).annotations({
+    description: "--shard: this file holds shard `index` (from 1) of `count` of the benchmark, `planned_runs` of its `total_runs`; `from` names the flag or the job engine's variable."
+  }),
   prices: Schema.Record({ key: Schema.String, value: Schema.NullOr(Price) }).annotations({
     description: "The list prices costs were computed with, by model id (null: not in the catalog)."
   })
