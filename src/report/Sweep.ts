@@ -282,7 +282,7 @@ const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string,
     skills: r.skills ?? [],
     notes: r.notes ?? [],
     docTokens: docTokensOf(r.analysis?.census),
-        results: r.results,
+    results: r.results,
     config,
     shard: shardOfConfig(config)
   }
