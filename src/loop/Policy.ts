@@ -60,16 +60,5 @@ export const callModel = (
       )
     )
     const tried = (Option.isSome(gate) ? gate.value.call(once) : once).pipe(Effect.tapError(onFailure))
-    // The schedule is set up only once a try has failed (most calls succeed at once, and setting it
-    // up costs as much as the rest of the call's steps): it sees that failure first, then the tries
-    // after it, exactly as Effect.retry around the first try would.
-    return Effect.catchAll(tried, (first) => {
-      let replayed = false
-      const again = Effect.suspend(() => {
-        if (replayed) return tried
-        replayed = true
-        return Effect.fail(first)
-      })
-      return Effect.retry(again, apiRetrySchedule(policy))
-    })
+    return Effect.retry(tried, apiRetrySchedule(policy))
   }))

@@ -1,6 +1,5 @@
 import { Clock, Context, Duration, Effect, Layer, RateLimiter, Ref } from "effect"
 import type { LlmError } from "./Llm.js"
-import { makeSlots } from "./Slots.js"
 
 export interface RateGateOptions {
   /** Requests in flight at most (--concurrency); the adaptive limit never goes above it. */
@@ -43,8 +42,18 @@ export const make = (options: RateGateOptions) =>
   Effect.gen(function* () {
     const max = Math.max(1, Math.floor(options.maxConcurrency))
     const maxPauseMs = Duration.toMillis(options.maxPause ?? DEFAULT_MAX_PAUSE)
-    const slots = makeSlots(max)
+    const slots = yield* Effect.makeSemaphore(max)
+    // Effect's semaphore lets a request that just arrived take a freed slot before those waiting
+    // for it; behind a one-at-a-time turnstile, only the oldest waiter is ever waiting for a slot.
+    const turnstile = yield* Effect.makeSemaphore(1)
+    // Plain numbers: fibers take turns on one thread, and each change below is one synchronous step.
+    let limit = max
+    let inFlight = 0
     let streak = 0
+    const setLimit = (n: number) => {
+      limit = Math.max(1, Math.floor(n))
+      return slots.resize(limit)
+    }
     const pausedUntil = yield* Ref.make(0)
     const limiter = options.rpm !== undefined ? yield* RateLimiter.make({ limit: options.rpm, interval: "1 minutes" }) : undefined
 
@@ -56,18 +65,17 @@ export const make = (options: RateGateOptions) =>
       yield* waitOutPause
     })
 
-    const onSuccess = Effect.sync(() => {
+    const onSuccess = Effect.suspend(() => {
       streak++
-      if (streak >= slots.limit && slots.limit < max) {
-        streak = 0
-        slots.setLimit(slots.limit + 1)
-      }
+      if (streak < limit || limit >= max) return Effect.void
+      streak = 0
+      return setLimit(limit + 1)
     })
 
     const onFailure = (error: LlmError) =>
       pushesBack(error)
         ? Effect.gen(function* () {
-            slots.setLimit(slots.limit / 2)
+            yield* setLimit(limit / 2)
             streak = 0
             if (error.retryAfterMs !== null) {
               const now = yield* Clock.currentTimeMillis
@@ -80,10 +88,20 @@ export const make = (options: RateGateOptions) =>
     const call = <A>(request: Effect.Effect<A, LlmError>) => {
       const limited = limiter ? limiter(request) : request
       const observed = limited.pipe(Effect.tap(() => onSuccess), Effect.tapError(onFailure))
-      return slots.with(Effect.zipRight(waitOutPause, observed))
+      const counted = Effect.acquireUseRelease(
+        Effect.sync(() => inFlight++),
+        () => Effect.zipRight(waitOutPause, observed),
+        () => Effect.sync(() => inFlight--)
+      )
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(
+          restore(turnstile.withPermits(1)(slots.take(1))),
+          Effect.ensuring(restore(counted), slots.release(1))
+        )
+      )
     }
 
-    const state = Effect.map(Ref.get(pausedUntil), (until): GateState => ({ limit: slots.limit, inFlight: slots.held, pausedUntil: until }))
+    const state = Effect.map(Ref.get(pausedUntil), (until): GateState => ({ limit, inFlight, pausedUntil: until }))
 
     return { call, state }
   })
