@@ -142,7 +142,7 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
     Effect.gen(function* () {
       const { result, requests } = yield* call(() => ({ status: 401 }))
       expect(requests).toHaveLength(1)
-      expect(Either.isLeft(result) && result.left.kind).toBe("auth")
+      expect(Either.isLeft(result) && (result.left as LlmError).kind).toBe("auth")
     }))
 
   it.live("a request that hangs hits the request timeout and is asked again", () =>

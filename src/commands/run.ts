@@ -2,7 +2,6 @@ import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { availableParallelism } from "node:os"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
-import { ReplayMiss } from "../domain/Cassette.js"
 import { InvalidFlag, LanguageNamed, TaskNotFound, TasksFileError } from "../domain/errors.js"
 import { MODEL_ALIASES, resolveModels } from "../config/Model.js"
 import type { Task } from "../domain/Task.js"
@@ -452,8 +451,8 @@ export const runBenchmark = (o: RunOptions) =>
           Layer.succeed(ProgramRunner, programs)
         ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
       ),
-      // A replay that lacks a request stops the whole run: it can no longer reproduce the recording.
-      Effect.catchSomeDefect((defect) => (defect instanceof ReplayMiss || defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))
+      // An endpoint that cannot answer (a refused key, an unknown model) stops the whole run.
+      Effect.catchSomeDefect((defect) => (defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))
     )
   })
 

@@ -1,4 +1,5 @@
 import { Clock, Duration, Effect, Either, Random } from "effect"
+import type { ReplayMiss } from "../domain/Cassette.js"
 import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
@@ -105,7 +106,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
   hooks: LoopHooks<E> = {}
-): Effect.fn.Return<RunResult, E | HarnessFailing, Llm | ProgramRunner | SkillDocs> {
+): Effect.fn.Return<RunResult, E | HarnessFailing | ReplayMiss, Llm | ProgramRunner | SkillDocs> {
   const { task, language, model } = spec
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis
@@ -158,7 +159,11 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
             busyMs += ms
             requestMs += ms
           })
-      ).pipe(Effect.either)
+      ).pipe(
+        // An API failure ends the run as "error"; a replay miss stops the benchmark.
+        Effect.map((reply): Either.Either<LlmReply, LlmError> => Either.right(reply)),
+        Effect.catchTag("LlmError", (error) => Effect.succeed(Either.left(error)))
+      )
       const onReply = hooks.onReply
       const record = (reply: LlmReply) =>
         onReply === undefined

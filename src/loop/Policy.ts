@@ -1,3 +1,4 @@
+import type { ReplayMiss } from "../domain/Cassette.js"
 import { Clock, Duration, Effect, Option, Schedule } from "effect"
 import { Llm, requestTimedOut, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { RateGate } from "../services/RateGate.js"
@@ -23,10 +24,10 @@ export const apiRetrySchedule = (policy: RetryPolicy) =>
   Schedule.exponential(policy.baseDelay, 2).pipe(
     Schedule.jittered,
     Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.whileInput((error: LlmError) => error.retryable),
+    Schedule.whileInput((error: LlmError | ReplayMiss) => error._tag === "LlmError" && error.retryable),
     Schedule.passthrough,
-    Schedule.modifyDelay((error: LlmError, delay) =>
-      error.retryAfterMs !== null
+    Schedule.modifyDelay((error: LlmError | ReplayMiss, delay) =>
+      error._tag === "LlmError" && error.retryAfterMs !== null
         ? Duration.min(Duration.millis(error.retryAfterMs), policy.maxDelay)
         : Duration.min(delay, policy.maxDelay)
     )
@@ -43,7 +44,7 @@ export const callModel = (
   policy: RetryPolicy,
   onFailure: (error: LlmError) => Effect.Effect<void>,
   onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void
-): Effect.Effect<LlmReply, LlmError, Llm> =>
+): Effect.Effect<LlmReply, LlmError | ReplayMiss, Llm> =>
   Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
     const bounded = llm.timesOut === true
       ? llm.complete(request)
@@ -59,6 +60,8 @@ export const callModel = (
         Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(Math.round(now - sent))))
       )
     )
-    const tried = (Option.isSome(gate) ? gate.value.call(once) : once).pipe(Effect.tapError(onFailure))
+    const tried = (Option.isSome(gate) ? gate.value.call(once) : once).pipe(
+      Effect.tapError((error) => (error._tag === "LlmError" ? onFailure(error) : Effect.void))
+    )
     return Effect.retry(tried, apiRetrySchedule(policy))
   }))

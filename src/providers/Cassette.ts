@@ -123,7 +123,7 @@ const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effe
  * provider answers. It wraps any provider, which never learns it is being recorded. A replayed
  * request is found by its key and trial; identical requests within one run (a repair that got
  * the same error twice) come back in the order they were recorded. A replay that lacks a request
- * dies with ReplayMiss: the run cannot reproduce the recording, so it stops. Recording into a file
+ * fails with ReplayMiss: the run cannot reproduce the recording, so it stops. Recording into a file
  * other than the replayed one copies each replayed exchange there as it is used.
  */
 export const layer = (options: CassetteOptions) =>
@@ -168,7 +168,7 @@ export const layer = (options: CassetteOptions) =>
               return yield* fromOutcome(recorded.outcome, request)
             }
             if (live === undefined)
-              return yield* Effect.die(
+              return yield* Effect.fail(
                 new ReplayMiss({
                   path: options.replay?.path ?? "",
                   task: label?.task ?? "?",
@@ -192,7 +192,7 @@ export const layer = (options: CassetteOptions) =>
             const started = yield* Clock.currentTimeMillis
             return yield* live.complete(request).pipe(
               Effect.tap((reply) => record(entry(toOutcome(reply)))),
-              Effect.tapError((error) =>
+              Effect.tapErrorTag("LlmError", (error) =>
                 record(
                   entry({
                     _tag: "Error",

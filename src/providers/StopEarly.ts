@@ -67,7 +67,7 @@ export const stopEarlyLayer = (url: string, keyVariable: string) =>
         complete: (request) =>
           inner.complete(request).pipe(
             Effect.tap(() => Effect.sync(() => void (succeeded = true))),
-            Effect.tapError((error) => {
+            Effect.tapErrorTag("LlmError", (error) => {
               const why = unusable(error, succeeded, url, request.model, keyVariable)
               return why === undefined ? Effect.void : Effect.die(why)
             })

@@ -1,4 +1,5 @@
 import { Context, Duration, type Effect, Schema } from "effect"
+import type { ReplayMiss } from "../domain/Cassette.js"
 import { LlmErrorKind, llmErrorFields, type ModelReply, type Usage as UsageSchema } from "../domain/Reply.js"
 
 /** A block of system prompt; `cache` marks a prompt-cache breakpoint after it. */
@@ -68,7 +69,8 @@ export class Llm extends Context.Tag("ilo-bench/Llm")<
   Llm,
   {
     readonly provider: string
-    readonly complete: (request: LlmRequest) => Effect.Effect<LlmReply, LlmError>
+    /** Fails with ReplayMiss only when replaying a cassette that lacks the request: the benchmark stops. */
+    readonly complete: (request: LlmRequest) => Effect.Effect<LlmReply, LlmError | ReplayMiss>
     /**
      * True when `complete` itself fails with `requestTimedOut` once `request.timeout` passes
      * without a reply (an SDK's own per-request deadline); callModel then sets no timer of its

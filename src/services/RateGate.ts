@@ -1,5 +1,5 @@
 import { Clock, Context, Duration, Effect, Layer, RateLimiter, Ref } from "effect"
-import type { LlmError } from "./Llm.js"
+import { LlmError } from "./Llm.js"
 
 export interface RateGateOptions {
   /** Requests in flight at most (--concurrency); the adaptive limit never goes above it. */
@@ -31,7 +31,7 @@ export interface GateState {
 export class RateGate extends Context.Tag("ilo-bench/RateGate")<
   RateGate,
   {
-    readonly call: <A>(request: Effect.Effect<A, LlmError>) => Effect.Effect<A, LlmError>
+    readonly call: <A, E>(request: Effect.Effect<A, E>) => Effect.Effect<A, E>
     readonly state: Effect.Effect<GateState>
   }
 >() {}
@@ -72,8 +72,8 @@ export const make = (options: RateGateOptions) =>
       return setLimit(limit + 1)
     })
 
-    const onFailure = (error: LlmError) =>
-      pushesBack(error)
+    const onFailure = (error: unknown) =>
+      error instanceof LlmError && pushesBack(error)
         ? Effect.gen(function* () {
             yield* setLimit(limit / 2)
             streak = 0
@@ -85,7 +85,7 @@ export const make = (options: RateGateOptions) =>
           })
         : Effect.void
 
-    const call = <A>(request: Effect.Effect<A, LlmError>) => {
+    const call = <A, E>(request: Effect.Effect<A, E>) => {
       const limited = limiter ? limiter(request) : request
       const observed = limited.pipe(Effect.tap(() => onSuccess), Effect.tapError(onFailure))
       const counted = Effect.acquireUseRelease(
