@@ -19,7 +19,7 @@ const runOf = (index: number, outcome: "working" | "failed") => {
   return { s, a, result: summarise(s, { provider: "test" }, [a], outcome, null, 0, 2000) }
 }
 
-/** Drives two runs through the hooks, 10 s apart. */
+/** Drives two runs through the events, 10 s apart. */
 const drive = (mode: "live" | "lines" | "quiet", columns?: number) =>
   Effect.gen(function* () {
     const f = fakeIo(columns)
@@ -28,14 +28,14 @@ const drive = (mode: "live" | "lines" | "quiet", columns?: number) =>
     const two = runOf(1, "failed")
     yield* progress.track(
       Effect.gen(function* () {
-        yield* progress.hooks.onStart!(one.s)
-        yield* progress.hooks.onAttempt!(one.s, one.a)
+        yield* progress.listener({ _tag: "RunStarted", spec: one.s })
+        yield* progress.listener({ _tag: "AttemptFinished", spec: one.s, attempt: one.a })
         f.advance(10_000)
-        yield* progress.hooks.onRun!(one.s, one.result)
-        yield* progress.hooks.onStart!(two.s)
-        yield* progress.hooks.onAttempt!(two.s, two.a)
+        yield* progress.listener({ _tag: "RunFinished", spec: one.s, result: one.result })
+        yield* progress.listener({ _tag: "RunStarted", spec: two.s })
+        yield* progress.listener({ _tag: "AttemptFinished", spec: two.s, attempt: two.a })
         f.advance(10_000)
-        yield* progress.hooks.onRun!(two.s, two.result)
+        yield* progress.listener({ _tag: "RunFinished", spec: two.s, result: two.result })
       })
     )
     return { writes: f.writes, text: f.writes.join(""), status: progress.status() }
@@ -98,9 +98,9 @@ describe("progress on stderr", () => {
       expect(f.writes).toEqual([])
       // One run of this session in 10 s, one left: 10 s (paced over the kept runs too, it would say 3 s).
       const now = runOf(2, "working")
-      yield* progress.hooks.onStart!(now.s)
+      yield* progress.listener({ _tag: "RunStarted", spec: now.s })
       f.advance(10_000)
-      yield* progress.hooks.onRun!(now.s, now.result)
+      yield* progress.listener({ _tag: "RunFinished", spec: now.s, result: now.result })
       expect(f.writes).toHaveLength(1)
       expect(f.writes[0]).toMatch(/^\[3\/4\] .* 1 error \| .* 10s elapsed, ETA 10s\n$/)
     }))

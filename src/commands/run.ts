@@ -11,7 +11,7 @@ import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { DEFAULT_CONTEXT, resolveContext } from "../config/Contexts.js"
 import { docsLabel, resolveLegs } from "../config/Legs.js"
 import { findLanguageNames } from "../tasks/LanguageNames.js"
-import { withBudget } from "../loop/Budget.js"
+import { makeBudget } from "../loop/Budget.js"
 import { plan } from "../loop/Plan.js"
 import { alignedLayout, seedLayout } from "../loop/Prompts.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
@@ -42,7 +42,7 @@ import { planLines } from "./dryRun.js"
 import { invokedAs } from "../report/ResumeHint.js"
 import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
 import { resolveShard, shardLabel, shardOfKey } from "../config/Shard.js"
-import { specKey } from "../session/Resume.js"
+import { specKey } from "../loop/Plan.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -380,7 +380,7 @@ export const runBenchmark = (o: RunOptions) =>
     }
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
-    const budget = yield* withBudget(progress.hooks, Option.getOrUndefined(o.maxCost), o.concurrency, catalog.priceOf)
+    const budget = Option.isSome(o.maxCost) ? yield* makeBudget(o.maxCost.value, o.concurrency, catalog.priceOf) : undefined
     const programs = yield* boundedRunner(forBenchmark(runner, sandbox, languages.map((l) => l.command)), o.programConcurrency)
     const printSummary = ({ report, paths, resumeWith }: SessionOutcome) =>
       Effect.gen(function* () {
@@ -434,8 +434,8 @@ export const runBenchmark = (o: RunOptions) =>
           headerLine(tasks.length, languages.length, models.length, o.retryCap, o.trials),
           ...(shard === undefined ? [] : [`Shard ${shardLabel(shard)} (${shard.from}): ${runs.length} of these ${planned.length} runs.`])
         ],
-        progress: { ...progress, hooks: budget.hooks },
-        budget: { notStarted: budget.notStarted, maxCostUsd: Option.getOrNull(o.maxCost) },
+        progress,
+        budget: budget && { ...budget, maxCostUsd: Option.getOrNull(o.maxCost) },
         args: process.argv.slice(2),
         baseline: o.baseline,
         invokedAs: invokedAs(),

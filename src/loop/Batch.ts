@@ -1,35 +1,41 @@
 import { Effect } from "effect"
 import type { RunResult } from "../domain/Result.js"
-import { runClosedLoop, type LoopHooks, type LoopSettings } from "./ClosedLoop.js"
+import { runClosedLoop, type Journal, type LoopSettings } from "./ClosedLoop.js"
+import { publish } from "./Events.js"
 import type { RunSpec } from "./Plan.js"
 
-export interface BatchHooks<E = never> extends LoopHooks<E> {
-  /** Asked before a run starts; false leaves it out of the results (for example --max-cost). */
-  readonly admit?: ((spec: RunSpec) => Effect.Effect<boolean>) | undefined
-  readonly onStart?: ((spec: RunSpec) => Effect.Effect<void>) | undefined
-  /** Called as each run finishes, in the order they finish. A failure here (say, the checkpoint cannot be written) stops the batch. */
+export interface BatchJournal<E = never> extends Journal<E> {
+  /** Each run as it finishes, before it is announced. A failure here (the checkpoint cannot be written) stops the batch. */
   readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void, E>) | undefined
 }
 
+/** Asked before a run starts; false leaves it out of the results (--max-cost). */
+export type Admit = (spec: RunSpec) => Effect.Effect<boolean>
+
 /**
- * Every run of the plan, at most `concurrency` at a time. A run never fails (errors become its
- * outcome), so one run cannot cancel the others; results come back in the plan's order, without
- * the runs `admit` turned away.
+ * Every run of the plan, at most `concurrency` at a time, each announced as it starts and
+ * finishes. A run never fails (errors become its outcome), so one run cannot cancel the others;
+ * results come back in the plan's order, without the runs `admit` turned away.
  */
 export const runBatch = <E = never>(
   runs: ReadonlyArray<RunSpec>,
   settings: LoopSettings,
   concurrency: number,
-  hooks: BatchHooks<E> = {},
-  /** keepResults false: each result goes to `onRun` only and none is returned (a long benchmark keeps them on disk). */
+  journal: BatchJournal<E> = {},
+  admit?: Admit | undefined,
+  /** keepResults false: each result goes to the journal's `onRun` and the events only, and none is returned (a long benchmark keeps them on disk). */
   { keepResults = true }: { readonly keepResults?: boolean } = {}
 ) => {
   const one = (spec: RunSpec) =>
-    (hooks.onStart ? hooks.onStart(spec) : Effect.void).pipe(
-      Effect.zipRight(runClosedLoop(spec, settings, hooks)),
-      Effect.tap((result) => (hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
+    publish({ _tag: "RunStarted", spec }).pipe(
+      Effect.zipRight(runClosedLoop(spec, settings, journal)),
+      // A run that finished is recorded and announced whole, even if the interrupt comes meanwhile.
+      Effect.tap((result) =>
+        Effect.uninterruptible(
+          Effect.zipRight(journal.onRun ? journal.onRun(spec, result) : Effect.void, publish({ _tag: "RunFinished", spec, result }))
+        )
+      )
     )
-  const admit = hooks.admit
   const each = (spec: RunSpec) =>
     admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))
   return (

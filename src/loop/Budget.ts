@@ -1,32 +1,30 @@
 import { Effect, Ref } from "effect"
 import { costUsd, roundUsd, type Price } from "../domain/Cost.js"
-import type { BatchHooks } from "./Batch.js"
-import { runKey, specKey } from "../session/Resume.js"
+import { runKey, specKey } from "./Plan.js"
+import type { Admit } from "./Batch.js"
+import type { Listener } from "./Events.js"
 
 export interface Budget {
-  readonly hooks: BatchHooks
+  /** Whether a run may start: asked by the batch before each. */
+  readonly admit: Admit
+  /** Counts the money as replies land and runs end (a listener of the loop's events). */
+  readonly listener: Listener
   /** How many runs were not started because the budget was spent. */
   readonly notStarted: Effect.Effect<number>
 }
 
 /**
  * --max-cost: every attempt's cost is added as its reply lands; once the total reaches `maxUsd`
- * no new run starts (runs already under way finish). Other hooks run as before.
+ * no new run starts (runs already under way finish).
  *
  * The batch keeps more runs going than there are model slots (so that programs and requests
  * overlap), and a run it took waits for a slot before its first request: judged as it was taken,
  * such a run would spend after the money ran out. So a run is taken only while fewer than
  * `concurrency` (the model slots) wait for their first reply, and the budget is judged then.
  */
-export const withBudget = (
-  hooks: BatchHooks,
-  maxUsd: number | undefined,
-  concurrency: number,
-  priceOf: (modelId: string) => Price | undefined
-) =>
+export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelId: string) => Price | undefined) =>
   Effect.gen(function* () {
     const notStarted = yield* Ref.make(0)
-    if (maxUsd === undefined) return { notStarted: Ref.get(notStarted), hooks } satisfies Budget
     /** Dollars spent so far, at list prices. */
     const spent = yield* Ref.make(0)
     const starting = yield* Effect.makeSemaphore(Math.max(1, concurrency))
@@ -46,46 +44,41 @@ export const withBudget = (
       })
     const budget: Budget = {
       notStarted: Ref.get(notStarted),
-      hooks: {
-        ...hooks,
-        admit: (spec) =>
-          Effect.gen(function* () {
-            yield* starting.take(1)
-            if ((yield* Ref.get(spent)) >= maxUsd) {
-              yield* starting.release(1)
-              yield* Ref.update(notStarted, (n) => n + 1)
-              return false
+      admit: (spec) =>
+        Effect.gen(function* () {
+          yield* starting.take(1)
+          if ((yield* Ref.get(spent)) >= maxUsd) {
+            yield* starting.release(1)
+            yield* Ref.update(notStarted, (n) => n + 1)
+            return false
+          }
+          waiting.add(specKey(spec))
+          prices.set(specKey(spec), priceOf(spec.model.id))
+          return true
+        }),
+      listener: (event) =>
+        Effect.suspend(() => {
+          switch (event._tag) {
+            case "ReplyLanded": {
+              const key = runKey(event.reply)
+              const price = prices.get(key)
+              counted.add(`${key}\u0000${event.reply.attempt}`)
+              return add(price === undefined ? 0 : roundUsd(costUsd(event.reply.reply.usage, price))).pipe(Effect.zipRight(started(key)))
             }
-            if (hooks.admit && !(yield* hooks.admit(spec))) {
-              yield* starting.release(1)
-              return false
+            // A reply replayed from a checkpoint landed in an earlier session: its attempt counts here.
+            case "AttemptFinished": {
+              const key = specKey(event.spec)
+              return (counted.delete(`${key}\u0000${event.attempt.attempt}`) ? Effect.void : add(event.attempt.cost_usd)).pipe(
+                Effect.zipRight(started(key))
+              )
             }
-            waiting.add(specKey(spec))
-            prices.set(specKey(spec), priceOf(spec.model.id))
-            return true
-          }),
-        onReply: (reply) =>
-          Effect.suspend(() => {
-            const key = runKey(reply)
-            const price = prices.get(key)
-            const cost = price === undefined ? 0 : roundUsd(costUsd(reply.reply.usage, price))
-            counted.add(`${key}\u0000${reply.attempt}`)
-            return add(cost).pipe(Effect.zipRight(started(key)), Effect.zipRight(hooks.onReply ? hooks.onReply(reply) : Effect.void))
-          }),
-        // A reply replayed from a checkpoint has no onReply: its attempt counts here.
-        onAttempt: (spec, attempt) =>
-          Effect.suspend(() =>
-            (counted.delete(`${specKey(spec)}\u0000${attempt.attempt}`) ? Effect.void : add(attempt.cost_usd)).pipe(
-              Effect.zipRight(started(specKey(spec))),
-              Effect.zipRight(hooks.onAttempt ? hooks.onAttempt(spec, attempt) : Effect.void)
-            )
-          ),
-        onRun: (spec, result) =>
-          Effect.suspend(() => {
-            prices.delete(specKey(spec))
-            return started(specKey(spec)).pipe(Effect.zipRight(hooks.onRun ? hooks.onRun(spec, result) : Effect.void))
-          })
-      }
+            case "RunFinished":
+              prices.delete(specKey(event.spec))
+              return started(specKey(event.spec))
+            case "RunStarted":
+              return Effect.void
+          }
+        })
     }
     return budget
   })

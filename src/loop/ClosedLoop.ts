@@ -9,6 +9,7 @@ import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
 import { ProgramRunner, type HarnessFailing, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
+import { publish } from "./Events.js"
 import { extractProgram, languageTags } from "./Extract.js"
 import { classify, errorDetail } from "./Outcome.js"
 import type { RunSpec } from "./Plan.js"
@@ -35,15 +36,11 @@ export interface LoopSettings {
   readonly confirm?: number | undefined
 }
 
-/** A line of progress for one attempt (stderr): the seed printed the same. */
-export type AttemptObserver = (spec: RunSpec, attempt: Attempt) => Effect.Effect<void>
-
-export interface LoopHooks<E = never> {
-  readonly onAttempt?: AttemptObserver | undefined
+/** What must be on disk before the benchmark goes on: the checkpoint's journal, called directly. */
+export interface Journal<E = never> {
   /**
-   * A model reply, the moment it lands and before its program runs (the checkpoint records it);
-   * an interrupt cannot come between the two. Not told of a reply replayed from `spec.recorded`.
-   * A failure here ends the run with it.
+   * A model reply, the moment it lands and before its program runs; an interrupt cannot come
+   * between the two. Not told of a reply replayed from `spec.recorded`. A failure ends the run with it.
    */
   readonly onReply?: ((reply: CheckpointReply) => Effect.Effect<void, E>) | undefined
   /**
@@ -95,7 +92,7 @@ const harnessFailure = (attempt: number, message: string): ApiFailure => ({ atte
 /**
  * The closed loop for one run: ask, run, classify, and on anything but working send the error
  * back, up to the retry cap. An API failure that outlives its retries ends the run as "error" and
- * costs no attempt. Fails only if a hook does: every other ending is a result.
+ * costs no attempt. Fails only if the journal does or a replay misses: every other ending is a result.
  *
  * A run resumed from a checkpoint carries the replies recorded for its first attempts
  * (`spec.recorded`): they answer those attempts instead of the model, and everything else (the
@@ -105,7 +102,7 @@ const harnessFailure = (attempt: number, message: string): ApiFailure => ({ atte
 export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
-  hooks: LoopHooks<E> = {}
+  journal: Journal<E> = {}
 ): Effect.fn.Return<RunResult, E | HarnessFailing | ReplayMiss, Llm | ProgramRunner | SkillDocs> {
   const { task, language, model } = spec
   const context = yield* languageContext(language)
@@ -164,21 +161,20 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
         Effect.map((reply): Either.Either<LlmReply, LlmError> => Either.right(reply)),
         Effect.catchTag("LlmError", (error) => Effect.succeed(Either.left(error)))
       )
-      const onReply = hooks.onReply
+      const onReply = journal.onReply ?? (() => Effect.void)
       const record = (reply: LlmReply) =>
-        onReply === undefined
-          ? Effect.void
-          : Effect.suspend(() => {
-              const given = abandoned.filter((a) => a.attempt === number)
-              return onReply({
-                type: "reply",
-                ...exchange,
-                reply,
-                request_ms: requestMs,
-                api_retries: retried,
-                ...(given.length > 0 ? { abandoned_requests: given } : {})
-              })
-            })
+        Effect.suspend(() => {
+          const given = abandoned.filter((a) => a.attempt === number)
+          const landed: CheckpointReply = {
+            type: "reply",
+            ...exchange,
+            reply,
+            request_ms: requestMs,
+            api_retries: retried,
+            ...(given.length > 0 ? { abandoned_requests: given } : {})
+          }
+          return Effect.zipRight(onReply(landed), publish({ _tag: "ReplyLanded", reply: landed }))
+        })
       return Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(call), (result) => (Either.isRight(result) ? record(result.right) : Effect.void))
       )
@@ -205,9 +201,9 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
     const extracted = extractProgram(reply.right.text, tags)
     const program = extracted.program
     const mark = (type: CheckpointStarted["type"]) =>
-      hooks.onProgram === undefined
+      journal.onProgram === undefined
         ? Effect.void
-        : hooks.onProgram({ type, task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number })
+        : journal.onProgram({ type, task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number })
     if (recorded !== undefined && number !== spec.killedHarness) yield* mark("started")
     const ran: Either.Either<ProgramRun, string> =
       number === spec.killedHarness
@@ -270,7 +266,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
     }
     attempts.push(attempt)
     outcome = attemptOutcome
-    if (hooks.onAttempt) yield* hooks.onAttempt(spec, attempt)
+    yield* publish({ _tag: "AttemptFinished", spec, attempt })
     if (detail === null) break
     conversation = layout.repair(conversation, language, task, context, program, detail)
   }

@@ -35,3 +35,10 @@ export const plan = (
       )
     )
     .map((run, index) => ({ ...run, index }))
+
+/** One run of the plan, named the same way wherever it is recorded (a result, a reply, a spec). */
+export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
+  `${r.task}\u0000${r.language}\u0000${r.model}\u0000${r.trial ?? 1}`
+
+export const specKey = (spec: RunSpec) =>
+  runKey({ task: spec.task.id, language: spec.language.name, model: spec.model.key, trial: spec.trial })

@@ -1,6 +1,6 @@
 import { Effect, Schedule } from "effect"
-import type { RunResult } from "../domain/Result.js"
-import type { BatchHooks } from "../loop/Batch.js"
+import type { Attempt, RunResult } from "../domain/Result.js"
+import type { BenchEvent } from "../loop/Events.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner } from "./Summary.js"
@@ -56,7 +56,8 @@ const costOf = (r: RunResult) => {
 }
 
 export interface Progress {
-  readonly hooks: BatchHooks
+  /** Reacts to the loop's events. */
+  readonly listener: (event: BenchEvent) => Effect.Effect<void>
   /**
    * A run a resume kept from its checkpoint: counted, and its stdout line printed where it belongs,
    * but it says nothing on stderr (its API warning was shown when it ran) and does not speed up the ETA.
@@ -113,15 +114,14 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
     if (c !== undefined) cost = (cost ?? 0) + c
   }
 
-  const hooks: BatchHooks = {
-    onStart: (spec) =>
-      Effect.suspend(() => {
-        start()
-        return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total).slice(1) + "\n"))) : Effect.void
-      }),
-    onAttempt: (spec, a) =>
-      mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void,
-    onRun: (spec, result) =>
+  const onStart = (spec: RunSpec) =>
+    Effect.suspend(() => {
+      start()
+      return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total).slice(1) + "\n"))) : Effect.void
+    })
+  const onAttempt = (spec: RunSpec, a: Attempt) =>
+    mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void
+  const onRun = (spec: RunSpec, result: RunResult) =>
       Effect.suspend(() => {
         start()
         count(result)
@@ -139,7 +139,7 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
               )
             )
           : Effect.void
-        const stdout = Effect.zipRight(warning, seed.onRun ? seed.onRun(spec, result) : Effect.void)
+        const stdout = Effect.zipRight(warning, seed.runFinished(spec, result))
         if (mode === "lines") {
           const att = result.final_outcome === "working" ? result.attempts_to_success : result.attempts_total
           const line = `[${done}/${total}] task=${result.task} lang=${result.language} model=${result.model} -> ${result.final_outcome} (${att} att, ${compact(result.input_tokens + result.generation_tokens)} tok) | ${tally()} | ${spend()} | ${formatDuration(elapsed())} elapsed, ETA ${done === total ? "0s" : eta()}`
@@ -147,6 +147,17 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
         }
         return above(stdout)
       })
+  const listener = (event: BenchEvent): Effect.Effect<void> => {
+    switch (event._tag) {
+      case "RunStarted":
+        return onStart(event.spec)
+      case "AttemptFinished":
+        return onAttempt(event.spec, event.attempt)
+      case "RunFinished":
+        return onRun(event.spec, event.result)
+      case "ReplyLanded":
+        return Effect.void
+    }
   }
 
   const track = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
@@ -161,8 +172,8 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const kept = (spec: RunSpec, result: RunResult) =>
     Effect.suspend(() => {
       count(result)
-      return seed.onRun ? seed.onRun(spec, result) : Effect.void
+      return seed.runFinished(spec, result)
     })
 
-  return { hooks, kept, track, status }
+  return { listener, kept, track, status }
 }

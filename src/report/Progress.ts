@@ -1,6 +1,6 @@
 import { Console, Effect } from "effect"
-import type { Attempt } from "../domain/Result.js"
-import type { BatchHooks } from "../loop/Batch.js"
+import type { Attempt, RunResult } from "../domain/Result.js"
+import type { BenchEvent } from "../loop/Events.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { runBanner, runLine } from "./Summary.js"
 
@@ -12,21 +12,31 @@ export const attemptLine = (spec: RunSpec, a: Attempt, total: number) =>
  * The seed's progress: a banner and a line per attempt on stderr, and on stdout one line per
  * run. Runs finish in any order; their stdout lines still come out in the seed's order.
  */
-export const seedProgress = (total: number): BatchHooks => {
+export const seedProgress = (total: number) => {
   const finished = new Map<number, string>()
   let next = 0
-  return {
-    onStart: (spec) => Console.error(runBanner(spec, total)),
-    onAttempt: (spec, a) => Console.error(attemptLine(spec, a, total)),
-    onRun: (spec, result) =>
-      Effect.suspend(() => {
-        finished.set(spec.index, runLine(result))
-        const ready: Array<string> = []
-        for (let line = finished.get(next); line !== undefined; line = finished.get(next)) {
-          ready.push(line)
-          finished.delete(next++)
-        }
-        return ready.length > 0 ? Console.log(ready.join("\n")) : Effect.void
-      })
+  /** A run's stdout line, printed once every run planned before it has printed its own. */
+  const runFinished = (spec: RunSpec, result: RunResult) =>
+    Effect.suspend(() => {
+      finished.set(spec.index, runLine(result))
+      const ready: Array<string> = []
+      for (let line = finished.get(next); line !== undefined; line = finished.get(next)) {
+        ready.push(line)
+        finished.delete(next++)
+      }
+      return ready.length > 0 ? Console.log(ready.join("\n")) : Effect.void
+    })
+  const listener = (event: BenchEvent): Effect.Effect<void> => {
+    switch (event._tag) {
+      case "RunStarted":
+        return Console.error(runBanner(event.spec, total))
+      case "AttemptFinished":
+        return Console.error(attemptLine(event.spec, event.attempt, total))
+      case "RunFinished":
+        return runFinished(event.spec, event.result)
+      case "ReplyLanded":
+        return Effect.void
+    }
   }
+  return { listener, runFinished }
 }

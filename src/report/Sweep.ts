@@ -1,5 +1,5 @@
 import { Data, Either, Schema } from "effect"
-import { runKey } from "../session/Resume.js"
+import { runKey } from "../loop/Plan.js"
 import { parseCheckpoint } from "../services/Checkpoint.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"

@@ -1,7 +1,7 @@
 import type { CheckpointHeader, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import type { RunSpec } from "../loop/Plan.js"
+import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 
 /** What a resumed run would do, to compare with what the checkpoint's runs did. */
 export interface SessionSettings {
@@ -83,12 +83,6 @@ export const configDifferences = (saved: CheckpointHeader, now: SessionSettings)
     return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${name}: ${difference(a, b)}`]
   })
 }
-
-export const runKey = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
-  `${r.task}\u0000${r.language}\u0000${r.model}\u0000${r.trial ?? 1}`
-
-export const specKey = (spec: RunSpec) =>
-  runKey({ task: spec.task.id, language: spec.language.name, model: spec.model.key, trial: spec.trial })
 
 /** The last record of each planned run in a checkpoint (a run re-run later supersedes its earlier line). */
 export const recordedRuns = (runs: ReadonlyArray<RunSpec>, recorded: ReadonlyArray<RunResult>): Map<number, RunResult> => {

@@ -5,10 +5,12 @@ import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { underWay } from "../platform/exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
+import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import { runBatch, type BatchHooks } from "../loop/Batch.js"
+import { runBatch, type Admit } from "../loop/Batch.js"
+import { BenchEvents, listen, type Listener } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
@@ -55,8 +57,10 @@ export interface SessionInput {
   /** The benchmark's task ids in the plan's order, where `runs` is only part of it (a shard). */
   readonly planTasks?: ReadonlyArray<string> | undefined
   readonly resume?: ResumeRequest | undefined
-  /** --max-cost: how many runs it turned away, for the report. */
-  readonly budget?: { readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null } | undefined
+  /** --max-cost: which runs may start, what it counts, and how many runs it turned away, for the report. */
+  readonly budget?:
+    | { readonly admit: Admit; readonly listener: Listener; readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null }
+    | undefined
   /** The stdout lines that open the run (the seed's header), printed once the checkpoint is open. */
   readonly banner?: ReadonlyArray<string> | undefined
   /** What the user sees while runs go (default: the seed's lines). */
@@ -80,8 +84,8 @@ export interface SessionOutcome {
 
 /** The seed's lines and nothing more. */
 const seedOnly = (total: number): Progress => {
-  const hooks = seedProgress(total)
-  return { hooks, kept: (spec, result) => hooks.onRun?.(spec, result) ?? Effect.void, track: (effect) => effect, status: () => "" }
+  const seed = seedProgress(total)
+  return { listener: seed.listener, kept: seed.runFinished, track: (effect) => effect, status: () => "" }
 }
 
 const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult>) =>
@@ -233,35 +237,28 @@ export const runSession = (input: SessionInput) =>
     )
 
     const shown = input.progress ?? seedOnly(runs.length)
-    const progress = shown.hooks
-    const alsoOnReply = progress.onReply
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
       const kept = plan.kept.get(spec.index)
       if (kept !== undefined) yield* shown.kept(spec, kept)
     }
-    const hooks: BatchHooks<OutputError> = {
-      ...progress,
+    const journal = {
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
-      onReply:
-        alsoOnReply === undefined
-          ? (reply) => writer.append(reply)
-          : (reply) => writer.append(reply).pipe(Effect.zipRight(alsoOnReply(reply))),
+      onReply: (reply: CheckpointReply) => writer.append(reply),
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
-      onProgram: (line) => writer.append(line),
-      onRun: (spec, result) =>
-        record(result).pipe(
-          Effect.flatMap((held) => Effect.sync(() => done.set(spec.index, held))),
-          Effect.zipRight(progress.onRun?.(spec, result) ?? Effect.void),
-          // A run that finished is recorded whole, even if the interrupt comes while it is.
-          Effect.uninterruptible
-        )
+      onProgram: (line: CheckpointStarted) => writer.append(line),
+      onRun: (spec: RunSpec, result: RunResult) =>
+        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => done.set(spec.index, held))))
     }
+    const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
     // Only the batch can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        yield* restore(shown.track(runBatch(plan.todo, input.settings, input.concurrency, hooks, { keepResults: false }))).pipe(
+        const batch = runBatch<OutputError>(plan.todo, input.settings, input.concurrency, journal, input.budget?.admit, { keepResults: false })
+        // What the listeners print about finished runs comes out before the live line is cleared
+        // and before anything is said about the end.
+        yield* restore(shown.track(batch.pipe(Effect.provideService(BenchEvents, events), Effect.ensuring(drain)))).pipe(
           Effect.onError((cause) =>
             Cause.isInterruptedOnly(cause)
               ? writePartial("Interrupted")
