@@ -1,10 +1,10 @@
 import { ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { rmSync } from "node:fs"
 import { cli } from "./Cli.js"
-import { ExitCode, setExitCode } from "./platform/ExitCode.js"
+import { ExitCode, exitCodeOf } from "./platform/ExitCode.js"
 import { oneLine } from "./report/format.js"
 import { removeOnExitNow, underWay } from "./platform/exitNow.js"
 import { wipeStartingEnvironment } from "./platform/secrets.js"
@@ -31,18 +31,17 @@ const MainLayer = Layer.mergeAll(
   Logger.minimumLogLevel(LogLevel.Info)
 )
 
-/** Every expected error becomes one line on stderr and an exit code: here, and for parse errors in Cli.ts. */
+/** Every expected error becomes one line on stderr (parse errors in Cli.ts); exitCodeOf picks the code. */
 const program = cli(process.argv).pipe(
-  Effect.catchAll((error) => {
-    if (ValidationError.isValidationError(error)) {
-      // @effect/cli has printed it already, as one ERROR line (Cli.ts).
-      return Effect.sync(() => setExitCode(ExitCode.usage))
-    }
-    // The harness's own failures (no program host, programs it keeps failing to run) are not usage errors.
-    const code = ["OutputError", "ProgramHostUnavailable", "HarnessFailing"].includes(error._tag) ? ExitCode.failure : ExitCode.usage
-    // One line, whatever the message quotes (a file's text, a response body).
-    return Console.error(`ERROR: ${oneLine(error.message, Infinity)}`).pipe(Effect.zipRight(Effect.sync(() => setExitCode(code))))
-  }),
+  Effect.tapError((error) =>
+    // @effect/cli has printed its own (Cli.ts); the rest were told as the command went.
+    ValidationError.isValidationError(error) || error._tag === "RunsEndedInError" ||
+    error._tag === "TasksHaveProblems" ||
+    error._tag === "ResultsNotPublishable"
+      ? Effect.void
+      : // One line, whatever the message quotes (a file's text, a response body).
+        Console.error(`ERROR: ${oneLine(error.message, Infinity)}`)
+  ),
   Effect.provide(MainLayer)
 )
 
@@ -67,9 +66,8 @@ NodeRuntime.runMain(program, {
   // Without this runMain adds Effect's pretty logger beside ours, and every warning is printed twice, once on stdout.
   disablePrettyLogger: true,
   teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? 0))
-    if (Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.interrupted)
-    process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
-    onExit(ExitCode.failure)
+    if (Exit.isFailure(exit) && Option.isNone(Cause.failureOption(exit.cause)) && !Cause.isInterruptedOnly(exit.cause))
+      process.stderr.write(`ERROR: ${Cause.pretty(exit.cause)}\n`)
+    onExit(exitCodeOf(exit))
   }
 })

@@ -2,11 +2,10 @@ import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { availableParallelism } from "node:os"
 import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
-import { InvalidFlag, LanguageNamed, TaskNotFound, TasksFileError } from "../domain/errors.js"
+import { InvalidFlag, LanguageNamed, RunsEndedInError, TaskNotFound, TasksFileError } from "../domain/errors.js"
 import { MODEL_ALIASES, resolveModels } from "../config/Model.js"
 import type { Task } from "../domain/Task.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import { setExitCode, ExitCode } from "../platform/ExitCode.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { DEFAULT_CONTEXT, resolveContext } from "../config/Contexts.js"
 import { docsLabel, resolveLegs } from "../config/Legs.js"
@@ -399,10 +398,9 @@ export const runBenchmark = (o: RunOptions) =>
         if (errors.length > 0) {
           const causes = causeCounts(errors.flatMap((r) => (r.api_error ? [r.api_error] : [])))
           yield* Console.error(`${errors.length} run(s) ended in "error": the model API gave no reply (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
-          setExitCode(ExitCode.someErrors)
         }
       })
-    yield* Effect.scoped(
+    const outcome = yield* Effect.scoped(
       runSession({
         runs,
         settings,
@@ -454,6 +452,8 @@ export const runBenchmark = (o: RunOptions) =>
       // An endpoint that cannot answer (a refused key, an unknown model) stops the whole run.
       Effect.catchSomeDefect((defect) => (defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))
     )
+    const errors = outcome.report.results.filter((r) => r.final_outcome === "error").length
+    if (errors > 0) return yield* new RunsEndedInError({ count: errors })
   })
 
 export const runCommand = Command.make("run", runOptions, runBenchmark).pipe(

@@ -1,8 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Console, Effect, Option } from "effect"
-import { InvalidFlag } from "../domain/errors.js"
-import { ExitCode, setExitCode } from "../platform/ExitCode.js"
+import { InvalidFlag, TasksHaveProblems } from "../domain/errors.js"
 import { packageRoot } from "../platform/paths.js"
 import { checkSuite } from "../tasks/Check.js"
 import { loadTasks } from "../tasks/TasksFile.js"
@@ -39,6 +38,9 @@ const options = {
 
 const firstLine = (text: string) => text.split("\n")[0] ?? ""
 
+/** Problems are listed already: they end the command with exit 2. */
+const problemsFound = (count: number) => (count > 0 ? Effect.fail(new TasksHaveProblems({ count })) : Effect.void)
+
 export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, lang, repeat, tasksFile }) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
@@ -48,9 +50,9 @@ export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, 
       // A relative binary path is the user's, from here: programs run in a directory of their own.
       const iloBin = ilo.includes("/") ? path.resolve(ilo) : ilo
       const result = yield* checkSuite(file, { ilo: iloBin, langs: lang, repeat, catalogFile: path.join(packageRoot, "bench", "languages.json") })
-      if (result.problems.length > 0) setExitCode(ExitCode.usage)
       if (json) {
-        return yield* Console.log(JSON.stringify({ references: result.references, skipped: result.skipped, problems: result.problems }, null, 2))
+        yield* Console.log(JSON.stringify({ references: result.references, skipped: result.skipped, problems: result.problems }, null, 2))
+        return yield* problemsFound(result.problems.length)
       }
       for (const p of result.problems) yield* Console.log(p)
       for (const k of result.known) yield* Console.log(k)
@@ -60,7 +62,7 @@ export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, 
         )
       for (const s of result.skipped) yield* Console.log(`skipped ${s}`)
       if (result.problems.length === 0) yield* Console.log(`${file}: ok`)
-      return
+      return yield* problemsFound(result.problems.length)
     }
     const { tasks } = yield* loadTasks(file)
     const width = Math.max(...tasks.map((t) => t.id.length), 2)

@@ -1,7 +1,8 @@
 import { Args, Command } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
 import { Console, Effect } from "effect"
-import { ExitCode, setExitCode } from "../platform/ExitCode.js"
+import { ResultsNotPublishable } from "../domain/errors.js"
+import { ExitCode } from "../platform/ExitCode.js"
+import { readText } from "../platform/readText.js"
 import { validateText } from "../report/Validate.js"
 
 const files = Args.text({ name: "results" }).pipe(
@@ -16,13 +17,11 @@ const files = Args.text({ name: "results" }).pipe(
  */
 export const validateCommand = Command.make("validate", { files }, ({ files }) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
     let code: number = ExitCode.ok
     for (const file of files) {
-      const text = yield* fs.readFileString(file).pipe(Effect.either)
+      const text = yield* readText(file, (reason) => reason).pipe(Effect.either)
       if (text._tag === "Left") {
-        const reason = text.left._tag === "SystemError" && text.left.reason === "NotFound" ? "not found" : text.left.message
-        yield* Console.error(`ERROR: results file ${file}: ${reason}`)
+        yield* Console.error(`ERROR: results file ${file}: ${text.left}`)
         code = ExitCode.usage
         continue
       }
@@ -37,7 +36,7 @@ export const validateCommand = Command.make("validate", { files }, ({ files }) =
         if (code === ExitCode.ok) code = ExitCode.failure
       } else yield* Console.log(`${file}: ok (${v.format}, ${v.runs} runs)`)
     }
-    setExitCode(code)
+    if (code !== ExitCode.ok) return yield* new ResultsNotPublishable({ unreadable: code === ExitCode.usage })
   })
 ).pipe(
   Command.withDescription(

@@ -90,3 +90,12 @@ export class CheckpointMismatch extends Data.TaggedError("CheckpointMismatch")<{
     return `cannot resume ${this.path}: ${this.differences.join("; ")} (--force resumes anyway)`
   }
 }
+
+/** Outcomes that are not errors of the user's, told already (exit 3): some runs ended in "error". */
+export class RunsEndedInError extends Data.TaggedError("RunsEndedInError")<{ readonly count: number }> {}
+
+/** `validate` listed what it found: a file it could not read or decode (exit 2), else problems (exit 1). */
+export class ResultsNotPublishable extends Data.TaggedError("ResultsNotPublishable")<{ readonly unreadable: boolean }> {}
+
+/** `tasks --check` found problems, and listed them (exit 2). */
+export class TasksHaveProblems extends Data.TaggedError("TasksHaveProblems")<{ readonly count: number }> {}

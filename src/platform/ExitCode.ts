@@ -1,3 +1,6 @@
+import { ValidationError } from "@effect/cli"
+import { Cause, Exit, Option } from "effect"
+
 /** The exit codes the README promises. */
 export const ExitCode = {
   ok: 0,
@@ -10,7 +13,17 @@ export const ExitCode = {
   interrupted: 130
 } as const
 
-/** Sets the code the process leaves with once its work is done (the one place that touches it). */
-export const setExitCode = (code: number) => {
-  process.exitCode = code
+/** How a command ended, as the process's exit code: the one place that decides it. */
+export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return ExitCode.ok
+  if (Cause.isInterruptedOnly(exit.cause)) return ExitCode.interrupted
+  const error = Cause.failureOption(exit.cause)
+  if (Option.isNone(error)) return ExitCode.failure
+  const e = error.value
+  if (ValidationError.isValidationError(e)) return ExitCode.usage
+  const tag = typeof e === "object" && e !== null && "_tag" in e ? e._tag : undefined
+  if (tag === "ResultsNotPublishable") return (e as { readonly unreadable: boolean }).unreadable ? ExitCode.usage : ExitCode.failure
+  if (tag === "RunsEndedInError") return ExitCode.someErrors
+  // The harness's own failures (no program host, programs it keeps failing to run) are not usage errors.
+  return tag === "OutputError" || tag === "ProgramHostUnavailable" || tag === "HarnessFailing" ? ExitCode.failure : ExitCode.usage
 }
