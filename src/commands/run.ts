@@ -15,7 +15,8 @@ import { plan } from "../loop/Plan.js"
 import { alignedLayout, seedLayout } from "../loop/Prompts.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { packageRoot, HARNESS_VERSION } from "../platform/paths.js"
-import { selectLlm, validateProviderFlags } from "../providers/Select.js"
+import { selectLlm } from "../providers/Select.js"
+import { decodeRunFlags } from "../config/RunFlags.js"
 import { costSummary } from "../report/Cost.js"
 import { causeCounts, pyPrefix, pyRepr } from "../report/format.js"
 import { benchProgress, progressMode } from "../report/LiveProgress.js"
@@ -35,7 +36,6 @@ import { sandboxFromFlags, sandboxOptions } from "./sandboxOptions.js"
 import { runSession, type SessionOutcome } from "../session/Session.js"
 import { choice, defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
-import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
 import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
 import { planLines } from "./dryRun.js"
 import { invokedAs } from "../report/ResumeHint.js"
@@ -155,49 +155,6 @@ export const runOptions = {
 
 type RunOptions = Command.Command.ParseConfig<typeof runOptions>
 
-
-const atLeastOne = (flag: string, value: number) =>
-  Number.isFinite(value) && value >= 1
-    ? Effect.void
-    : Effect.fail(new InvalidFlag({ flag, reason: `must be at least 1, got ${value}` }))
-
-/** A count that reports lay out one entry for each of: bounded (limits.ts). */
-const atMost = (flag: string, value: number, max: number) =>
-  value <= max ? Effect.void : Effect.fail(new InvalidFlag({ flag, reason: `must be at most ${max}, got ${value}` }))
-
-const positive = (flag: string, value: number) =>
-  Number.isFinite(value) && value > 0
-    ? Effect.void
-    : Effect.fail(new InvalidFlag({ flag, reason: `must be a positive number of seconds, got ${value}` }))
-
-const validate = (o: RunOptions) =>
-  Effect.all([
-    atLeastOne("--retry-cap", o.retryCap),
-    atMost("--retry-cap", o.retryCap, MAX_RETRY_CAP),
-    atLeastOne("--concurrency", o.concurrency),
-    atLeastOne("--program-concurrency", o.programConcurrency),
-    Option.match(o.rpm, { onNone: () => Effect.void, onSome: (rpm) => atLeastOne("--rpm", rpm) }),
-    Option.match(o.maxCost, {
-      onNone: () => Effect.void,
-      onSome: (usd) =>
-        Number.isFinite(usd) && usd > 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--max-cost", reason: `must be a positive number of USD, got ${usd}` }))
-    }),
-    atLeastOne("--max-tokens", o.maxTokens),
-    atLeastOne("--trials", o.trials),
-    atMost("--trials", o.trials, MAX_TRIALS),
-    atLeastOne("--confirm", o.confirm),
-    validateProviderFlags(o),
-    positive("--request-timeout", o.requestTimeout),
-    positive("--run-timeout", o.runTimeout),
-    o.apiRetries >= 0 ? Effect.void : Effect.fail(new InvalidFlag({ flag: "--api-retries", reason: "must be 0 or more" })),
-    o.model.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--model", reason: "must not be empty" })) : Effect.void,
-    o.ilo.trim() === "" ? Effect.fail(new InvalidFlag({ flag: "--ilo", reason: "must not be empty" })) : Effect.void,
-    Option.isNone(o.resume) && o.force ? Effect.fail(new InvalidFlag({ flag: "--force", reason: "only with --resume" })) : Effect.void,
-    Option.isNone(o.resume) && o.retryErrors
-      ? Effect.fail(new InvalidFlag({ flag: "--retry-errors", reason: "only with --resume" }))
-      : Effect.void
-  ], { discard: true })
-
 /** The tasks --task and --category keep (all without either); a name that matches nothing is refused with the nearest one. */
 const selectTasks = (all: ReadonlyArray<Task>, ids: ReadonlyArray<string>, categories: ReadonlyArray<string>, file: string) =>
   Effect.gen(function* () {
@@ -232,19 +189,11 @@ const checkModelName = (name: string, aliases: ReadonlyArray<string>) =>
         })
       )
 
-/** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
-const secondLanguage = (o: RunOptions) => {
-  const name = Option.getOrUndefined(o.lang2Name) ?? (o.python ? "python" : undefined)
-  const bin = Option.getOrUndefined(o.lang2Bin) ?? (o.python ? "python3" : undefined)
-  const ext = o.python && Option.isNone(o.lang2Name) ? ".py" : o.lang2Ext
-  return name !== undefined && bin !== undefined ? { name, bin, ext } : undefined
-}
-
-export const runBenchmark = (o: RunOptions) =>
+export const runBenchmark = (options: RunOptions) =>
   Effect.gen(function* () {
+    const o = yield* decodeRunFlags(options)
     const path = yield* Path.Path
     const runner = yield* ProgramRunner
-    yield* validate(o)
     const shard = resolveShard(Option.getOrUndefined(o.shard), Option.getOrUndefined(o.shards), process.env)
     if (shard instanceof InvalidFlag) return yield* shard
 
@@ -260,7 +209,7 @@ export const runBenchmark = (o: RunOptions) =>
 
     const skillsDir = path.join(packageRoot, "skills", "ilo")
     const context = yield* resolveContext(path.join(skillsDir, "contexts.json"), o.context)
-    const lang2 = secondLanguage(o)
+    const lang2 = o.secondLanguage
     const { languages, skipped, iloVersion } = yield* resolveLegs({
       ilo: o.ilo,
       context,

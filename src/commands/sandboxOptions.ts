@@ -1,6 +1,5 @@
 import { Options } from "@effect/cli"
 import { Effect } from "effect"
-import { InvalidFlag } from "../domain/errors.js"
 import { chooseSandbox, DEFAULT_LIMITS, type SandboxMode } from "../services/ProgramRunner.js"
 import { defaulting } from "./optionHelpers.js"
 
@@ -35,19 +34,12 @@ interface SandboxFlags {
   readonly sandboxFileMb: number
 }
 
-/** The flags checked, then the sandbox chosen (bwrap probed; `auto` warns once if it falls back). */
+/** The sandbox the flags (checked by RunFlags) choose: bwrap probed; `auto` warns once if it falls back. */
 export const sandboxFromFlags = (o: SandboxFlags) =>
-  Effect.gen(function* () {
-    for (const [flag, value] of [
-      ["--sandbox-memory-mb", o.sandboxMemoryMb],
-      ["--sandbox-processes", o.sandboxProcesses],
-      ["--sandbox-file-mb", o.sandboxFileMb]
-    ] as const)
-      if (!Number.isSafeInteger(value) || value < 1 || value > 1024 ** 2)
-        return yield* new InvalidFlag({ flag, reason: `must be a whole number from 1 to 1048576, got ${value}` })
-    return yield* chooseSandbox(o.sandbox, {
+  Effect.suspend(() =>
+    chooseSandbox(o.sandbox, {
       memoryBytes: o.sandboxMemoryMb * MIB,
       processes: o.sandboxProcesses,
       fileBytes: o.sandboxFileMb * MIB
     })
-  })
+  )

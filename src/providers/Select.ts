@@ -27,27 +27,6 @@ export interface ProviderFlags {
 
 const invalid = (flag: string, reason: string) => Effect.fail(new InvalidFlag({ flag, reason }))
 
-/** What the provider accepts, checked before anything runs (each refusal is one line and exit 2). */
-export const validateProviderFlags = (f: ProviderFlags) =>
-  Effect.gen(function* () {
-    if (f.provider === "openai" && f.model === "both")
-      yield* invalid("--model", "name the model to use with --provider openai (any id the server knows, e.g. gpt-4o-mini or llama3.2)")
-    if (f.provider === "anthropic" && Option.isSome(f.temperature))
-      yield* invalid(
-        "--temperature",
-        "not sent to anthropic: the API version that @anthropic-ai/sdk 1.x sends rejects temperature (use --provider openai, or drop the flag)"
-      )
-    if (Option.isSome(f.temperature) && !(f.temperature.value >= 0 && f.temperature.value <= 2))
-      yield* invalid("--temperature", `must be between 0 and 2, got ${f.temperature.value}`)
-    if (Option.isSome(f.thinkingBudget)) {
-      const budget = f.thinkingBudget.value
-      if (f.provider !== "anthropic") yield* invalid("--thinking-budget", "extended thinking is an Anthropic feature; use --provider anthropic")
-      if (!(Number.isInteger(budget) && budget >= 1024 && budget < f.maxTokens))
-        yield* invalid("--thinking-budget", `must be at least 1024 and below --max-tokens (${f.maxTokens}), got ${budget}`)
-    }
-    if (f.replayFallthrough && Option.isNone(f.replay)) yield* invalid("--replay-fallthrough", "needs --replay")
-  })
-
 const optionalEnv = (name: string) =>
   Config.string(name).pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
 

@@ -1,0 +1,152 @@
+import { Effect, Option, ParseResult, Schema } from "effect"
+import { InvalidFlag } from "../domain/errors.js"
+import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
+
+const Opt = <S extends Schema.Schema.Any>(s: S) => Schema.OptionFromSelf(s)
+
+/** The flags of `run` as the command line gives them. */
+const fields = {
+  ilo: Schema.String,
+  retryCap: Schema.Number,
+  model: Schema.String,
+  task: Schema.Array(Schema.String),
+  category: Schema.Array(Schema.String),
+  lang2Name: Opt(Schema.String),
+  lang2Bin: Opt(Schema.String),
+  lang2Ext: Schema.String,
+  lang2Docs: Opt(Schema.String),
+  python: Schema.Boolean,
+  dryRun: Schema.Boolean,
+  outputDir: Schema.String,
+  tasksFile: Opt(Schema.String),
+  concurrency: Schema.Number,
+  align: Schema.Boolean,
+  cache: Schema.Literal("warm", "cold"),
+  maxCost: Opt(Schema.Number),
+  rpm: Opt(Schema.Number),
+  programConcurrency: Schema.Number,
+  maxTokens: Schema.Number,
+  requestTimeout: Schema.Number,
+  runTimeout: Schema.Number,
+  apiRetries: Schema.Number,
+  baseUrl: Opt(Schema.String),
+  context: Schema.String,
+  allowLanguageNamed: Schema.Boolean,
+  provider: Schema.Literal("anthropic", "openai"),
+  lang: Schema.Array(Schema.String),
+  trials: Schema.Number,
+  confirm: Schema.Number,
+  temperature: Opt(Schema.Number),
+  thinkingBudget: Opt(Schema.Number),
+  record: Opt(Schema.String),
+  replay: Opt(Schema.String),
+  replayFallthrough: Schema.Boolean,
+  sandbox: Schema.Literal("auto", "bwrap", "none"),
+  sandboxMemoryMb: Schema.Number,
+  sandboxProcesses: Schema.Number,
+  sandboxFileMb: Schema.Number,
+  resume: Opt(Schema.String),
+  force: Schema.Boolean,
+  retryErrors: Schema.Boolean,
+  shard: Opt(Schema.String),
+  shards: Opt(Schema.Number),
+  quiet: Schema.Boolean,
+  baseline: Schema.String
+}
+
+type Flags = Schema.Struct.Type<typeof fields>
+
+/** A refusal: the flag, and why (printed as `ERROR: <flag>: <why>`, exit 2). */
+type Problem = readonly [flag: string, reason: string] | undefined
+
+const atLeastOne = (flag: string, value: number): Problem =>
+  Number.isFinite(value) && value >= 1 ? undefined : [flag, `must be at least 1, got ${value}`]
+
+/** A count that reports lay out one entry for each of: bounded (limits.ts). */
+const atMost = (flag: string, value: number, max: number): Problem => (value <= max ? undefined : [flag, `must be at most ${max}, got ${value}`])
+
+const positive = (flag: string, value: number): Problem =>
+  Number.isFinite(value) && value > 0 ? undefined : [flag, `must be a positive number of seconds, got ${value}`]
+
+/** A sandbox limit (MiB or processes): a whole number the kernel's limits can hold. */
+const sandboxLimit = (flag: string, value: number): Problem =>
+  Number.isSafeInteger(value) && value >= 1 && value <= 1024 ** 2 ? undefined : [flag, `must be a whole number from 1 to 1048576, got ${value}`]
+
+/** What the provider accepts. */
+const providerProblem = (f: Flags): Problem => {
+  if (f.provider === "openai" && f.model === "both")
+    return ["--model", "name the model to use with --provider openai (any id the server knows, e.g. gpt-4o-mini or llama3.2)"]
+  if (f.provider === "anthropic" && Option.isSome(f.temperature))
+    return [
+      "--temperature",
+      "not sent to anthropic: the API version that @anthropic-ai/sdk 1.x sends rejects temperature (use --provider openai, or drop the flag)"
+    ]
+  if (Option.isSome(f.temperature) && !(f.temperature.value >= 0 && f.temperature.value <= 2))
+    return ["--temperature", `must be between 0 and 2, got ${f.temperature.value}`]
+  if (Option.isSome(f.thinkingBudget)) {
+    const budget = f.thinkingBudget.value
+    if (f.provider !== "anthropic") return ["--thinking-budget", "extended thinking is an Anthropic feature; use --provider anthropic"]
+    if (!(Number.isInteger(budget) && budget >= 1024 && budget < f.maxTokens))
+      return ["--thinking-budget", `must be at least 1024 and below --max-tokens (${f.maxTokens}), got ${budget}`]
+  }
+  if (f.replayFallthrough && Option.isNone(f.replay)) return ["--replay-fallthrough", "needs --replay"]
+  return undefined
+}
+
+/** Every check, in the order the first refusal is reported. */
+const checks: ReadonlyArray<(f: Flags) => Problem> = [
+  (f) => atLeastOne("--retry-cap", f.retryCap),
+  (f) => atMost("--retry-cap", f.retryCap, MAX_RETRY_CAP),
+  (f) => atLeastOne("--concurrency", f.concurrency),
+  (f) => atLeastOne("--program-concurrency", f.programConcurrency),
+  (f) => (Option.isSome(f.rpm) ? atLeastOne("--rpm", f.rpm.value) : undefined),
+  (f) =>
+    Option.isSome(f.maxCost) && !(Number.isFinite(f.maxCost.value) && f.maxCost.value > 0)
+      ? ["--max-cost", `must be a positive number of USD, got ${f.maxCost.value}`]
+      : undefined,
+  (f) => atLeastOne("--max-tokens", f.maxTokens),
+  (f) => atLeastOne("--trials", f.trials),
+  (f) => atMost("--trials", f.trials, MAX_TRIALS),
+  (f) => atLeastOne("--confirm", f.confirm),
+  providerProblem,
+  (f) => positive("--request-timeout", f.requestTimeout),
+  (f) => positive("--run-timeout", f.runTimeout),
+  (f) => (f.apiRetries >= 0 ? undefined : ["--api-retries", "must be 0 or more"]),
+  (f) => (f.model.trim() === "" ? ["--model", "must not be empty"] : undefined),
+  (f) => (f.ilo.trim() === "" ? ["--ilo", "must not be empty"] : undefined),
+  (f) => (Option.isNone(f.resume) && f.force ? ["--force", "only with --resume"] : undefined),
+  (f) => (Option.isNone(f.resume) && f.retryErrors ? ["--retry-errors", "only with --resume"] : undefined),
+  (f) => sandboxLimit("--sandbox-memory-mb", f.sandboxMemoryMb),
+  (f) => sandboxLimit("--sandbox-processes", f.sandboxProcesses),
+  (f) => sandboxLimit("--sandbox-file-mb", f.sandboxFileMb)
+]
+
+/** The flags of `run`, checked: a value that holds is a benchmark the harness can try. */
+export class RunFlags extends Schema.Class<RunFlags>("RunFlags")(
+  Schema.Struct(fields).pipe(
+    Schema.filter((f) => {
+      for (const check of checks) {
+        const problem = check(f)
+        if (problem !== undefined) return { path: [problem[0]], message: problem[1] }
+      }
+      return undefined
+    })
+  )
+) {
+  /** The second language as the flags describe it, if any: --python fills what --lang2-* leave out. */
+  get secondLanguage() {
+    const name = Option.getOrUndefined(this.lang2Name) ?? (this.python ? "python" : undefined)
+    const bin = Option.getOrUndefined(this.lang2Bin) ?? (this.python ? "python3" : undefined)
+    const ext = this.python && Option.isNone(this.lang2Name) ? ".py" : this.lang2Ext
+    return name !== undefined && bin !== undefined ? { name, bin, ext } : undefined
+  }
+}
+
+/** The command line's values as RunFlags, or the first refusal as one line (exit 2). */
+export const decodeRunFlags = (input: Flags) =>
+  Schema.decode(RunFlags)(input).pipe(
+    Effect.mapError((error) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+      return new InvalidFlag({ flag: String(issue?.path[0] ?? "run"), reason: issue?.message ?? error.message })
+    })
+  )
