@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { availableParallelism } from "node:os"
-import { Config, Console, DateTime, Duration, Effect, Layer, Option } from "effect"
+import { Config, Console, DateTime, Duration, Effect, Option } from "effect"
 import { InvalidFlag, LanguageNamed, RunsEndedInError, TaskNotFound, TasksFileError } from "../domain/errors.js"
 import { MODEL_ALIASES, resolveModels } from "../config/Model.js"
 import type { Task } from "../domain/Task.js"
@@ -23,23 +23,21 @@ import { benchProgress, progressMode } from "../report/LiveProgress.js"
 import { headerLine, pathsBlock, summaryTable } from "../report/Summary.js"
 import { trialsSummary } from "../report/Trials.js"
 import { verdictBlock } from "../report/Verdict.js"
-import { boundedRunner } from "../services/BoundedRunner.js"
-import * as Checkpoint from "../services/Checkpoint.js"
 import { loadCatalog, retiredModels } from "../config/ModelCatalog.js"
-import { forBenchmark, ProgramRunner, sandboxRecord } from "../services/ProgramRunner.js"
-import * as RateGate from "../services/RateGate.js"
+import { sandboxRecord } from "../services/ProgramRunner.js"
 import * as SkillDocs from "../services/SkillDocs.js"
 import { emptyExpected, loadTasks } from "../tasks/TasksFile.js"
 import { defaultTasksFile } from "./tasks.js"
 import { providerOptions } from "./providerOptions.js"
 import { sandboxFromFlags, sandboxOptions } from "./sandboxOptions.js"
+import * as Bench from "../session/Bench.js"
 import { runSession, type SessionOutcome } from "../session/Session.js"
 import { choice, defaulting, optionalText } from "./optionHelpers.js"
 import { recordableUrl } from "../platform/secrets.js"
 import { didYouMean, looksLikeModelId, nearest } from "./suggest.js"
 import { planLines } from "./dryRun.js"
 import { invokedAs } from "../report/ResumeHint.js"
-import { EndpointUnusable, stopEarlyLayer } from "../providers/StopEarly.js"
+import { EndpointUnusable } from "../providers/StopEarly.js"
 import { resolveShard, shardLabel, shardOfKey } from "../config/Shard.js"
 import { specKey } from "../loop/Plan.js"
 
@@ -193,7 +191,6 @@ export const runBenchmark = (options: RunOptions) =>
   Effect.gen(function* () {
     const o = yield* decodeRunFlags(options)
     const path = yield* Path.Path
-    const runner = yield* ProgramRunner
     const shard = resolveShard(Option.getOrUndefined(o.shard), Option.getOrUndefined(o.shards), process.env)
     if (shard instanceof InvalidFlag) return yield* shard
 
@@ -259,11 +256,6 @@ export const runBenchmark = (options: RunOptions) =>
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl
     const sandbox = yield* sandboxFromFlags(o)
-    // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
-    const llmLayer = stopEarlyLayer(
-      recordableUrl(baseUrl ?? (o.provider === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1")),
-      o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
-    ).pipe(Layer.provide(llm.layer))
 
     const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
     if (Option.isSome(o.maxCost) && unpriced.length > 0)
@@ -329,7 +321,6 @@ export const runBenchmark = (options: RunOptions) =>
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
     const budget = Option.isSome(o.maxCost) ? yield* makeBudget(o.maxCost.value, o.concurrency, catalog.priceOf) : undefined
-    const programs = yield* boundedRunner(forBenchmark(runner, sandbox, languages.map((l) => l.command)), o.programConcurrency)
     const printSummary = ({ report, paths, resumeWith }: SessionOutcome) =>
       Effect.gen(function* () {
         const results = report.results
@@ -390,13 +381,15 @@ export const runBenchmark = (options: RunOptions) =>
       })
     ).pipe(
       Effect.provide(
-        Layer.mergeAll(
-          SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }),
-          llmLayer,
-          Checkpoint.layer,
-          RateGate.layer({ maxConcurrency: o.concurrency, rpm: Option.getOrUndefined(o.rpm), maxPause: defaultRetryPolicy.maxDelay }),
-          Layer.succeed(ProgramRunner, programs)
-        ).pipe(Layer.provide(Layer.succeed(ProgramRunner, runner)))
+        Bench.layer(o, llm.layer, {
+          skills: { dir: skillsDir, relativeTo: packageRoot },
+          sandbox,
+          commands: languages.map((l) => l.command),
+          endpoint: {
+            url: recordableUrl(baseUrl ?? (o.provider === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1")),
+            keyVariable: o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
+          }
+        })
       ),
       // An endpoint that cannot answer (a refused key, an unknown model) stops the whole run.
       Effect.catchSomeDefect((defect) => (defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))

@@ -1,0 +1,39 @@
+import { Effect, Layer, Option } from "effect"
+import type { RunFlags } from "../config/RunFlags.js"
+import { defaultRetryPolicy } from "../loop/Policy.js"
+import { stopEarlyLayer } from "../providers/StopEarly.js"
+import type { Llm } from "../services/Llm.js"
+import { boundedRunner } from "../services/BoundedRunner.js"
+import * as Checkpoint from "../services/Checkpoint.js"
+import { forBenchmark, ProgramRunner, type Sandbox } from "../services/ProgramRunner.js"
+import * as RateGate from "../services/RateGate.js"
+import * as SkillDocs from "../services/SkillDocs.js"
+
+export interface BenchOptions {
+  readonly skills: { readonly dir: string; readonly relativeTo: string }
+  /** The sandbox chosen at the start, and the interpreters' commands it must find. */
+  readonly sandbox: Sandbox
+  readonly commands: ReadonlyArray<ReadonlyArray<string>>
+  /** Where the model is served and which variable holds its key: named when the endpoint is unusable. */
+  readonly endpoint: { readonly url: string; readonly keyVariable: string }
+}
+
+/**
+ * Everything one benchmark runs on, built from its flags: the model (its cassette already chosen,
+ * `llm`), stopping at once when its endpoint cannot answer, behind the rate gate; programs run in
+ * the sandbox and bounded by --program-concurrency; the skill docs and the checkpoint. It takes
+ * the program host, the file system and the clock from the edge.
+ */
+export const layer = <R>(flags: RunFlags, llm: Layer.Layer<Llm, never, R>, options: BenchOptions) =>
+  Layer.mergeAll(
+    SkillDocs.layer({ iloBin: flags.ilo, skillsDir: options.skills.dir, relativeTo: options.skills.relativeTo }),
+    // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
+    stopEarlyLayer(options.endpoint.url, options.endpoint.keyVariable).pipe(Layer.provide(llm)),
+    Checkpoint.layer,
+    RateGate.layer({ maxConcurrency: flags.concurrency, rpm: Option.getOrUndefined(flags.rpm), maxPause: defaultRetryPolicy.maxDelay }),
+    // The same host, its programs in the sandbox, with a bound in front of them.
+    Layer.effect(
+      ProgramRunner,
+      Effect.flatMap(ProgramRunner, (runner) => boundedRunner(forBenchmark(runner, options.sandbox, options.commands), flags.programConcurrency))
+    )
+  )
