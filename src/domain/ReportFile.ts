@@ -2,70 +2,13 @@ import { Schema } from "effect"
 import type { Report } from "../report/Json.js"
 import { RunResult } from "./Result.js"
 import { ReportAnalysisSchema } from "./Analysis.js"
+import { RunConfig } from "./RunConfig.js"
 
 /**
  * The JSON report ilo-bench writes, as a Schema: `ilo-bench schema` exports it as JSON Schema and
- * `ilo-bench validate` decodes files with it. The configuration's fields are the ones a run records
+ * `ilo-bench validate` decodes files with it. The configuration is the one a run records
  * (RunConfig); the compile-time check at the bottom keeps the two in step.
  */
-
-const Price = Schema.Struct({ input: Schema.Number, output: Schema.Number, cacheWrite: Schema.Number, cacheRead: Schema.Number })
-
-export const RecordedConfig = Schema.Struct({
-  harness_version: Schema.String,
-  provider: Schema.String,
-  base_url: Schema.NullOr(Schema.String),
-  ilo_version: Schema.String.annotations({ description: "What `<ilo> --version` printed." }),
-  tasks_file: Schema.String,
-  tasks_sha256: Schema.String,
-  task_filter: Schema.NullOr(Schema.String),
-  languages: Schema.Array(
-    Schema.Struct({
-      name: Schema.String,
-      command: Schema.Array(Schema.String),
-      extension: Schema.String,
-      docs: Schema.String,
-      version: Schema.optional(Schema.NullOr(Schema.String))
-    })
-  ),
-  models: Schema.Array(Schema.Struct({ key: Schema.String, id: Schema.String })),
-  retry_cap: Schema.Number,
-  max_tokens: Schema.Number,
-  request_timeout_s: Schema.Number,
-  run_timeout_s: Schema.Number,
-  concurrency: Schema.Number,
-  api_retries: Schema.Number,
-  prompt_layout: Schema.String,
-  context: Schema.Struct({ name: Schema.String, modules: Schema.Array(Schema.String) }),
-  allow_language_named: Schema.Boolean,
-  trials: Schema.optional(Schema.Number),
-  /** --confirm N: a program that worked ran N times in all (absent: 1). */
-  confirm: Schema.optional(Schema.Number),
-  temperature: Schema.optional(Schema.NullOr(Schema.Number)),
-  thinking_budget: Schema.optional(Schema.NullOr(Schema.Number)),
-  cassette: Schema.optional(
-    Schema.Struct({ record: Schema.NullOr(Schema.String), replay: Schema.NullOr(Schema.String), fallthrough: Schema.Boolean })
-  ),
-  prompt_cache: Schema.String,
-  max_cost_usd: Schema.NullOr(Schema.Number),
-  rpm: Schema.NullOr(Schema.Number),
-  program_concurrency: Schema.Number,
-  sandbox: Schema.optional(
-    Schema.Struct({
-      mode: Schema.Literal("bwrap", "none"),
-      requested: Schema.String,
-      limits: Schema.NullOr(Schema.Struct({ memory_mb: Schema.Number, processes: Schema.Number, file_mb: Schema.Number, cpu_s: Schema.Number }))
-    }).annotations({ description: "The sandbox programs ran in, what --sandbox asked for, and its limits (null without one)." })
-  ),
-  shard: Schema.optional(
-    Schema.NullOr(Schema.Struct({ index: Schema.Number, count: Schema.Number, from: Schema.String, total_runs: Schema.Number }))
-  ).annotations({
-    description: "--shard: this file holds shard `index` (from 1) of `count` of the benchmark, `planned_runs` of its `total_runs`; `from` names the flag or the job engine's variable."
-  }),
-  prices: Schema.Record({ key: Schema.String, value: Schema.NullOr(Price) }).annotations({
-    description: "The list prices costs were computed with, by model id (null: not in the catalog)."
-  })
-}).annotations({ identifier: "RunConfig", description: "What the run was asked to do: every setting that shapes results; never a key." })
 
 export const SkillProvenance = Schema.Struct({
   module: Schema.String,
@@ -80,7 +23,7 @@ export const ReportFile = Schema.Struct({
   harness_version: Schema.String,
   complete: Schema.Boolean.annotations({ description: "False after an interrupt or --max-cost: results then has fewer than planned_runs." }),
   planned_runs: Schema.Number,
-  config: RecordedConfig,
+  config: RunConfig,
   skills: Schema.Array(SkillProvenance),
   notes: Schema.Array(Schema.String),
   analysis: Schema.optional(ReportAnalysisSchema),

@@ -1,56 +1,62 @@
+import { Schema } from "effect"
+
+const Price = Schema.Struct({ input: Schema.Number, output: Schema.Number, cacheWrite: Schema.Number, cacheRead: Schema.Number })
+
+export const RunConfig = Schema.Struct({
+  harness_version: Schema.String,
+  provider: Schema.String,
+  base_url: Schema.NullOr(Schema.String),
+  ilo_version: Schema.String.annotations({ description: "What `<ilo> --version` printed." }),
+  tasks_file: Schema.String,
+  tasks_sha256: Schema.String,
+  task_filter: Schema.NullOr(Schema.String),
+  languages: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      command: Schema.Array(Schema.String),
+      extension: Schema.String,
+      docs: Schema.String,
+      version: Schema.optional(Schema.NullOr(Schema.String))
+    })
+  ),
+  models: Schema.Array(Schema.Struct({ key: Schema.String, id: Schema.String })),
+  retry_cap: Schema.Number,
+  max_tokens: Schema.Number,
+  request_timeout_s: Schema.Number,
+  run_timeout_s: Schema.Number,
+  concurrency: Schema.Number,
+  api_retries: Schema.Number,
+  prompt_layout: Schema.String,
+  context: Schema.Struct({ name: Schema.String, modules: Schema.Array(Schema.String) }),
+  allow_language_named: Schema.Boolean,
+  trials: Schema.optional(Schema.Number),
+  /** --confirm N: a program that worked ran N times in all (absent: 1). */
+  confirm: Schema.optional(Schema.Number),
+  temperature: Schema.optional(Schema.NullOr(Schema.Number)),
+  thinking_budget: Schema.optional(Schema.NullOr(Schema.Number)),
+  cassette: Schema.optional(
+    Schema.Struct({ record: Schema.NullOr(Schema.String), replay: Schema.NullOr(Schema.String), fallthrough: Schema.Boolean })
+  ),
+  prompt_cache: Schema.String,
+  max_cost_usd: Schema.NullOr(Schema.Number),
+  rpm: Schema.NullOr(Schema.Number),
+  program_concurrency: Schema.Number,
+  sandbox: Schema.optional(
+    Schema.Struct({
+      mode: Schema.Literal("bwrap", "none"),
+      requested: Schema.String,
+      limits: Schema.NullOr(Schema.Struct({ memory_mb: Schema.Number, processes: Schema.Number, file_mb: Schema.Number, cpu_s: Schema.Number }))
+    }).annotations({ description: "The sandbox programs ran in, what --sandbox asked for, and its limits (null without one)." })
+  ),
+  shard: Schema.optional(
+    Schema.NullOr(Schema.Struct({ index: Schema.Number, count: Schema.Number, from: Schema.String, total_runs: Schema.Number }))
+  ).annotations({
+    description: "--shard: this file holds shard `index` (from 1) of `count` of the benchmark, `planned_runs` of its `total_runs`; `from` names the flag or the job engine's variable."
+  }),
+  prices: Schema.Record({ key: Schema.String, value: Schema.NullOr(Price) }).annotations({
+    description: "The list prices costs were computed with, by model id (null: not in the catalog)."
+  })
+}).annotations({ identifier: "RunConfig", description: "What the run was asked to do: every setting that shapes results; never a key." })
+
 /** What a run was asked to do, recorded in its reports so results can be compared and trusted. No secrets. */
-export interface RunConfig {
-  readonly harness_version: string
-  readonly provider: string
-  readonly base_url: string | null
-  /** What `<ilo> --version` printed. */
-  readonly ilo_version: string
-  readonly tasks_file: string
-  readonly tasks_sha256: string
-  readonly task_filter: string | null
-  readonly languages: ReadonlyArray<{
-    readonly name: string
-    readonly command: ReadonlyArray<string>
-    readonly extension: string
-    readonly docs: string
-    /** What the leg's version command printed, first line. */
-    readonly version?: string | null
-  }>
-  readonly models: ReadonlyArray<{ readonly key: string; readonly id: string }>
-  readonly retry_cap: number
-  readonly max_tokens: number
-  readonly request_timeout_s: number
-  readonly run_timeout_s: number
-  readonly concurrency: number
-  readonly api_retries: number
-  readonly prompt_layout: string
-  /** The ilo context set: its name and modules (their hashes are in the report's skills). */
-  readonly context: { readonly name: string; readonly modules: ReadonlyArray<string> }
-  /** Set when the user let descriptions that name a language run anyway. */
-  readonly allow_language_named: boolean
-  readonly trials?: number
-  /** --confirm N: each program that worked ran N times in all (absent: 1, the seed's single run). */
-  readonly confirm?: number
-  readonly temperature?: number | null
-  readonly thinking_budget?: number | null
-  /** Cassette paths as given; a replayed run's results match the recording's. */
-  readonly cassette?: { readonly record: string | null; readonly replay: string | null; readonly fallthrough: boolean }
-  /** "warm", or "cold": a nonce defeats the provider's prompt cache. */
-  readonly prompt_cache: string
-  readonly max_cost_usd: number | null
-  readonly rpm: number | null
-  readonly program_concurrency: number
-  /** The sandbox programs ran in ("bwrap" or "none"), what --sandbox asked for, and its limits (null without one). */
-  readonly sandbox?: {
-    readonly mode: "bwrap" | "none"
-    readonly requested: string
-    readonly limits: { readonly memory_mb: number; readonly processes: number; readonly file_mb: number; readonly cpu_s: number } | null
-  }
-  /**
-   * --shard: this file holds shard `index` of `count` of the benchmark (runs assigned by a hash of
-   * task, language, model and trial), `planned_runs` of its `total_runs`; null or absent: the whole plan.
-   */
-  readonly shard?: { readonly index: number; readonly count: number; readonly from: string; readonly total_runs: number } | null
-  /** The list prices costs were computed with, by model id (null: not in the catalog). */
-  readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number } | null>>
-}
+export type RunConfig = typeof RunConfig.Type

@@ -1,11 +1,12 @@
 import type { CheckpointHeader, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
-import type { RunConfig } from "../domain/RunConfig.js"
+import { Either, Schema } from "effect"
+import { RunConfig } from "../domain/RunConfig.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 
-/** What a resumed run would do, to compare with what the checkpoint's runs did. */
+/** What a resumed run would do, to compare with what the checkpoint's runs did (an older harness recorded fewer fields). */
 export interface SessionSettings {
-  readonly config: RunConfig
+  readonly config: Partial<RunConfig>
   readonly skills: ReadonlyArray<SkillHash>
 }
 
@@ -50,8 +51,8 @@ const difference = (a: unknown, b: unknown) => {
 export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSettings) => unknown]> = [
   ["tasks file (sha256)", (s) => s.config.tasks_sha256],
   ["task filter (--task)", (s) => s.config.task_filter],
-  ["models", (s) => s.config.models.map((m) => `${m.key}=${m.id}`)],
-  ["languages", (s) => s.config.languages.map((l) => `${l.name}: ${l.command.join(" ")} (${l.extension}; docs: ${l.docs})`)],
+  ["models", (s) => s.config.models?.map((m) => `${m.key}=${m.id}`)],
+  ["languages", (s) => s.config.languages?.map((l) => `${l.name}: ${l.command.join(" ")} (${l.extension}; docs: ${l.docs})`)],
   ["ilo version", (s) => s.config.ilo_version],
   ["provider", (s) => s.config.provider],
   ["retry cap", (s) => s.config.retry_cap],
@@ -69,16 +70,15 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["shard (--shard)", (s) => (s.config.shard ? `${s.config.shard.index}/${s.config.shard.count}` : null)]
 ]
 
+const decodeRecorded = Schema.decodeUnknownEither(Schema.partialWith(RunConfig, { exact: true }))
+
 /** Each setting that differs between the checkpoint and now, as "name: checkpoint X, now Y". */
 export const configDifferences = (saved: CheckpointHeader, now: SessionSettings): ReadonlyArray<string> => {
-  const before: SessionSettings = { config: saved.config, skills: saved.skills }
+  // The checkpoint's configuration as this harness reads it; a field it did not record is "none".
+  const recorded = Either.getOrElse(decodeRecorded(saved.config), (): Partial<RunConfig> => ({}))
+  const before: SessionSettings = { config: recorded, skills: saved.skills }
   return RESULT_SETTINGS.flatMap(([name, get]) => {
-    let a: unknown
-    try {
-      a = get(before)
-    } catch {
-      a = undefined // a field the checkpoint's harness did not record
-    }
+    const a = get(before)
     const b = get(now)
     return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${name}: ${difference(a, b)}`]
   })
