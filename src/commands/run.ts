@@ -1,11 +1,10 @@
 import { Command, Options } from "@effect/cli"
 import { availableParallelism } from "node:os"
-import { Config, Effect, Option } from "effect"
+import { Config, Effect } from "effect"
 import { DEFAULT_CONTEXT } from "../config/Contexts.js"
 import { decodeRunFlags } from "../config/RunFlags.js"
 import { RunsEndedInError } from "../domain/errors.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
-import { EndpointUnusable } from "../providers/StopEarly.js"
 import { printRunSummary } from "../report/RunSummary.js"
 import * as Bench from "../session/Bench.js"
 import { prepareRun } from "../session/Prepare.js"
@@ -133,9 +132,7 @@ export const runBenchmark = (options: RunOptions) =>
     // A dry run has printed its plan.
     if (prepared === undefined) return
     const outcome = yield* Effect.scoped(runSession({ ...prepared.session, finished: printRunSummary(flags, prepared.session.runs.length) })).pipe(
-      Effect.provide(Bench.layer(flags, prepared.llm, prepared.bench)),
-      // An endpoint that cannot answer (a refused key, an unknown model) stops the whole run.
-      Effect.catchSomeDefect((defect) => (defect instanceof EndpointUnusable ? Option.some(Effect.fail(defect)) : Option.none()))
+      Effect.provide(Bench.layer(flags, prepared.llm, prepared.bench))
     )
     const errors = outcome.report.results.filter((r) => r.final_outcome === "error").length
     if (errors > 0) return yield* new RunsEndedInError({ count: errors })

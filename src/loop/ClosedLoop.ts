@@ -1,12 +1,11 @@
 import { Clock, Duration, Effect, Either, Random } from "effect"
-import type { ReplayMiss } from "../domain/Cassette.js"
 import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import { countTokens } from "../services/Tokenizers.js"
 import type { AbandonedRequest, ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { knownIssue } from "../domain/Task.js"
-import type { Llm, LlmError, LlmReply } from "../services/Llm.js"
+import type { Llm, LlmError, LlmReply, LlmStop } from "../services/Llm.js"
 import { ProgramRunner, type HarnessFailing, type ProgramRun } from "../services/ProgramRunner.js"
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { publish } from "./Events.js"
@@ -103,7 +102,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   spec: RunSpec,
   settings: LoopSettings,
   journal: Journal<E> = {}
-): Effect.fn.Return<RunResult, E | HarnessFailing | ReplayMiss, Llm | ProgramRunner | SkillDocs> {
+): Effect.fn.Return<RunResult, E | HarnessFailing | LlmStop, Llm | ProgramRunner | SkillDocs> {
   const { task, language, model } = spec
   const context = yield* languageContext(language)
   const started = yield* Clock.currentTimeMillis

@@ -1,6 +1,5 @@
-import type { ReplayMiss } from "../domain/Cassette.js"
 import { Clock, Duration, Effect, Option, Schedule } from "effect"
-import { Llm, requestTimedOut, type LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { Llm, requestTimedOut, type LlmError, type LlmStop, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { RateGate } from "../services/RateGate.js"
 
 export interface RetryPolicy {
@@ -24,9 +23,9 @@ export const apiRetrySchedule = (policy: RetryPolicy) =>
   Schedule.exponential(policy.baseDelay, 2).pipe(
     Schedule.jittered,
     Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.whileInput((error: LlmError | ReplayMiss) => error._tag === "LlmError" && error.retryable),
+    Schedule.whileInput((error: LlmError | LlmStop) => error._tag === "LlmError" && error.retryable),
     Schedule.passthrough,
-    Schedule.modifyDelay((error: LlmError | ReplayMiss, delay) =>
+    Schedule.modifyDelay((error: LlmError | LlmStop, delay) =>
       error._tag === "LlmError" && error.retryAfterMs !== null
         ? Duration.min(Duration.millis(error.retryAfterMs), policy.maxDelay)
         : Duration.min(delay, policy.maxDelay)
@@ -44,7 +43,7 @@ export const callModel = (
   policy: RetryPolicy,
   onFailure: (error: LlmError) => Effect.Effect<void>,
   onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void
-): Effect.Effect<LlmReply, LlmError | ReplayMiss, Llm> =>
+): Effect.Effect<LlmReply, LlmError | LlmStop, Llm> =>
   Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
     const bounded = llm.timesOut === true
       ? llm.complete(request)

@@ -52,7 +52,7 @@ export const unusable = (error: LlmError, succeeded: boolean, url: string, model
 }
 
 /**
- * The Llm service, stopping the whole benchmark (a defect, as a replay miss is) at the first
+ * The Llm service, stopping the whole benchmark (a failure in the error channel, as a replay miss is) at the first
  * failure that says the endpoint is unusable. Sits under the retry schedule: a refused address
  * stops at once instead of after a minute of retries.
  */
@@ -69,7 +69,7 @@ export const stopEarlyLayer = (url: string, keyVariable: string) =>
             Effect.tap(() => Effect.sync(() => void (succeeded = true))),
             Effect.tapErrorTag("LlmError", (error) => {
               const why = unusable(error, succeeded, url, request.model, keyVariable)
-              return why === undefined ? Effect.void : Effect.die(why)
+              return why === undefined ? Effect.void : Effect.fail(why)
             })
           )
       })

@@ -1,5 +1,6 @@
 import { Context, Duration, type Effect, Schema } from "effect"
 import type { ReplayMiss } from "../domain/Cassette.js"
+import type { EndpointUnusable } from "../providers/StopEarly.js"
 import { LlmErrorKind, llmErrorFields, type ModelReply, type Usage as UsageSchema } from "../domain/Reply.js"
 
 /** A block of system prompt; `cache` marks a prompt-cache breakpoint after it. */
@@ -65,12 +66,19 @@ export interface ExchangeLabel {
   readonly attempt: number
 }
 
+/**
+ * A failure after which no run can go on, so the benchmark stops: a replay lacking a request (the
+ * recording cannot be reproduced), or an endpoint that cannot answer (a refused key, an unknown
+ * model, nothing at the address). Any other failure is an LlmError and ends only its run.
+ */
+export type LlmStop = ReplayMiss | EndpointUnusable
+
 export class Llm extends Context.Tag("ilo-bench/Llm")<
   Llm,
   {
     readonly provider: string
-    /** Fails with ReplayMiss only when replaying a cassette that lacks the request: the benchmark stops. */
-    readonly complete: (request: LlmRequest) => Effect.Effect<LlmReply, LlmError | ReplayMiss>
+    /** Fails with an LlmStop only when the benchmark must stop: see LlmStop. */
+    readonly complete: (request: LlmRequest) => Effect.Effect<LlmReply, LlmError | LlmStop>
     /**
      * True when `complete` itself fails with `requestTimedOut` once `request.timeout` passes
      * without a reply (an SDK's own per-request deadline); callModel then sets no timer of its

@@ -264,8 +264,7 @@ export const runSession = (input: SessionInput) =>
               ? writePartial("Interrupted")
               : // A replay that cannot reproduce its recording, or an endpoint that cannot answer (a refused
               // key, an unknown model), has nothing to resume: it is a usage error.
-                Option.exists(Cause.failureOption(cause), (error) => error instanceof ReplayMiss) ||
-                Option.exists(Cause.dieOption(cause), (defect) => defect instanceof EndpointUnusable)
+                Option.exists(Cause.failureOption(cause), (error) => error instanceof ReplayMiss || error instanceof EndpointUnusable)
                 ? Effect.void
                 : writePartial("Stopped by an error")
           )
