@@ -64,7 +64,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(lines[0]).toBe("Closed-loop bench: 2 tasks × 2 languages × 1 models = 4 runs  (retry_cap=5)")
     expect(lines.filter((l) => l.startsWith("  -> outcome="))).toEqual([
       "  -> outcome=working gen_tokens=12 wall=" + lines[1]!.split("wall=")[1],
-      expect.stringMatching(/^  -> outcome=working gen_tokens=16 wall=\d+\.\d+s$/),
+      expect.stringMatching(/^  -> outcome=working gen_tokens=16 wall=\d+\.\d+s task=sum lang=python model=haiku$/),
       expect.stringMatching(/^  -> outcome=working gen_tokens=12 /),
       expect.stringMatching(/^  -> outcome=working gen_tokens=11 /)
     ])

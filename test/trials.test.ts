@@ -120,4 +120,41 @@ describe("run --trials", () => {
     expect(result.stdout).not.toContain("Pass rates")
     expect(bench.reports()[0].results[0].trial).toBe(1)
   })
+
+  it("each trial's stdout and stderr lines name their run; the summary stays lined up with a long task id and javascript", async () => {
+    const id = "a-task-id-well-past-twenty-two-chars"
+    const bench = makeBench([{ id, description: "Print the 10th Fibonacci number.", expected_output: "55" }])
+    const server = await startFakeAnthropic((req) => ({ text: programPrinting(languageOf(req), "55") }))
+    servers.push(server)
+    const result = await runCli(bench.args("--model", "haiku", "--lang", "javascript", "--trials", "2"), {
+      env: { ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(result.code, result.stderr).toBe(0)
+    const out = result.stdout.split("\n")
+    // The seed's line first, the run after it: two trials of a run no longer print the same line.
+    expect(out.filter((l) => l.startsWith("  -> outcome=")).map((l) => l.replace(/ wall=[\d.]+s /, " "))).toEqual([
+      `  -> outcome=working gen_tokens=${/gen_tokens=(\d+)/.exec(out.find((l) => l.endsWith("lang=ilo model=haiku trial=1"))!)![1]} task=${id} lang=ilo model=haiku trial=1`,
+      expect.stringMatching(new RegExp(`^  -> outcome=working gen_tokens=\\d+ task=${id} lang=ilo model=haiku trial=2$`)),
+      expect.stringMatching(new RegExp(`^  -> outcome=working gen_tokens=\\d+ task=${id} lang=javascript model=haiku trial=1$`)),
+      expect.stringMatching(new RegExp(`^  -> outcome=working gen_tokens=\\d+ task=${id} lang=javascript model=haiku trial=2$`))
+    ])
+    // stderr is no terminal here: a line per finished run, naming its trial.
+    const done = result.stderr.split("\n").filter((l) => /^\[\d\/4\] task=/.test(l)).map((l) => l.replace(/^\[\d\/4\] /, "").split(" -> ")[0])
+    expect(done.sort()).toEqual(["ilo", "javascript"].flatMap((lang) => [1, 2].map((n) => `task=${id} lang=${lang} model=haiku trial=${n}`)).sort())
+    // The summary: every row's cells start (or, right-aligned, end) under their header.
+    const head = out.indexOf("Summary:") + 1
+    expect(out[head]).toMatch(/^task +lang +model +gen_tok attempts outcome +time$/)
+    const rows = out.slice(head + 2, head + 6)
+    expect(rows[2]).toMatch(new RegExp(`^${id} #1 javascript haiku +\\d+ +1 working +\\d+\\.\\ds$`))
+    const at = (line: string, word: string) => line.indexOf(word)
+    const langAt = at(out[head]!, "lang")
+    const attemptsEnd = at(out[head]!, "attempts") + "attempts".length
+    const outcomeAt = at(out[head]!, "outcome")
+    for (const row of rows) {
+      expect(row.slice(langAt).startsWith("ilo ") || row.slice(langAt).startsWith("javascript "), row).toBe(true)
+      expect(row[attemptsEnd - 1], row).toBe("1")
+      expect(row.slice(outcomeAt).startsWith("working "), row).toBe(true)
+      expect(row.length, row).toBe(out[head]!.length)
+    }
+  })
 })

@@ -3,7 +3,7 @@ import type { Attempt, RunResult } from "../domain/Result.js"
 import type { BenchEvent } from "../loop/Events.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { attemptLine, seedProgress } from "./Progress.js"
-import { runBanner } from "./Summary.js"
+import { runBanner, runIdentity } from "./Summary.js"
 import { CLEAR_LINE } from "../platform/terminal.js"
 import { apiFailureCause, groupDigits, oneLine } from "./format.js"
 
@@ -69,8 +69,9 @@ export interface Progress {
   readonly status: () => string
 }
 
-export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo = stderrIo): Progress => {
-  const seed = seedProgress(total)
+/** `trials`: --trials; when above 1, every line names its run's trial. */
+export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo = stderrIo, trials = 1): Progress => {
+  const seed = seedProgress(total, trials)
   const counts = { working: 0, partial: 0, failed: 0, error: 0 }
   let done = 0
   /** Runs finished in this session: what the ETA's pace is taken from. */
@@ -117,10 +118,10 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const onStart = (spec: RunSpec) =>
     Effect.suspend(() => {
       start()
-      return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total).slice(1) + "\n"))) : Effect.void
+      return mode === "live" ? above(Effect.sync(() => io.write(runBanner(spec, total, trials).slice(1) + "\n"))) : Effect.void
     })
   const onAttempt = (spec: RunSpec, a: Attempt) =>
-    mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total) + "\n"))) : Effect.void
+    mode === "live" ? above(Effect.sync(() => io.write(attemptLine(spec, a, total, trials) + "\n"))) : Effect.void
   const onRun = (spec: RunSpec, result: RunResult) =>
       Effect.suspend(() => {
         start()
@@ -142,7 +143,7 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
         const stdout = Effect.zipRight(warning, seed.runFinished(spec, result))
         if (mode === "lines") {
           const att = result.final_outcome === "working" ? result.attempts_to_success : result.attempts_total
-          const line = `[${done}/${total}] task=${result.task} lang=${result.language} model=${result.model} -> ${result.final_outcome} (${att} att, ${compact(result.input_tokens + result.generation_tokens)} tok) | ${tally()} | ${spend()} | ${formatDuration(elapsed())} elapsed, ETA ${done === total ? "0s" : eta()}`
+          const line = `[${done}/${total}] ${runIdentity(result, trials)} -> ${result.final_outcome} (${att} att, ${compact(result.input_tokens + result.generation_tokens)} tok) | ${tally()} | ${spend()} | ${formatDuration(elapsed())} elapsed, ETA ${done === total ? "0s" : eta()}`
           return stdout.pipe(Effect.zipRight(Effect.sync(() => io.write(line + "\n"))))
         }
         return above(stdout)

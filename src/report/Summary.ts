@@ -8,13 +8,25 @@ export const headerLine = (tasks: number, languages: number, models: number, ret
     tasks * languages * models * trials
   } runs  (retry_cap=${retryCap})`
 
-/** The seed's stderr line before a run. */
-export const runBanner = (spec: RunSpec, total: number) =>
-  `\n[${spec.index + 1}/${total}] task=${spec.task.id} lang=${spec.language.name} model=${spec.model.key}`
+/**
+ * Which run a line is about, in the banner's words: task, language and model, and the trial when
+ * --trials runs each more than once (else two trials' lines would read the same).
+ */
+export const runIdentity = (r: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }, trials: number) =>
+  `task=${r.task} lang=${r.language} model=${r.model}${trials > 1 ? ` trial=${r.trial ?? 1}` : ""}`
 
-/** The seed's stdout line after a run. */
-export const runLine = (r: RunResult) =>
-  `  -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s`
+export const specIdentity = (spec: RunSpec, trials: number) =>
+  runIdentity({ task: spec.task.id, language: spec.language.name, model: spec.model.key, trial: spec.trial }, trials)
+
+/** The seed's stderr line before a run, with the trial when there are several. */
+export const runBanner = (spec: RunSpec, total: number, trials = 1) => `\n[${spec.index + 1}/${total}] ${specIdentity(spec, trials)}`
+
+/**
+ * The seed's stdout line after a run, with the run named at its end: runs of several languages,
+ * models or trials otherwise print lines nothing tells apart. What the seed prints comes first.
+ */
+export const runLine = (r: RunResult, trials = 1) =>
+  `  -> outcome=${r.final_outcome} gen_tokens=${r.generation_tokens} wall=${pyFloat(r.wall_time_s)}s ${runIdentity(r, trials)}`
 
 /** A heading and the files written under it, labels lined up as the seed's ("  JSON: ...", "  MD:   ..."). */
 export const writtenBlock = (heading: string, files: ReadonlyArray<readonly [label: string, file: string | undefined]>) =>
@@ -23,20 +35,33 @@ export const writtenBlock = (heading: string, files: ReadonlyArray<readonly [lab
 export const pathsBlock = (paths: { readonly json: string; readonly md: string; readonly html?: string | undefined }) =>
   `\n${writtenBlock("Results written:", [["JSON", paths.json], ["MD", paths.md], ["HTML", paths.html]])}`
 
-/** The seed's closing table and count; with trials, each task names its trial ("fib #2"). */
+/**
+ * The seed's closing table and count; with trials, each task names its trial ("fib #2"). Columns
+ * are the seed's widths, widened to their longest cell (a long task id, `javascript`) so they stay
+ * lined up; the seed's own table, whose cells fit its widths, comes out unchanged.
+ */
 export const summaryTable = (results: ReadonlyArray<RunResult>, planned: number, trials = 1) => {
-  const lines = [
-    "\nSummary:",
-    `${padRight("task", 22)} ${padRight("lang", 6)} ${padRight("model", 6)} ${padLeft("gen_tok", 7)} ${padLeft("attempts", 8)} ${padRight("outcome", 8)} ${padLeft("time", 6)}`,
-    "-".repeat(75)
-  ]
-  for (const r of results) {
-    lines.push(
-      `${padRight(trials > 1 ? `${r.task} #${r.trial}` : r.task, 22)} ${padRight(r.language, 6)} ${padRight(r.model, 6)} ` +
-        `${padLeft(String(r.generation_tokens), 7)} ${padLeft(attemptsCell(r.attempts_to_success), 8)} ${padRight(r.final_outcome, 8)} ` +
-        `${padLeft(pyFixed(r.wall_time_s, 1), 5)}s`
-    )
-  }
+  const rows = results.map((r) => [
+    trials > 1 ? `${r.task} #${r.trial}` : r.task,
+    r.language,
+    r.model,
+    String(r.generation_tokens),
+    attemptsCell(r.attempts_to_success),
+    r.final_outcome,
+    `${padLeft(pyFixed(r.wall_time_s, 1), 5)}s`
+  ])
+  const columns = [
+    { title: "task", width: 22, pad: padRight },
+    { title: "lang", width: 6, pad: padRight },
+    { title: "model", width: 6, pad: padRight },
+    { title: "gen_tok", width: 7, pad: padLeft },
+    { title: "attempts", width: 8, pad: padLeft },
+    { title: "outcome", width: 8, pad: padRight },
+    { title: "time", width: 6, pad: padLeft }
+  ].map((c, i) => ({ ...c, width: Math.max(c.width, ...rows.map((row) => row[i]!.length)) }))
+  const line = (cells: ReadonlyArray<string>) => cells.map((cell, i) => columns[i]!.pad(cell, columns[i]!.width)).join(" ")
+  const width = columns.reduce((sum, c) => sum + c.width + 1, -1)
+  const lines = ["\nSummary:", line(columns.map((c) => c.title)), "-".repeat(Math.max(75, width)), ...rows.map(line)]
   const working = results.filter((r) => r.final_outcome === "working").length
   // The seed's line; a run stopped by --max-cost also says how many of the planned never started.
   const notStarted = planned - results.length

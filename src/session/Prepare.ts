@@ -22,7 +22,7 @@ import { HARNESS_VERSION, packageRoot } from "../platform/paths.js"
 import { recordableUrl } from "../platform/secrets.js"
 import { selectLlm } from "../providers/Select.js"
 import { pyPrefix, pyRepr } from "../report/format.js"
-import { benchProgress, progressMode } from "../report/LiveProgress.js"
+import { benchProgress, progressMode, stderrIo } from "../report/LiveProgress.js"
 import { invokedAs } from "../report/ResumeHint.js"
 import { headerLine } from "../report/Summary.js"
 import { sandboxRecord } from "../services/ProgramRunner.js"
@@ -202,7 +202,7 @@ export const prepareRun = (o: RunFlags) =>
       prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
     }
 
-    const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true))
+    const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true), stderrIo, o.trials)
     const budget = Option.isSome(o.maxCost) ? yield* makeBudget(o.maxCost.value, o.concurrency, catalog.priceOf) : undefined
     const session = {
       runs,

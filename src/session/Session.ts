@@ -82,9 +82,9 @@ export interface SessionOutcome {
   readonly resumeWith: string
 }
 
-/** The seed's lines and nothing more. */
-const seedOnly = (total: number): Progress => {
-  const seed = seedProgress(total)
+/** The seed's lines and nothing more; `trials`: the most any run has. */
+const seedOnly = (total: number, trials: number): Progress => {
+  const seed = seedProgress(total, trials)
   return { listener: seed.listener, kept: seed.runFinished, track: (effect) => effect, status: () => "" }
 }
 
@@ -236,7 +236,7 @@ export const runSession = (input: SessionInput) =>
       )
     )
 
-    const shown = input.progress ?? seedOnly(runs.length)
+    const shown = input.progress ?? seedOnly(runs.length, runs.reduce((most, r) => Math.max(most, r.trial), 1))
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
       const kept = plan.kept.get(spec.index)
