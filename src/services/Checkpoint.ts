@@ -161,6 +161,17 @@ export const parseCheckpoint = (
 /** The file that says which process writes a checkpoint. */
 const lockFile = (path: string) => `${path}.lock`
 
+/** The first `size` bytes of the open file `from`, written at the position of `to`. */
+const copyBytes = (from: number, to: number, size: number) => {
+  const chunk = Buffer.alloc(1 << 16)
+  for (let at = 0; at < size; ) {
+    const n = nodeFs.readSync(from, chunk, 0, Math.min(chunk.length, size - at), at)
+    if (n === 0) break
+    for (let done = 0; done < n; ) done += nodeFs.writeSync(to, chunk, done, n - done)
+    at += n
+  }
+}
+
 /** Every byte of an open file, written to a new file at `target` (its directory made if need be); the copy is left closed. */
 const copyOpenFile = (fd: number, target: string): { readonly ok: true } | { readonly ok: false; readonly reason: string } => {
   let copy: number | undefined
@@ -168,14 +179,7 @@ const copyOpenFile = (fd: number, target: string): { readonly ok: true } | { rea
     const made = makeDirectories(dirname(target))
     if (!made.ok) throw new Error(made.reason)
     copy = nodeFs.openSync(target, "wx")
-    const size = nodeFs.fstatSync(fd).size
-    const chunk = Buffer.alloc(1 << 16)
-    for (let at = 0; at < size; ) {
-      const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
-      if (n === 0) break
-      for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
-      at += n
-    }
+    copyBytes(fd, copy, nodeFs.fstatSync(fd).size)
     nodeFs.fsyncSync(copy)
     return { ok: true }
   } catch (error) {
@@ -238,13 +242,7 @@ const lineWriter = (path: string, opened: number, signing: { readonly key: Signi
       const made = makeDirectories(dirname(path))
       if (!made.ok) throw new Error(made.reason)
       copy = nodeFs.openSync(temp, "wx+")
-      const chunk = Buffer.alloc(1 << 16)
-      for (let at = 0; at < size; ) {
-        const n = nodeFs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
-        if (n === 0) break
-        for (let done = 0; done < n; ) done += nodeFs.writeSync(copy, chunk, done, n - done)
-        at += n
-      }
+      copyBytes(fd, copy, size)
       nodeFs.renameSync(temp, path)
     } catch (error) {
       if (copy !== undefined) nodeFs.closeSync(copy)
