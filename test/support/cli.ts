@@ -13,6 +13,9 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would, with no stdin, and only the environment given (plus PATH). */
+/** Where the tests keep checkpoint signing keys (set by the global setup), passed on to the CLI. */
+const stateHome = (): Record<string, string> => (process.env.XDG_STATE_HOME ? { XDG_STATE_HOME: process.env.XDG_STATE_HOME } : {})
+
 export const runCli = (
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly onSpawn?: (pid: number) => void } = {}
@@ -21,7 +24,7 @@ export const runCli = (
     const child = spawn(process.execPath, [binPath, ...args], {
       cwd: options.cwd ?? root,
       // TMPDIR: whatever a killed CLI leaves goes with the tests' scratch directory.
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TMPDIR: tmpdir(), ...options.env },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TMPDIR: tmpdir(), ...stateHome(), ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
