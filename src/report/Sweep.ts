@@ -356,12 +356,24 @@ export const decodeResults = (file: string, text: string): Either.Either<Source,
  * The runs in the plan's order (task, language, model, trial), which a checkpoint records as they
  * finished. A checkpoint too old to list its tasks keeps the order in which each task first finished.
  */
-const planOrder = (header: CheckpointContents["header"], runs: ReadonlyArray<RunResult>) => {
-  const rank = (names: ReadonlyArray<string>) => new Map(names.map((name, i) => [name, i]))
-  const tasks = rank(header.tasks ?? distinct(runs.map((r) => r.task)))
+const planOrder = (header: CheckpointContents["header"], runs: ReadonlyArray<RunResult>) =>
   // Fields an older harness may not have written: ranked as unknown, after the rest.
-  const languages = rank((header.config.languages ?? []).map((l) => l.name))
-  const models = rank((header.config.models ?? []).map((m) => m.key))
+  sortInPlanOrder(
+    runs,
+    header.tasks ?? distinct(runs.map((r) => r.task)),
+    (header.config.languages ?? []).map((l) => l.name),
+    (header.config.models ?? []).map((m) => m.key)
+  )
+
+/** Runs sorted by task, language and model in the given orders (a name not listed goes last), then trial. */
+const sortInPlanOrder = <R extends Pick<RunResult, "task" | "language" | "model"> & { readonly trial?: number | undefined }>(
+  runs: ReadonlyArray<R>,
+  taskOrder: ReadonlyArray<string>,
+  languageOrder: ReadonlyArray<string>,
+  modelOrder: ReadonlyArray<string>
+): Array<R> => {
+  const rank = (names: ReadonlyArray<string>) => new Map(names.map((name, i) => [name, i]))
+  const [tasks, languages, models] = [rank(taskOrder), rank(languageOrder), rank(modelOrder)]
   const at = (index: Map<string, number>, name: string) => index.get(name) ?? index.size
   return [...runs].sort(
     (a, b) =>
@@ -469,22 +481,16 @@ const iloFirst = (languages: ReadonlyArray<string>) => [
  * records the plan's tasks), language, model (as the configuration lists them), trial.
  */
 const shardsInPlanOrder = (sources: ReadonlyArray<Source>, results: ReadonlyArray<ResultRow>) => {
-  const rank = (names: ReadonlyArray<string>) => new Map(names.map((name, i) => [name, i]))
   const names = (field: string, key: string) =>
     sources.flatMap((s) => {
       const list = s.config?.[field]
       return Array.isArray(list) ? list.map((x) => String((x as Record<string, unknown>)[key])) : []
     })
-  const tasks = rank(distinct([...sources.flatMap((s) => s.taskOrder ?? []), ...results.map((r) => r.task)]))
-  const languages = rank(distinct(names("languages", "name")))
-  const models = rank(distinct(names("models", "key")))
-  const at = (index: Map<string, number>, name: string) => index.get(name) ?? index.size
-  return [...results].sort(
-    (a, b) =>
-      at(tasks, a.task) - at(tasks, b.task) ||
-      at(languages, a.language) - at(languages, b.language) ||
-      at(models, a.model) - at(models, b.model) ||
-      (a.trial ?? 1) - (b.trial ?? 1)
+  return sortInPlanOrder(
+    results,
+    distinct([...sources.flatMap((s) => s.taskOrder ?? []), ...results.map((r) => r.task)]),
+    distinct(names("languages", "name")),
+    distinct(names("models", "key"))
   )
 }
 
