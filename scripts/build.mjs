@@ -2,7 +2,7 @@
 // `ilo-bench` starts fast. Three files:
 //   dist/cli.cjs         the CLI (src/main.ts), one CommonJS script so that V8 can cache its compiled code
 //   dist/bin.js          the command (src/bin.ts): runs cli.cjs through that cache
-//   dist/programHost.js  the small process that starts generated programs (src/programHost.ts)
+//   dist/programHost.js  the small process that starts generated programs (src/services/programHost.ts)
 //
 // It builds into a directory of its own and then swaps it for dist/, so that an ilo-bench already
 // running from this checkout (its program host is started from dist/) never sees dist/ half-written.
@@ -50,7 +50,7 @@ await build({
 })
 const cliBuild = createHash("sha256").update(await readFile(`${out}/cli.cjs`)).digest("hex").slice(0, 16)
 await build({ ...common, entryPoints: ["src/bin.ts"], outfile: `${out}/bin.js`, format: "esm", define: { CLI_BUILD: JSON.stringify(cliBuild) } })
-await build({ ...common, entryPoints: ["src/programHost.ts"], outfile: `${out}/programHost.js`, format: "esm" })
+await build({ ...common, entryPoints: ["src/services/programHost.ts"], outfile: `${out}/programHost.js`, format: "esm" })
 await chmod(`${out}/bin.js`, 0o755)
 await writeFile(`${out}/.inputs`, `${inputs}\n`)
 const old = `dist.old-${process.pid}`

@@ -89,7 +89,7 @@ export class ProgramRunner extends Context.Tag("ilo-bench/ProgramRunner")<
   static make = (impl: Context.Tag.Service<ProgramRunner>): Context.Tag.Service<ProgramRunner> => impl
 }
 
-/** The program host (src/programHost.ts), bundled beside the CLI. */
+/** The program host (src/services/programHost.ts), bundled beside the CLI. */
 export const PROGRAM_HOST = join(packageRoot, "dist", "programHost.js")
 
 type HostProcess = ChildProcessByStdio<Writable, Readable, null>
@@ -128,7 +128,7 @@ interface Pending {
 }
 
 /**
- * The harness's end of a program host (src/programHost.ts): started on first use, so commands
+ * The harness's end of a program host (src/services/programHost.ts): started on first use, so commands
  * that run nothing never start it; started again if it dies, and the programs it held run once
  * more, each on a host of its own.
  */

@@ -2,7 +2,7 @@ import { StringDecoder } from "node:string_decoder"
 import type { ProcessOutcome, ProcessRequest } from "./programProcess.js"
 
 /**
- * The program host's protocol, both ends (the harness, and src/programHost.ts): one JSON object a
+ * The program host's protocol, both ends (the harness, and src/services/programHost.ts): one JSON object a
  * line on the host's stdin and stdout.
  *   to the host:    {"id":1,"request":ProcessRequest}   {"id":1,"cancel":true}
  *   from the host:  {"id":1,"run":ProgramRun}           {"id":1,"spawnError":{"command","message"}}

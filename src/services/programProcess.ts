@@ -7,7 +7,7 @@ import { timerMillis } from "../platform/timer.js"
 
 /**
  * Running one generated program as a process: plain Node, no Effect, so that the small program
- * host process (src/programHost.ts) can load it without the rest of the harness.
+ * host process (src/services/programHost.ts) can load it without the rest of the harness.
  */
 
 /** What a finished (or killed) process left behind. */

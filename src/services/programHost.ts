@@ -1,11 +1,11 @@
 // The program host: a small process of its own that starts every generated program for the
 // harness. It keeps the forks off the harness's event loop, and a program that kills its parent
-// kills this process, not the benchmark. It speaks src/services/hostProtocol.ts on stdin/stdout.
+// kills this process, not the benchmark. It speaks hostProtocol.ts on stdin/stdout.
 // When stdin closes (the harness exited, however it exited) every program still running is
 // killed with its process group, so is anything a program left in a session of its own, and the
 // host exits.
-import { decodeRequest, encodeOutcome, onLines } from "./services/hostProtocol.js"
-import { startProcess, sweepLeftovers, type ProcessOutcome } from "./services/programProcess.js"
+import { decodeRequest, encodeOutcome, onLines } from "./hostProtocol.js"
+import { startProcess, sweepLeftovers, type ProcessOutcome } from "./programProcess.js"
 
 const running = new Map<number, () => void>()
 
