@@ -3,8 +3,7 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
 import * as Anthropic from "./Anthropic.js"
-import * as Cassette from "./Cassette.js"
-import { createCassette, readCassette, reopenCassette } from "./Cassette.js"
+import { createCassette, readCassette, reopenCassette, type CassetteOptions } from "./Cassette.js"
 import * as OpenAi from "./OpenAi.js"
 import { isLocalUrl } from "./OpenAi.js"
 
@@ -25,6 +24,16 @@ export interface ProviderFlags {
   readonly resume: Option.Option<string>
 }
 
+/**
+ * Where the benchmark's model answers from: the live provider, a cassette over it (recording, or a
+ * replay that falls through), or a cassette alone (a pure replay: no provider, no key). The
+ * composition root (session/Bench.ts) puts the pieces together.
+ */
+export type LlmSource =
+  | { readonly _tag: "Live"; readonly live: Layer.Layer<Llm> }
+  | { readonly _tag: "Recorded"; readonly live: Layer.Layer<Llm>; readonly cassette: CassetteOptions }
+  | { readonly _tag: "Replayed"; readonly cassette: CassetteOptions }
+
 const invalid = (flag: string, reason: string) => Effect.fail(new InvalidFlag({ flag, reason }))
 
 const optionalEnv = (name: string) =>
@@ -37,9 +46,10 @@ const requiredKey = (variable: string) =>
   )
 
 /**
- * The Llm layer the flags ask for: the live provider (Anthropic, or chat completions at
- * --base-url / OPENAI_BASE_URL), wrapped in a cassette when recording or replaying. A pure replay
- * builds no live provider and needs no key. Keys are read from the environment only, never stored.
+ * The model source the flags ask for: the live provider (Anthropic, or chat completions at
+ * --base-url / OPENAI_BASE_URL), under a cassette when recording or replaying. A pure replay
+ * has no live provider and needs no key. Keys are read from the environment only, never stored.
+ * The cassette files are opened (or created) here, so a bad one is refused before anything starts.
  */
 export const selectLlm = (f: ProviderFlags) =>
   Effect.gen(function* () {
@@ -75,9 +85,12 @@ export const selectLlm = (f: ProviderFlags) =>
       yield* resuming ? reopenCassette(record) : createCassette(record)
     }
 
-    const layer =
-      replay === undefined && recordTo === undefined && live !== undefined
-        ? live
-        : Cassette.layer({ provider: f.provider, replay, recordTo, live })
-    return { layer, baseUrl: baseUrl ?? null }
+    const cassette: CassetteOptions = { provider: f.provider, replay, recordTo }
+    const source: LlmSource =
+      live === undefined
+        ? { _tag: "Replayed", cassette }
+        : replay === undefined && recordTo === undefined
+          ? { _tag: "Live", live }
+          : { _tag: "Recorded", live, cassette }
+    return { source, baseUrl: baseUrl ?? null }
   })

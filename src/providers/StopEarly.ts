@@ -52,11 +52,11 @@ export const unusable = (error: LlmError, succeeded: boolean, url: string, model
 }
 
 /**
- * The Llm service, stopping the whole benchmark (a failure in the error channel, as a replay miss is) at the first
- * failure that says the endpoint is unusable. Sits under the retry schedule: a refused address
- * stops at once instead of after a minute of retries.
+ * The Llm it is given (at the composition root), stopping the whole benchmark (a failure in the
+ * error channel, as a replay miss is) at the first failure that says the endpoint is unusable.
+ * Sits under the retry schedule: a refused address stops at once instead of after a minute of retries.
  */
-export const stopEarlyLayer = (url: string, keyVariable: string) =>
+export const layer = (url: string, keyVariable: string) =>
   Layer.effect(
     Llm,
     Effect.gen(function* () {

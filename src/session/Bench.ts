@@ -1,8 +1,9 @@
 import { Effect, Layer, Option } from "effect"
 import type { RunFlags } from "../config/RunFlags.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
-import { stopEarlyLayer } from "../providers/StopEarly.js"
-import type { Llm } from "../services/Llm.js"
+import * as Cassette from "../providers/Cassette.js"
+import type { LlmSource } from "../providers/Select.js"
+import * as StopEarly from "../providers/StopEarly.js"
 import { boundedRunner } from "../services/BoundedRunner.js"
 import * as Checkpoint from "../services/Checkpoint.js"
 import { forBenchmark, ProgramRunner, type Sandbox } from "../services/ProgramRunner.js"
@@ -18,17 +19,29 @@ export interface BenchOptions {
   readonly endpoint: { readonly url: string; readonly keyVariable: string }
 }
 
+/** The model's source with its cassette over it, if any: the one place the Llm decorators meet the provider. */
+const model = (source: LlmSource) => {
+  switch (source._tag) {
+    case "Live":
+      return source.live
+    case "Recorded":
+      return Cassette.layer(source.cassette).pipe(Layer.provide(source.live))
+    case "Replayed":
+      return Cassette.replayLayer(source.cassette)
+  }
+}
+
 /**
- * Everything one benchmark runs on, built from its flags: the model (its cassette already chosen,
- * `llm`), stopping at once when its endpoint cannot answer, behind the rate gate; programs run in
- * the sandbox and bounded by --program-concurrency; the skill docs and the checkpoint. It takes
- * the program host, the file system and the clock from the edge.
+ * Everything one benchmark runs on, built from its flags: the model (from `llm`, the provider
+ * and cassette the flags chose), stopping at once when its endpoint cannot answer, behind the rate
+ * gate; programs run in the sandbox and bounded by --program-concurrency; the skill docs and the
+ * checkpoint. It takes the program host, the file system and the clock from the edge.
  */
-export const layer = <R>(flags: RunFlags, llm: Layer.Layer<Llm, never, R>, options: BenchOptions) =>
+export const layer = (flags: RunFlags, llm: LlmSource, options: BenchOptions) =>
   Layer.mergeAll(
     SkillDocs.layer({ iloBin: flags.ilo, skillsDir: options.skills.dir, relativeTo: options.skills.relativeTo }),
     // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
-    stopEarlyLayer(options.endpoint.url, options.endpoint.keyVariable).pipe(Layer.provide(llm)),
+    StopEarly.layer(options.endpoint.url, options.endpoint.keyVariable).pipe(Layer.provide(model(llm))),
     Checkpoint.layer,
     RateGate.layer({ maxConcurrency: flags.concurrency, rpm: Option.getOrUndefined(flags.rpm), maxPause: defaultRetryPolicy.maxDelay }),
     // The same host, its programs in the sandbox, with a bound in front of them.

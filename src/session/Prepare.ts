@@ -250,5 +250,5 @@ export const prepareRun = (o: RunFlags) =>
         keyVariable: o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
       }
     }
-    return { session, llm: llm.layer, bench }
+    return { session, llm: llm.source, bench }
   })
