@@ -313,6 +313,31 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     for (const line of r.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(100)
   })
 
+  it.runIf(process.platform === "linux" && existsSync("/usr/bin/python3"))(
+    "dry run names the sandbox chosen and the interpreter it would run: bwrap takes the system's python3 over a shim on PATH",
+    async () => {
+      // A version manager's shim first on PATH: the unsandboxed run uses it, bwrap mounts only the system's directories.
+      const shims = join(dir, "shims")
+      mkdirSync(shims, { recursive: true })
+      writeFileSync(join(shims, "python3"), "#!/bin/sh\necho 'Python 3.0 (shim)'\n", { mode: 0o755 })
+      const env = { PATH: `${shims}:${process.env.PATH ?? ""}` }
+      const plan = async (sandbox: string) => {
+        const r = await runCli(["run", "--dry-run", "--ilo", ilo.bin, "--python", "--sandbox", sandbox, "--tasks-file", tasks], { env })
+        expect(r.code, r.stderr).toBe(0)
+        return r.stdout.slice(r.stdout.indexOf("\nPlan:\n"))
+      }
+      const none = await plan("none")
+      expect(none).toContain(`\n    python       ${join(shims, "python3")}  (Python 3.0 (shim))\n`)
+      expect(none).toContain("\n  Sandbox:     none (--sandbox none); programs run unconfined\n")
+      const bwrap = await plan("bwrap")
+      expect(bwrap).toMatch(/\n    python +\/usr\/bin\/python3  \(Python 3\.\d+/)
+      expect(bwrap).toContain("\n  Sandbox:     bwrap (--sandbox bwrap); each program: 2048 MiB memory, 256 processes, 64 MiB files\n")
+      // auto names what it came to here (CI installs bubblewrap).
+      expect(await plan("auto")).toContain("\n  Sandbox:     bwrap (--sandbox auto); each program:")
+    },
+    60_000
+  )
+
   it("--task and --category are repeatable and select their union", async () => {
     const r = await runCli(["run", "--dry-run", "--ilo", ilo.bin, "--task", "title-case", "--task", "rotate-list", "--category", "recursion"])
     expect(r.code).toBe(0)

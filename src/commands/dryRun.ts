@@ -1,6 +1,6 @@
 import { Duration, Effect } from "effect"
 import { accessSync, constants } from "node:fs"
-import { delimiter, isAbsolute, join } from "node:path"
+import { isAbsolute } from "node:path"
 import type { Price } from "../domain/Cost.js"
 import type { Language } from "../domain/Language.js"
 import type { Model } from "../config/Model.js"
@@ -8,7 +8,7 @@ import type { Task } from "../domain/Task.js"
 import { ERROR_DETAIL_CHARS } from "../loop/Outcome.js"
 import { languageContext, type Conversation, type PromptLayout } from "../loop/Prompts.js"
 import { groupDigits } from "../report/format.js"
-import { ProgramRunner } from "../services/ProgramRunner.js"
+import { ProgramRunner, resolveBinary, sandboxRecord, type Sandbox } from "../services/ProgramRunner.js"
 
 /**
  * Characters per token assumed for the bound: fewer than any Claude or GPT tokenizer averages on
@@ -44,18 +44,28 @@ export const attemptInputBounds = (layout: PromptLayout, language: Language, tas
 export const costBound = (inputs: ReadonlyArray<number>, maxTokens: number, price: Price) =>
   inputs.reduce((usd, input) => usd + (input * Math.max(price.input, price.cacheWrite) + maxTokens * price.output) / 1_000_000, 0)
 
-/** Where a command's binary is: its path as given, else the first PATH entry that has it. */
-const resolveBinary = (bin: string) => {
-  const runnable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
+/** The binary a language's command runs in this sandbox, found as the run finds it; undefined if nothing runnable is there. */
+const interpreterPath = (bin: string, sandbox: Sandbox) => {
+  const path = resolveBinary(bin, sandbox.mode === "bwrap")
+  if (!isAbsolute(path)) return undefined
+  try {
+    accessSync(path, constants.X_OK)
+    return path
+  } catch {
+    return undefined
   }
-  if (bin.includes("/")) return runnable(bin) ? (isAbsolute(bin) ? bin : join(process.cwd(), bin)) : undefined
-  return (process.env["PATH"] ?? "").split(delimiter).map((dir) => join(dir, bin)).find(runnable)
+}
+
+/** The sandbox line: the mode chosen (what auto came to) and each program's limits. */
+const sandboxLine = (sandbox: Sandbox, runTimeoutS: number) => {
+  const record = sandboxRecord(sandbox, runTimeoutS)
+  const asked = `--sandbox ${sandbox.requested}`
+  if (record.limits === null) {
+    const why = sandbox.mode === "none" && sandbox.why !== undefined ? `: ${sandbox.why}` : ""
+    return `  Sandbox:     none (${asked}${why}); programs run unconfined`.slice(0, 100)
+  }
+  const l = record.limits
+  return `  Sandbox:     bwrap (${asked}); each program: ${l.memory_mb} MiB memory, ${l.processes} processes, ${l.file_mb} MiB files`
 }
 
 export interface DryRunPlan {
@@ -68,6 +78,9 @@ export interface DryRunPlan {
   readonly layout: PromptLayout
   readonly priceOf: (id: string) => Price | undefined
   readonly retired: ReadonlyArray<{ readonly id: string; readonly retires: string }>
+  /** The sandbox the run would choose: it also decides where an interpreter is found. */
+  readonly sandbox: Sandbox
+  readonly runTimeoutS: number
 }
 
 const usd = (x: number) => `$${x < 10 ? x.toFixed(2) : groupDigits(Math.round(x))}`
@@ -80,7 +93,7 @@ export const planLines = (p: DryRunPlan) =>
     lines.push("  Languages:")
     for (const language of p.languages) {
       const bin = language.command[0] ?? language.name
-      const where = resolveBinary(bin)
+      const where = interpreterPath(bin, p.sandbox)
       const probe =
         where === undefined
           ? undefined
@@ -92,6 +105,7 @@ export const planLines = (p: DryRunPlan) =>
         `    ${language.name.padEnd(12)} ${where === undefined ? `${bin}: NOT FOUND (a run stops here: install it or pass its path)` : `${where}${probe ? `  (${probe})` : ""}`}`
       )
     }
+    lines.push(sandboxLine(p.sandbox, p.runTimeoutS))
     lines.push("  Models:")
     for (const m of p.models) {
       const price = p.priceOf(m.id)

@@ -129,7 +129,9 @@ export const prepareRun = (o: RunFlags) =>
         yield* Console.log(`  [${t.id}] ${pyPrefix(t.description, 80)}...`)
         yield* Console.log(`          expected: ${pyRepr(t.expected_output)}`)
       }
-      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: catalog.priceOf, retired }).pipe(
+      // The same choice the run makes (auto probes bwrap), so the plan names the interpreters the sandbox would run.
+      const sandbox = yield* sandboxFromFlags(o)
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: catalog.priceOf, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
         Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
       )
       yield* Console.log(lines.join("\n"))
