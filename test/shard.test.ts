@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect, Either, Option } from "effect"
+import { decodeRunFlags } from "../src/config/RunFlags.js"
 import { InvalidFlag } from "../src/domain/errors.js"
 import { parseShard, resolveShard, shardOfKey } from "../src/config/Shard.js"
 import { runKey } from "../src/loop/Plan.js"
@@ -13,6 +15,35 @@ const shardOf = (flag: string | undefined, env: Record<string, string>, shards?:
   const s = resolveShard(flag, shards, env)
   return s instanceof InvalidFlag ? `ERROR ${s.message}` : s === undefined ? "none" : `${s.index}/${s.count} ${s.from}`
 }
+
+/** `run`'s flags at their defaults, as the command line hands them to the schema. */
+const defaults = {
+  ilo: "ilo", retryCap: 5, model: "both", task: [], category: [], lang2Name: Option.none(), lang2Bin: Option.none(), lang2Ext: ".zero",
+  lang2Docs: Option.none(), python: false, dryRun: false, outputDir: "bench", tasksFile: Option.none(), concurrency: 4, align: true,
+  cache: "warm", maxCost: Option.none(), rpm: Option.none(), programConcurrency: 2, maxTokens: 1024, requestTimeout: 90, runTimeout: 20,
+  apiRetries: 4, baseUrl: Option.none(), context: "core", allowLanguageNamed: false, provider: "anthropic", lang: [], trials: 1, confirm: 1,
+  temperature: Option.none(), thinkingBudget: Option.none(), record: Option.none(), replay: Option.none(), replayFallthrough: false,
+  sandbox: "auto", sandboxMemoryMb: 2048, sandboxProcesses: 256, sandboxFileMb: 64, resume: Option.none(), force: false, retryErrors: false,
+  shard: Option.none(), shards: Option.none(), quiet: false, baseline: "ilo"
+} as const
+
+describe("the flags' schema checks what needs no file", () => {
+  const refusal = (more: Partial<Record<keyof typeof defaults, unknown>>) => {
+    const decoded = Effect.runSync(Effect.either(decodeRunFlags({ ...defaults, ...more } as typeof defaults)))
+    return Either.isLeft(decoded) ? `ERROR: ${decoded.left.message}` : "ok"
+  }
+  it("--shard's syntax and range, --shards, --base-url and --baseline: the same one line as before, when the flags are decoded", () => {
+    expect(refusal({})).toBe("ok")
+    expect(refusal({ shard: Option.some("2/3") })).toBe("ok")
+    expect(refusal({ shard: Option.some("auto"), shards: Option.some(3) })).toBe("ok")
+    expect(refusal({ shard: Option.some("4/3") })).toBe("ERROR: --shard: the shard must be 1 to 3, got 4")
+    expect(refusal({ shard: Option.some("2") })).toMatch(/^ERROR: --shard: expected I\/N/)
+    expect(refusal({ shard: Option.some("2/3"), shards: Option.some(3) })).toMatch(/^ERROR: --shards: only with --shard auto/)
+    expect(refusal({ shards: Option.some(0) })).toBe("ERROR: --shards: must be at least 1, got 0")
+    expect(refusal({ baseUrl: Option.some("not a url") })).toBe("ERROR: --base-url: not a URL: not a url")
+    expect(refusal({ baseline: " " })).toBe("ERROR: --baseline: must not be empty")
+  })
+})
 
 describe("--shard I/N and --shard auto", () => {
   it("I/N is counted from 1; anything else is refused with the flag named", () => {

@@ -1,6 +1,7 @@
 import { Effect, Option, ParseResult, Schema } from "effect"
 import { InvalidFlag } from "../domain/errors.js"
 import { MAX_RETRY_CAP, MAX_TRIALS } from "../domain/limits.js"
+import { shardFlags } from "./Shard.js"
 
 const Opt = <S extends Schema.Schema.Any>(s: S) => Schema.OptionFromSelf(s)
 
@@ -93,7 +94,11 @@ const providerProblem = (f: Flags): Problem => {
   return undefined
 }
 
-/** Every check, in the order the first refusal is reported. */
+/**
+ * Every check that needs no file, in the order the first refusal is reported. Those that need the
+ * tasks file or a catalog (task ids, categories, model aliases, languages, contexts) are made when
+ * the run is prepared (session/Prepare.ts).
+ */
 const checks: ReadonlyArray<(f: Flags) => Problem> = [
   (f) => atLeastOne("--retry-cap", f.retryCap),
   (f) => atMost("--retry-cap", f.retryCap, MAX_RETRY_CAP),
@@ -118,7 +123,14 @@ const checks: ReadonlyArray<(f: Flags) => Problem> = [
   (f) => (Option.isNone(f.resume) && f.retryErrors ? ["--retry-errors", "only with --resume"] : undefined),
   (f) => sandboxLimit("--sandbox-memory-mb", f.sandboxMemoryMb),
   (f) => sandboxLimit("--sandbox-processes", f.sandboxProcesses),
-  (f) => sandboxLimit("--sandbox-file-mb", f.sandboxFileMb)
+  (f) => sandboxLimit("--sandbox-file-mb", f.sandboxFileMb),
+  (f) => (Option.isSome(f.baseUrl) && !URL.canParse(f.baseUrl.value) ? ["--base-url", `not a URL: ${f.baseUrl.value}`] : undefined),
+  (f) => (f.baseline.trim() === "" ? ["--baseline", "must not be empty"] : undefined),
+  // --shard I/N and --shards; auto's index comes from the environment, read when the run is prepared.
+  (f) => {
+    const shard = shardFlags(Option.getOrUndefined(f.shard), Option.getOrUndefined(f.shards))
+    return shard instanceof InvalidFlag ? [shard.flag, shard.reason] : undefined
+  }
 ]
 
 /** The flags of `run`, checked: a value that holds is a benchmark the harness can try. */

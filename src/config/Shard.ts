@@ -77,19 +77,28 @@ export const shardFromEnvironment = (env: Record<string, string | undefined>, sh
   )
 }
 
+/**
+ * What is wrong with --shard and --shards as given, if anything: checks that need no environment,
+ * so the flags' schema (config/RunFlags.ts) makes them. The shard itself, or the refusal.
+ */
+export const shardFlags = (flag: string | undefined, shards: number | undefined): Shard | "auto" | undefined | InvalidFlag => {
+  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1))
+    return new InvalidFlag({ flag: "--shards", reason: `must be at least 1, got ${shards}` })
+  if (flag === undefined)
+    return shards === undefined ? undefined : new InvalidFlag({ flag: "--shards", reason: "only with --shard auto" })
+  if (flag.trim() === "auto") return "auto"
+  if (shards !== undefined) return new InvalidFlag({ flag: "--shards", reason: "only with --shard auto (--shard I/N gives the count)" })
+  return parseShard(flag)
+}
+
 /** The shard the flags ask for: none, `I/N`, or `auto` (with `--shards N` where the engine does not say the count). */
 export const resolveShard = (
   flag: string | undefined,
   shards: number | undefined,
   env: Record<string, string | undefined>
 ): Shard | undefined | InvalidFlag => {
-  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1))
-    return new InvalidFlag({ flag: "--shards", reason: `must be at least 1, got ${shards}` })
-  if (flag === undefined)
-    return shards === undefined ? undefined : new InvalidFlag({ flag: "--shards", reason: "only with --shard auto" })
-  if (flag.trim() === "auto") return shardFromEnvironment(env, shards)
-  if (shards !== undefined) return new InvalidFlag({ flag: "--shards", reason: "only with --shard auto (--shard I/N gives the count)" })
-  return parseShard(flag)
+  const given = shardFlags(flag, shards)
+  return given === "auto" ? shardFromEnvironment(env, shards) : given
 }
 
 /** The shard as the result's configuration and file names say it. */

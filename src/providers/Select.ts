@@ -56,7 +56,8 @@ export const selectLlm = (f: ProviderFlags) =>
     const needsLive = Option.isNone(f.replay) || f.replayFallthrough
     const envBase = yield* optionalEnv(f.provider === "anthropic" ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL")
     const baseUrl = Option.getOrUndefined(Option.orElse(f.baseUrl, () => envBase))
-    if (baseUrl !== undefined && !URL.canParse(baseUrl)) yield* invalid("--base-url", `not a URL: ${baseUrl}`)
+    // The flag's value is checked with the other flags (RunFlags); the variable's, here.
+    if (Option.isNone(f.baseUrl) && baseUrl !== undefined && !URL.canParse(baseUrl)) yield* invalid("--base-url", `not a URL: ${baseUrl}`)
 
     let live: Layer.Layer<Llm> | undefined
     if (needsLive) {

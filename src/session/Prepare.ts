@@ -73,6 +73,7 @@ const checkModelName = (name: string, aliases: ReadonlyArray<string>) =>
  */
 export const prepareRun = (o: RunFlags) =>
   Effect.gen(function* () {
+    // Checks that need no file are RunFlags' schema filters; these need the tasks file, the catalogs or the environment.
     const path = yield* Path.Path
     const shard = resolveShard(Option.getOrUndefined(o.shard), Option.getOrUndefined(o.shards), process.env)
     if (shard instanceof InvalidFlag) return yield* shard
