@@ -124,96 +124,100 @@ const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effe
  * fails with ReplayMiss: the run cannot reproduce the recording, so it stops. Recording into a file
  * other than the replayed one copies each replayed exchange there as it is used.
  */
-const make = (options: CassetteOptions, live: Llm["Type"] | undefined) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const queues = new Map<string, Array<CassetteEntry>>()
-    for (const entry of options.replay?.entries ?? []) {
-      const slot = `${requestKey(entry.request)}#${entry.trial}`
-      const queue = queues.get(slot)
-      if (queue === undefined) queues.set(slot, [entry])
-      else queue.push(entry)
-    }
-    const copiesReplay = options.recordTo !== undefined && options.replay !== undefined && options.recordTo !== options.replay.path
-    const writeLock = yield* Effect.makeSemaphore(1)
-    const record = (entry: CassetteEntry) =>
-      options.recordTo === undefined
-        ? Effect.void
-        : writeLock.withPermits(1)(
-            fs.writeFileString(options.recordTo, JSON.stringify(entry) + "\n", { flag: "a" })
-          ).pipe(
-            // A cassette that cannot be written is a broken promise to the user: stop, loudly.
-            Effect.orDieWith((e) => new CassetteError({ path: options.recordTo ?? "", reason: e.message }))
-          )
-
-    return Llm.make({
-      provider: live?.provider ?? options.provider,
-      // A replayed entry answers at once; a live request keeps the live provider's own deadline.
-      timesOut: live?.timesOut,
-      complete: (request) =>
-        Effect.gen(function* () {
-          const label = request.exchange
-          const canonical = canonicalRequest(options.provider, request)
-          const key = requestKey(canonical)
-          const trial = label?.trial ?? 1
-          const recorded = queues.get(`${key}#${trial}`)?.shift()
-          if (recorded !== undefined) {
-            // Recording into another file: it gets the replayed exchanges too, so it alone replays this run.
-            if (copiesReplay) yield* record(recorded)
-            return yield* fromOutcome(recorded.outcome, request)
-          }
-          if (live === undefined)
-            return yield* Effect.fail(
-              new ReplayMiss({
-                path: options.replay?.path ?? "",
-                task: label?.task ?? "?",
-                language: label?.language ?? "?",
-                model: label?.model ?? request.model,
-                trial,
-                attempt: label?.attempt ?? null,
-                why: missWhy(options.replay, options.provider)
-              })
+const cassetteLayer = <R>(options: CassetteOptions, liveLlm: Effect.Effect<Llm["Type"] | undefined, never, R>) =>
+  Layer.effect(
+    Llm,
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const live = yield* liveLlm
+      const queues = new Map<string, Array<CassetteEntry>>()
+      for (const entry of options.replay?.entries ?? []) {
+        const slot = `${requestKey(entry.request)}#${entry.trial}`
+        const queue = queues.get(slot)
+        if (queue === undefined) queues.set(slot, [entry])
+        else queue.push(entry)
+      }
+      const copiesReplay = options.recordTo !== undefined && options.replay !== undefined && options.recordTo !== options.replay.path
+      const writeLock = yield* Effect.makeSemaphore(1)
+      const record = (entry: CassetteEntry) =>
+        options.recordTo === undefined
+          ? Effect.void
+          : writeLock.withPermits(1)(
+              fs.writeFileString(options.recordTo, JSON.stringify(entry) + "\n", { flag: "a" })
+            ).pipe(
+              // A cassette that cannot be written is a broken promise to the user: stop, loudly.
+              Effect.orDieWith((e) => new CassetteError({ path: options.recordTo ?? "", reason: e.message }))
             )
-          const entry = (outcome: CassetteOutcome): CassetteEntry => ({
-            key,
-            task: label?.task ?? null,
-            language: label?.language ?? null,
-            model: label?.model ?? null,
-            trial,
-            attempt: label?.attempt ?? null,
-            request: canonical,
-            outcome
-          })
-          const started = yield* Clock.currentTimeMillis
-          return yield* live.complete(request).pipe(
-            Effect.tap((reply) => record(entry(toOutcome(reply)))),
-            Effect.tapErrorTag("LlmError", (error) =>
-              record(
-                entry({
-                  _tag: "Error",
-                  kind: error.kind,
-                  status: error.status,
-                  retryAfterMs: error.retryAfterMs,
-                  requestId: error.requestId,
-                  message: error.message,
-                  ...(error.notSent === true ? { notSent: true } : {})
+
+      return Llm.make({
+        provider: live?.provider ?? options.provider,
+        // A replayed entry answers at once; a live request keeps the live provider's own deadline.
+        timesOut: live?.timesOut,
+        complete: (request) =>
+          Effect.gen(function* () {
+            const label = request.exchange
+            const canonical = canonicalRequest(options.provider, request)
+            const key = requestKey(canonical)
+            const trial = label?.trial ?? 1
+            const recorded = queues.get(`${key}#${trial}`)?.shift()
+            if (recorded !== undefined) {
+              // Recording into another file: it gets the replayed exchanges too, so it alone replays this run.
+              if (copiesReplay) yield* record(recorded)
+              return yield* fromOutcome(recorded.outcome, request)
+            }
+            if (live === undefined)
+              return yield* Effect.fail(
+                new ReplayMiss({
+                  path: options.replay?.path ?? "",
+                  task: label?.task ?? "?",
+                  language: label?.language ?? "?",
+                  model: label?.model ?? request.model,
+                  trial,
+                  attempt: label?.attempt ?? null,
+                  why: missWhy(options.replay, options.provider)
                 })
               )
-            ),
-            // Interrupted at the request timeout (a provider without a deadline of its own, so the
-            // caller's timer fired): record it as a timeout.
-            Effect.onInterrupt(() =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                now - started >= Duration.toMillis(request.timeout) ? record(entry({ _tag: "Timeout" })) : Effect.void
+            const entry = (outcome: CassetteOutcome): CassetteEntry => ({
+              key,
+              task: label?.task ?? null,
+              language: label?.language ?? null,
+              model: label?.model ?? null,
+              trial,
+              attempt: label?.attempt ?? null,
+              request: canonical,
+              outcome
+            })
+            const started = yield* Clock.currentTimeMillis
+            return yield* live.complete(request).pipe(
+              Effect.tap((reply) => record(entry(toOutcome(reply)))),
+              Effect.tapErrorTag("LlmError", (error) =>
+                record(
+                  entry({
+                    _tag: "Error",
+                    kind: error.kind,
+                    status: error.status,
+                    retryAfterMs: error.retryAfterMs,
+                    requestId: error.requestId,
+                    message: error.message,
+                    ...(error.notSent === true ? { notSent: true } : {})
+                  })
+                )
+              ),
+              // Interrupted at the request timeout (a provider without a deadline of its own, so the
+              // caller's timer fired): record it as a timeout.
+              Effect.onInterrupt(() =>
+                Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                  now - started >= Duration.toMillis(request.timeout) ? record(entry({ _tag: "Timeout" })) : Effect.void
+                )
               )
             )
-          )
-        })
+          })
+      })
     })
-  })
+  )
 
 /** The cassette over the live Llm it is given (at the composition root): a request it lacks goes there, and is recorded. */
-export const layer = (options: CassetteOptions) => Layer.effect(Llm, Effect.flatMap(Llm, (live) => make(options, live)))
+export const layer = (options: CassetteOptions) => cassetteLayer(options, Llm)
 
 /** A pure replay: no live provider at all (so no key); a request the cassette lacks is a ReplayMiss. */
-export const replayLayer = (options: CassetteOptions) => Layer.effect(Llm, make(options, undefined))
+export const replayLayer = (options: CassetteOptions) => cassetteLayer(options, Effect.succeed(undefined))
