@@ -11,6 +11,8 @@ const Entry = Schema.Struct({
   output: Schema.Number,
   cache_write: Schema.Number,
   cache_read: Schema.Number,
+  /** The Message Batches price (--batch), where the provider has one in ilo-bench. */
+  batch: Schema.optional(Schema.Struct({ input: Schema.Number, output: Schema.Number, cache_write: Schema.Number, cache_read: Schema.Number })),
   /** The day the provider stops serving it (YYYY-MM-DD), where announced. */
   retires: Schema.NullOr(Schema.String),
   /** Where and when this entry's prices were read, where not the file's (another provider's page). */
@@ -33,6 +35,8 @@ export interface ModelCatalog {
   /** The entry a --model value or a model id names, if any. */
   readonly find: (aliasOrId: string) => CatalogEntry | undefined
   readonly priceOf: (modelId: string) => Price | undefined
+  /** The price of a request sent in a Message Batch (--batch). */
+  readonly batchPriceOf: (modelId: string) => Price | undefined
 }
 
 export const makeCatalog = (checked: string, entries: ReadonlyArray<CatalogEntry>): ModelCatalog => {
@@ -44,6 +48,10 @@ export const makeCatalog = (checked: string, entries: ReadonlyArray<CatalogEntry
     priceOf: (id) => {
       const e = entries.find((entry) => entry.id === id)
       return e && { input: e.input, output: e.output, cacheWrite: e.cache_write, cacheRead: e.cache_read }
+    },
+    batchPriceOf: (id) => {
+      const b = entries.find((entry) => entry.id === id)?.batch
+      return b && { input: b.input, output: b.output, cacheWrite: b.cache_write, cacheRead: b.cache_read }
     }
   }
 }

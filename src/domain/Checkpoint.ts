@@ -91,7 +91,22 @@ export const CheckpointStarted = Schema.Struct({
 })
 export type CheckpointStarted = typeof CheckpointStarted.Type
 
-export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted)
+/**
+ * A Message Batch submitted in --batch mode, written before it is polled: which requests it holds
+ * (their custom_ids, a digest of each request and the exchange it is). A resume that needs one of
+ * them polls this batch, already paid for, instead of submitting the request again.
+ */
+export const CheckpointBatch = Schema.Struct({
+  type: Schema.Literal("batch"),
+  id: Schema.String,
+  provider: Schema.String,
+  wave: Schema.Number,
+  at: Schema.String,
+  custom_ids: Schema.Array(Schema.String)
+})
+export type CheckpointBatch = typeof CheckpointBatch.Type
+
+export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted, CheckpointBatch)
 export type CheckpointLine = typeof CheckpointLine.Type
 
 /** What a checkpoint file holds, as read back. */
@@ -104,6 +119,8 @@ export interface CheckpointContents {
   readonly resumes: ReadonlyArray<CheckpointResume>
   /** Programs started and ended, in the order written (programStarts). */
   readonly started?: ReadonlyArray<CheckpointStarted> | undefined
+  /** Message Batches submitted (--batch), in the order written. */
+  readonly batches?: ReadonlyArray<CheckpointBatch> | undefined
   /** Whether the header names a signing key. */
   readonly signed?: boolean | undefined
   /** Where a verified checkpoint's chain of signatures stands: an append continues it. */

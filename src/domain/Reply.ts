@@ -21,7 +21,9 @@ export const ModelReply = Schema.Struct({
   usage: Usage,
   stopReason: Schema.NullOr(Schema.String),
   model: Schema.String,
-  requestId: Schema.NullOr(Schema.String)
+  requestId: Schema.NullOr(Schema.String),
+  /** The Message Batch that answered it (--batch); absent for a reply to a request of its own. */
+  batchId: Schema.optional(Schema.String)
 })
 export type ModelReply = typeof ModelReply.Type
 

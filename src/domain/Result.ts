@@ -37,7 +37,9 @@ export const Attempt = Schema.Struct({
   dropped: Schema.optional(Schema.String),
   error_detail: Schema.NullOr(Schema.String),
   /** With --confirm N, a program that worked ran N times in all (fresh directories): how many of them worked. */
-  confirmations: Schema.optional(Schema.Struct({ runs: Schema.Number, working: Schema.Number }))
+  confirmations: Schema.optional(Schema.Struct({ runs: Schema.Number, working: Schema.Number })),
+  /** --batch: the Message Batch that answered this attempt's request. */
+  batch_id: Schema.optional(Schema.String)
 })
 export type Attempt = typeof Attempt.Type
 
@@ -119,6 +121,8 @@ export const RunResult = Schema.Struct({
   /** The task's note of a known defect of this language's interpreter that fails correct programs. */
   known_issue: Schema.optional(Schema.String),
   effective_input_tokens: Schema.Number,
+  /** --batch: the requests went in Message Batches, and cost_usd is at the batch price. */
+  batch: Schema.optional(Schema.Boolean),
   cache_savings_usd: Schema.NullOr(Schema.Number),
   attempts: Schema.Array(Attempt)
 })

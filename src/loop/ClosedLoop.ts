@@ -33,6 +33,8 @@ export interface LoopSettings {
   readonly priceOf?: ((modelId: string) => Price | undefined) | undefined
   /** --confirm N: a program that works runs N times in all, each in a fresh directory (default 1). */
   readonly confirm?: number | undefined
+  /** --batch: the requests go in Message Batches (the Llm service batches them; `priceOf` gives batch prices). */
+  readonly batch?: boolean | undefined
 }
 
 /** What must be on disk before the benchmark goes on: the checkpoint's journal, called directly. */
@@ -261,7 +263,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       fenced_blocks: extracted.blocks,
       dropped: extracted.dropped,
       error_detail: detail,
-      confirmations: { runs: attemptOutcome === "working" ? confirm : 1, working }
+      confirmations: { runs: attemptOutcome === "working" ? confirm : 1, working },
+      ...(reply.right.batchId !== undefined ? { batch_id: reply.right.batchId } : {})
     }
     attempts.push(attempt)
     outcome = attemptOutcome
@@ -285,7 +288,7 @@ const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
 /** The run's record: the seed's fields from the attempts, then the later harness's, then ours. */
 export const summarise = (
   spec: RunSpec,
-  settings: Pick<LoopSettings, "provider" | "cache" | "layout">,
+  settings: Pick<LoopSettings, "provider" | "cache" | "layout" | "batch">,
   attempts: ReadonlyArray<Attempt>,
   outcome: ProgramOutcome | "error",
   apiError: ApiFailure | null,
@@ -333,6 +336,7 @@ export const summarise = (
     abandoned_requests: [],
     api_error: apiError,
     ...runEconomics(attempts, price),
+    ...(settings.batch === true ? { batch: true } : {}),
     ...knownIssueOf(spec),
     attempts
   }

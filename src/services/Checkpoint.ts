@@ -8,7 +8,8 @@ import {
   type CheckpointContents,
   type CheckpointReply,
   type CheckpointResume,
-  type CheckpointStarted
+  type CheckpointStarted,
+  type CheckpointBatch
 } from "../domain/Checkpoint.js"
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
@@ -122,6 +123,7 @@ export const parseCheckpoint = (
   const replies: Array<CheckpointReply> = []
   const resumes: Array<CheckpointResume> = []
   const started: Array<CheckpointStarted> = []
+  const batches: Array<CheckpointBatch> = []
   const refusedLines: Array<number> = []
   for (const [i, written] of complete.slice(1).entries()) {
     let raw = written
@@ -141,6 +143,7 @@ export const parseCheckpoint = (
     if (record.type === "run") runs.push(record.result)
     else if (record.type === "reply") replies.push(record)
     else if (record.type === "resume") resumes.push(record)
+    else if (record.type === "batch") batches.push(record)
     else started.push(record)
   }
   return Either.right({
@@ -148,6 +151,7 @@ export const parseCheckpoint = (
     chain: chain === null ? null : { key: chain.key, last: chain.last },
     refusedLines,
     started,
+    batches,
     // The config is kept whole, as written; configDifferences copes with a field an older harness did not record.
     header: header.right as unknown as CheckpointContents["header"],
     runs,
