@@ -1,8 +1,12 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { RunResult } from "../domain/Result.js"
 import { runClosedLoop, type Journal, type LoopSettings } from "./ClosedLoop.js"
 import { publish } from "./Events.js"
 import type { RunSpec } from "./Plan.js"
+import type { Llm, LlmStop } from "../services/Llm.js"
+import type { HarnessFailing, ProgramRunner } from "../services/ProgramRunner.js"
+import type { SkillDocs } from "../services/SkillDocs.js"
+import { Waves } from "../services/Waves.js"
 
 export interface BatchJournal<E = never> extends Journal<E> {
   /** Each run as it finishes, before it is announced. A failure here (the checkpoint cannot be written) stops the batch. */
@@ -36,14 +40,20 @@ export const runBatch = <E = never>(
         )
       )
     )
-  const each = (spec: RunSpec) =>
+  const admitted = (spec: RunSpec) =>
     admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))
-  return (
+  const all = (each: (spec: RunSpec) => Effect.Effect<RunResult | undefined, E | HarnessFailing | LlmStop, Llm | ProgramRunner | SkillDocs>) =>
     keepResults
       ? Effect.forEach(runs, each, { concurrency })
       : // Void per run: Effect.forEach keeps the exit of every element until the last one ends, even with discard.
         Effect.as(Effect.forEach(runs, (spec) => Effect.asVoid(each(spec)), { concurrency, discard: true }), [])
-  ).pipe(
+  return Effect.serviceOption(Waves).pipe(
+    Effect.flatMap((waves) =>
+      Option.isNone(waves)
+        ? all(admitted)
+        : // --batch: every run counts as open from the start (none may miss the first wave) until it ends.
+          Effect.zipRight(waves.value.expect(runs.length), all((spec) => Effect.ensuring(admitted(spec), waves.value.ended)))
+    ),
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
     Effect.withSpan("Batch.run")
   )

@@ -76,6 +76,7 @@ export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelI
               prices.delete(specKey(event.spec))
               return started(specKey(event.spec))
             case "RunStarted":
+            case "WaveProgress":
               return Effect.void
           }
         })

@@ -2,6 +2,7 @@ import { Context, Effect, Fiber, Option, PubSub, Queue, type Scope } from "effec
 import type { CheckpointReply } from "../domain/Checkpoint.js"
 import type { Attempt, RunResult } from "../domain/Result.js"
 import type { RunSpec } from "./Plan.js"
+import type { WaveStatus } from "../services/Waves.js"
 
 /** What the loop announces as a benchmark goes: progress, the budget and the seed's lines listen. */
 export type BenchEvent =
@@ -10,6 +11,8 @@ export type BenchEvent =
   | { readonly _tag: "ReplyLanded"; readonly reply: CheckpointReply }
   | { readonly _tag: "AttemptFinished"; readonly spec: RunSpec; readonly attempt: Attempt }
   | { readonly _tag: "RunFinished"; readonly spec: RunSpec; readonly result: RunResult }
+  /** --batch: a wave submitted, polled or ended, as the provider reports its batches. */
+  | { readonly _tag: "WaveProgress"; readonly status: WaveStatus }
 
 /** Where the loop announces its events; without it (a test of one run), they go nowhere. */
 export class BenchEvents extends Context.Tag("ilo-bench/BenchEvents")<

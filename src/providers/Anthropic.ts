@@ -14,7 +14,7 @@ type Sdk = typeof import("@anthropic-ai/sdk")
 /** Maps whatever the SDK threw to an LlmError that keeps status, retry-after and request id. */
 export const toLlmError = (sdk: Sdk, error: unknown): LlmError => fromSdkError(sdk.default, [529])(error)
 
-const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreaming => {
+export const toParams = (request: LlmRequest): Anthropic.MessageCreateParamsNonStreaming => {
   const marked = request.system.some((block) => block.cache === true)
   const single = request.system.length === 1 ? request.system[0] : undefined
   return {
@@ -46,7 +46,7 @@ const isMessage = (body: unknown): body is Anthropic.Message =>
   (body as { usage?: unknown }).usage !== null
 
 /** The reply in our accounting: `input_tokens` already excludes cached tokens. */
-const readMessage = asReply(isMessage, (m) => ({
+export const readMessage = asReply(isMessage, (m) => ({
   text: m.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
   usage: {
     input: m.usage.input_tokens ?? 0,

@@ -1,6 +1,7 @@
 import { Effect, Schedule } from "effect"
 import type { Attempt, RunResult } from "../domain/Result.js"
 import type { BenchEvent } from "../loop/Events.js"
+import type { WaveStatus } from "../services/Waves.js"
 import type { RunSpec } from "../loop/Plan.js"
 import { attemptLine, seedProgress } from "./Progress.js"
 import { runBanner, runIdentity } from "./Summary.js"
@@ -55,6 +56,17 @@ const costOf = (r: RunResult) => {
   return typeof cost === "number" ? cost : undefined
 }
 
+/** A wave of --batch as one line: its number, its requests, what the provider reports of them, how long it has waited. */
+export const waveLine = (w: WaveStatus) => {
+  const c = w.counts
+  const extra = [...(c.expired > 0 ? [`${c.expired} expired`] : []), ...(c.canceled > 0 ? [`${c.canceled} canceled`] : [])]
+  return (
+    `wave ${w.wave}: ${w.requests} request${w.requests === 1 ? "" : "s"} in ${w.batches.length} batch${w.batches.length === 1 ? "" : "es"}` +
+    ` · ${c.processing} processing · ${c.succeeded} succeeded · ${c.errored} errored${extra.map((e) => ` · ${e}`).join("")}` +
+    ` · ${w.ended ? "ended after" : "waited"} ${formatDuration(w.waitedMs)}`
+  )
+}
+
 export interface Progress {
   /** Reacts to the loop's events. */
   readonly listener: (event: BenchEvent) => Effect.Effect<void>
@@ -87,7 +99,9 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const eta = () => (doneHere === 0 ? "–" : formatDuration((elapsed() / doneHere) * (total - done)))
   const tally = () => `${counts.working} working · ${counts.partial} partial · ${counts.failed} failed · ${counts.error} error`
   const spend = () => `${compact(tokens)} tok${cost !== undefined ? ` · $${cost.toFixed(cost >= 1 ? 2 : 4)}` : ""}`
-  const status = () => `[${done}/${total}] ${tally()} · ${spend()} · ${formatDuration(elapsed())} elapsed · ETA ${done === total ? "0s" : eta()}`
+  const status = () =>
+    `[${done}/${total}] ${tally()} · ${spend()} · ${formatDuration(elapsed())} elapsed · ETA ${done === total ? "0s" : eta()}` +
+    (wave !== undefined && !wave.ended ? ` · ${waveLine(wave)}` : "")
 
   const clear = () => {
     if (drawn) io.write(CLEAR)
@@ -148,8 +162,22 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
         }
         return above(stdout)
       })
+  /** --batch: the wave under way, and what was last said of it (a line is printed only when that changes). */
+  let wave: WaveStatus | undefined
+  let waveSaid = ""
+  const onWave = (status: WaveStatus) =>
+    Effect.suspend(() => {
+      start()
+      wave = status
+      const said = waveLine({ ...status, waitedMs: 0 })
+      if (mode !== "lines" || said === waveSaid) return Effect.void
+      waveSaid = said
+      return Effect.sync(() => io.write(waveLine(status) + "\n"))
+    })
   const listener = (event: BenchEvent): Effect.Effect<void> => {
     switch (event._tag) {
+      case "WaveProgress":
+        return onWave(event.status)
       case "RunStarted":
         return onStart(event.spec)
       case "AttemptFinished":

@@ -39,6 +39,7 @@ export const seedProgress = (total: number, trials = 1) => {
       case "RunFinished":
         return runFinished(event.spec, event.result)
       case "ReplyLanded":
+      case "WaveProgress":
         return Effect.void
     }
   }

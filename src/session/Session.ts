@@ -5,7 +5,7 @@ import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { underWay } from "../platform/exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
-import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
+import type { CheckpointBatch, CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
@@ -29,6 +29,7 @@ import { countTokens } from "../services/Tokenizers.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
+import { Waves } from "../services/Waves.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
 import { attemptsOnDisk } from "./RunsOnDisk.js"
 
@@ -118,6 +119,8 @@ export const runSession = (input: SessionInput) =>
     let writer: CheckpointWriter
     let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
+    /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
+    let batchesBefore: ReadonlyArray<CheckpointBatch> = []
     // Known before any run; the checkpoint keeps them too, for a report made from it.
     const beginNotes = [...startNotes(input.skipped, skills), ...(input.notes ?? [])]
     if (input.resume !== undefined) {
@@ -132,6 +135,7 @@ export const runSession = (input: SessionInput) =>
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
+      batchesBefore = contents.batches ?? []
       const { errorsRerun, continued, repliesReused } = plan
       const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`
       const also = [
@@ -251,6 +255,10 @@ export const runSession = (input: SessionInput) =>
         record(result).pipe(Effect.flatMap((held) => Effect.sync(() => done.set(spec.index, held))))
     }
     const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
+    // --batch: the provider writes each batch it submits here, and says how its waves go.
+    const waves = yield* Effect.serviceOption(Waves)
+    if (Option.isSome(waves))
+      yield* waves.value.attach({ record: writer.append, recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
     // Only the batch can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>

@@ -1,0 +1,246 @@
+import { Clock, DateTime, Deferred, type Duration, Effect, Either, FiberId, FiberSet, Layer, Schedule } from "effect"
+import { sha256 } from "../domain/text.js"
+import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
+import { Waves, type WaveCounts } from "../services/Waves.js"
+import { canonicalRequest, requestKey } from "./Cassette.js"
+
+/** One request of a batch: its custom_id and the request as the interactive mode would send it. */
+export interface BatchRequest {
+  readonly customId: string
+  readonly request: LlmRequest
+}
+
+/** A batch as the provider last reported it. */
+export interface BatchState {
+  readonly id: string
+  readonly ended: boolean
+  readonly counts: WaveCounts
+}
+
+/** One request's result: its reply, or why there is none (an error, an expiry), as an LlmError. */
+export interface BatchResult {
+  readonly customId: string
+  readonly outcome: Either.Either<LlmReply, LlmError>
+}
+
+/** A provider's batch API, reduced to what waves need (providers/AnthropicBatch.ts is one). */
+export interface BatchApi {
+  readonly provider: string
+  readonly submit: (requests: ReadonlyArray<BatchRequest>) => Effect.Effect<BatchState, LlmError>
+  readonly status: (id: string) => Effect.Effect<BatchState, LlmError>
+  readonly results: (id: string) => Effect.Effect<ReadonlyArray<BatchResult>, LlmError>
+}
+
+export interface BatchOptions {
+  /** How long between two looks at a batch that has not ended (--batch-poll). */
+  readonly poll: Duration.Duration
+  /** Most requests in one batch, and most bytes of their prompts (the provider's limits, with room to spare). */
+  readonly maxRequests?: number | undefined
+  readonly maxBytes?: number | undefined
+}
+
+/**
+ * A request's custom_id: a digest of the request as the cassette keys it and of the exchange it
+ * is (task, language, model, trial, attempt), so that the same request of the same run has the
+ * same id in every session, and a resume finds it in the batch an earlier session submitted.
+ * 64 hex digits: within the ^[a-zA-Z0-9_-]{1,64}$ the API allows.
+ */
+export const customIdOf = (provider: string, request: LlmRequest) => {
+  const label = request.exchange
+  return sha256(
+    JSON.stringify([
+      requestKey(canonicalRequest(provider, request)),
+      label?.task ?? null,
+      label?.language ?? null,
+      label?.model ?? null,
+      label?.trial ?? null,
+      label?.attempt ?? null
+    ])
+  )
+}
+
+const noCounts: WaveCounts = { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 }
+
+const sumCounts = (states: Iterable<WaveCounts>): WaveCounts => {
+  const total = { ...noCounts }
+  for (const c of states)
+    for (const k of Object.keys(total) as Array<keyof WaveCounts>) total[k] += c[k]
+  return total
+}
+
+/** A batch's request or result that went missing: retried as a fault of the service. */
+const missing = (message: string) => new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message })
+
+/** Prompt characters of a request: what decides how many go in one batch, under its size limit. */
+const sizeOf = (request: LlmRequest) =>
+  request.system.reduce((n, b) => n + b.text.length, 0) + request.messages.reduce((n, m) => n + m.content.length, 0) + 512
+
+/** `items` in batches of at most `maxRequests` requests and `maxBytes` bytes of prompt. */
+const chunked = <A extends { readonly request: LlmRequest }>(items: ReadonlyArray<A>, maxRequests: number, maxBytes: number) => {
+  const chunks: Array<Array<A>> = []
+  let current: Array<A> = []
+  let bytes = 0
+  for (const item of items) {
+    const size = sizeOf(item.request) * 3 // UTF-8 and JSON escaping, at worst
+    if (current.length > 0 && (current.length >= maxRequests || bytes + size > maxBytes)) {
+      chunks.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(item)
+    bytes += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+interface Waiting {
+  readonly customId: string
+  readonly request: LlmRequest
+  readonly reply: Deferred.Deferred<LlmReply, LlmError>
+}
+
+/**
+ * The Llm service in batch mode: every request waits in a queue; once every open run waits on the
+ * model (Waves counts the runs), the queue goes to the provider as one wave of Message Batches.
+ * Each batch is in the checkpoint before it is polled (every --batch-poll); when it has ended, its
+ * results answer their requests. A request that errored or expired inside a batch fails with an
+ * LlmError of its kind, so the loop's retry policy asks again, and it goes in the next wave alone
+ * with the others that need asking. A request an earlier session submitted (the checkpoint names
+ * its custom_id) is answered from that batch, not submitted again.
+ *
+ * The requests are exactly the interactive mode's: the closed loop builds them; this layer only
+ * decides when they go. It has no deadline per request: a batch takes as long as it takes (the
+ * provider expires what it has not done in 24 hours).
+ */
+export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: BatchOptions) =>
+  Layer.scoped(
+    Llm,
+    Effect.gen(function* () {
+      const api = yield* makeApi
+      const waves = yield* Waves
+      const run = yield* FiberSet.makeRuntime<never, void, never>()
+      const maxRequests = options.maxRequests ?? 50_000
+      const maxBytes = options.maxBytes ?? 200 * 1024 * 1024
+      // Plain state: fibers take turns on one thread, and each change below is one synchronous step.
+      let queued: Array<Waiting> = []
+      let inFlight = false
+      let wave = 0
+      /** custom_id -> the batch an earlier session submitted it in (each used once: a retry submits anew). */
+      let submittedBefore: Map<string, string> | undefined
+
+      const journal = () => waves.journal()
+      const now = Effect.map(DateTime.now, DateTime.formatIso)
+
+      /** Asks the provider until it answers; a fault of the network or the service is asked again at the poll's pace. */
+      const patiently = <A>(ask: Effect.Effect<A, LlmError>) =>
+        ask.pipe(Effect.retry({ schedule: Schedule.spaced(options.poll), while: (e) => e.retryable, times: 20 }))
+
+      /** One batch, submitted or found in the checkpoint: polled until it has ended, then its results answer their requests. */
+      const follow = (id: string, items: ReadonlyArray<Waiting>, states: Map<string, BatchState>, report: Effect.Effect<void>) =>
+        Effect.gen(function* () {
+          const poll = Effect.flatMap(patiently(api.status(id)), (state) =>
+            Effect.sync(() => void states.set(id, state)).pipe(Effect.zipRight(report), Effect.as(state.ended))
+          )
+          yield* poll.pipe(Effect.repeat({ schedule: Schedule.spaced(options.poll), until: (ended) => ended }))
+          const results = yield* patiently(api.results(id))
+          const byId = new Map(results.map((r) => [r.customId, r.outcome]))
+          // Answered together, in one synchronous step: no run goes on before the batch's others have their replies.
+          for (const item of items) {
+            const outcome = byId.get(item.customId) ?? Either.left(missing(`batch ${id} has no result for request ${item.customId}`))
+            Deferred.unsafeDone(
+              item.reply,
+              Either.isRight(outcome) ? Effect.succeed({ ...outcome.right, batchId: id }) : Effect.fail(outcome.left)
+            )
+          }
+        }).pipe(Effect.catchAll((error) => Effect.sync(() => items.forEach((item) => Deferred.unsafeDone(item.reply, Effect.fail(error))))))
+
+      const sendWave = (number: number, items: ReadonlyArray<Waiting>) =>
+        Effect.gen(function* () {
+          const started = yield* Clock.currentTimeMillis
+          submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => b.custom_ids.map((c) => [c, b.id] as const)))
+          const earlier = new Map<string, Array<Waiting>>()
+          const fresh: Array<Waiting> = []
+          for (const item of items) {
+            const batch = submittedBefore.get(item.customId)
+            if (batch === undefined) fresh.push(item)
+            else {
+              submittedBefore.delete(item.customId)
+              earlier.set(batch, [...(earlier.get(batch) ?? []), item])
+            }
+          }
+          const states = new Map<string, BatchState>()
+          const report = Effect.suspend(() => {
+            const j = journal()
+            if (j === undefined) return Effect.void
+            return Effect.flatMap(Clock.currentTimeMillis, (t) =>
+              j.progress({
+                wave: number,
+                requests: items.length,
+                batches: [...states.keys()],
+                counts: sumCounts([...states.values()].map((s) => s.counts)),
+                waitedMs: t - started,
+                ended: states.size > 0 && [...states.values()].every((s) => s.ended)
+              })
+            )
+          })
+          const followed: Array<readonly [string, ReadonlyArray<Waiting>]> = [...earlier]
+          for (const chunk of chunked(fresh, maxRequests, maxBytes)) {
+            const submitted = yield* Effect.either(api.submit(chunk.map(({ customId, request }) => ({ customId, request }))))
+            if (Either.isLeft(submitted)) {
+              for (const item of chunk) Deferred.unsafeDone(item.reply, Effect.fail(submitted.left))
+              continue
+            }
+            const state = submitted.right
+            states.set(state.id, state)
+            // In the checkpoint before it is polled: from here on, a resume polls it instead of paying again.
+            const j = journal()
+            if (j !== undefined)
+              yield* j
+                .record({ type: "batch", id: state.id, provider: api.provider, wave: number, at: yield* now, custom_ids: chunk.map((i) => i.customId) })
+                .pipe(Effect.orDie)
+            followed.push([state.id, chunk])
+          }
+          yield* report
+          yield* Effect.forEach(followed, ([id, chunk]) => follow(id, chunk, states, report), { concurrency: "unbounded", discard: true })
+        })
+
+      /** Sends a wave once every open run waits on the model and none is in flight. */
+      const check = () => {
+        if (inFlight || queued.length === 0 || queued.length < waves.open()) return
+        const items = queued
+        queued = []
+        inFlight = true
+        wave++
+        run(
+          sendWave(wave, items).pipe(
+            Effect.ensuring(
+              Effect.sync(() => {
+                inFlight = false
+                check()
+              })
+            )
+          )
+        )
+      }
+      waves.watch(check)
+
+      return Llm.make({
+        provider: api.provider,
+        // No deadline per request: callModel sets no timer (a batch may take hours).
+        timesOut: true,
+        complete: (request) =>
+          Effect.suspend(() => {
+            const item: Waiting = { customId: customIdOf(api.provider, request), request, reply: Deferred.unsafeMake(FiberId.none) }
+            // Two identical requests of one session (no exchange label) still need ids of their own.
+            if (queued.some((q) => q.customId === item.customId))
+              (item as { customId: string }).customId = sha256(`${item.customId}#${queued.length}`)
+            queued.push(item)
+            check()
+            return Deferred.await(item.reply).pipe(
+              Effect.onInterrupt(() => Effect.sync(() => void (queued = queued.filter((q) => q !== item))))
+            )
+          })
+      })
+    })
+  )
