@@ -31,5 +31,14 @@ export const providerOptions = {
   replay: optionalText("replay", "Answer model requests from this cassette: no network, no key."),
   replayFallthrough: Options.boolean("replay-fallthrough").pipe(
     Options.withDescription("With --replay: send requests the cassette lacks to the live provider and record them.")
+  ),
+  batch: Options.boolean("batch").pipe(
+    Options.withDescription(
+      "Send the requests in Message Batches (anthropic): half price, no per-minute limit; attempt k of every open run goes in one wave, the repairs in the next. Resumable: a submitted batch is polled again, never paid twice."
+    )
+  ),
+  batchPoll: Options.float("batch-poll").pipe(
+    Options.withDescription("With --batch: seconds between two looks at a batch that has not ended."),
+    defaulting(30)
   )
 }

@@ -42,6 +42,8 @@ const fields = {
   record: Opt(Schema.String),
   replay: Opt(Schema.String),
   replayFallthrough: Schema.Boolean,
+  batch: Schema.Boolean,
+  batchPoll: Schema.Number,
   sandbox: Schema.Literal("auto", "bwrap", "none"),
   sandboxMemoryMb: Schema.Number,
   sandboxProcesses: Schema.Number,
@@ -91,6 +93,17 @@ const providerProblem = (f: Flags): Problem => {
       return ["--thinking-budget", `must be at least 1024 and below --max-tokens (${f.maxTokens}), got ${budget}`]
   }
   if (f.replayFallthrough && Option.isNone(f.replay)) return ["--replay-fallthrough", "needs --replay"]
+  return batchProblem(f)
+}
+
+/** What --batch accepts: a provider with a batch API here, and no limit that is judged request by request. */
+const batchProblem = (f: Flags): Problem => {
+  if (!f.batch) return undefined
+  if (f.provider !== "anthropic") return ["--batch", "batches are supported for the anthropic provider only; drop --batch with --provider openai"]
+  if (Option.isSome(f.rpm)) return ["--rpm", "batches do not count against the per-minute limit; drop --rpm with --batch"]
+  if (Option.isSome(f.maxCost))
+    return ["--max-cost", "a wave is paid for as a whole, so runs cannot be turned away one by one; drop --max-cost with --batch (--dry-run shows the most it can cost)"]
+  if (!(Number.isFinite(f.batchPoll) && f.batchPoll > 0)) return ["--batch-poll", `must be a positive number of seconds, got ${f.batchPoll}`]
   return undefined
 }
 

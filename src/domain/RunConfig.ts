@@ -38,6 +38,9 @@ export const RunConfig = Schema.Struct({
     Schema.Struct({ record: Schema.NullOr(Schema.String), replay: Schema.NullOr(Schema.String), fallthrough: Schema.Boolean })
   ),
   prompt_cache: Schema.String,
+  batch: Schema.optional(Schema.Boolean).annotations({
+    description: "--batch: the requests went in Message Batches (waves), and costs are at the batch price."
+  }),
   max_cost_usd: Schema.NullOr(Schema.Number),
   rpm: Schema.NullOr(Schema.Number),
   program_concurrency: Schema.Number,

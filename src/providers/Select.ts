@@ -1,9 +1,12 @@
 import { FileSystem } from "@effect/platform"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
 import * as Anthropic from "./Anthropic.js"
 import { createCassette, readCassette, reopenCassette, type CassetteOptions } from "./Cassette.js"
+import { anthropicBatches } from "./AnthropicBatch.js"
+import * as Batch from "./Batch.js"
+import { Waves } from "../services/Waves.js"
 import * as OpenAi from "./OpenAi.js"
 import { isLocalUrl } from "./OpenAi.js"
 
@@ -22,6 +25,9 @@ export interface ProviderFlags {
   readonly replayFallthrough: boolean
   /** A resume: the recording it started goes on in the same cassette. */
   readonly resume: Option.Option<string>
+  /** --batch: live requests go in Message Batches, polled every `batchPoll` seconds. */
+  readonly batch: boolean
+  readonly batchPoll: number
 }
 
 /**
@@ -60,10 +66,17 @@ export const selectLlm = (f: ProviderFlags) =>
     if (Option.isNone(f.baseUrl) && baseUrl !== undefined && !URL.canParse(baseUrl)) yield* invalid("--base-url", `not a URL: ${baseUrl}`)
 
     let live: Layer.Layer<Llm> | undefined
+    // --batch: the runs' count the batching layer watches, shared with the loop and the session.
+    const waves = f.batch ? yield* Waves.make : undefined
     if (needsLive) {
       if (f.provider === "anthropic") {
         const key = yield* requiredKey("ANTHROPIC_API_KEY")
-        live = Anthropic.layer({ apiKey: Redacted.value(key), baseUrl })
+        live =
+          waves !== undefined
+            ? Batch.layer(anthropicBatches({ apiKey: Redacted.value(key), baseUrl }), { poll: Duration.seconds(f.batchPoll) }).pipe(
+                Layer.provide(Layer.succeed(Waves, waves))
+              )
+            : Anthropic.layer({ apiKey: Redacted.value(key), baseUrl })
       } else {
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
         const key =
@@ -93,5 +106,5 @@ export const selectLlm = (f: ProviderFlags) =>
         : replay === undefined && recordTo === undefined
           ? { _tag: "Live", live }
           : { _tag: "Recorded", live, cassette }
-    return { source, baseUrl: baseUrl ?? null }
+    return { source, baseUrl: baseUrl ?? null, waves }
   })

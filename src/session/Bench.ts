@@ -9,6 +9,7 @@ import * as Checkpoint from "../services/Checkpoint.js"
 import { forBenchmark, ProgramRunner, type Sandbox } from "../services/ProgramRunner.js"
 import * as RateGate from "../services/RateGate.js"
 import * as SkillDocs from "../services/SkillDocs.js"
+import { Waves } from "../services/Waves.js"
 
 export interface BenchOptions {
   readonly skills: { readonly dir: string; readonly relativeTo: string }
@@ -17,6 +18,8 @@ export interface BenchOptions {
   readonly commands: ReadonlyArray<ReadonlyArray<string>>
   /** Where the model is served and which variable holds its key: named when the endpoint is unusable. */
   readonly endpoint: { readonly url: string; readonly keyVariable: string }
+  /** --batch: the open runs the batching provider watches (the loop counts them, the session attaches the checkpoint). */
+  readonly waves?: Waves["Type"] | undefined
 }
 
 /** The model's source with its cassette over it, if any: the one place the Llm decorators meet the provider. */
@@ -43,7 +46,10 @@ export const layer = (flags: RunFlags, llm: LlmSource, options: BenchOptions) =>
     // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
     StopEarly.layer(options.endpoint.url, options.endpoint.keyVariable).pipe(Layer.provide(model(llm))),
     Checkpoint.layer,
-    RateGate.layer({ maxConcurrency: flags.concurrency, rpm: Option.getOrUndefined(flags.rpm), maxPause: defaultRetryPolicy.maxDelay }),
+    // A batch is not held to the per-minute limit, and every run of a wave waits on the model at once: no gate.
+    options.waves !== undefined
+      ? Layer.succeed(Waves, options.waves)
+      : RateGate.layer({ maxConcurrency: flags.concurrency, rpm: Option.getOrUndefined(flags.rpm), maxPause: defaultRetryPolicy.maxDelay }),
     // The same host, its programs in the sandbox, with a bound in front of them.
     Layer.effect(
       ProgramRunner,

@@ -132,18 +132,20 @@ export const prepareRun = (o: RunFlags) =>
       }
       // The same choice the run makes (auto probes bwrap), so the plan names the interpreters the sandbox would run.
       const sandbox = yield* sandboxFromFlags(o)
-      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: catalog.priceOf, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
         Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
       )
       yield* Console.log(lines.join("\n"))
       return undefined
     }
 
+    // --batch: every cost is at the batch price (the catalog's, per model).
+    const priceOf = o.batch ? catalog.batchPriceOf : catalog.priceOf
     const llm = yield* selectLlm(o)
     const baseUrl = llm.baseUrl
     const sandbox = yield* sandboxFromFlags(o)
 
-    const unpriced = models.filter((m) => catalog.priceOf(m.id) === undefined).map((m) => m.id)
+    const unpriced = models.filter((m) => priceOf(m.id) === undefined).map((m) => m.id)
     if (Option.isSome(o.maxCost) && unpriced.length > 0)
       return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
     for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
@@ -162,8 +164,9 @@ export const prepareRun = (o: RunFlags) =>
       thinkingBudget: Option.getOrUndefined(o.thinkingBudget),
       layout,
       cache: o.cache,
-      priceOf: catalog.priceOf,
-      confirm: o.confirm
+      priceOf,
+      confirm: o.confirm,
+      ...(o.batch ? { batch: true } : {})
     }
     const config: RunConfig = {
       harness_version: HARNESS_VERSION,
@@ -197,12 +200,13 @@ export const prepareRun = (o: RunFlags) =>
       thinking_budget: Option.getOrNull(o.thinkingBudget),
       cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough },
       prompt_cache: o.cache,
+      ...(o.batch ? { batch: true } : {}),
       max_cost_usd: Option.getOrNull(o.maxCost),
       rpm: Option.getOrNull(o.rpm),
       program_concurrency: o.programConcurrency,
       sandbox: sandboxRecord(sandbox, o.runTimeout),
       ...(shard === undefined ? {} : { shard: { index: shard.index, count: shard.count, from: shard.from, total_runs: planned.length } }),
-      prices: Object.fromEntries(models.map((m) => [m.id, catalog.priceOf(m.id) ?? null]))
+      prices: Object.fromEntries(models.map((m) => [m.id, priceOf(m.id) ?? null]))
     }
 
     const progress = benchProgress(runs.length, progressMode(o.quiet, process.stderr.isTTY === true), stderrIo, o.trials)
@@ -215,7 +219,8 @@ export const prepareRun = (o: RunFlags) =>
       // gate to send the next requests while the programs run. Every reply is in the checkpoint
       // as it lands, so an interrupt or a crash loses only the requests in flight, however many
       // runs are under way.
-      concurrency: 2 * o.concurrency + o.programConcurrency,
+      // --batch: every run at once, so that attempt k of each goes in one wave (programs stay bounded).
+      concurrency: o.batch ? Math.max(1, runs.length) : 2 * o.concurrency + o.programConcurrency,
       config,
       languages,
       skipped,
@@ -246,6 +251,7 @@ export const prepareRun = (o: RunFlags) =>
     } satisfies Omit<SessionInput, "finished">
     const bench: BenchOptions = {
       skills: { dir: skillsDir, relativeTo: packageRoot },
+      waves: llm.waves,
       sandbox,
       commands: languages.map((l) => l.command),
       endpoint: {

@@ -61,6 +61,8 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["prompt layout", (s) => s.config.prompt_layout],
   // Warm and cold runs bill the same requests differently: one report's costs would not add up.
   ["prompt cache", (s) => s.config.prompt_cache ?? "warm"],
+  // Batched and interactive requests are billed at different prices: one report's costs would not add up.
+  ["batch (--batch)", (s) => s.config.batch ?? false],
   ["trials", (s) => s.config.trials ?? 1],
   ["confirm", (s) => s.config.confirm ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],

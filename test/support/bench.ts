@@ -83,6 +83,8 @@ export const scratch = (tasks: ReadonlyArray<{ id: string; expected: string }>) 
       runCli(bench.alignedArgs(...(args.includes("--model") ? [] : ["--model", "haiku"]), ...args), {
         env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: baseUrl }
       }),
+    /** The whole command line of a run with these flags (the caller names the model). */
+    argsFor: (args: ReadonlyArray<string>) => bench.alignedArgs(...args),
     /** The JSON report the run wrote. */
     report: () => bench.reports()[0],
     markdown: () => bench.markdown()[0]!

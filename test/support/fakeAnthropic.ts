@@ -1,4 +1,4 @@
-import { startScriptedServer, type Fault, type FakeServer, type RecordedRequest } from "./scriptedServer.js"
+import { startScriptedServer, type Fault, type FakeServer, type RecordedRequest, type WireFormat } from "./scriptedServer.js"
 
 export type { FakeServer, RecordedRequest } from "./scriptedServer.js"
 
@@ -17,38 +17,130 @@ export type Reply =
     }
   | Fault
 
+type Success = Exclude<Reply, Fault>
+
+const messageOf = (reply: Success, request: RecordedRequest, n: number) => ({
+  id: `msg_${n}`,
+  type: "message",
+  role: "assistant",
+  model: request.body?.model ?? "unknown",
+  content: [
+    ...(reply.thinkingTokens ? [{ type: "thinking", thinking: "Let me think.", signature: "sig" }] : []),
+    { type: "text", text: reply.text }
+  ],
+  stop_reason: reply.stopReason ?? "end_turn",
+  stop_sequence: null,
+  usage: {
+    input_tokens: reply.inputTokens ?? 100,
+    output_tokens: reply.outputTokens ?? 10,
+    cache_creation_input_tokens: reply.cacheWrite ?? 0,
+    cache_read_input_tokens: reply.cacheRead ?? 0,
+    ...(reply.thinkingTokens ? { output_tokens_details: { thinking_tokens: reply.thinkingTokens } } : {})
+  }
+})
+
+/** One request of a Message Batch as the server received it. */
+export interface BatchedRequest {
+  readonly batch: string
+  readonly custom_id: string
+  /** The request's params: what POST /v1/messages would have had as its body. */
+  readonly body: any
+}
+
+/** The server's Message Batches: what they held, and a switch that keeps them processing. */
+export interface FakeBatches {
+  /** Every request of every batch created, in order. */
+  readonly requests: Array<BatchedRequest>
+  /** Ids of the batches created, in order. */
+  readonly created: Array<string>
+  /** While true, every batch stays "in_progress" however often it is polled. */
+  hold: boolean
+}
+
+export interface FakeAnthropic extends FakeServer {
+  readonly batches: FakeBatches
+}
+
+const errorTypeOf = (status: number) =>
+  status === 429 ? "rate_limit_error" : status === 529 ? "overloaded_error" : status === 401 ? "authentication_error" : status >= 500 ? "api_error" : "invalid_request_error"
+
+/**
+ * The Message Batches endpoints (create, retrieve, results as JSONL) on the scripted server: each
+ * request of a batch is answered by the script as it would be at /v1/messages (a fault becomes an
+ * "errored" result, a hang an "expired" one); a batch has ended from the second time it is polled
+ * (or, while `hold`, never).
+ */
+const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, batches: FakeBatches) => {
+  const held = new Map<string, { lines: Array<string>; counts: Record<string, number>; polls: number; created: string }>()
+  let answered = 0
+  const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) })
+  const view = (id: string, host: string) => {
+    const b = held.get(id)!
+    const ended = !batches.hold && b.polls >= 2
+    return {
+      id,
+      type: "message_batch",
+      processing_status: ended ? "ended" : "in_progress",
+      request_counts: ended ? { ...b.counts, processing: 0 } : { processing: b.lines.length, succeeded: 0, errored: 0, expired: 0, canceled: 0 },
+      created_at: b.created,
+      expires_at: b.created,
+      ended_at: ended ? new Date().toISOString() : null,
+      archived_at: null,
+      cancel_initiated_at: null,
+      results_url: ended ? `http://${host}/v1/messages/batches/${id}/results` : null
+    }
+  }
+  return (request: RecordedRequest) => {
+    const host = String(request.headers.host)
+    const [path] = request.path.split("?")
+    if (path === "/v1/messages/batches" && request.method === "POST") {
+      const id = `msgbatch_${batches.created.length + 1}`
+      batches.created.push(id)
+      const counts = { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 }
+      const lines = (request.body.requests as Array<{ custom_id: string; params: any }>).map(({ custom_id, params }) => {
+        batches.requests.push({ batch: id, custom_id, body: params })
+        const inner: RecordedRequest = { method: "POST", path: "/v1/messages", headers: request.headers, body: params, at: Date.now() }
+        const n = answered++
+        const reply = script(inner, n)
+        const result =
+          "hang" in reply
+            ? { type: "expired" }
+            : "status" in reply
+              ? { type: "errored", error: { type: "error", error: { type: errorTypeOf(reply.status), message: `scripted ${reply.status}` }, request_id: null } }
+              : { type: "succeeded", message: messageOf(reply, inner, n) }
+        counts[result.type as keyof typeof counts]++
+        return JSON.stringify({ custom_id, result })
+      })
+      held.set(id, { lines, counts, polls: 0, created: new Date().toISOString() })
+      return json(200, view(id, host))
+    }
+    const one = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/.exec(path ?? "")
+    if (one === null) return undefined
+    const b = held.get(one[1]!)
+    if (b === undefined) return json(404, { type: "error", error: { type: "not_found_error", message: `no batch ${one[1]}` } })
+    if (one[2] !== undefined) return { status: 200, body: b.lines.join("\n") + "\n", contentType: "application/binary" }
+    b.polls++
+    return json(200, view(one[1]!, host))
+  }
+}
+
 /**
  * A loopback server that speaks the Anthropic Messages wire format, answering each request with
- * what `script` returns for it (the request and its 0-based number).
+ * what `script` returns for it (the request and its 0-based number); its Message Batches endpoints
+ * answer each request of a batch with the same script.
  */
-export const startFakeAnthropic = (script: (request: RecordedRequest, n: number) => Reply): Promise<FakeServer> =>
-  startScriptedServer<Exclude<Reply, Fault>>(
-    {
-      requestIdHeader: "request-id",
-      basePath: "",
-      errorBody: (status) => ({ type: "error", error: { type: "api_error", message: `scripted ${status}` } }),
-      success: (reply, request, n) => ({
-        id: `msg_${n}`,
-        type: "message",
-        role: "assistant",
-        model: request.body?.model ?? "unknown",
-        content: [
-          ...(reply.thinkingTokens ? [{ type: "thinking", thinking: "Let me think.", signature: "sig" }] : []),
-          { type: "text", text: reply.text }
-        ],
-        stop_reason: reply.stopReason ?? "end_turn",
-        stop_sequence: null,
-        usage: {
-          input_tokens: reply.inputTokens ?? 100,
-          output_tokens: reply.outputTokens ?? 10,
-          cache_creation_input_tokens: reply.cacheWrite ?? 0,
-          cache_read_input_tokens: reply.cacheRead ?? 0,
-          ...(reply.thinkingTokens ? { output_tokens_details: { thinking_tokens: reply.thinkingTokens } } : {})
-        }
-      })
-    },
-    script
-  )
+export const startFakeAnthropic = async (script: (request: RecordedRequest, n: number) => Reply): Promise<FakeAnthropic> => {
+  const batches: FakeBatches = { requests: [], created: [], hold: false }
+  const format: WireFormat<Success> = {
+    requestIdHeader: "request-id",
+    basePath: "",
+    errorBody: (status) => ({ type: "error", error: { type: "api_error", message: `scripted ${status}` } }),
+    success: messageOf,
+    route: batchRoutes(script, batches)
+  }
+  const server = await startScriptedServer<Success>(format, script)
+  return { ...server, batches }
+}
 
 /** The user turn of a recorded request, whatever layout sent it. */
 export const lastUserText = (request: RecordedRequest): string => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net"
 
 export interface RecordedRequest {
+  readonly method?: string | undefined
   readonly path: string
   readonly headers: IncomingMessage["headers"]
   readonly body: any
@@ -34,6 +35,8 @@ export interface WireFormat<R> {
   readonly success: (reply: R, request: RecordedRequest, n: number) => unknown
   /** Appended to the server's address to make the base URL the SDK wants. */
   readonly basePath: string
+  /** Endpoints of their own (a batch API): an answer, or undefined to answer with the script. */
+  readonly route?: ((request: RecordedRequest) => { readonly status: number; readonly body: string; readonly contentType?: string } | undefined) | undefined
 }
 
 /**
@@ -50,9 +53,15 @@ export const startScriptedServer = async <R extends { readonly delayMs?: number 
     let raw = ""
     req.on("data", (chunk) => (raw += chunk))
     req.on("end", () => {
-      const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null, at: Date.now() }
+      const recorded: RecordedRequest = { method: req.method, path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null, at: Date.now() }
       const n = requests.length
       requests.push(recorded)
+      const routed = format.route?.(recorded)
+      if (routed !== undefined) {
+        res.writeHead(routed.status, { "content-type": routed.contentType ?? "application/json", [format.requestIdHeader]: `req_${n}` })
+        res.end(routed.body)
+        return
+      }
       const reply = script(recorded, n)
       open.add(res)
       res.on("close", () => open.delete(res))

@@ -1,0 +1,160 @@
+import { Either } from "effect"
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { parseCheckpoint } from "../src/services/Checkpoint.js"
+import { expectedOf, scratch } from "./support/bench.js"
+import { runCli } from "./support/cli.js"
+import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest, type Reply } from "./support/fakeAnthropic.js"
+
+/** The first attempt of t1 and t3 fails; every repair (and t2 at once) prints the expected output. */
+const failThenFix = (request: RecordedRequest): Reply => {
+  const body = request.body
+  const first = body.messages.length === 1
+  const expected = expectedOf(body)
+  return first && expected !== "22"
+    ? { text: "exit 3", inputTokens: 50, cacheWrite: 900, outputTokens: 7 }
+    : { text: `echo ${expected}`, inputTokens: 60, cacheRead: 900, outputTokens: 9 }
+}
+
+const TASKS = [
+  { id: "t1", expected: "11" },
+  { id: "t2", expected: "22" },
+  { id: "t3", expected: "33" }
+]
+
+let servers: Array<FakeAnthropic> = []
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+  servers = []
+})
+const start = async (script: (request: RecordedRequest, n: number) => Reply) => {
+  const server = await startFakeAnthropic(script)
+  servers.push(server)
+  return server
+}
+
+/** What a run produced, without what differs between sessions (times, batch ids, cost). */
+const essence = (r: any) => ({
+  task: r.task,
+  outcome: r.final_outcome,
+  attempts: r.attempts.map((a: any) => [a.attempt, a.outcome, a.input_tokens, a.cache_write_tokens, a.cache_read_tokens, a.output_tokens, a.program])
+})
+const creates = (server: FakeAnthropic) => server.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages/batches")
+const checkpointOf = (out: string) => join(out, readdirSync(out).find((f) => f.endsWith(".jsonl"))!)
+
+describe("--batch: the requests go in Message Batches, a wave per attempt", () => {
+  it("gives the interactive mode's results for the same replies, from the same requests, at the batch price", async () => {
+    const live = await start(failThenFix)
+    const interactive = scratch(TASKS)
+    expect((await interactive.run(live.url)).code).toBe(0)
+
+    const batched = await start(failThenFix)
+    const s = scratch(TASKS)
+    const result = await s.run(batched.url, ["--batch", "--batch-poll", "0.05"])
+    expect(result.stderr).not.toContain("ERROR")
+    expect(result.code).toBe(0)
+    // Progress names each wave, what the provider reports of it, and how long it waited.
+    expect(result.stderr).toMatch(/wave 1: 3 requests in 1 batch · 3 processing · 0 succeeded · 0 errored · waited \d+s/)
+    expect(result.stderr).toMatch(/wave 1: 3 requests in 1 batch · 0 processing · 3 succeeded · 0 errored · ended after \d+s/)
+    expect(result.stderr).toMatch(/wave 2: 2 requests in 1 batch · 0 processing · 2 succeeded · 0 errored · ended after \d+s/)
+
+    // Two waves: the three first attempts, then the two repairs; nothing went to /v1/messages.
+    expect(creates(batched).map((r) => r.body.requests.length)).toEqual([3, 2])
+    expect(batched.requests.filter((r) => r.path.startsWith("/v1/messages?") || r.path === "/v1/messages")).toHaveLength(0)
+    // The requests inside the batches are the interactive mode's, byte for byte.
+    const sorted = (bodies: Array<unknown>) => bodies.map((b) => JSON.stringify(b)).sort()
+    expect(sorted(batched.batches.requests.map((r) => r.body))).toEqual(sorted(live.requests.map((r) => r.body)))
+    for (const r of batched.batches.requests) expect(r.custom_id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/)
+
+    const a = interactive.report()
+    const b = s.report()
+    expect(b.results.map(essence)).toEqual(a.results.map(essence))
+    expect(b.config.batch).toBe(true)
+    for (const r of b.results) {
+      expect(r.batch).toBe(true)
+      for (const attempt of r.attempts) expect(attempt.batch_id).toMatch(/^msgbatch_[12]$/)
+    }
+    expect(a.results.every((r: any) => r.batch === undefined)).toBe(true)
+    // Half the list price, cache reads and writes included.
+    const cost = (report: any) => report.results.reduce((n: number, r: any) => n + r.cost_usd, 0)
+    expect(cost(b)).toBeGreaterThan(0)
+    expect(cost(b)).toBeCloseTo(cost(a) / 2, 9)
+    expect(b.config.prices["claude-haiku-4-5"].input).toBe(a.config.prices["claude-haiku-4-5"].input / 2)
+  })
+
+  it("retries a request that errored inside a batch, and only that one", async () => {
+    let failedOnce = false
+    const server = await start((request) => {
+      if (expectedOf(request.body) === "22" && !failedOnce) {
+        failedOnce = true
+        return { status: 529 }
+      }
+      return { text: `echo ${expectedOf(request.body)}` }
+    })
+    const s = scratch(TASKS)
+    const result = await s.run(server.url, ["--batch", "--batch-poll", "0.05"])
+    expect(result.code).toBe(0)
+    const waves = creates(server).map((r) => r.body.requests.map((q: any) => expectedOf(q.params)))
+    expect(waves.map((w) => [...w].sort())).toEqual([["11", "22", "33"], ["22"]])
+    const report = s.report()
+    expect(report.results.map((r: any) => [r.task, r.final_outcome, r.api_retries])).toEqual([
+      ["t1", "working", 0],
+      ["t2", "working", 1],
+      ["t3", "working", 0]
+    ])
+  })
+
+  it("survives an interrupt between submit and results: the resume polls the batch it paid for, and submits nothing again", async () => {
+    const server = await start(failThenFix)
+    server.batches.hold = true
+    const s = scratch(TASKS)
+    let pid: number | undefined
+    const running = runCli(
+      s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]),
+      { env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }, onSpawn: (p) => (pid = p) }
+    )
+    const deadline = Date.now() + 30_000
+    // Submitted and polled: the batch is in the checkpoint by now.
+    while (server.requests.filter((r) => r.method === "GET").length < 2) {
+      if (Date.now() > deadline) throw new Error("the batch was never polled")
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    process.kill(pid!, "SIGINT")
+    const interrupted = await running
+    expect(interrupted.stderr).toContain("Interrupted")
+    expect(creates(server)).toHaveLength(1)
+    const checkpoint = checkpointOf(s.out)
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    expect(saved.batches?.map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+
+    server.batches.hold = false
+    const resumed = await runCli(
+      s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]),
+      { env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url } }
+    )
+    expect(resumed.stderr).not.toContain("ERROR")
+    expect(resumed.code).toBe(0)
+    // The first attempts came from the batch already paid for; only the repairs were submitted.
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    const firsts = server.batches.requests.filter((r) => r.body.messages.length === 1)
+    expect(firsts).toHaveLength(3)
+    const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(report.complete).toBe(true)
+    expect(report.results.map((r: any) => [r.task, r.final_outcome, r.attempts.map((a: any) => a.batch_id)])).toEqual([
+      ["t1", "working", ["msgbatch_1", "msgbatch_2"]],
+      ["t2", "working", ["msgbatch_1"]],
+      ["t3", "working", ["msgbatch_1", "msgbatch_2"]]
+    ])
+  })
+
+  it("refuses --batch where it cannot keep its promise, in one line (exit 2)", async () => {
+    const s = scratch(TASKS)
+    const openai = await runCli(s.argsFor(["--provider", "openai", "--model", "gpt-4o-mini", "--batch"]), { env: { OPENAI_API_KEY: "k" } })
+    expect(openai.code).toBe(2)
+    expect(openai.stderr).toContain("batches are supported for the anthropic provider only")
+    const capped = await runCli(s.argsFor(["--model", "haiku", "--batch", "--max-cost", "1"]), { env: { ANTHROPIC_API_KEY: "k" } })
+    expect(capped.code).toBe(2)
+    expect(capped.stderr).toContain("--max-cost")
+  })
+})
