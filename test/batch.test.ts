@@ -148,6 +148,26 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     ])
   })
 
+  it("records and replays as interactive mode does: a batched recording replays offline, same results, same price", async () => {
+    const server = await start(failThenFix)
+    const s = scratch(TASKS)
+    const cassette = join(s.dir, "batched.jsonl")
+    const recorded = await s.run(server.url, ["--batch", "--batch-poll", "0.05", "--record", cassette])
+    expect(recorded.code).toBe(0)
+    expect(readFileSync(cassette, "utf8").trim().split("\n")).toHaveLength(5)
+    const first = s.report()
+
+    const again = scratch(TASKS)
+    const replayed = await runCli(again.argsFor(["--model", "haiku", "--batch", "--replay", cassette]), { env: {} })
+    expect(replayed.stderr).not.toContain("ERROR")
+    expect(replayed.code).toBe(0)
+    expect(creates(server)).toHaveLength(2)
+    const second = again.report()
+    expect(second.results.map(essence)).toEqual(first.results.map(essence))
+    expect(second.results.map((r: any) => r.cost_usd)).toEqual(first.results.map((r: any) => r.cost_usd))
+    expect(second.results.map((r: any) => r.attempts.map((a: any) => a.batch_id))).toEqual(first.results.map((r: any) => r.attempts.map((a: any) => a.batch_id)))
+  })
+
   it("refuses --batch where it cannot keep its promise, in one line (exit 2)", async () => {
     const s = scratch(TASKS)
     const openai = await runCli(s.argsFor(["--provider", "openai", "--model", "gpt-4o-mini", "--batch"]), { env: { OPENAI_API_KEY: "k" } })
