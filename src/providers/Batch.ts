@@ -186,20 +186,28 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           })
           const followed: Array<readonly [string, ReadonlyArray<Waiting>]> = [...earlier]
           for (const chunk of chunked(fresh, maxRequests, maxBytes)) {
-            const submitted = yield* Effect.either(api.submit(chunk.map(({ customId, request }) => ({ customId, request }))))
+            // Created and checkpointed as one step: an interrupt waits for the answer, so that a batch
+            // the provider has taken (and will bill) is never missing from the checkpoint.
+            const submitted = yield* Effect.uninterruptible(
+              Effect.either(
+                api.submit(chunk.map(({ customId, request }) => ({ customId, request }))).pipe(
+                  Effect.tap((state) => {
+                    const j = journal()
+                    return j === undefined
+                      ? Effect.void
+                      : Effect.flatMap(now, (at) =>
+                          j.record({ type: "batch", id: state.id, provider: api.provider, wave: number, at, custom_ids: chunk.map((i) => i.customId) })
+                        ).pipe(Effect.orDie)
+                  })
+                )
+              )
+            )
             if (Either.isLeft(submitted)) {
               for (const item of chunk) Deferred.unsafeDone(item.reply, Effect.fail(submitted.left))
               continue
             }
-            const state = submitted.right
-            states.set(state.id, state)
-            // In the checkpoint before it is polled: from here on, a resume polls it instead of paying again.
-            const j = journal()
-            if (j !== undefined)
-              yield* j
-                .record({ type: "batch", id: state.id, provider: api.provider, wave: number, at: yield* now, custom_ids: chunk.map((i) => i.customId) })
-                .pipe(Effect.orDie)
-            followed.push([state.id, chunk])
+            states.set(submitted.right.id, submitted.right)
+            followed.push([submitted.right.id, chunk])
           }
           yield* report
           yield* Effect.forEach(followed, ([id, chunk]) => follow(id, chunk, states, report), { concurrency: "unbounded", discard: true })
