@@ -1,0 +1,96 @@
+import { Context, Duration, Effect, Either, Fiber, Layer } from "effect"
+import { describe, expect, it } from "vitest"
+import type { CheckpointBatch } from "../src/domain/Checkpoint.js"
+import * as Batch from "../src/providers/Batch.js"
+import { Llm, LlmError, type LlmRequest } from "../src/services/Llm.js"
+import { Waves } from "../src/services/Waves.js"
+import { reply } from "./support/layers.js"
+
+const request = (task: string, attempt = 1): LlmRequest => ({
+  model: "m",
+  system: [{ text: "sys", cache: true }],
+  messages: [{ role: "user", content: `Task ${task}` }],
+  maxTokens: 100,
+  timeout: Duration.seconds(1),
+  exchange: { task, language: "ilo", model: "m", trial: 1, attempt }
+})
+
+/** A batch API in memory: each batch ends on its first poll; `answer` decides each request's result. */
+const fakeApi = (answer: (customId: string, r: LlmRequest) => Either.Either<ReturnType<typeof reply>, LlmError>) => {
+  const submitted: Array<ReadonlyArray<string>> = []
+  const polled: Array<string> = []
+  const held = new Map<string, ReadonlyArray<Batch.BatchResult>>()
+  const ended = (id: string) => ({ id, ended: true, counts: { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 } })
+  const api: Batch.BatchApi = {
+    provider: "anthropic",
+    submit: (requests) =>
+      Effect.sync(() => {
+        const id = `b${submitted.length + 1}`
+        submitted.push(requests.map((r) => r.customId))
+        held.set(id, requests.map((r) => ({ customId: r.customId, outcome: answer(r.customId, r.request) })))
+        return ended(id)
+      }),
+    status: (id) => Effect.sync(() => (polled.push(id), ended(id))),
+    results: (id) => Effect.sync(() => held.get(id) ?? [])
+  }
+  return { api, submitted, polled, held }
+}
+
+const withLayer = <A, E>(
+  api: Batch.BatchApi,
+  recorded: ReadonlyArray<CheckpointBatch>,
+  body: (llm: Context.Tag.Service<Llm>, waves: Context.Tag.Service<Waves>) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function* () {
+    const waves = yield* Waves.make
+    const written: Array<CheckpointBatch> = []
+    yield* waves.attach({ record: (line) => Effect.sync(() => void written.push(line)), recorded, progress: () => Effect.void })
+    const context = yield* Layer.build(Batch.layer(Effect.succeed(api), { poll: Duration.millis(1) }).pipe(Layer.provide(Layer.succeed(Waves, waves))))
+    return { value: yield* body(Context.get(context, Llm), waves), written }
+  }).pipe(Effect.scoped, Effect.runPromise)
+
+describe("the batching Llm layer", () => {
+  it("holds requests until every open run waits, then sends them as one batch, checkpointed first", async () => {
+    const fake = fakeApi((_, r) => Either.right(reply(`for ${r.exchange?.task}`)))
+    const { value, written } = await withLayer(fake.api, [], (llm, waves) =>
+      Effect.gen(function* () {
+        yield* waves.expect(2)
+        const a = yield* Effect.fork(llm.complete(request("a")))
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+        // One of two open runs waits: nothing is sent yet.
+        expect(fake.submitted).toHaveLength(0)
+        const b = yield* llm.complete(request("b"))
+        return [yield* Fiber.join(a), b]
+      })
+    )
+    expect(fake.submitted.map((ids) => ids.length)).toEqual([2])
+    expect(value.map((r) => [r.text, r.batchId])).toEqual([["for a", "b1"], ["for b", "b1"]])
+    expect(written.map((w) => [w.id, w.wave, w.custom_ids])).toEqual([["b1", 1, fake.submitted[0]]])
+  })
+
+  it("answers a request an earlier session submitted from that batch, once; asked again, it is submitted anew", async () => {
+    const fake = fakeApi(() => Either.left(new LlmError({ kind: "overloaded", status: null, retryAfterMs: null, requestId: null, message: "busy" })))
+    const id = Batch.customIdOf("anthropic", request("a"))
+    fake.held.set("b0", [{ customId: id, outcome: Either.right(reply("from before")) }])
+    const { value } = await withLayer(fake.api, [{ type: "batch", id: "b0", provider: "anthropic", wave: 1, at: "t", custom_ids: [id] }], (llm) =>
+      Effect.gen(function* () {
+        const first = yield* llm.complete(request("a"))
+        const second = yield* Effect.either(llm.complete(request("a")))
+        return { first, second }
+      })
+    )
+    expect(value.first).toMatchObject({ text: "from before", batchId: "b0" })
+    expect(fake.polled[0]).toBe("b0")
+    expect(fake.submitted).toEqual([[id]])
+    // An error inside a batch is the request's own, of its kind: the retry policy asks again.
+    expect(Either.isLeft(value.second) && value.second.left).toMatchObject({ _tag: "LlmError", kind: "overloaded" })
+  })
+
+  it("a request missing from its batch's results fails as the service's fault (retried), not as a reply", async () => {
+    const fake = fakeApi(() => Either.right(reply("x")))
+    const api: Batch.BatchApi = { ...fake.api, results: () => Effect.succeed([]) }
+    const { value } = await withLayer(api, [], (llm) => Effect.either(llm.complete(request("a"))))
+    expect(Either.isLeft(value) && value.left).toMatchObject({ kind: "server" })
+    expect(Either.isLeft(value) && value.left instanceof LlmError && value.left.retryable).toBe(true)
+  })
+})
