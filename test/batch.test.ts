@@ -6,6 +6,7 @@ import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest, type Reply } from "./support/fakeAnthropic.js"
+import { startFakeOpenAi, type OpenAiReply } from "./support/fakeOpenAi.js"
 
 /** The first attempt of t1 and t3 fails; every repair (and t2 at once) prints the expected output. */
 const failThenFix = (request: RecordedRequest): Reply => {
@@ -168,11 +169,38 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(second.results.map((r: any) => r.attempts.map((a: any) => a.batch_id))).toEqual(first.results.map((r: any) => r.attempts.map((a: any) => a.batch_id)))
   })
 
+  it("--provider openai: OpenAI's Batch API (a JSONL upload, then a batch), the same results as interactive mode", async () => {
+    const script = (request: RecordedRequest): OpenAiReply => {
+      const user = request.body.messages.find((m: any) => m.role === "user").content as string
+      const expected = /Expected output: (.*)\n/.exec(user)?.[1] ?? ""
+      return request.body.messages.length === 2 && expected !== "22" ? { text: "exit 3", promptTokens: 300, cachedTokens: 200 } : { text: `echo ${expected}`, promptTokens: 400, cachedTokens: 300 }
+    }
+    const interactive = await startFakeOpenAi(script)
+    const batched = await startFakeOpenAi(script, { batches: true })
+    const args = ["--provider", "openai", "--model", "gpt-4o-mini"]
+    const a = scratch(TASKS)
+    expect((await runCli(a.argsFor(args), { env: { OPENAI_BASE_URL: interactive.url } })).code).toBe(0)
+    const b = scratch(TASKS)
+    const result = await runCli(b.argsFor([...args, "--batch", "--batch-poll", "0.05"]), { env: { OPENAI_BASE_URL: batched.url } })
+    expect(result.stderr).not.toContain("ERROR")
+    expect(result.code).toBe(0)
+    await Promise.all([interactive.close(), batched.close()])
+    expect(batched.batches.created).toEqual(["batch_1", "batch_2"])
+    expect(batched.requests.filter((r) => r.path.startsWith("/v1/chat/completions"))).toHaveLength(0)
+    const sorted = (bodies: Array<unknown>) => bodies.map((x) => JSON.stringify(x)).sort()
+    expect(sorted(batched.batches.requests.map((r) => r.body))).toEqual(sorted(interactive.requests.map((r) => r.body)))
+    expect(b.report().results.map(essence)).toEqual(a.report().results.map(essence))
+    expect(b.report().results.map((r: any) => r.attempts.map((x: any) => x.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
+  })
+
   it("refuses --batch where it cannot keep its promise, in one line (exit 2)", async () => {
     const s = scratch(TASKS)
-    const openai = await runCli(s.argsFor(["--provider", "openai", "--model", "gpt-4o-mini", "--batch"]), { env: { OPENAI_API_KEY: "k" } })
+    // A chat completions server without a batch API (Ollama, vLLM, llama-server): stopped at once.
+    const local = await startFakeOpenAi((r) => (r.path.startsWith("/v1/chat/completions") ? { text: "echo 11" } : { status: 404 }))
+    const openai = await runCli(s.argsFor(["--provider", "openai", "--model", "llama3.2", "--batch"]), { env: { OPENAI_BASE_URL: local.url } })
+    await local.close()
     expect(openai.code).toBe(2)
-    expect(openai.stderr).toContain("batches are supported for the anthropic provider only")
+    expect(openai.stderr).toContain("no batch API at this address")
     const capped = await runCli(s.argsFor(["--model", "haiku", "--batch", "--max-cost", "1"]), { env: { ANTHROPIC_API_KEY: "k" } })
     expect(capped.code).toBe(2)
     expect(capped.stderr).toContain("--max-cost")

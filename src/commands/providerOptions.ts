@@ -34,7 +34,7 @@ export const providerOptions = {
   ),
   batch: Options.boolean("batch").pipe(
     Options.withDescription(
-      "Send the requests in Message Batches (anthropic): half price, no per-minute limit; attempt k of every open run goes in one wave, the repairs in the next. Resumable: a submitted batch is polled again, never paid twice."
+      "Send the requests in batches (Anthropic Message Batches, OpenAI Batch API): the batch price, no per-minute limit; attempt k of every open run goes in one wave, the repairs in the next. Resumable: a submitted batch is polled again, never paid twice."
     )
   ),
   batchPoll: Options.float("batch-poll").pipe(

@@ -99,7 +99,6 @@ const providerProblem = (f: Flags): Problem => {
 /** What --batch accepts: a provider with a batch API here, and no limit that is judged request by request. */
 const batchProblem = (f: Flags): Problem => {
   if (!f.batch) return undefined
-  if (f.provider !== "anthropic") return ["--batch", "batches are supported for the anthropic provider only; drop --batch with --provider openai"]
   if (Option.isSome(f.rpm)) return ["--rpm", "batches do not count against the per-minute limit; drop --rpm with --batch"]
   if (Option.isSome(f.maxCost))
     return ["--max-cost", "a wave is paid for as a whole, so runs cannot be turned away one by one; drop --max-cost with --batch (--dry-run shows the most it can cost)"]

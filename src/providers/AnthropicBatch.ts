@@ -22,7 +22,13 @@ const kindOf = (type: string): LlmErrorKind =>
 const failure = (kind: LlmErrorKind, message: string, requestId: string | null = null) =>
   new LlmError({ kind, status: null, retryAfterMs: null, requestId, message })
 
-const stateOf = (batch: Anthropic.Messages.MessageBatch): BatchState => ({
+/** A batch as the API described it, or a request error if the answer is no batch (polling it would never end). */
+const stateOf = (batch: Anthropic.Messages.MessageBatch): Effect.Effect<BatchState, LlmError> =>
+  typeof batch?.id === "string" && ["in_progress", "canceling", "ended"].includes(batch.processing_status) && typeof batch.request_counts === "object"
+    ? Effect.succeed(counted(batch))
+    : Effect.fail(failure("request", `the API's answer is not a message batch (${JSON.stringify(batch).slice(0, 120)})`))
+
+const counted = (batch: Anthropic.Messages.MessageBatch): BatchState => ({
   id: batch.id,
   ended: batch.processing_status === "ended",
   counts: {
@@ -77,8 +83,8 @@ export const anthropicBatches = (options: AnthropicOptions): Effect.Effect<Batch
       submit: (requests) =>
         call((signal) =>
           client.messages.batches.create({ requests: requests.map((r) => ({ custom_id: r.customId, params: toParams(r.request) })) }, { signal })
-        ).pipe(Effect.map(stateOf)),
-      status: (id) => call((signal) => client.messages.batches.retrieve(id, {}, { signal })).pipe(Effect.map(stateOf)),
+        ).pipe(Effect.flatMap(stateOf)),
+      status: (id) => call((signal) => client.messages.batches.retrieve(id, {}, { signal })).pipe(Effect.flatMap(stateOf)),
       results: (id) =>
         call(async (signal) => {
           const lines: Array<Anthropic.Messages.MessageBatchIndividualResponse> = []

@@ -8,6 +8,7 @@ import { anthropicBatches } from "./AnthropicBatch.js"
 import * as Batch from "./Batch.js"
 import { Waves } from "../services/Waves.js"
 import * as OpenAi from "./OpenAi.js"
+import { openAiBatches } from "./OpenAiBatch.js"
 import { isLocalUrl } from "./OpenAi.js"
 
 export type ProviderName = "anthropic" | "openai"
@@ -83,7 +84,10 @@ export const selectLlm = (f: ProviderFlags) =>
           baseUrl !== undefined && isLocalUrl(baseUrl)
             ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
             : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
-        live = OpenAi.layer({ apiKey: key, baseUrl })
+        live =
+          waves !== undefined
+            ? Batch.layer(openAiBatches({ apiKey: key, baseUrl }), { poll: Duration.seconds(f.batchPoll) }).pipe(Layer.provide(Layer.succeed(Waves, waves)))
+            : OpenAi.layer({ apiKey: key, baseUrl })
       }
     }
 

@@ -149,7 +149,8 @@ export const prepareRun = (o: RunFlags) =>
     if (Option.isSome(o.maxCost) && unpriced.length > 0)
       return yield* new InvalidFlag({ flag: "--max-cost", reason: `no list price for ${unpriced.join(", ")} in ${catalogFile}` })
     for (const r of retired) yield* Console.error(`WARNING: ${r.id} was retired on ${r.retires}; requests to it are likely to fail.`)
-    if (unpriced.length > 0) yield* Console.error(`WARNING: no list price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
+    if (unpriced.length > 0)
+      yield* Console.error(`WARNING: no ${o.batch ? "batch" : "list"} price for ${unpriced.join(", ")}; its cost is reported as n/a.`)
     const planned = plan(tasks, languages, models, o.trials)
     // A shard keeps the plan's indices: its runs are reported in the whole benchmark's order.
     const runs = shard === undefined ? planned : planned.filter((spec) => shardOfKey(specKey(spec), shard.count) === shard.index)

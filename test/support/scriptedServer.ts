@@ -39,6 +39,15 @@ export interface WireFormat<R> {
   readonly route?: ((request: RecordedRequest) => { readonly status: number; readonly body: string; readonly contentType?: string } | undefined) | undefined
 }
 
+/** A body as JSON, or as the text it is (a multipart upload). */
+const jsonOrText = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw
+  }
+}
+
 /**
  * A loopback server answering each request with what `script` returns for it (the request and its
  * 0-based number), in the given wire format. Every request is recorded.
@@ -53,7 +62,7 @@ export const startScriptedServer = async <R extends { readonly delayMs?: number 
     let raw = ""
     req.on("data", (chunk) => (raw += chunk))
     req.on("end", () => {
-      const recorded: RecordedRequest = { method: req.method, path: req.url ?? "", headers: req.headers, body: raw ? JSON.parse(raw) : null, at: Date.now() }
+      const recorded: RecordedRequest = { method: req.method, path: req.url ?? "", headers: req.headers, body: raw ? jsonOrText(raw) : null, at: Date.now() }
       const n = requests.length
       requests.push(recorded)
       const routed = format.route?.(recorded)
