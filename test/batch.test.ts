@@ -48,7 +48,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
   it("gives the interactive mode's results for the same replies, from the same requests, at the batch price", async () => {
     const live = await start(failThenFix)
     const interactive = scratch(TASKS)
-    expect((await interactive.run(live.url)).code).toBe(0)
+    const listed = await interactive.run(live.url)
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain("Cost (list prices):")
 
     const batched = await start(failThenFix)
     const s = scratch(TASKS)
@@ -82,6 +84,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(cost(b)).toBeGreaterThan(0)
     expect(cost(b)).toBeCloseTo(cost(a) / 2, 9)
     expect(b.config.prices["claude-haiku-4-5"].input).toBe(a.config.prices["claude-haiku-4-5"].input / 2)
+    // What the user reads says which prices: stdout's cost table and the Markdown report.
+    expect(result.stdout).toContain("Cost (batch prices):")
+    expect(s.markdown()).toContain("At the model catalog's batch prices.")
   })
 
   it("retries a request that errored inside a batch, and only that one", async () => {

@@ -47,6 +47,12 @@ export const costLines = (results: ReadonlyArray<RunResult>): { lines: ReadonlyA
 
 export const usd = (value: number | null) => (value === null ? "n/a" : dollars(value, 4))
 
+/** Which prices the costs are at: list prices, or the batch prices of runs sent with --batch. */
+const pricesOf = (results: ReadonlyArray<RunResult>) => {
+  const batched = results.filter((r) => r.batch === true).length
+  return batched === 0 ? "list prices" : batched === results.length ? "batch prices" : "list prices, batch prices for the batched runs"
+}
+
 /** The stdout block after the seed's summary: cost per language and model, and in total. */
 export const costSummary = (results: ReadonlyArray<RunResult>) => {
   const { lines, total: all } = costLines(results)
@@ -57,7 +63,7 @@ export const costSummary = (results: ReadonlyArray<RunResult>) => {
     `${padRight(l.language, langWidth)} ${padRight(l.model, modelWidth)} ${padLeft(String(l.runs), 5)} ${padLeft(String(l.input_cache_miss_tokens), 10)} ` +
     `${padLeft(String(l.input_cache_write_tokens), 10)} ${padLeft(String(l.input_cache_hit_tokens), 10)} ${padLeft(String(l.output_tokens), 9)} ${padLeft(usd(l.cost_usd), 11)}`
   return [
-    "\nCost (list prices):",
+    `\nCost (${pricesOf(results)}):`,
     `${padRight("lang", langWidth)} ${padRight("model", modelWidth)} ${padLeft("runs", 5)} ${padLeft("in_miss", 10)} ${padLeft("cache_wr", 10)} ${padLeft("cache_rd", 10)} ${padLeft("out", 9)} ${padLeft("cost", 11)}`,
     "-".repeat(84 + langWidth - 10 + modelWidth - 12),
     ...lines.map(row),
@@ -73,7 +79,7 @@ export const costMarkdown = (results: ReadonlyArray<RunResult>): ReadonlyArray<s
   return [
     "## Cost",
     "",
-    "At the model catalog's list prices. Input is split into uncached (miss), cache write and cache read (hit) tokens.",
+    `At the model catalog's ${pricesOf(results)}. Input is split into uncached (miss), cache write and cache read (hit) tokens.`,
     "",
     "| language | model | runs | input miss | cache write | cache read | output | cost | cache savings |",
     "|---|---|---|---|---|---|---|---|---|",
