@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Either, Fiber, Layer } from "effect"
+import { Cause, Context, Duration, Effect, Either, Exit, Fiber, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import type { CheckpointBatch } from "../src/domain/Checkpoint.js"
 import * as Batch from "../src/providers/Batch.js"
@@ -39,12 +39,17 @@ const fakeApi = (answer: (customId: string, r: LlmRequest) => Either.Either<Retu
 const withLayer = <A, E>(
   api: Batch.BatchApi,
   recorded: ReadonlyArray<CheckpointBatch>,
-  body: (llm: Context.Tag.Service<Llm>, waves: Context.Tag.Service<Waves>) => Effect.Effect<A, E>
+  body: (llm: Context.Tag.Service<Llm>, waves: Context.Tag.Service<Waves>) => Effect.Effect<A, E>,
+  writable = true
 ) =>
   Effect.gen(function* () {
     const waves = yield* Waves.make
     const written: Array<CheckpointBatch> = []
-    yield* waves.attach({ record: (line) => Effect.sync(() => void written.push(line)), recorded, progress: () => Effect.void })
+    yield* waves.attach({
+      record: (line) => (writable ? Effect.sync(() => void written.push(line)) : Effect.fail("the disk is full")),
+      recorded,
+      progress: () => Effect.void
+    })
     const context = yield* Layer.build(Batch.layer(Effect.succeed(api), { poll: Duration.millis(1) }).pipe(Layer.provide(Layer.succeed(Waves, waves))))
     return { value: yield* body(Context.get(context, Llm), waves), written }
   }).pipe(Effect.scoped, Effect.runPromise)
@@ -84,6 +89,12 @@ describe("the batching Llm layer", () => {
     expect(fake.submitted).toEqual([[id]])
     // An error inside a batch is the request's own, of its kind: the retry policy asks again.
     expect(Either.isLeft(value.second) && value.second.left).toMatchObject({ _tag: "LlmError", kind: "overloaded" })
+  })
+
+  it("a checkpoint that cannot take a batch's line stops the request (a defect), instead of leaving it waiting", async () => {
+    const fake = fakeApi(() => Either.right(reply("x")))
+    const { value } = await withLayer(fake.api, [], (llm) => Effect.exit(llm.complete(request("a"))).pipe(Effect.timeout("5 seconds")), false)
+    expect(Exit.isFailure(value) && Cause.isDie(value.cause)).toBe(true)
   })
 
   it("a request missing from its batch's results fails as the service's fault (retried), not as a reply", async () => {

@@ -1,4 +1,4 @@
-import { Clock, DateTime, Deferred, type Duration, Effect, Either, FiberId, FiberSet, Layer, Schedule } from "effect"
+import { Clock, DateTime, Deferred, type Duration, Effect, Either, Exit, FiberId, FiberSet, Layer, Schedule } from "effect"
 import { sha256 } from "../domain/text.js"
 import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { Waves, type WaveCounts } from "../services/Waves.js"
@@ -222,6 +222,11 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
         wave++
         run(
           sendWave(wave, items).pipe(
+            // A defect (the checkpoint cannot be written) or an interrupt reaches every request still
+            // waiting: none is left waiting for a wave that will not come.
+            Effect.onExit((exit) =>
+              Exit.isSuccess(exit) ? Effect.void : Effect.sync(() => items.forEach((item) => Deferred.unsafeDone(item.reply, Effect.failCause(exit.cause))))
+            ),
             Effect.ensuring(
               Effect.sync(() => {
                 inFlight = false
