@@ -198,6 +198,19 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(b.report().results.map((r: any) => r.attempts.map((x: any) => x.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
   })
 
+  it("--dry-run prices the plan at batch prices", async () => {
+    const s = scratch(TASKS)
+    const [batched, listed] = await Promise.all([
+      runCli(s.argsFor(["--model", "haiku", "--batch", "--dry-run"])),
+      runCli(s.argsFor(["--model", "haiku", "--dry-run"]))
+    ])
+    expect(batched.code).toBe(0)
+    const most = (out: string) => Number(/at most \$([\d.]+) at (?:batch|list) prices/.exec(out)?.[1])
+    expect(batched.stdout).toContain("at batch prices")
+    expect(listed.stdout).toContain("at list prices")
+    expect(most(batched.stdout)).toBeCloseTo(most(listed.stdout) / 2, 1)
+  })
+
   it("refuses --batch where it cannot keep its promise, in one line (exit 2)", async () => {
     const s = scratch(TASKS)
     // A chat completions server without a batch API (Ollama, vLLM, llama-server): stopped at once.

@@ -77,6 +77,8 @@ export interface DryRunPlan {
   readonly maxTokens: number
   readonly layout: PromptLayout
   readonly priceOf: (id: string) => Price | undefined
+  /** --batch: `priceOf` gives batch prices, and --max-cost does not apply. */
+  readonly batch?: boolean | undefined
   readonly retired: ReadonlyArray<{ readonly id: string; readonly retires: string }>
   /** The sandbox the run would choose: it also decides where an interpreter is found. */
   readonly sandbox: Sandbox
@@ -110,7 +112,7 @@ export const planLines = (p: DryRunPlan) =>
     for (const m of p.models) {
       const price = p.priceOf(m.id)
       const retired = p.retired.find((r) => r.id === m.id)
-      lines.push(`    ${m.key.padEnd(12)} ${m.id}${price ? `  ($${price.input} in / $${price.output} out per million tokens)` : "  (no list price)"}`)
+      lines.push(`    ${m.key.padEnd(12)} ${m.id}${price ? `  ($${price.input} in / $${price.output} out per million tokens)` : `  (no ${p.batch === true ? "batch" : "list"} price)`}`)
       if (retired) lines.push(`                 WARNING: retired on ${retired.retires}; requests to it are likely to fail`)
     }
     const runs = p.tasks.length * p.languages.length * p.models.length * p.trials
@@ -135,10 +137,12 @@ export const planLines = (p: DryRunPlan) =>
       return price === undefined ? usd : usd + costBound(inputs, p.maxTokens, price) * p.trials
     }, 0)
     lines.push(
-      `  Cost:        at most ${usd(total)} at list prices${unpriced.length > 0 ? ` for the priced models (no price: ${unpriced.map((m) => m.id).join(", ")})` : ""}`,
+      `  Cost:        at most ${usd(total)} at ${p.batch === true ? "batch" : "list"} prices${unpriced.length > 0 ? ` for the priced models (no price: ${unpriced.map((m) => m.id).join(", ")})` : ""}`,
       `               every run taking all ${p.retryCap} attempts, each reply ${groupDigits(p.maxTokens)} tokens long, prompts`,
       `               at ${CHARS_PER_TOKEN} characters a token (the largest first prompt: ${groupDigits(perLanguage)} tokens).`,
-      `               --max-cost USD stops starting runs once that much is spent.`
+      p.batch === true
+        ? `               --batch: in waves of batches, so --max-cost cannot stop it run by run.`
+        : `               --max-cost USD stops starting runs once that much is spent.`
     )
     return lines
   })

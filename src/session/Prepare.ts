@@ -132,7 +132,7 @@ export const prepareRun = (o: RunFlags) =>
       }
       // The same choice the run makes (auto probes bwrap), so the plan names the interpreters the sandbox would run.
       const sandbox = yield* sandboxFromFlags(o)
-      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, batch: o.batch, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
         Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
       )
       yield* Console.log(lines.join("\n"))
