@@ -28,9 +28,16 @@ childProcess.spawn = function (command, spawnArgs, options) {
 // ...and for an ES-module build, whose imports of node:child_process would still see the original.
 syncBuiltinESMExports()
 
+// The resident size over time (every 100 ms, and at the exit): which phase of a benchmark, its runs
+// or the reports after them, reaches the peak (bench/harness.mjs compares it with the last request).
+const rss = []
+const sample = () => { const m = process.memoryUsage(); rss.push([Math.round(performance.timeOrigin + performance.now()), Math.round(m.rss / 1024), Math.round(m.heapTotal / 1024), Math.round(m.heapUsed / 1024), Math.round(m.external / 1024), Math.round(m.arrayBuffers / 1024)]) }
+setInterval(sample, 100).unref()
+
 process.on("exit", () => {
+  sample()
   const host = existsSync(hostUsage) ? readFileSync(hostUsage, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []
-  writeFileSync(out, JSON.stringify({ ...usage(), host }))
+  writeFileSync(out, JSON.stringify({ ...usage(), host, rss }))
 })
 process.argv = [process.argv[0], bin, ...args]
 await import(bin)

@@ -7,7 +7,9 @@ import { types } from "node:util"
 import { Checkpoint, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderJson, type Report } from "../src/report/Json.js"
 import { markdownParts } from "../src/report/Markdown.js"
-import { attemptsOnDisk } from "../src/session/RunsOnDisk.js"
+import { renderHtml } from "../src/report/Html.js"
+import { mergeSources, sourceOfReport } from "../src/report/Sweep.js"
+import { attemptsOnDisk, readRuns } from "../src/session/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
 
@@ -48,6 +50,48 @@ describe("finished runs held without their attempts, read back from the checkpoi
         results
       })
       expect([...renderJson(report(held))].join("")).toBe([...renderJson(report(runs))].join(""))
+    }).pipe(Effect.provide(live)))
+})
+
+describe("finished runs held only as their places in the checkpoint, read back for the reports", () => {
+  it.scoped("every report written from the runs read back (attempts in memory, or left in their lines) is the one written from the runs themselves", () =>
+    Effect.gen(function* () {
+      const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
+      writeFileSync(file, "")
+      const writer = yield* (yield* Checkpoint).begin(file, header())
+      const runs = Array.from({ length: 30 }, (_, i) => result(`t${i}`, i % 7 === 3 ? "failed" : i % 11 === 5 ? "error" : "working"))
+      const places = []
+      for (const r of runs) {
+        yield* writer.append({ type: "resume", at: "2026-11-25T10:00:00.000Z", forced: [], retry_errors: false })
+        places.push(yield* writer.appendLocated!({ type: "run", result: r }))
+      }
+      const report = (results: Report["results"]): Report => ({
+        generated: "2026-11-25T12:00:00.000Z",
+        harness: "ilo-bench",
+        harness_version: "0.1.0",
+        complete: true,
+        planned_runs: results.length,
+        config: config(),
+        skills: [],
+        notes: ["a note"],
+        results
+      })
+      const written = (results: Report["results"]) =>
+        Effect.map(renderHtml(mergeSources([sourceOfReport(report(results), "r.json")])), (html) => ({
+          json: [...renderJson(report(results))].join(""),
+          md: [...markdownParts(report(results))].join(""),
+          html: [...html].join("")
+        }))
+      const expected = yield* written(runs)
+      // Past the first two runs' lines, the rest of the runs' attempts are read from their lines when used.
+      const someOnDisk = readRuns(file, places, places[0]!.length + places[1]!.length)
+      expect(someOnDisk.filter((r) => types.isProxy(r.attempts))).toHaveLength(28)
+      expect(types.isProxy(someOnDisk[0]!.attempts)).toBe(false)
+      expect(yield* written(someOnDisk)).toEqual(expected)
+      const allInMemory = readRuns(file, places)
+      expect(allInMemory.some((r) => types.isProxy(r.attempts))).toBe(false)
+      expect(yield* written(allInMemory)).toEqual(expected)
+      expect(expected.html).toContain('print(&quot;t29&quot;)')
     }).pipe(Effect.provide(live)))
 })
 

@@ -1,5 +1,5 @@
 import { Path } from "@effect/platform"
-import { Cause, Console, DateTime, Effect, Option } from "effect"
+import { Cause, Console, DateTime, Duration, Effect, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
@@ -31,7 +31,7 @@ import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
 import { Waves } from "../services/Waves.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
-import { attemptsOnDisk } from "./RunsOnDisk.js"
+import { readRuns, type RunOnDisk } from "./RunsOnDisk.js"
 
 export interface ResumeRequest {
   /** The checkpoint (.jsonl) to finish. */
@@ -89,11 +89,22 @@ const seedOnly = (total: number, trials: number): Progress => {
   return { listener: seed.listener, kept: seed.runFinished, track: (effect) => effect, status: () => "" }
 }
 
-const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult>) =>
-  runs.flatMap((spec) => {
+/**
+ * The finished runs in the plan's order: those held in memory (kept from a resume, or written by a
+ * writer that cannot say where a line went) as they are, the others read back from the checkpoint.
+ */
+const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult | RunOnDisk>): Array<RunResult> => {
+  const held = runs.flatMap((spec) => {
     const r = done.get(spec.index)
     return r === undefined ? [] : [r]
   })
+  const onDisk = held.filter((r): r is RunOnDisk => "at" in r)
+  if (onDisk.length === 0) return held as Array<RunResult>
+  // One pass over the file for the runs of one checkpoint (a benchmark writes one).
+  const read = readRuns(onDisk[0]!.path, onDisk.map((r) => r.at))
+  let next = 0
+  return held.map((r) => ("at" in r ? read[next++]! : r))
+}
 
 /**
  * One benchmark that loses nothing: each model reply and each finished run goes to the checkpoint
@@ -109,9 +120,11 @@ export const runSession = (input: SessionInput) =>
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
     // Their tokens too, for the census's spec tax (the documentation goes with every attempt); counted
-    // when a report is made: loading the vocabularies must not delay a resume's check of the checkpoint.
+    // once the runs are under way, or when a report is made: loading the vocabularies must not delay
+    // a resume's check of the checkpoint.
     const docTexts = yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, text] as const))
     let docTokens: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
+    const countDocs = () => (docTokens ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)])))
     const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
     const started = DateTime.formatIso(yield* DateTime.now)
 
@@ -181,14 +194,14 @@ export const runSession = (input: SessionInput) =>
 
     const order = { languages: input.config.languages.map((l) => l.name), models: input.config.models.map((m) => m.key) }
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
-    // A run's attempts stay in its checkpoint line (read back for the reports), so that memory does
-    // not grow with the transcripts of a long benchmark.
-    const done = new Map(plan.kept)
+    // A finished run stays in its checkpoint line, only its place held, and is read back for the
+    // reports, so that memory does not grow with the runs of a long benchmark.
+    const done = new Map<number, RunResult | RunOnDisk>(plan.kept)
     const appendRun = writer.appendLocated
-    const record = (result: RunResult): Effect.Effect<RunResult, OutputError> =>
+    const record = (result: RunResult): Effect.Effect<RunResult | RunOnDisk, OutputError> =>
       appendRun === undefined
         ? Effect.as(writer.append({ type: "run", result }), result)
-        : Effect.map(appendRun({ type: "run", result }), (at) => attemptsOnDisk(result, writer.path, at))
+        : Effect.map(appendRun({ type: "run", result }), (at): RunOnDisk => ({ path: writer.path, at }))
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const results = inOrder(runs, done)
@@ -208,7 +221,7 @@ export const runSession = (input: SessionInput) =>
           ],
           analysis: {
             ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
-            census: censusEntries(results, (docTokens ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)]))), order)
+            census: censusEntries(results, countDocs(), order)
           },
           results
         } satisfies Report
@@ -259,6 +272,11 @@ export const runSession = (input: SessionInput) =>
     const waves = yield* Effect.serviceOption(Waves)
     if (Option.isSome(waves))
       yield* waves.value.attach({ record: writer.append, recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
+    // The tokenizers' vocabularies take a second or so of CPU to load: loaded (and the documentation
+    // counted) once the first requests are out and wait on the model, instead of on the way from
+    // the first replies to their programs (each attempt counts its program) or in the reports.
+    if (plan.todo.length > 0)
+      yield* Effect.fork(Effect.sleep(Duration.millis(50)).pipe(Effect.zipRight(Effect.sync(() => void countDocs()))))
     // Only the batch can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
