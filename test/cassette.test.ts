@@ -107,6 +107,23 @@ describe("record and replay", () => {
     expect(comparable(second.results)).toEqual(comparable(first.results))
   })
 
+  it("a run recorded with --cache cold replays offline: the cache-buster nonce is not part of the request's key", async () => {
+    const { bench, server, cassette, env } = await recording()
+    const flags = ["--model", "haiku", "--python", "--cache", "cold"]
+    const recorded = await runCli(bench.args(...flags, "--record", cassette), { env })
+    expect(recorded.code).toBe(0)
+    // Every attempt was sent with a nonce of its own (the retry of the overloaded first call kept its own): the cache was defeated.
+    const nonces = server.requests.map((r) => /^\[cache-buster (\S+)\]/.exec(typeof r.body.system === "string" ? r.body.system : r.body.system[0].text)?.[1])
+    expect(nonces.every((n) => n !== undefined)).toBe(true)
+    expect(new Set(nonces).size).toBe(nonces.length - 1)
+    await server.close()
+    const replayed = await runCli(bench.args(...flags, "--replay", cassette))
+    expect(replayed.stderr).not.toContain("ERROR")
+    expect(replayed.code).toBe(0)
+    const [first, second] = bench.reports()
+    expect(comparable(second.results)).toEqual(comparable(first.results))
+  })
+
   it("the command printed to run the errors again goes on recording into the same cassette", async () => {
     let down = true
     const live = model()

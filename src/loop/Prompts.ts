@@ -136,6 +136,9 @@ export const alignedLayout: PromptLayout = {
  * --cache cold: a nonce at the very start of the system prompt, so no cached prefix can match and
  * the attempt is billed at the uncached price.
  */
+/** A system text without the nonce withNonce put at its start: what the request is, whatever the nonce. */
+export const withoutNonce = (text: string) => text.replace(/^\[cache-buster [^\]\n]*\]\n/, "[cache-buster]\n")
+
 export const withNonce = (conversation: Conversation, nonce: string): Conversation => {
   const [first, ...rest] = conversation.system
   return {

@@ -3,6 +3,7 @@ import { Clock, Duration, Effect, Either, Layer, Schema } from "effect"
 import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
 import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../domain/text.js"
+import { withoutNonce } from "../loop/Prompts.js"
 import { MAX_RECORD_BYTES, readText } from "../platform/readText.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { wholeLines } from "../domain/text.js"
@@ -18,8 +19,13 @@ export const canonicalRequest = (provider: string, request: LlmRequest): Cassett
   thinking_budget: request.thinkingBudget ?? null
 })
 
-/** sha256 of the canonical request's JSON (its fields are always built in the same order). */
-export const requestKey = (request: CassetteRequest) => sha256(JSON.stringify(request))
+/**
+ * sha256 of the canonical request's JSON (its fields are always built in the same order). The
+ * --cache cold nonce is random per attempt and decides nothing of the reply: left out, or a cold
+ * run could never replay.
+ */
+export const requestKey = (request: CassetteRequest) =>
+  sha256(JSON.stringify({ ...request, system: request.system.map((block, i) => (i === 0 ? { ...block, text: withoutNonce(block.text) } : block)) }))
 
 /** A cassette read from disk: its entries in the order they were recorded. */
 export interface Cassette {
