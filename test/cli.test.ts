@@ -440,6 +440,26 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     }
   })
 
+  it("a reply and a program output carrying terminal escapes reach no report raw, the HTML one included", async () => {
+    // The reply is the program; the program prints the escapes too (the stand-in ilo runs it with bash).
+    const escapes = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u202eevil\u202c"
+    const hostile = await startFakeAnthropic(() => ({ text: `-- run: main\nprintf 'x\\033]52;c;aGk=\\007\\033[2J'\n# ${escapes}` }))
+    try {
+      const out = join(dir, "reply-escapes")
+      const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--task", "sum", "--retry-cap", "1", "--tasks-file", tasks, "--output-dir", out], {
+        env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: hostile.url }
+      })
+      expect(r.code).toBe(0)
+      const html = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".html"))!), "utf8")
+      // The program is shown, its control characters as visible symbols.
+      expect(html).toContain("␛]52;c;ZWNobyBwd25lZA==␇␛[2J")
+      for (const text of [r.stdout, r.stderr, html, readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")])
+        expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/)
+    } finally {
+      await hostile.close()
+    }
+  })
+
   it("survives a 429 with retry-after and a 500 without spending attempts", async () => {
     let n = 0
     const flaky = await startFakeAnthropic((req) => {

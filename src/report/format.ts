@@ -48,9 +48,24 @@ export const padRight = (text: string, width: number) => text.padEnd(width)
 export const attemptsCell = (attemptsToSuccess: number | null) =>
   attemptsToSuccess ? String(attemptsToSuccess) : "-"
 
-/** Text into HTML or SVG, safely. */
+// Control characters (tab and newlines aside) and bidirectional overrides: invisible in a browser,
+// acted on by a terminal that prints the file (OSC 52 sets the clipboard), and an override shows a
+// program in another order than it ran.
+const HTML_CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g
+const visibleControl = (c: string) => {
+  const code = c.charCodeAt(0)
+  return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? "\u2421" : `[U+${code.toString(16).toUpperCase().padStart(4, "0")}]`
+}
+
+/** Text into HTML or SVG, safely: markup escaped, control characters shown as symbols (␛ for ESC). */
 export const esc = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;")
+    .replace(HTML_CONTROLS, visibleControl)
 
 /**
  * What a terminal would act on rather than show: escape sequences (CSI such as clear-screen, OSC
