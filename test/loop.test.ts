@@ -3,6 +3,7 @@ import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import type { CheckpointReply } from "../src/domain/Checkpoint.js"
 import { runBatch } from "../src/loop/Batch.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
+import { ProgramRunner, SpawnError } from "../src/services/ProgramRunner.js"
 import { layer as RateGateLive } from "../src/services/RateGate.js"
 import { apiError, fixedSkills, ilo, python, reply, run, scriptedLlm, scriptedRunner, settings, spec, task } from "./support/layers.js"
 
@@ -205,6 +206,28 @@ describe("a run continued from recorded replies (a resume)", () => {
       expect(resumed.requests).toEqual([])
       expect(resumed.replies).toEqual([])
       expect({ ...resumed.result, elapsed_s: null }).toEqual({ ...fresh.result, elapsed_s: null })
+    }))
+})
+
+describe("a program the harness could not run", () => {
+  it.effect("ends the run in error, yet the reply it paid for stays in the run's tokens and cost", () =>
+    Effect.gen(function* () {
+      const llm = yield* scriptedLlm((_, n) => Effect.succeed(reply(n === 0 ? "fail:first" : "spawn-error", 10 * (n + 1), 100 * (n + 1))))
+      // The second program cannot be started at all (the interpreter vanished): the harness's failure.
+      const runner = Layer.succeed(
+        ProgramRunner,
+        ProgramRunner.make({
+          exec: () => Effect.succeed(run()),
+          run: ({ source }) =>
+            source === "spawn-error" ? Effect.fail(new SpawnError({ command: "python3", message: "spawn python3 ENOENT" })) : Effect.succeed(run({ exitCode: 1, stderr: "first" })),
+          release: Effect.void
+        })
+      )
+      const priced = settings({ priceOf: () => ({ input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 }) })
+      const result = yield* runClosedLoop(spec(), priced).pipe(Effect.provide(Layer.mergeAll(llm.layer, runner, fixedSkills())))
+      expect(result).toMatchObject({ final_outcome: "error", api_error: { kind: "harness", attempt: 2 }, attempts_total: 1 })
+      // Both replies were billed: 10 + 20 output, 100 + 200 input, at $1 and $5 a million.
+      expect(result).toMatchObject({ generation_tokens: 30, input_tokens: 300, input_cache_miss_tokens: 300, cost_usd: 0.00045 })
     }))
 })
 

@@ -1,6 +1,6 @@
 import { Clock, Duration, Effect, Either, Random } from "effect"
 import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
-import { cacheSavingsUsd, costUsd, effectiveInputTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
+import { addTokens, cacheSavingsUsd, costUsd, effectiveInputTokens, noTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import { countTokens } from "../services/Tokenizers.js"
 import type { AbandonedRequest, ApiFailure, Attempt, RunResult } from "../domain/Result.js"
@@ -122,6 +122,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   const tags = languageTags(language.name, language.extension)
   const confirm = Math.max(1, settings.confirm ?? 1)
   let harnessError: ApiFailure | null = null
+  // A reply whose program the harness could not run: no attempt is scored, but it was billed.
+  let unscored: Tokens = noTokens
 
   /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
   const ask = (number: number, sent: Conversation) =>
@@ -215,6 +217,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       // Not the language's failure: no attempt is scored and nothing goes back to the model.
       outcome = "error"
       harnessError = harnessFailure(number, ran.left)
+      unscored = addTokens(unscored, reply.right.usage)
       break
     }
     const run = ran.right
@@ -237,6 +240,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       }
     if (harnessError !== null) {
       outcome = "error"
+      unscored = addTokens(unscored, reply.right.usage)
       break
     }
     busyMs += confirmMs
@@ -275,7 +279,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
 
   const finished = yield* Clock.currentTimeMillis
   const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
-  const result = summarise(spec, settings, attempts, outcome, apiError ?? harnessError, failures - (apiError === null ? 0 : 1), busy, price, finished - started)
+  const result = summarise(spec, settings, attempts, outcome, apiError ?? harnessError, failures - (apiError === null ? 0 : 1), busy, price, finished - started, unscored)
   return abandoned.length === 0 ? result : { ...result, abandoned_requests: abandoned }
 })
 
@@ -297,17 +301,19 @@ export const summarise = (
   wallMs: number,
   price?: Price | undefined,
   /** Start to end, waits for a free model or program slot included. */
-  elapsedMs?: number | undefined
+  elapsedMs?: number | undefined,
+  /** Replies billed but not scored (their program the harness could not run): in the totals, in no attempt. */
+  unscored: Tokens = noTokens
 ): RunResult => {
   const working = outcome === "working"
-  const totalInput = attempts.map((a) => a.input_tokens + a.cache_write_tokens + a.cache_read_tokens)
+  const totalInput = [...attempts.map((a) => a.input_tokens + a.cache_write_tokens + a.cache_read_tokens), unscored.input + unscored.cacheWrite + unscored.cacheRead]
   const chars = attempts.map((a) => a.program.length)
   return {
     task: spec.task.id,
     language: spec.language.name,
     model: spec.model.key,
     model_id: spec.model.id,
-    generation_tokens: sum(attempts.map((a) => a.output_tokens)),
+    generation_tokens: sum(attempts.map((a) => a.output_tokens)) + unscored.output,
     input_tokens: sum(totalInput),
     repair_tokens_by_turn: attempts.slice(1).map((a) => a.output_tokens),
     attempts_to_success: working ? attempts.length : null,
@@ -323,9 +329,9 @@ export const summarise = (
     final_program_tokens: attempts.at(-1)?.program_tokens ?? countTokens(""),
     finish_reasons: attempts.map((a) => a.stop_reason),
     truncated_attempts: attempts.filter((a) => a.stop_reason === "max_tokens").length,
-    input_cache_hit_tokens: sum(attempts.map((a) => a.cache_read_tokens)),
-    input_cache_write_tokens: sum(attempts.map((a) => a.cache_write_tokens)),
-    input_cache_miss_tokens: sum(attempts.map((a) => a.input_tokens)),
+    input_cache_hit_tokens: sum(attempts.map((a) => a.cache_read_tokens)) + unscored.cacheRead,
+    input_cache_write_tokens: sum(attempts.map((a) => a.cache_write_tokens)) + unscored.cacheWrite,
+    input_cache_miss_tokens: sum(attempts.map((a) => a.input_tokens)) + unscored.input,
     context: spec.language.docs._tag === "IloSkills" ? spec.language.docs.context : null,
     cache_mode: settings.cache ?? "warm",
     align: (settings.layout ?? seedLayout).name === "aligned",
@@ -335,7 +341,7 @@ export const summarise = (
     flaky: working && (attempts.at(-1)?.confirmations?.working ?? 1) < (attempts.at(-1)?.confirmations?.runs ?? 1),
     abandoned_requests: [],
     api_error: apiError,
-    ...runEconomics(attempts, price),
+    ...runEconomics(attempts, price, unscored),
     ...(settings.batch === true ? { batch: true } : {}),
     ...knownIssueOf(spec),
     attempts
@@ -348,13 +354,13 @@ const knownIssueOf = (spec: RunSpec) => {
 }
 
 /** The run's money: its cost, its input weighted by price, and what caching saved (see the README). */
-const runEconomics = (attempts: ReadonlyArray<Attempt>, price: Price | undefined) => {
-  const tokens: Tokens = {
+const runEconomics = (attempts: ReadonlyArray<Attempt>, price: Price | undefined, unscored: Tokens) => {
+  const tokens: Tokens = addTokens(unscored, {
     input: sum(attempts.map((a) => a.input_tokens)),
     cacheWrite: sum(attempts.map((a) => a.cache_write_tokens)),
     cacheRead: sum(attempts.map((a) => a.cache_read_tokens)),
     output: sum(attempts.map((a) => a.output_tokens))
-  }
+  })
   return {
     cost_usd: price ? roundUsd(costUsd(tokens, price)) : null,
     effective_input_tokens: price ? effectiveInputTokens(tokens, price) : totalInput(tokens),
