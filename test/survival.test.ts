@@ -175,6 +175,9 @@ describe("the verdict's words", () => {
     const lines = verdictLines(a)
     expect(lines[0]).toMatch(/^haiku: python needs 0\.30x ilo's tokens to a working program \(95% CI (not reached|\d\.\d\d-\d\.\d\d)\), 0\.30x its cost$/)
     expect(lines[1]).toBe("haiku: bash got fewer than half its runs working: median tokens to a working program bash not reached, ilo 300 tokens; no ratio")
+    // A ratio far below 1 keeps two significant digits: 0.004x read as "0.00x" would say the language spent nothing.
+    const tiny = ["a", "b", "c", "d", "e"].flatMap((t, i) => [run(t, "ilo", "working", 10_000 * (i + 1), 0), run(t, "python", "working", 40 * (i + 1), 0)])
+    expect(verdictLines(survivalAnalysis(tiny, { resamples: 100 }))[0]).toMatch(/^haiku: python needs 0\.0040x ilo's tokens to a working program \(95% CI 0\.0040-0\.0040\)/)
     // Without the baseline, each language's own median.
     expect(verdictLines(survivalAnalysis(python, { resamples: 50 }))[0]).toMatch(/^haiku: python needs a median 90 tokens to a working program \(95% CI .*\), \$0\.0090$/)
   })

@@ -7,7 +7,9 @@ import type { Quantiles, Ratio, RatioChange, SurvivalAnalysis, SurvivalEntry, Ve
  * per model and language for stdout, a table for Markdown, a tile for HTML.
  */
 
-export const ratioText = (x: number) => `${x.toFixed(2)}x`
+/** A ratio to 2 places, or to 2 significant digits below 0.1: 0.004 is not "0.00", which would read as nothing spent. */
+export const ratioFigure = (x: number) => (x === 0 || Math.abs(x) >= 0.1 ? x.toFixed(2) : x.toPrecision(2))
+export const ratioText = (x: number) => `${ratioFigure(x)}x`
 export const ciText = (ci: readonly [number, number] | null, f: (x: number) => string) =>
   ci === null ? "95% CI not reached" : `95% CI ${f(ci[0])}-${f(ci[1])}`
 export const tokensText = (x: number) => groupDigits(Math.round(x))
@@ -29,7 +31,7 @@ export const verdictSentence = (a: SurvivalAnalysis, v: VersusEntry): string => 
     return `${short.join(" and ")} got fewer than half ${short.length > 1 ? "their" : "its"} runs working: median tokens to a working program ${v.language} ${median(own)}, ${v.baseline} ${median(base)}; no ratio`
   }
   const cost = v.cost_usd.ratio === null ? "cost not compared (unpriced or not reached)" : `${ratioText(v.cost_usd.ratio)} its cost`
-  return `${v.language} needs ${ratioText(tokens.ratio)} ${v.baseline}'s tokens to a working program (${ciText(tokens.ci95, (x) => x.toFixed(2))}), ${cost}`
+  return `${v.language} needs ${ratioText(tokens.ratio)} ${v.baseline}'s tokens to a working program (${ciText(tokens.ci95, ratioFigure)}), ${cost}`
 }
 
 /** A language x model alone (no baseline to divide by): its median spend to working. */
@@ -54,7 +56,7 @@ const quantileCell = (q: Quantiles, f: (x: number) => string) =>
   q.median === null
     ? `not reached${q.p25 === null ? "" : ` (p25 ${f(q.p25)})`}`
     : `${f(q.median)} (${q.p25 === null ? "–" : f(q.p25)}–${q.p75 === null ? "not reached" : f(q.p75)}; ${ciText(q.ci95, f)})`
-const ratioCell = (r: Ratio) => (r.ratio === null ? "no ratio" : `${ratioText(r.ratio)} (${ciText(r.ci95, (x) => x.toFixed(2))})`)
+const ratioCell = (r: Ratio) => (r.ratio === null ? "no ratio" : `${ratioText(r.ratio)} (${ciText(r.ci95, ratioFigure)})`)
 
 export const METHOD =
   "Spend to a working program, per run: tokens (input + output), output tokens and cost when its first working program arrived; " +

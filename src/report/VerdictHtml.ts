@@ -1,7 +1,7 @@
 import { esc } from "./format.js"
 import type { Ratio, SurvivalAnalysis } from "./Survival.js"
 import { survivalCurveSvg, survivalSeries } from "./SurvivalChart.js"
-import { aloneSentence, ciText, METHOD, ratioText, tokensText, verdictSentence } from "./Verdict.js"
+import { aloneSentence, ciText, METHOD, ratioFigure, ratioText, tokensText, verdictSentence } from "./Verdict.js"
 
 /** The top of the HTML report: the verdict tiles, then the survival curves. Apart from the page's other charts. */
 
@@ -26,7 +26,7 @@ export const verdictTilesHtml = (a: SurvivalAnalysis): string => {
       ? a.versus.map(
           (v) => `<div class="tile" data-language="${esc(v.language)}" data-model="${esc(v.model)}"><div class="who">${esc(v.model)} · ${esc(v.language)} vs ${esc(v.baseline)} · ${v.tasks} task(s)</div>
 <div class="ratio ${tone(v.total_tokens)}">${v.total_tokens.ratio === null ? "no ratio" : esc(ratioText(v.total_tokens.ratio).replace("x", "×"))}</div>
-<div class="who">tokens to a working program${v.total_tokens.ratio === null ? "" : ` · ${esc(ciText(v.total_tokens.ci95, (x) => x.toFixed(2)))}`}${
+<div class="who">tokens to a working program${v.total_tokens.ratio === null ? "" : ` · ${esc(ciText(v.total_tokens.ci95, ratioFigure))}`}${
             v.cost_usd.ratio === null ? "" : ` · cost ${esc(ratioText(v.cost_usd.ratio).replace("x", "×"))}`
           }</div>
 <p>${esc(verdictSentence(a, v))}.</p></div>`
