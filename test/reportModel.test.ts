@@ -118,6 +118,9 @@ describe("the re-rendered Markdown of a sweep", () => {
     expect(md).toMatch(/\| \*\*cost\*\* \| \*\*\$0\.030\*\* \| \*\*\$0\.040\*\* \|/)
     // On t1, both working with equal tokens; python cost 0.04 vs ilo 0.01.
     expect(md).toMatch(/\| m \| python \| 1 \| 50% \/ 100% \| 1\.00× \| 4\.00× \|/)
+    // A ratio far below 1 keeps two significant digits: "0.00×" would say python spent nothing.
+    const cheap = decode("cheap.json", laterFile("python", [laterRow("t1", "python", "m", "working", 0.00004)]))
+    expect(renderSweepMarkdown(mergeSources([ilo, cheap]))).toMatch(/\| m \| python \| 1 \| 50% \/ 100% \| 1\.00× \| 0\.0040× \|/)
     // Equal tokens, four times the cost: the note says why the two ratios can differ.
     expect(md).toContain("Tokens count cache reads in full, as the seed did; cost weighs each kind of token at its list price")
   })

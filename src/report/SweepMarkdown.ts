@@ -2,7 +2,7 @@ import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
 import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js"
 import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
-import { verdictMarkdown } from "./Verdict.js"
+import { ratioFigure, verdictMarkdown } from "./Verdict.js"
 import { censusEntries, censusMarkdown } from "./Census.js"
 import { countTokens } from "../services/Tokenizers.js"
 
@@ -12,7 +12,7 @@ export const fmtUsd = (x: number | undefined) =>
   x === undefined ? "–" : dollars(x, Math.abs(x) >= 1 ? 2 : Math.abs(x) >= 0.01 ? 3 : 4)
 export const fmtNum = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits))
 export const fmtSeconds = (x: number | undefined) => (x === undefined ? "–" : `${x.toFixed(1)}s`)
-export const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`)
+export const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${ratioFigure(x)}×`)
 
 export const NOT_MEASURED = "not measured"
 
