@@ -35,6 +35,18 @@ describe("which configuration differences refuse a resume", () => {
     expect(differences[0]).toMatch(new RegExp(`^${name.replace(/[()]/g, "\\$&")}: (checkpoint .+, now .+|only (the checkpoint has|now) .+)$`))
   })
 
+  it("programs that ran in the sandbox and programs that did not are not mixed in one report: the sandbox and its limits differ, refused", () => {
+    const bwrap = { mode: "bwrap" as const, requested: "auto", limits: { memory_mb: 2048, processes: 256, file_mb: 64, cpu_s: 21 } }
+    const saved = { ...header(), config: config({ sandbox: bwrap }) }
+    expect(configDifferences(saved, now({ sandbox: { mode: "none", requested: "none", limits: null } }))).toEqual([
+      expect.stringMatching(/^sandbox: checkpoint .*bwrap.*, now .*none/)
+    ])
+    expect(configDifferences(saved, now({ sandbox: { ...bwrap, limits: { ...bwrap.limits, memory_mb: 512 } } }))).toEqual([expect.stringMatching(/^sandbox: /)])
+    // What was asked for does not matter, only where the programs ran; a checkpoint from before the sandbox ran them without one.
+    expect(configDifferences(saved, now({ sandbox: { ...bwrap, requested: "bwrap" } }))).toEqual([])
+    expect(configDifferences(header(), now({ sandbox: { mode: "none", requested: "none", limits: null } }))).toEqual([])
+  })
+
   it("the skill modules sent (by hash) differ: refused, naming the module on each side", () => {
     // Two modules, one left out and one added: what only each side has.
     const two = { ...header(), skills: [...header().skills, { module: "ilo-io", source: "ilo skill get", sha256: "e".repeat(64), bytes: 5 }] }

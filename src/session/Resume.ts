@@ -67,6 +67,9 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["confirm", (s) => s.config.confirm ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],
   ["thinking budget", (s) => s.config.thinking_budget ?? null],
+  // Where programs ran changes what they can do (the network, your files, memory): a checkpoint from
+  // before the sandbox ran them without one.
+  ["sandbox", (s) => (s.config.sandbox?.mode === "bwrap" ? { mode: "bwrap", limits: s.config.sandbox.limits } : { mode: "none" })],
   ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)],
   // Another shard plans other runs.
   ["shard (--shard)", (s) => (s.config.shard ? `${s.config.shard.index}/${s.config.shard.count}` : null)]
