@@ -175,6 +175,17 @@ describe("the verdict's words", () => {
     const lines = verdictLines(a)
     expect(lines[0]).toMatch(/^haiku: python needs 0\.30x ilo's tokens to a working program \(95% CI (not reached|\d\.\d\d-\d\.\d\d)\), 0\.30x its cost$/)
     expect(lines[1]).toBe("haiku: bash got fewer than half its runs working: median tokens to a working program bash not reached, ilo 300 tokens; no ratio")
+    // Python reaches its median over all its tasks, but not on the two tasks ilo measured (the rest of ilo's runs ended in error):
+    // the sentence says so, instead of naming no language as the one short of half.
+    const partial = [
+      ...["a", "b"].map((t) => run(t, "ilo", "working", 300, 30)),
+      ...["c", "d", "e"].map((t) => run(t, "ilo", "error", 0, 0)),
+      ...["a", "b"].map((t) => run(t, "python", "failed", 900, 90)),
+      ...["c", "d", "e"].map((t) => run(t, "python", "working", 100, 10))
+    ]
+    expect(verdictLines(survivalAnalysis(partial, { resamples: 50 }))[0]).toBe(
+      "haiku: on the 2 task(s) both measured, python and ilo do not both get half their runs working: no ratio (median tokens to a working program over all their runs: python 100 tokens, ilo 300 tokens)"
+    )
     // A ratio far below 1 keeps two significant digits: 0.004x read as "0.00x" would say the language spent nothing.
     const tiny = ["a", "b", "c", "d", "e"].flatMap((t, i) => [run(t, "ilo", "working", 10_000 * (i + 1), 0), run(t, "python", "working", 40 * (i + 1), 0)])
     expect(verdictLines(survivalAnalysis(tiny, { resamples: 100 }))[0]).toMatch(/^haiku: python needs 0\.0040x ilo's tokens to a working program \(95% CI 0\.0040-0\.0040\)/)

@@ -28,6 +28,9 @@ export const verdictSentence = (a: SurvivalAnalysis, v: VersusEntry): string => 
       e?.total_tokens.median == null ? "not reached" : `${tokensText(e.total_tokens.median)} tokens`
     if (v.tasks === 0) return `${v.language} and ${v.baseline} have no task measured in both: no ratio`
     const short = [own, base].filter((e) => e?.total_tokens.median == null).map((e) => e?.language ?? "?")
+    // Both reach a median over all their runs, not over the tasks both measured (one leg partial).
+    if (short.length === 0)
+      return `on the ${v.tasks} task(s) both measured, ${v.language} and ${v.baseline} do not both get half their runs working: no ratio (median tokens to a working program over all their runs: ${v.language} ${median(own)}, ${v.baseline} ${median(base)})`
     return `${short.join(" and ")} got fewer than half ${short.length > 1 ? "their" : "its"} runs working: median tokens to a working program ${v.language} ${median(own)}, ${v.baseline} ${median(base)}; no ratio`
   }
   const cost = v.cost_usd.ratio === null ? "cost not compared (unpriced or not reached)" : `${ratioText(v.cost_usd.ratio)} its cost`
