@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "./support/cli.js"
@@ -113,6 +113,25 @@ describe("ilo-bench run: progress and the HTML report", () => {
     expect(html).toMatch(/^closed-loop-\d{4}-\d{2}-\d{2}\.html$/)
     expect(r.stdout).toContain(`  HTML: ${join(dir, html!)}`)
     expect(readFileSync(join(dir, html!), "utf8")).toContain('id="chart-curve"')
+  })
+
+  it("report of a checkpoint leaves out the lines its harness did not sign (a program's forged run), and says so", async () => {
+    const { dir, tasks, ilo } = setup()
+    const r = await runCli(["run", "--ilo", ilo.bin, "--tasks-file", tasks, "--model", "haiku", "--retry-cap", "1", "--concurrency", "1", "--output-dir", dir], { env: env() })
+    expect(r.code).toBe(0)
+    const checkpoint = join(dir, readdirSync(dir).find((f) => f.endsWith(".jsonl"))!)
+    const lines = readFileSync(checkpoint, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const failed = lines.find((l) => l.type === "run" && l.result.final_outcome !== "working")
+    expect(failed).toBeDefined()
+    // What a program run without the sandbox could append: its own run, now working, unsigned.
+    const { mac: _mac, ...forged } = { ...failed, result: { ...failed.result, final_outcome: "working", attempts_to_success: 1, success_rate: 1 } }
+    appendFileSync(checkpoint, JSON.stringify(forged) + "\n")
+    const out = join(dir, "report")
+    const rep = await runCli(["report", "--output-dir", out, checkpoint])
+    expect(rep.code).toBe(0)
+    expect(rep.stderr).toMatch(/1 line\(s\) were not written by the ilo-bench that owns it/)
+    const md = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")
+    expect(md).toMatch(/\| ilo \| haiku \| 2 \| 1 \|/)
   })
 
   it("--quiet: no progress on stderr, stdout unchanged", async () => {

@@ -8,7 +8,9 @@ export const readSource = (file: string) =>
   Effect.gen(function* () {
     const text = yield* readText(file, (reason) => new ResultsFileError({ file, reason }), MAX_RECORD_BYTES)
     const decoded = decodeResults(file, text)
-    return Either.isLeft(decoded) ? yield* decoded.left : decoded.right
+    if (Either.isLeft(decoded)) return yield* decoded.left
+    for (const warning of decoded.right.warnings ?? []) yield* Effect.logWarning(warning)
+    return decoded.right
   })
 
 export const readSources = (files: ReadonlyArray<string>) =>

@@ -1,6 +1,7 @@
 import { Data, Either, Schema } from "effect"
 import { runKey } from "../loop/Plan.js"
 import { parseCheckpoint } from "../services/Checkpoint.js"
+import { loadSigningKey, signingKeyPath } from "../platform/checkpointKeys.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import { distinct } from "./format.js"
@@ -225,6 +226,8 @@ export interface Source {
   readonly shard?: ShardOfFile | undefined
   /** The benchmark's task ids in the plan's order, where the file says (a checkpoint). */
   readonly taskOrder?: ReadonlyArray<string> | undefined
+  /** What reading the file found that the user must hear of at once (lines of a checkpoint left out). */
+  readonly warnings?: ReadonlyArray<string> | undefined
 }
 
 /** The documentation tokens a report's census recorded, by language. */
@@ -389,9 +392,23 @@ const sortInPlanOrder = <R extends Pick<RunResult, "task" | "language" | "model"
  * for each run, the last record written (a run re-run on resume supersedes its earlier line).
  */
 const decodeCheckpoint = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
-  const parsed = parseCheckpoint(file, text)
+  // Its lines are checked as a resume checks them, where the key that signs them is here: a line a
+  // program appended (a forged run) is left out. Elsewhere (another machine's shard) they are read as they are.
+  const unchecked = parseCheckpoint(file, text)
+  const keyId = Either.isRight(unchecked) ? unchecked.right.header.signing_key : undefined
+  const key = keyId === undefined ? undefined : loadSigningKey(keyId)
+  const parsed = key === undefined ? unchecked : parseCheckpoint(file, text, () => key)
   if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
   const { header, runs, resumes } = parsed.right
+  const refused = parsed.right.refusedLines ?? []
+  const warnings = [
+    ...(refused.length > 0
+      ? [`checkpoint ${file}: ${refused.length} line(s) were not written by the ilo-bench that owns it (their signature does not match) and are left out: line ${refused.slice(0, 5).join(", ")}${refused.length > 5 ? ", ..." : ""}`]
+      : []),
+    ...(keyId !== undefined && key === undefined
+      ? [`checkpoint ${file}: the key that signs its lines is not on this machine (${signingKeyPath(keyId)}), so they are read unchecked: a line a program appended would count`]
+      : [])
+  ]
   const latest = planOrder(header, [...new Map(runs.map((r) => [runKey(r), r])).values()])
   const forced = resumes.flatMap((r) => r.forced)
   const decoded = Schema.decodeUnknownEither(IloBenchFile)({
@@ -401,6 +418,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
     skills: header.skills,
     // As the run's own report says them, but for the resumes' counts, which only the run knew.
     notes: [
+      ...warnings,
       ...(resumes.length > 0
         ? [`Resumed ${resumes.length === 1 ? "once" : `${resumes.length} times`} from this checkpoint: runs finished before a resume were kept and not asked again.`]
         : []),
@@ -417,7 +435,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   const finished = planned !== undefined && latest.length >= planned
   // The grid of the last plan: the header's, unless a resume planned otherwise (then its count alone).
   const headerPlan = planOf(header.config as unknown as Record<string, unknown>, planned, header.tasks)
-  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan, taskOrder: header.tasks })
+  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan, taskOrder: header.tasks, warnings })
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */
