@@ -10,6 +10,7 @@ import { abandonedNotes, flakyNotes, resultNotes } from "../src/report/Notes.js"
 import { summaryTable } from "../src/report/Summary.js"
 import type { ProgramSource } from "../src/services/ProgramRunner.js"
 import { apiError, fixedSkills, reply, run, scriptedLlm, scriptedRunner, settings, spec } from "./support/layers.js"
+import { result } from "./support/fixtures.js"
 
 /** "print:X" prints X; "flaky:X,Y,..." prints X on its first run, then Y, ... (one program, run again). */
 const runner = () => {
@@ -171,4 +172,15 @@ describe("a chatty reply", () => {
       expect(result.attempts[0]!.dropped).toBe("The program prints the answer.\n```\n55\n```\nHere it is:\nDone.")
       expect(resultNotes([result], 1024).join("\n")).toContain("1 reply(ies) held more than one program's worth of text")
     }))
+})
+
+describe("runs that ended in error", () => {
+  it("the notes tell a harness that could not run a program from a model API that gave no reply", () => {
+    const base = result("t1", "error")
+    const api = { ...base, task: "api", api_error: { attempt: 1, kind: "server", status: 500, request_id: null, message: "scripted 500" } }
+    const harness = { ...base, task: "spawn", api_error: { attempt: 2, kind: "harness", status: null, request_id: null, message: "cannot start python3: spawn python3 ENOENT" } }
+    const notes = resultNotes([api, harness], 1024).join("\n")
+    expect(notes).toContain('1 run(s) ended in "error": the model API gave no reply (429s, 5xx and timeouts were retried first, refusals such as 400 and 401 were not); they say nothing about the language (api/python/haiku: server 500).')
+    expect(notes).toContain('1 run(s) ended in "error" because the harness could not run their program (a spawn error, a scratch directory gone, a program host that died twice); no attempt was scored there, and they say nothing about the language (spawn/python/haiku: cannot start python3: spawn python3 ENOENT).')
+  })
 })

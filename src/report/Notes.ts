@@ -22,7 +22,15 @@ const distinctPairs = (runs: ReadonlyArray<RunResult>) => [...new Set(runs.map((
 
 export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number): ReadonlyArray<string> => {
   const notes: Array<string> = []
-  const errors = results.filter((r) => r.final_outcome === "error")
+  // The harness's own failures (a program it could not run) are errors too, but not the model API's.
+  const harnessErrors = results.filter((r) => r.final_outcome === "error" && r.api_error?.kind === "harness")
+  const errors = results.filter((r) => r.final_outcome === "error" && r.api_error?.kind !== "harness")
+  if (harnessErrors.length > 0)
+    notes.push(
+      `${harnessErrors.length} run(s) ended in "error" because the harness could not run their program (a spawn error, a scratch directory gone, a program host that died twice); no attempt was scored there, and they say nothing about the language (${harnessErrors
+        .map((r) => `${r.task}/${r.language}/${r.model}: ${r.api_error?.message ?? "harness"}`)
+        .join(", ")}).`
+    )
   if (errors.length > 0)
     notes.push(
       `${errors.length} run(s) ended in "error": the model API gave no reply (429s, 5xx and timeouts were retried first, refusals such as 400 and 401 were not); they say nothing about the language (${errors

@@ -27,6 +27,13 @@ export const printRunSummary = (o: RunFlags, planned: number) => ({ report, path
     const errors = results.filter((r) => r.final_outcome === "error")
     if (errors.length > 0) {
       const causes = causeCounts(errors.flatMap((r) => (r.api_error ? [r.api_error] : [])))
-      yield* Console.error(`${errors.length} run(s) ended in "error": the model API gave no reply (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
+      const harness = errors.filter((r) => r.api_error?.kind === "harness").length
+      const why =
+        harness === 0
+          ? "the model API gave no reply"
+          : harness === errors.length
+            ? "the harness could not run their program"
+            : "the model API gave no reply, or the harness could not run a program"
+      yield* Console.error(`${errors.length} run(s) ended in "error": ${why} (${causes}). To run only them again:\n  ${resumeWith} --retry-errors`)
     }
   })
