@@ -203,6 +203,11 @@ describe("comparing two runs", () => {
     const summary = compareSummary(c)
     expect(summary).toContain("2 run(s) in both, 0 better, 0 worse, 1 unchanged, 1 not comparable")
     expect(summary).toContain("Note: Settings that differ between A and B: retry_cap 3 vs 5.")
+    // Programs run in the sandbox on one side and without it on the other: outcomes can differ for that alone.
+    const sandboxed = (file: ReturnType<typeof iloBenchFile>, mode: string) => ({ ...file, config: { ...file.config, retry_cap: 5, sandbox: { mode, requested: "auto", limits: null } } })
+    const ranIn = (mode: string) => decode(`${mode}.json`, sandboxed(iloBenchFile([iloBenchRow("a", "ilo", "m", [attempt(1, "working", "p", null)])]), mode))
+    expect(compareSummary(compareSweeps(mergeSources([ranIn("bwrap")]), mergeSources([ranIn("none")])))).toContain("Note: Settings that differ between A and B: sandbox bwrap vs none.")
+    expect(compareSummary(compareSweeps(mergeSources([ranIn("bwrap")]), mergeSources([ranIn("bwrap")])))).not.toContain("Settings that differ")
     const none = compareSweeps(mergeSources([decode("x.json", iloBenchFile([{ ...iloBenchRow("b", "ilo", "m", []), final_outcome: "error" }]))]), mergeSources([b]))
     expect(compareSummary(none)).toContain("on 0 task(s) measured in both: success – -> – (–; McNemar exact p=–)")
   })

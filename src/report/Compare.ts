@@ -137,6 +137,13 @@ const comparisonNotes = (a: Sweep, b: Sweep, aPartial: boolean, bPartial: boolea
   const sa = settings(a)
   const sb = settings(b)
   const differ = SHAPING.filter((k) => sa.has(k) && sb.has(k) && sa.get(k) !== sb.get(k)).map((k) => `${k} ${sa.get(k)} vs ${sb.get(k)}`)
+  // Where programs ran (not what --sandbox asked for): this project's files from before the sandbox ran none.
+  const sandbox = (s: Sweep) => {
+    const modes = distinct(s.sources.flatMap((x) => (x.config === undefined ? [] : [(x.config.sandbox as { mode?: string } | undefined)?.mode ?? "none"])))
+    return modes.length === 1 ? modes[0] : undefined
+  }
+  const [ma, mb] = [sandbox(a), sandbox(b)]
+  if (ma !== undefined && mb !== undefined && ma !== mb) differ.push(`sandbox ${ma} vs ${mb}`)
   if (differ.length > 0) notes.push(`Settings that differ between A and B: ${differ.join("; ")}.`)
   // Tokens and cost leave out what abandoned requests may have been billed: a side with some counts low.
   for (const [side, sweep] of [["A", a], ["B", b]] as const) {
