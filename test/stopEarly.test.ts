@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -89,6 +89,13 @@ describe("a model endpoint that cannot answer stops the benchmark at once (built
     expect(r.code).toBe(2)
     expect(Date.now() - started).toBeLessThan(15_000)
     expect(errorLines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^ERROR: the model API at http://127\\.0\\.0\\.1:\\d+/? answered ECONNREFUSED .*Check --base-url`))])
+    // Nothing was asked or answered: no checkpoint is left behind to take the day's report name.
+    const out = join(dir, "refused-out")
+    const again = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", tasks, "--output-dir", out], {
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: url }
+    })
+    expect(again.code).toBe(2)
+    expect(readdirSync(out)).toEqual([])
   })
 
   it("the OpenAI-compatible provider stops on a 401 too, naming its key variable", async () => {

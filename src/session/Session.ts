@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs"
 import { Path } from "@effect/platform"
 import { Cause, Console, DateTime, Duration, Effect, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
@@ -259,13 +260,15 @@ export const runSession = (input: SessionInput) =>
       const kept = plan.kept.get(spec.index)
       if (kept !== undefined) yield* shown.kept(spec, kept)
     }
+    /** Replies and runs this session wrote: a new checkpoint with none holds nothing to resume. */
+    let written = 0
     const journal = {
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
-      onReply: (reply: CheckpointReply) => writer.append(reply),
+      onReply: (reply: CheckpointReply) => Effect.tap(writer.append(reply), () => Effect.sync(() => written++)),
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
       onProgram: (line: CheckpointStarted) => writer.append(line),
       onRun: (spec: RunSpec, result: RunResult) =>
-        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => done.set(spec.index, held))))
+        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => (written++, done.set(spec.index, held)))))
     }
     const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
     // --batch: the provider writes each batch it submits here, and says how its waves go.
@@ -291,7 +294,10 @@ export const runSession = (input: SessionInput) =>
               : // A replay that cannot reproduce its recording, or an endpoint that cannot answer (a refused
               // key, an unknown model), has nothing to resume: it is a usage error.
                 Option.exists(Cause.failureOption(cause), (error) => error instanceof ReplayMiss || error instanceof EndpointUnusable)
-                ? Effect.void
+                ? // A new checkpoint that got nothing but its header is not left to take the day's report name.
+                  input.resume === undefined && written === 0
+                  ? Effect.sync(() => rmSync(paths.jsonl, { force: true }))
+                  : Effect.void
                 : writePartial("Stopped by an error")
           )
         )
