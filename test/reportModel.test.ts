@@ -224,6 +224,13 @@ describe("comparing two runs", () => {
     expect(compareSummary(compareSweeps(mergeSources([later]), mergeSources([ours("aligned")])))).not.toContain("Settings that differ")
   })
 
+  it("the change in mean tokens to success resamples the tasks, the same draw for both sides: two identical runs change by 0, with no spread", () => {
+    const rows = ["a", "b", "c", "d", "e", "f"].map((t, i) => laterRow(t, "ilo", "m", "working", 0.01, { input_tokens: 500 * (i + 1) * (i + 1), generation_tokens: 50 }))
+    const side = (name: string) => mergeSources([decode(name, laterFile("ilo", rows))])
+    const g = compareSweeps(side("a.json"), side("b.json")).groups[0]!
+    expect(g.tokens).toMatchObject({ estimate: 0, low: 0, high: 0 })
+  })
+
   it("pairs each trial with the same trial on the other side", () => {
     // Two tasks, three trials each: A works in trial 1 only, B in every trial.
     const rows = (works: (trial: number) => boolean) =>

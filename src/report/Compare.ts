@@ -3,7 +3,7 @@ import { analyse, totalTokens } from "./Analysis.js"
 import { changeChart } from "./Plot.js"
 import { CSP, STYLE } from "./Html.js"
 import { distinct, esc, mdTable, mdText } from "./format.js"
-import { bootstrapMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
+import { bootstrapPairedMeanDifference, mcnemarExact, mean, type Interval, type McNemar } from "./Stats.js"
 import { fmtInt, fmtNum, fmtPct, NOT_MEASURED } from "./SweepMarkdown.js"
 import { runKey, type ResultRow, type Sweep } from "./Sweep.js"
 import { versusChange, type VersusChange } from "./Survival.js"
@@ -107,7 +107,11 @@ export const compareSweeps = (a: Sweep, b: Sweep, baseline = "ilo"): Comparison 
       mcnemar: mcnemarExact(pairs.map((c) => [c.a!.final_outcome === "working", c.b!.final_outcome === "working"] as const)),
       meanTokensA: mean(tokensA),
       meanTokensB: mean(tokensB),
-      tokens: bootstrapMeanDifference(tokensA, tokensB, { seed: 7919 + i })
+      // The same tasks on both sides: resampled together, as the ratios' intervals are.
+      tokens: bootstrapPairedMeanDifference(
+        pairs.map((c) => [working1(c.a!), working1(c.b!)] as const),
+        { seed: 7919 + i }
+      )
     }
   })
   const ranBoth = (language: string, model: string) =>
@@ -121,6 +125,9 @@ export const compareSweeps = (a: Sweep, b: Sweep, baseline = "ilo"): Comparison 
   )
   return { a, b, runs, groups, baseline, ratios, notes: comparisonNotes(a, b, aa.partial, ab.partial) }
 }
+
+/** A run's tokens when it worked, for the mean tokens to success. */
+const working1 = (r: ResultRow) => (r.final_outcome === "working" ? totalTokens(r) : undefined)
 
 /** Both sides ran it and reached the model: a pair every measure may use. */
 const comparable = (c: RunChange) => c.a !== undefined && c.b !== undefined && c.a.final_outcome !== "error" && c.b.final_outcome !== "error"
@@ -227,7 +234,7 @@ const runRow = (c: Comparison) => {
 
 const method = (c: Comparison) => {
   const unit = pairedUnit(c.a, c.b).plural
-  return `Every measure is over the ${unit} measured in both (neither side an "error"), so a partial run or other tasks do not move it. McNemar's test is exact (two-sided binomial on the ${unit} that worked on one side only). The token interval is a seeded percentile bootstrap (4,000 resamples of each side's working runs, independently).`
+  return `Every measure is over the ${unit} measured in both (neither side an "error"), so a partial run or other tasks do not move it. McNemar's test is exact (two-sided binomial on the ${unit} that worked on one side only). The token interval is a seeded percentile bootstrap (4,000 resamples of the ${unit} measured in both, the same draw for both sides, each side's mean over its working runs drawn).`
 }
 
 export const renderCompareMarkdown = (c: Comparison): string => {

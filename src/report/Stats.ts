@@ -113,6 +113,37 @@ export const bootstrapMeanDifference = (
 }
 
 /**
+ * The same change, mean(b) - mean(a), for paired units (the tasks both runs measured): each sample
+ * draws units with replacement, the same draw for both sides, so what the two sides share (a hard
+ * task is dear in both) does not widen the interval. A side's value may be missing in a unit (its
+ * run did not work there): each mean is over the values drawn. Samples where a side has none are
+ * left out. Undefined when either side has no value at all.
+ */
+export const bootstrapPairedMeanDifference = (
+  pairs: ReadonlyArray<readonly [number | undefined, number | undefined]>,
+  options: { readonly samples?: number; readonly level?: number; readonly seed?: number } = {}
+): Interval | undefined => {
+  const meanA = mean(pairs.flatMap(([a]) => (a === undefined ? [] : [a])))
+  const meanB = mean(pairs.flatMap(([, b]) => (b === undefined ? [] : [b])))
+  if (meanA === undefined || meanB === undefined) return undefined
+  const samples = options.samples ?? 4000
+  const level = options.level ?? 0.95
+  const random = seededRandom(options.seed ?? 20260803)
+  const diffs: Array<number> = []
+  for (let s = 0; s < samples; s++) {
+    let sumA = 0, nA = 0, sumB = 0, nB = 0
+    for (let i = 0; i < pairs.length; i++) {
+      const [a, b] = pairs[Math.floor(random() * pairs.length)]!
+      if (a !== undefined) (sumA += a), nA++
+      if (b !== undefined) (sumB += b), nB++
+    }
+    if (nA > 0 && nB > 0) diffs.push(sumB / nB - sumA / nA)
+  }
+  diffs.sort((x, y) => x - y)
+  return { estimate: meanB - meanA, low: quantile(diffs, (1 - level) / 2), high: quantile(diffs, 1 - (1 - level) / 2) }
+}
+
+/**
  * The unbiased estimator of pass@k (Chen et al., 2021): the chance that at least one of k samples
  * drawn without replacement from n trials, c of them passing, passes. 1 - C(n-c, k) / C(n, k),
  * computed as a product so that large n does not overflow.
