@@ -3,13 +3,17 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join, relative as relativePath } from "node:path"
-import { tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import { spawn, spawnSync } from "node:child_process"
 import { decodeOutcome, encodeRun, onLines } from "../src/services/hostProtocol.js"
+import { bwrapArgs } from "../src/services/programProcess.js"
 import {
   hostCommand,
   OUTPUT_CAP_BYTES,
   PROGRAM_HOST,
+  chooseSandbox,
+  DEFAULT_LIMITS,
+  forBenchmark,
   ProgramRunner,
   programRunnerOn
 } from "../src/services/ProgramRunner.js"
@@ -130,6 +134,22 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(Object.keys(env).sort()).toEqual(["HOME", "ILO_BENCH_HOST", "LANG", "PATH"])
         expect(env.HOME).toBe(cwd)
       }))
+
+    // Threads spinning on every core: the program's CPU time grows faster than the wall clock.
+    for (const mode of ["bwrap", "none"] as const)
+      it.effect.runIf(process.platform === "linux")(`a multi-threaded program that spins past its time limit ends as a timeout under --sandbox ${mode}`, () =>
+        Effect.gen(function* () {
+          const runner = forBenchmark(yield* ProgramRunner, yield* chooseSandbox(mode), [["node"]])
+          const source = [
+            'import { Worker } from "node:worker_threads"',
+            'import { availableParallelism } from "node:os"',
+            "for (let i = 0; i < availableParallelism() + 1; i++) new Worker('for (;;) {}', { eval: true })",
+            'console.log("spinning")',
+            "for (;;) {}"
+          ].join("\n")
+          const result = yield* runner.run({ source, extension: ".mjs", command: ["node", "{file}"] }, Duration.millis(2000))
+          expect(result).toMatchObject({ stdout: "spinning\n", timedOut: true, exitCode: null })
+        }), 30_000)
 
     it.effect("the temp directory is removed afterwards, even after a timeout", () =>
       Effect.gen(function* () {
@@ -289,6 +309,17 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         expect(second).not.toBe(first)
         expect(isAlive(second)).toBe(true)
       }))
+})
+
+describe("the sandbox's CPU-time limit", () => {
+  it("is a backstop the wall-clock timeout always comes before, whatever threads spin on every core", () => {
+    for (const timeoutMs of [500, 2000, 10_000, 600_000]) {
+      const shell = bwrapArgs(DEFAULT_LIMITS, ["/bin/true"], { timeoutMs }).join(" ")
+      const seconds = Number(/ulimit -t (\d+)/.exec(shell)?.[1])
+      // A second of margin on every core for a timer that fires late on a loaded machine.
+      expect(seconds).toBeGreaterThanOrEqual((timeoutMs / 1000 + 1) * availableParallelism())
+    }
+  })
 })
 
 describe("the program host process", () => {

@@ -16,6 +16,7 @@ import {
   isSystemPath,
   removeTree,
   sweepLeftovers,
+  cpuLimitSeconds,
   type ProcessOutcome,
   type ProcessRequest,
   type ProgramRun,
@@ -474,7 +475,7 @@ export const sandboxRecord = (sandbox: Sandbox, runTimeoutS: number) =>
           memory_mb: Math.round(sandbox.request.limits.memoryBytes / 1024 ** 2),
           processes: sandbox.request.limits.processes,
           file_mb: Math.round(sandbox.request.limits.fileBytes / 1024 ** 2),
-          cpu_s: Math.ceil(runTimeoutS) + 1
+          cpu_s: cpuLimitSeconds(runTimeoutS * 1000)
         }
       }
 

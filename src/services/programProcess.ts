@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from "node:child_process"
 import { accessSync, chmodSync, constants, lstatSync, readlinkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import { join, posix, resolve } from "node:path"
 import type { Readable, Writable } from "node:stream"
 import { timerMillis } from "../platform/timer.js"
@@ -100,6 +100,16 @@ const scrubbedEnv = (home: string, program: boolean): NodeJS.ProcessEnv => ({
  */
 export const SANDBOX_WORK = "/tmp/ilo-bench"
 
+/**
+ * The sandbox's CPU-time limit for a run timeout, in seconds: a backstop only, never reached before
+ * the wall-clock timeout. A process's threads (worker threads, a runtime's GC threads) together
+ * use up to one CPU second per core each wall second, so the run timeout plus a second (as it was)
+ * killed a program spinning on every core with SIGKILL before its time was up, recorded as a
+ * failure with no output instead of a timeout. Two seconds more than the timeout on every core
+ * cover a late timer on a loaded machine.
+ */
+export const cpuLimitSeconds = (timeoutMs: number) => Math.ceil((timeoutMs / 1000 + 2) * availableParallelism())
+
 export const isSystemPath = (file: string) => SYSTEM_DIRS.some((dir) => file === dir || file.startsWith(`${dir}/`))
 
 /**
@@ -145,7 +155,7 @@ export const bwrapArgs = (
     `ulimit -d ${Math.floor(limits.memoryBytes / 1024)}`,
     `ulimit -f ${Math.floor(limits.fileBytes / 512)}`,
     `ulimit -p ${limits.processes}`,
-    ...(options.timeoutMs === null ? [] : [`ulimit -t ${Math.ceil(options.timeoutMs / 1000) + 1}`]),
+    ...(options.timeoutMs === null ? [] : [`ulimit -t ${cpuLimitSeconds(options.timeoutMs)}`]),
     "ulimit -c 0"
   ].join(" && ")
   args.push("/bin/sh", "-c", `${limitsLine} && printf up >&3 && exec 3>&- 4<&- && exec "$@"`, "sh", ...command)
