@@ -131,8 +131,9 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         const [envLine, cwd] = result.stdout.trim().split("\n")
         const env = JSON.parse(envLine!) as Record<string, string>
         expect(result.stdout).not.toContain("sk-")
-        expect(Object.keys(env).sort()).toEqual(["HOME", "ILO_BENCH_HOST", "LANG", "PATH"])
+        expect(Object.keys(env).sort()).toEqual(["HOME", "ILO_BENCH_HOST", "LANG", "PATH", "TMPDIR"])
         expect(env.HOME).toBe(cwd)
+        expect(env.TMPDIR).toBe(cwd)
       }))
 
     // Threads spinning on every core: the program's CPU time grows faster than the wall clock.
@@ -158,6 +159,22 @@ layer(LiveRunner, { excludeTestServices: true })("ProgramRunner (live, real proc
         for (const dir of [a.stdout.trim(), b.stdout.trim()]) {
           expect(dir).toContain("ilo-bench-")
           expect(existsSync(dir)).toBe(false)
+        }
+      }))
+
+    it.effect("temp files a program makes (mktemp, tempfile) go in its own directory and are removed with it", () =>
+      Effect.gen(function* () {
+        const runner = yield* ProgramRunner
+        const sh = yield* runner.run({ source: 'pwd\nmktemp\nmktemp -d\necho "$TMPDIR"\n', extension: ".sh", command: ["bash", "{file}"] }, Duration.seconds(10))
+        const py = yield* python("import os, tempfile\nprint(os.getcwd())\nprint(tempfile.mkstemp()[1])\nprint(tempfile.mkdtemp())\nprint(tempfile.gettempdir())\n")
+        for (const result of [sh, py]) {
+          expect(result.exitCode).toBe(0)
+          const [cwd, ...made] = result.stdout.trim().split("\n")
+          expect(made).toHaveLength(3)
+          for (const path of made) {
+            expect(path.startsWith(cwd!)).toBe(true)
+            expect(existsSync(path)).toBe(false)
+          }
         }
       }))
 

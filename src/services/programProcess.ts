@@ -83,13 +83,19 @@ export const SYSTEM_DIRS = ["/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/l
 
 /**
  * The only environment a generated program sees: no API key, no token, nothing of the user's
- * beyond where to find interpreters (the system's PATH) and how to encode text. A tool the harness
+ * beyond where to find interpreters (the system's PATH) and how to encode text; its HOME and
+ * TMPDIR are its own directory. A tool the harness
  * runs itself (`ilo --version`) keeps the harness's PATH.
  */
 const scrubbedEnv = (home: string, program: boolean): NodeJS.ProcessEnv => ({
   PATH: program ? DEFAULT_PATH : (process.env.PATH ?? DEFAULT_PATH),
   LANG: process.env.LANG ?? "C.UTF-8",
   HOME: home,
+  // Its temp files (mktemp, tempfile) go in its own directory, removed with it, as a sandbox's go
+  // in a /tmp of its own: not in the system's /tmp, left there after the run. The directory
+  // itself rather than one inside it, so that what the program lists in its cwd is what a
+  // sandboxed program lists.
+  TMPDIR: home,
   [PROGRAM_MARK]: String(process.pid)
 })
 
