@@ -44,6 +44,8 @@ describe("which configuration differences refuse a resume", () => {
     expect(configDifferences(saved, now({ sandbox: { ...bwrap, limits: { ...bwrap.limits, memory_mb: 512 } } }))).toEqual([expect.stringMatching(/^sandbox: /)])
     // What was asked for does not matter, only where the programs ran; a checkpoint from before the sandbox ran them without one.
     expect(configDifferences(saved, now({ sandbox: { ...bwrap, requested: "bwrap" } }))).toEqual([])
+    // The CPU backstop is the run timeout times the machine's cores: another machine is the same benchmark.
+    expect(configDifferences(saved, now({ sandbox: { ...bwrap, limits: { ...bwrap.limits, cpu_s: 999 } } }))).toEqual([])
     expect(configDifferences(header(), now({ sandbox: { mode: "none", requested: "none", limits: null } }))).toEqual([])
   })
 

@@ -69,7 +69,13 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["thinking budget", (s) => s.config.thinking_budget ?? null],
   // Where programs ran changes what they can do (the network, your files, memory): a checkpoint from
   // before the sandbox ran them without one.
-  ["sandbox", (s) => (s.config.sandbox?.mode === "bwrap" ? { mode: "bwrap", limits: s.config.sandbox.limits } : { mode: "none" })],
+  // The CPU-time backstop follows the run timeout and the machine's cores: a resume or a shard on
+  // another machine is the same benchmark.
+  ["sandbox", (s) => {
+    if (s.config.sandbox?.mode !== "bwrap") return { mode: "none" }
+    const { cpu_s: _cpu, ...limits } = s.config.sandbox.limits ?? {}
+    return { mode: "bwrap", limits }
+  }],
   ["skill modules", (s) => s.skills.map((m) => `${m.module}@${m.sha256.slice(0, 12)}`)],
   // Another shard plans other runs.
   ["shard (--shard)", (s) => (s.config.shard ? `${s.config.shard.index}/${s.config.shard.count}` : null)]
