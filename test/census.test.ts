@@ -5,13 +5,29 @@ import { describe, expect, it } from "vitest"
 import { countTokens } from "../src/services/Tokenizers.js"
 import { decodeResults, mergeSources } from "../src/report/Sweep.js"
 import { renderSweepMarkdown, sweepCensus } from "../src/report/SweepMarkdown.js"
+import { library, llama3 } from "./support/llama3.js"
 import { attempt, iloBenchFile, iloBenchRow } from "./support/resultFixtures.js"
 
 describe("the token census", () => {
   it("counts a text as the tokenizer library does, special-token look-alikes as text", () => {
     const program = 'def main():\n    print("naïve <|endoftext|> café")\n'
-    expect(countTokens(program)).toEqual({ o200k_base: o200k(program, { disallowedSpecial: new Set() }), cl100k_base: cl100k(program, { disallowedSpecial: new Set() }) })
-    expect(countTokens("")).toEqual({ o200k_base: 0, cl100k_base: 0 })
+    expect(countTokens(program)).toEqual({
+      o200k_base: o200k(program, { disallowedSpecial: new Set() }),
+      cl100k_base: cl100k(program, { disallowedSpecial: new Set() }),
+      llama3: llama3(program)
+    })
+    expect(countTokens("")).toEqual({ o200k_base: 0, cl100k_base: 0, llama3: 0 })
+  })
+
+  it("counts under Llama 3's tokenizer as llama3-tokenizer-js does, its special tokens as text", () => {
+    const program = "main>n;+ 1 2\n-- <|eot_id|> naïve\n"
+    expect(countTokens(program).llama3).toBe(llama3(program))
+    // Known ids of Meta's tokenizer: "Hello world" is [9906, 1917].
+    expect(library.encode("Hello world", { bos: false, eos: false })).toEqual([9906, 1917])
+    expect(countTokens("Hello world").llama3).toBe(2)
+    // "<|eot_id|>" is one special token to the library's default, ten tokens of text to the census.
+    expect(library.encode("<|eot_id|>", { bos: false, eos: false })).toHaveLength(1)
+    expect(countTokens("<|eot_id|>").llama3).toBeGreaterThan(1)
   })
 
   it("counts the programs of a file written before the census, when a report is made from it", () => {
@@ -25,7 +41,11 @@ describe("the token census", () => {
     const python = sweepCensus(sweep).find((c) => c.language === "python")!
     expect(python.attempts).toBe(2)
     expect(python.program_tokens.o200k_base).toBe(o200k("print(x)") + o200k("print(sum([1, 2, 3]))"))
-    expect(python.median_working_program_tokens).toEqual({ o200k_base: o200k("print(sum([1, 2, 3]))"), cl100k_base: cl100k("print(sum([1, 2, 3]))") })
+    expect(python.median_working_program_tokens).toEqual({
+      o200k_base: o200k("print(sum([1, 2, 3]))"),
+      cl100k_base: cl100k("print(sum([1, 2, 3]))"),
+      llama3: llama3("print(sum([1, 2, 3]))")
+    })
     // Its documentation was not recorded: no spec tax is made up.
     expect(python.doc_tokens).toBeNull()
     expect(python.spec_tax).toBeNull()

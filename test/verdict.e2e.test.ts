@@ -6,6 +6,7 @@ import { expectedOf, languageOf, programPrinting, scratch } from "./support/benc
 import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base"
 import { countTokens as cl100k } from "gpt-tokenizer/encoding/cl100k_base"
+import { llama3 } from "./support/llama3.js"
 
 /*
  * A scripted benchmark, six tasks, retry cap 3, one model. Worked by hand:
@@ -62,7 +63,7 @@ describe("the verdict of a scripted benchmark", () => {
     let counted = 0
     for (const r of results) {
       for (const a of r.attempts) {
-        expect(a.program_tokens).toEqual({ o200k_base: o200k(a.program), cl100k_base: cl100k(a.program) })
+        expect(a.program_tokens).toEqual({ o200k_base: o200k(a.program), cl100k_base: cl100k(a.program), llama3: llama3(a.program) })
         counted++
       }
       expect(r.final_program_tokens).toEqual(r.attempts.at(-1).program_tokens)
@@ -72,9 +73,9 @@ describe("the verdict of a scripted benchmark", () => {
     expect(results[0].final_program_tokens.o200k_base).toBeGreaterThan(1)
     const python = analysis.census.find((c: any) => c.language === "python")
     const docs = "(No formal language documentation available for python.)"
-    expect(python.doc_tokens).toEqual({ o200k_base: o200k(docs), cl100k_base: cl100k(docs) })
+    expect(python.doc_tokens).toEqual({ o200k_base: o200k(docs), cl100k_base: cl100k(docs), llama3: llama3(docs) })
     expect(python.attempts).toBe(9)
-    expect(python.spec_tax).toEqual({ o200k_base: 9 * o200k(docs), cl100k_base: 9 * cl100k(docs) })
+    expect(python.spec_tax).toEqual({ o200k_base: 9 * o200k(docs), cl100k_base: 9 * cl100k(docs), llama3: 9 * llama3(docs) })
     expect(bench.markdown()).toContain("## Token census")
   })
 

@@ -66,6 +66,13 @@ export const censusEntries = (
     })
   )
 
+/** What each tokenizer is, for the table's note. */
+const ABOUT: Readonly<Record<string, string>> = {
+  o200k_base: "OpenAI's, offline",
+  cl100k_base: "OpenAI's, offline",
+  llama3: "Meta's Llama 3, offline"
+}
+
 const counts = (c: Counts | null, tokenizer: string) => (c === null || c[tokenizer] === undefined ? "–" : groupDigits(Math.round(c[tokenizer]!)))
 
 /** The census as a table: one row per language x model, each tokenizer's counts side by side; undefined with nothing counted. */
@@ -74,7 +81,7 @@ export const censusTable = (entries: ReadonlyArray<CensusEntry>) => {
   if (entries.length === 0 || tokenizers.length === 0) return undefined
   return {
     note:
-      `Tokens under ${tokenizers.join(" and ")} (OpenAI's tokenizers, counted offline; a language's programs weigh differently from its characters). ` +
+      `Tokens under ${tokenizers.map((k) => `${k} (${ABOUT[k] ?? "a tokenizer"})`).join(", ")}; a language's programs weigh differently from its characters. ` +
       "Documentation tokens go with every attempt: the spec tax is documentation tokens x attempts.",
     header: ["language", "model", "attempts", ...tokenizers.flatMap((k) => [`docs (${k})`, `spec tax (${k})`, `programs (${k})`, `median working program (${k})`])],
     rows: entries.map((e) => [
