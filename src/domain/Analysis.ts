@@ -6,7 +6,9 @@ import { Schema } from "effect"
  */
 
 const Interval = Schema.NullOr(Schema.Tuple(Schema.Number, Schema.Number))
-const Counts = Schema.Record({ key: Schema.String, value: Schema.Number }).annotations({ description: "Tokens per tokenizer." })
+const Counts = Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }).annotations({
+  description: "Tokens per tokenizer; null where a count is unknown (a token counting endpoint that failed)."
+})
 
 const Quantiles = Schema.Struct({
   median: Schema.NullOr(Schema.Number),

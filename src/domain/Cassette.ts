@@ -35,6 +35,25 @@ export const CassetteEntry = Schema.Struct({
 })
 export type CassetteEntry = typeof CassetteEntry.Type
 
+/**
+ * One count of a provider's token counting endpoint (--count-tokens anthropic): which model, the
+ * counted text by its sha256, and the endpoint's count, or null with the error it gave. A replay
+ * answers the same count without asking (and without a key).
+ */
+export const CassetteCount = Schema.Struct({
+  type: Schema.Literal("count"),
+  provider: Schema.String,
+  model: Schema.String,
+  text_sha256: Schema.String,
+  tokens: Schema.NullOr(Schema.Number),
+  error: Schema.optional(Schema.String)
+})
+export type CassetteCount = typeof CassetteCount.Type
+
+/** Any line of a cassette: a model exchange, or a count. */
+export const CassetteLine = Schema.Union(CassetteEntry, CassetteCount)
+export type CassetteLine = typeof CassetteLine.Type
+
 /** A cassette that cannot be read or written (bad input: exit 2). */
 export class CassetteError extends Data.TaggedError("CassetteError")<{ readonly path: string; readonly reason: string }> {
   override get message() {

@@ -106,7 +106,21 @@ export const CheckpointBatch = Schema.Struct({
 })
 export type CheckpointBatch = typeof CheckpointBatch.Type
 
-export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted, CheckpointBatch)
+/**
+ * A text counted by a provider's token counting endpoint (--count-tokens anthropic): the endpoint's
+ * count of a one-message request holding it, framing included, by model and the text's sha256. A
+ * resume takes its counts from here instead of asking again.
+ */
+export const CheckpointCount = Schema.Struct({
+  type: Schema.Literal("count"),
+  tokenizer: Schema.Literal("anthropic"),
+  model: Schema.String,
+  sha256: Schema.String,
+  tokens: Schema.Number
+})
+export type CheckpointCount = typeof CheckpointCount.Type
+
+export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted, CheckpointBatch, CheckpointCount)
 export type CheckpointLine = typeof CheckpointLine.Type
 
 /** What a checkpoint file holds, as read back. */
@@ -121,6 +135,8 @@ export interface CheckpointContents {
   readonly started?: ReadonlyArray<CheckpointStarted> | undefined
   /** Message Batches submitted (--batch), in the order written. */
   readonly batches?: ReadonlyArray<CheckpointBatch> | undefined
+  /** Texts counted by a token counting endpoint (older checkpoints have none). */
+  readonly counts?: ReadonlyArray<CheckpointCount> | undefined
   /** Whether the header names a signing key. */
   readonly signed?: boolean | undefined
   /** Where a verified checkpoint's chain of signatures stands: an append continues it. */

@@ -28,7 +28,7 @@ export const Attempt = Schema.Struct({
   unfenced: Schema.Boolean,
   program: Schema.String,
   /** The program's tokens per tokenizer ({ "o200k_base": n, ... }); absent in results from before they were counted. */
-  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) })),
   /** Where in the reply the program was: all of it, the block tagged with the language, the first block. */
   program_source: Schema.optional(Schema.Literal("whole", "tagged-block", "first-block")),
   /** Complete fenced blocks the reply held. */
@@ -95,7 +95,7 @@ export const RunResult = Schema.Struct({
   final_code_chars: Schema.Number,
   code_chars_by_turn: Schema.Array(Schema.Number),
   /** The last attempt's program_tokens. */
-  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) })),
   finish_reasons: Schema.Array(Schema.NullOr(Schema.String)),
   truncated_attempts: Schema.Number,
 

@@ -1,8 +1,9 @@
-import { Clock, Duration, Effect, Either, Random } from "effect"
+import { Clock, Duration, Effect, Either, Fiber, Option, Random } from "effect"
 import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { addTokens, cacheSavingsUsd, costUsd, effectiveInputTokens, noTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import { countTokens } from "../services/Tokenizers.js"
+import { ProgramTokens } from "../services/ProgramTokens.js"
 import type { AbandonedRequest, ApiFailure, Attempt, RunResult } from "../domain/Result.js"
 import { knownIssue } from "../domain/Task.js"
 import type { Llm, LlmError, LlmReply, LlmStop } from "../services/Llm.js"
@@ -124,6 +125,10 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   let harnessError: ApiFailure | null = null
   // A reply whose program the harness could not run: no attempt is scored, but it was billed.
   let unscored: Tokens = noTokens
+  // --count-tokens anthropic: each attempt's program is counted beside the loop (the next attempt
+  // does not wait for it); the run waits for its counts only once it has ended.
+  const endpoint = yield* Effect.serviceOption(ProgramTokens)
+  const counting = new Map<number, Fiber.RuntimeFiber<number | null>>()
 
   /** Attempt `number`'s model call; a reply is handed to `onReply` before anything can interrupt the run. */
   const ask = (number: number, sent: Conversation) =>
@@ -203,6 +208,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
     }
     const extracted = extractProgram(reply.right.text, tags)
     const program = extracted.program
+    if (Option.isSome(endpoint)) counting.set(number, yield* Effect.fork(endpoint.value.count(model.id, program)))
     const mark = (type: CheckpointStarted["type"]) =>
       journal.onProgram === undefined
         ? Effect.void
@@ -278,6 +284,12 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
   }
 
   const finished = yield* Clock.currentTimeMillis
+  // Not part of the run's time: the counts are the census's, not the language's.
+  if (Option.isSome(endpoint))
+    for (const [i, a] of attempts.entries()) {
+      const fiber = counting.get(a.attempt)
+      if (fiber !== undefined) attempts[i] = { ...a, program_tokens: { ...a.program_tokens, [endpoint.value.tokenizer]: yield* Fiber.join(fiber) } }
+    }
   const busy = busyMs + attempts.reduce((ms, a) => ms + a.duration_ms, 0)
   const result = summarise(spec, settings, attempts, outcome, apiError ?? harnessError, failures - (apiError === null ? 0 : 1), busy, price, finished - started, unscored)
   return abandoned.length === 0 ? result : { ...result, abandoned_requests: abandoned }

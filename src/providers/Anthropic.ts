@@ -1,8 +1,9 @@
 import type Anthropic from "@anthropic-ai/sdk"
-import { Effect, Layer } from "effect"
+import { type Duration, Effect, Layer } from "effect"
 import { makeNodeFetch } from "./nodeFetch.js"
 import { Llm, type LlmError, type LlmRequest } from "../services/Llm.js"
-import { asReply, baseUrlOptions, fromSdkError, requestIdOf, sdkRequest } from "./sdkErrors.js"
+import { TokenCounter } from "../services/TokenCounter.js"
+import { asReply, baseUrlOptions, fromSdkError, notAReply, requestIdOf, sdkRequest } from "./sdkErrors.js"
 
 export interface AnthropicOptions {
   readonly apiKey: string
@@ -63,6 +64,20 @@ export const readMessage = asReply(isMessage, (m) => ({
   requestId: requestIdOf(m)
 }))
 
+/** The SDK's client as every request here uses it. */
+const makeClient = (sdk: Sdk, options: AnthropicOptions) =>
+  new sdk.default({
+    apiKey: options.apiKey,
+    ...(options.baseUrl !== undefined ? baseUrlOptions(options.baseUrl) : {}),
+    maxRetries: 0,
+    fetch: makeNodeFetch(),
+    // No OpenTelemetry spans or trace headers: this CLI registers no tracer, and building the
+    // spans' attributes for a no-op tracer cost a quarter of a millisecond of CPU per request.
+    openTelemetry: { traces: false, propagation: false },
+    // Each request passes its own deadline (see complete); none for the client as a whole.
+    timeout: 24 * 60 * 60 * 1000
+  })
+
 /** The Llm service on Anthropic's Messages API. Retries and timeouts are ours, not the SDK's. */
 export const layer = (options: AnthropicOptions) =>
   Layer.effect(
@@ -70,17 +85,7 @@ export const layer = (options: AnthropicOptions) =>
     Effect.gen(function* () {
     // Loaded on first use, so commands that never call a model start fast.
     const sdk = yield* Effect.promise(() => import("@anthropic-ai/sdk"))
-    const client = new sdk.default({
-      apiKey: options.apiKey,
-      ...(options.baseUrl !== undefined ? baseUrlOptions(options.baseUrl) : {}),
-      maxRetries: 0,
-      fetch: makeNodeFetch(),
-      // No OpenTelemetry spans or trace headers: this CLI registers no tracer, and building the
-      // spans' attributes for a no-op tracer cost a quarter of a millisecond of CPU per request.
-      openTelemetry: { traces: false, propagation: false },
-      // Each request passes its own deadline (see complete); none for the client as a whole.
-      timeout: 24 * 60 * 60 * 1000
-    })
+    const client = makeClient(sdk, options)
     // The SDK prints a deprecation notice with console.warn on every request to an old model: with
     // hundreds of requests that buries the progress. Its check runs synchronously inside create(),
     // so the notice is caught there and shown once per distinct text, as our own warning.
@@ -117,5 +122,35 @@ export const layer = (options: AnthropicOptions) =>
           Effect.flatMap(({ message }) => readMessage(message))
         )
     })
+    })
+  )
+
+/** What a 200 from the token counting endpoint must hold. */
+const isCount = (body: unknown): body is Anthropic.MessageTokensCount =>
+  typeof body === "object" && body !== null && typeof (body as { input_tokens?: unknown }).input_tokens === "number"
+
+/**
+ * Anthropic's token counting endpoint (POST /v1/messages/count_tokens) as a TokenCounter: the input
+ * tokens of a request to the model whose only content is one user message holding the text. Not
+ * retried: a count that fails is "unknown" (ProgramTokens), never a failed run.
+ */
+export const counterLayer = (options: AnthropicOptions & { readonly timeout: Duration.Duration }) =>
+  Layer.effect(
+    TokenCounter,
+    Effect.gen(function* () {
+      const sdk = yield* Effect.promise(() => import("@anthropic-ai/sdk"))
+      const client = makeClient(sdk, options)
+      return TokenCounter.of({
+        tokenizer: "anthropic",
+        count: (model, text) =>
+          sdkRequest(
+            options.timeout,
+            (request) => client.messages.countTokens({ model, messages: [{ role: "user", content: text }] }, request),
+            (error) => toLlmError(sdk, error)
+          ).pipe(
+            Effect.filterOrFail(isCount, (body) => notAReply(body, requestIdOf(body))),
+            Effect.map((body) => body.input_tokens)
+          )
+      })
     })
   )

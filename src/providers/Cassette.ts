@@ -1,6 +1,7 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Layer, Schema } from "effect"
-import { CassetteEntry, CassetteError, ReplayMiss, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
+import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
+import { CassetteError, CassetteLine, ReplayMiss, type CassetteCount, type CassetteEntry, type CassetteOutcome, type CassetteRequest } from "../domain/Cassette.js"
+import { TokenCounter } from "../services/TokenCounter.js"
 import { Llm, LlmError, requestTimedOut, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { sha256 } from "../domain/text.js"
 import { withoutNonce } from "../loop/Prompts.js"
@@ -31,11 +32,13 @@ export const requestKey = (request: CassetteRequest) =>
 export interface Cassette {
   readonly path: string
   readonly entries: ReadonlyArray<CassetteEntry>
+  /** The token counts it holds (--count-tokens anthropic), in the order they were recorded. */
+  readonly counts: ReadonlyArray<CassetteCount>
   /** Bytes up to the last whole line. */
   readonly validBytes: number
 }
 
-const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(CassetteEntry))
+const decodeLine = Schema.decodeUnknownEither(Schema.parseJson(CassetteLine))
 
 /**
  * Reads a cassette; every line must be an exchange this program wrote. A last line cut short by a
@@ -46,19 +49,21 @@ export const readCassette = (path: string) =>
     const text = yield* readText(path, (reason) => new CassetteError({ path, reason }), MAX_RECORD_BYTES)
     const { lines, tornLine, validBytes } = wholeLines(text)
     const entries: Array<CassetteEntry> = []
+    const counts: Array<CassetteCount> = []
     for (const [index, line] of lines.entries()) {
       if (line.trim() === "") continue
-      const decoded = decodeEntry(line)
+      const decoded = decodeLine(line)
       if (Either.isLeft(decoded))
         return yield* new CassetteError({
           path,
           reason: `line ${index + 1} is not a recorded exchange: ${firstIssue(decoded.left)}`
         })
-      entries.push(decoded.right)
+      if ("type" in decoded.right) counts.push(decoded.right)
+      else entries.push(decoded.right)
     }
     if (tornLine !== null)
       yield* Effect.logWarning(`cassette ${path}: line ${tornLine} was cut short (a crash while writing it); ignoring it`)
-    return { path, entries, validBytes } satisfies Cassette
+    return { path, entries, counts, validBytes } satisfies Cassette
   })
 
 /** What the cassette itself says about a miss: nothing in it, or only another provider's exchanges. */
@@ -122,6 +127,17 @@ const fromOutcome = (outcome: CassetteOutcome, request: LlmRequest): Effect.Effe
   }
 }
 
+/** One writer at a time for every cassette line, model exchanges and token counts alike: lines never interleave. */
+const writeLock = Effect.unsafeMakeSemaphore(1)
+
+const appendLine = (path: string, line: CassetteEntry | CassetteCount) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    writeLock.withPermits(1)(fs.writeFileString(path, JSON.stringify(line) + "\n", { flag: "a" })).pipe(
+      // A cassette that cannot be written is a broken promise to the user: stop, loudly.
+      Effect.orDieWith((e) => new CassetteError({ path, reason: e.message }))
+    )
+  )
+
 /**
  * The Llm service over a cassette: it replays recorded exchanges, and records what the live
  * provider answers. It wraps any provider, which never learns it is being recorded. A replayed
@@ -144,16 +160,10 @@ const cassetteLayer = <R>(options: CassetteOptions, liveLlm: Effect.Effect<Llm["
         else queue.push(entry)
       }
       const copiesReplay = options.recordTo !== undefined && options.replay !== undefined && options.recordTo !== options.replay.path
-      const writeLock = yield* Effect.makeSemaphore(1)
       const record = (entry: CassetteEntry) =>
         options.recordTo === undefined
           ? Effect.void
-          : writeLock.withPermits(1)(
-              fs.writeFileString(options.recordTo, JSON.stringify(entry) + "\n", { flag: "a" })
-            ).pipe(
-              // A cassette that cannot be written is a broken promise to the user: stop, loudly.
-              Effect.orDieWith((e) => new CassetteError({ path: options.recordTo ?? "", reason: e.message }))
-            )
+          : Effect.provideService(appendLine(options.recordTo, entry), FileSystem.FileSystem, fs)
 
       return Llm.make({
         provider: live?.provider ?? options.provider,
@@ -227,3 +237,66 @@ export const layer = (options: CassetteOptions) => cassetteLayer(options, Llm)
 
 /** A pure replay: no live provider at all (so no key); a request the cassette lacks is a ReplayMiss. */
 export const replayLayer = (options: CassetteOptions) => cassetteLayer(options, Effect.succeed(undefined))
+
+/**
+ * A token counter over a cassette, as the Llm service is: a count the replayed cassette holds
+ * (same provider, model and text) answers at once, its error included; any other goes to the live
+ * counter and is recorded. Without a live counter (a replay, no key), a count the cassette lacks
+ * fails, and the census says it is unknown.
+ */
+export const countingCassette = (
+  options: Pick<CassetteOptions, "provider" | "replay" | "recordTo">,
+  live: Context.Tag.Service<TokenCounter> | undefined
+) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const recorded = new Map<string, CassetteCount>()
+    for (const count of options.replay?.counts ?? [])
+      if (count.provider === options.provider) recorded.set(`${count.model}\n${count.text_sha256}`, count)
+    const copiesReplay = options.recordTo !== undefined && options.replay !== undefined && options.recordTo !== options.replay.path
+    const record = (line: CassetteCount) =>
+      options.recordTo === undefined ? Effect.void : Effect.provideService(appendLine(options.recordTo, line), FileSystem.FileSystem, fs)
+    const answer = (count: CassetteCount) =>
+      count.tokens !== null
+        ? Effect.succeed(count.tokens)
+        : Effect.fail(new LlmError({ kind: "request", status: null, retryAfterMs: null, requestId: null, message: count.error ?? "the recorded count failed" }))
+    return {
+      tokenizer: "anthropic" as const,
+      count: (model: string, text: string) =>
+        Effect.suspend(() => {
+          const text_sha256 = sha256(text)
+          const found = recorded.get(`${model}\n${text_sha256}`)
+          if (found !== undefined) return Effect.zipRight(copiesReplay ? record(found) : Effect.void, answer(found))
+          if (live === undefined)
+            return Effect.fail(
+              new LlmError({
+                kind: "request",
+                status: null,
+                retryAfterMs: null,
+                requestId: null,
+                message: `--replay ${options.replay?.path ?? ""} holds no count of this text for model ${model}, and a replay asks no endpoint`
+              })
+            )
+          const line = (tokens: number | null, error?: string): CassetteCount => ({
+            type: "count",
+            provider: options.provider,
+            model,
+            text_sha256,
+            tokens,
+            ...(error !== undefined ? { error } : {})
+          })
+          return live.count(model, text).pipe(
+            Effect.tap((tokens) => record(line(tokens))),
+            Effect.tapError((error) => record(line(null, error.message)))
+          )
+        })
+    } satisfies Context.Tag.Service<TokenCounter>
+  })
+
+/** The counting cassette over the live counter it is given (at the composition root). */
+export const countingLayer = (options: Pick<CassetteOptions, "provider" | "replay" | "recordTo">) =>
+  Layer.effect(TokenCounter, Effect.flatMap(TokenCounter, (live) => countingCassette(options, live)))
+
+/** A pure replay's counts: no endpoint, no key; a count the cassette lacks is unknown. */
+export const countingReplayLayer = (options: Pick<CassetteOptions, "provider" | "replay" | "recordTo">) =>
+  Layer.effect(TokenCounter, countingCassette(options, undefined))

@@ -6,7 +6,11 @@ import { esc, groupDigits, mdTable } from "./format.js"
  * made (the "spec tax"); the programs are what the model wrote.
  */
 
-type Counts = Readonly<Record<string, number>>
+/** Tokens per tokenizer; null where a count is unknown (a token counting endpoint that failed). */
+type Counts = Readonly<Record<string, number | null>>
+
+/** The key of a language's documentation tokens for one model (a provider's counter counts per model). */
+export const docKey = (language: string, model: string) => `${language}\n${model}`
 
 export interface CensusRow {
   readonly task: string
@@ -26,11 +30,15 @@ export interface CensusEntry {
   readonly doc_tokens: Counts | null
   /** doc_tokens x attempts. */
   readonly spec_tax: Counts | null
-  /** Every attempt's program, summed per tokenizer. */
+  /** Every attempt's program, summed per tokenizer (null if any of them is unknown). */
   readonly program_tokens: Counts
   /** Median tokens of the working programs (the last attempt of each run that worked); null with none. */
   readonly median_working_program_tokens: Counts | null
 }
+
+/** Unknown if any value is. */
+const known = (values: ReadonlyArray<number | null | undefined>): ReadonlyArray<number> | null =>
+  values.some((v) => v === null) ? null : values.map((v) => v ?? 0)
 
 const median = (values: ReadonlyArray<number>) => {
   const s = [...values].sort((a, b) => a - b)
@@ -38,8 +46,12 @@ const median = (values: ReadonlyArray<number>) => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
+const sumOf = (values: ReadonlyArray<number> | null) => (values === null ? null : values.reduce((n, v) => n + v, 0))
+const medianOf = (values: ReadonlyArray<number> | null) => (values === null ? null : median(values))
+
 export const censusEntries = (
   rows: ReadonlyArray<CensusRow>,
+  /** By docKey(language, model), else by language. */
   docTokens: ReadonlyMap<string, Counts>,
   order: { readonly languages: ReadonlyArray<string>; readonly models: ReadonlyArray<string> }
 ): ReadonlyArray<CensusEntry> =>
@@ -49,7 +61,7 @@ export const censusEntries = (
       if (runs.length === 0) return []
       const attempts = runs.flatMap((r) => r.attempts ?? [])
       const tokenizers = [...new Set(attempts.flatMap((a) => Object.keys(a.program_tokens ?? {})))]
-      const docs = docTokens.get(language) ?? null
+      const docs = docTokens.get(docKey(language, model)) ?? docTokens.get(language) ?? null
       const working = runs.flatMap((r) => (r.final_outcome === "working" && r.final_program_tokens !== undefined ? [r.final_program_tokens] : []))
       return [
         {
@@ -57,10 +69,12 @@ export const censusEntries = (
           model,
           attempts: attempts.length,
           doc_tokens: docs,
-          spec_tax: docs === null ? null : Object.fromEntries(Object.entries(docs).map(([k, n]) => [k, n * attempts.length])),
-          program_tokens: Object.fromEntries(tokenizers.map((k) => [k, attempts.reduce((n, a) => n + (a.program_tokens?.[k] ?? 0), 0)])),
+          spec_tax: docs === null ? null : Object.fromEntries(Object.entries(docs).map(([k, n]) => [k, n === null ? null : n * attempts.length])),
+          program_tokens: Object.fromEntries(
+            tokenizers.map((k) => [k, sumOf(known(attempts.map((a) => a.program_tokens?.[k])))])
+          ),
           median_working_program_tokens:
-            working.length === 0 ? null : Object.fromEntries(tokenizers.map((k) => [k, median(working.map((w) => w[k] ?? 0))]))
+            working.length === 0 ? null : Object.fromEntries(tokenizers.map((k) => [k, medianOf(known(working.map((w) => w[k])))]))
         }
       ]
     })
@@ -70,10 +84,14 @@ export const censusEntries = (
 const ABOUT: Readonly<Record<string, string>> = {
   o200k_base: "OpenAI's, offline",
   cl100k_base: "OpenAI's, offline",
-  llama3: "Meta's Llama 3, offline"
+  llama3: "Meta's Llama 3, offline",
+  anthropic: "Anthropic's token counting endpoint for the row's model, its message framing taken away; unknown where it failed"
 }
 
-const counts = (c: Counts | null, tokenizer: string) => (c === null || c[tokenizer] === undefined ? "–" : groupDigits(Math.round(c[tokenizer]!)))
+const counts = (c: Counts | null, tokenizer: string) => {
+  const n = c?.[tokenizer]
+  return n === undefined ? "–" : n === null ? "unknown" : groupDigits(Math.round(n))
+}
 
 /** The census as a table: one row per language x model, each tokenizer's counts side by side; undefined with nothing counted. */
 export const censusTable = (entries: ReadonlyArray<CensusEntry>) => {

@@ -11,6 +11,7 @@ import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { AttemptCount, AttemptNumber, MAX_JSON_DEPTH, nestedDeeperThan, TrialNumber } from "../domain/limits.js"
 import { shardOfConfig, shardProblems, type ShardOfFile } from "./Shards.js"
+import { docKey } from "./Census.js"
 
 /**
  * What the reports are drawn from: results of one or more files (legs of one sweep), read through
@@ -32,7 +33,7 @@ export const AttemptRow = Schema.Struct({
   timed_out: Schema.optional(Schema.Boolean),
   duration_ms: Schema.optional(Schema.Number),
   program: Schema.String,
-  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) })),
   error_detail: Schema.NullOr(Schema.String),
   cost_usd: OptionalNumber,
   /** Of output_tokens, thinking or reasoning; null where the provider did not say (the ilo harness's attempt_trace). */
@@ -75,7 +76,7 @@ export const ResultRow = Schema.Struct({
   thinking_unknown_attempts: Schema.optional(Schema.Number),
   code_tokens: OptionalNumber,
   served_models: Schema.optional(Schema.Array(Schema.String)),
-  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  final_program_tokens: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) })),
   api_error: Schema.optional(
     Schema.NullOr(Schema.Struct({ kind: Schema.String, status: Schema.NullOr(Schema.Number), message: Schema.String }))
   ),
@@ -108,7 +109,13 @@ const IloBenchFile = Schema.Struct({
   analysis: Schema.optional(
     Schema.Struct({
       census: Schema.optional(
-        Schema.Array(Schema.Struct({ language: Schema.String, doc_tokens: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Number })) }))
+        Schema.Array(
+          Schema.Struct({
+            language: Schema.String,
+            model: Schema.optional(Schema.String),
+            doc_tokens: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }))
+          })
+        )
       )
     })
   ),
@@ -218,7 +225,7 @@ export interface Source {
   readonly skills: ReadonlyArray<typeof SkillRow.Type>
   readonly notes: ReadonlyArray<string>
   /** Tokens of each language's documentation, per tokenizer, where the file recorded them. */
-  readonly docTokens?: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
+  readonly docTokens?: ReadonlyMap<string, Readonly<Record<string, number | null>>> | undefined
   readonly results: ReadonlyArray<ResultRow>
   /** The configuration as the file wrote it (this project's files). */
   readonly config?: Readonly<Record<string, unknown>> | undefined
@@ -230,9 +237,15 @@ export interface Source {
   readonly warnings?: ReadonlyArray<string> | undefined
 }
 
-/** The documentation tokens a report's census recorded, by language. */
-const docTokensOf = (census: ReadonlyArray<{ readonly language: string; readonly doc_tokens: Readonly<Record<string, number>> | null }> | undefined) =>
-  new Map((census ?? []).flatMap((c) => (c.doc_tokens === null ? [] : [[c.language, c.doc_tokens] as const])))
+/** The documentation tokens a report's census recorded, by language and model (docKey). */
+const docTokensOf = (
+  census:
+    | ReadonlyArray<{ readonly language: string; readonly model?: string | undefined; readonly doc_tokens: Readonly<Record<string, number | null>> | null }>
+    | undefined
+) =>
+  new Map(
+    (census ?? []).flatMap((c) => (c.doc_tokens === null ? [] : [[c.model === undefined ? c.language : docKey(c.language, c.model), c.doc_tokens] as const]))
+  )
 
 /** What a benchmark planned: tasks x languages x models x trials = runs. */
 export interface Plan {

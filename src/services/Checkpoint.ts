@@ -9,7 +9,8 @@ import {
   type CheckpointReply,
   type CheckpointResume,
   type CheckpointStarted,
-  type CheckpointBatch
+  type CheckpointBatch,
+  type CheckpointCount
 } from "../domain/Checkpoint.js"
 import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
@@ -124,6 +125,7 @@ export const parseCheckpoint = (
   const resumes: Array<CheckpointResume> = []
   const started: Array<CheckpointStarted> = []
   const batches: Array<CheckpointBatch> = []
+  const counts: Array<CheckpointCount> = []
   const refusedLines: Array<number> = []
   for (const [i, written] of complete.slice(1).entries()) {
     let raw = written
@@ -144,6 +146,7 @@ export const parseCheckpoint = (
     else if (record.type === "reply") replies.push(record)
     else if (record.type === "resume") resumes.push(record)
     else if (record.type === "batch") batches.push(record)
+    else if (record.type === "count") counts.push(record)
     else started.push(record)
   }
   return Either.right({
@@ -157,6 +160,7 @@ export const parseCheckpoint = (
     runs,
     replies,
     resumes,
+    counts,
     tornLine,
     validBytes
   })

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs"
 import { Path } from "@effect/platform"
-import { Cause, Console, DateTime, Duration, Effect, Option } from "effect"
+import { Cause, Console, DateTime, Duration, Effect, Fiber, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
@@ -25,8 +25,11 @@ import { seedProgress } from "../report/Progress.js"
 import { resumeCommand, shellQuote } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { survivalAnalysis } from "../report/Survival.js"
-import { censusEntries } from "../report/Census.js"
+import { censusEntries, docKey } from "../report/Census.js"
 import { countTokens } from "../services/Tokenizers.js"
+import * as ProgramTokens from "../services/ProgramTokens.js"
+import { TokenCounter } from "../services/TokenCounter.js"
+import type { CheckpointCount } from "../domain/Checkpoint.js"
 import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
@@ -124,8 +127,9 @@ export const runSession = (input: SessionInput) =>
     // once the runs are under way, or when a report is made: loading the vocabularies must not delay
     // a resume's check of the checkpoint.
     const docTexts = yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, text] as const))
-    let docTokens: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
-    const countDocs = () => (docTokens ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)])))
+    let docTokens: ReadonlyMap<string, Readonly<Record<string, number | null>>> | undefined
+    let offlineDocs: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
+    const countDocs = () => (offlineDocs ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)])))
     const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
     const started = DateTime.formatIso(yield* DateTime.now)
 
@@ -135,6 +139,7 @@ export const runSession = (input: SessionInput) =>
     const resumeNotes: Array<string> = []
     /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
     let batchesBefore: ReadonlyArray<CheckpointBatch> = []
+    let knownCounts: ReadonlyArray<CheckpointCount> = []
     // Known before any run; the checkpoint keeps them too, for a report made from it.
     const beginNotes = [...startNotes(input.skipped, skills), ...(input.notes ?? [])]
     if (input.resume !== undefined) {
@@ -150,6 +155,7 @@ export const runSession = (input: SessionInput) =>
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
       batchesBefore = contents.batches ?? []
+      knownCounts = contents.counts ?? []
       const { errorsRerun, continued, repliesReused } = plan
       const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`
       const also = [
@@ -194,6 +200,43 @@ export const runSession = (input: SessionInput) =>
     underWay.resumeWith = resumeWith
 
     const order = { languages: input.config.languages.map((l) => l.name), models: input.config.models.map((m) => m.key) }
+    // --count-tokens anthropic: programs and documentation counted by the provider's endpoint too,
+    // each text once per model; what the checkpoint already holds is not asked for again.
+    const counter = yield* Effect.serviceOption(TokenCounter)
+    const endpointTokens = Option.isNone(counter)
+      ? undefined
+      : yield* ProgramTokens.make(counter.value, {
+          known: knownCounts,
+          // A count not written loses only a cache: a resume asks for it again.
+          journal: (line) => Effect.ignore(writer.append(line))
+        })
+    const endpointDocs =
+      endpointTokens === undefined
+        ? []
+        : yield* Effect.forEach(docTexts, ([language, text]) =>
+            Effect.forEach(input.config.models, (model) =>
+              Effect.map(Effect.fork(endpointTokens.count(model.id, text)), (fiber) => [docKey(language, model.key), fiber] as const)
+            )
+          ).pipe(Effect.map((pairs) => pairs.flat()))
+    const documentationTokens = Effect.gen(function* () {
+      const offline: ReadonlyMap<string, Readonly<Record<string, number | null>>> = countDocs()
+      if (endpointTokens === undefined) return offline
+      const tokens = new Map<string, Readonly<Record<string, number | null>>>()
+      for (const [key, fiber] of endpointDocs) {
+        const language = key.split("\n")[0]!
+        tokens.set(key, { ...offline.get(language), [endpointTokens.tokenizer]: yield* Fiber.join(fiber) })
+      }
+      return tokens
+    })
+    const countingNotes = Effect.gen(function* () {
+      const failed = endpointTokens === undefined ? 0 : yield* endpointTokens.failures
+      return failed === 0
+        ? []
+        : [
+            `--count-tokens ${endpointTokens?.tokenizer}: the token counting endpoint could not count ${failed} text(s) (programs, documentation or the framing); ` +
+              `their ${endpointTokens?.tokenizer} counts are null, "unknown" in the census, and sums that include one are unknown too.`
+          ]
+    })
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     // A finished run stays in its checkpoint line, only its place held, and is read back for the
     // reports, so that memory does not grow with the runs of a long benchmark.
@@ -206,6 +249,8 @@ export const runSession = (input: SessionInput) =>
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const results = inOrder(runs, done)
+        docTokens ??= yield* documentationTokens
+        const counted = yield* countingNotes
         return {
           generated: DateTime.formatIso(yield* DateTime.now),
           harness: HARNESS,
@@ -218,11 +263,12 @@ export const runSession = (input: SessionInput) =>
             ...extraNotes,
             ...resumeNotes,
             ...beginNotes,
-            ...resultNotes(results, input.settings.maxTokens)
+            ...resultNotes(results, input.settings.maxTokens),
+            ...counted
           ],
           analysis: {
             ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
-            census: censusEntries(results, countDocs(), order)
+            census: censusEntries(results, docTokens, order)
           },
           results
         } satisfies Report
@@ -284,7 +330,9 @@ export const runSession = (input: SessionInput) =>
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        const batch = runBatch<OutputError>(plan.todo, input.settings, input.concurrency, journal, input.budget?.admit, { keepResults: false })
+        const batch = runBatch<OutputError>(plan.todo, input.settings, input.concurrency, journal, input.budget?.admit, { keepResults: false }).pipe(
+          (b) => (endpointTokens === undefined ? b : Effect.provideService(b, ProgramTokens.ProgramTokens, endpointTokens))
+        )
         // What the listeners print about finished runs comes out before the live line is cleared
         // and before anything is said about the end.
         yield* restore(shown.track(batch.pipe(Effect.provideService(BenchEvents, events), Effect.ensuring(drain)))).pipe(
