@@ -117,6 +117,12 @@ export const runOptions = {
   quiet: Options.boolean("quiet").pipe(
     Options.withDescription("No progress on stderr (stdout's lines are unchanged).")
   ),
+  countTokens: choice("count-tokens", ["anthropic"]).pipe(
+    Options.optional,
+    Options.withDescription(
+      "Count each program and each language's documentation with Anthropic's token counting endpoint too (the `anthropic` tokenizer of the census; each distinct text once per model; needs --provider anthropic and its key, except in a replay of a benchmark recorded with it)."
+    )
+  ),
   baseline: Options.text("baseline").pipe(
     Options.withDescription("The language the verdict divides the others' spend by (default: ilo)."),
     Options.withDefault("ilo")

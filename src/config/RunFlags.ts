@@ -54,6 +54,7 @@ const fields = {
   shard: Opt(Schema.String),
   shards: Opt(Schema.Number),
   quiet: Schema.Boolean,
+  countTokens: Opt(Schema.Literal("anthropic")),
   baseline: Schema.String
 }
 
@@ -93,6 +94,8 @@ const providerProblem = (f: Flags): Problem => {
       return ["--thinking-budget", `must be at least 1024 and below --max-tokens (${f.maxTokens}), got ${budget}`]
   }
   if (f.replayFallthrough && Option.isNone(f.replay)) return ["--replay-fallthrough", "needs --replay"]
+  if (Option.isSome(f.countTokens) && f.provider !== "anthropic")
+    return ["--count-tokens", "anthropic counts with Anthropic's token counting endpoint, which needs --provider anthropic (and ANTHROPIC_API_KEY)"]
   return batchProblem(f)
 }
 

@@ -124,21 +124,43 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
   }
 }
 
+/** The framing the fake's token counting endpoint adds to a request's count. */
+export const FAKE_FRAMING = 5
+
+/** What the fake's token counting endpoint counts a message text as, framing aside: a token per 4 characters, rounded up. */
+export const fakeTextTokens = (text: string) => Math.ceil(text.length / 4)
+
+/** Whether a recorded request went to the token counting endpoint. */
+export const isCountRequest = (request: RecordedRequest) => request.path.endsWith("/v1/messages/count_tokens")
+
+/** What the token counting endpoint answers: a count, or a fault. */
+export type CountReply = { readonly tokens: number; readonly delayMs?: number } | Fault
+
+/** The fake's own count of a count_tokens request: the framing plus every message's text. */
+export const fakeCount = (request: RecordedRequest): CountReply => ({
+  tokens: FAKE_FRAMING + (request.body?.messages ?? []).reduce((n: number, m: any) => n + fakeTextTokens(typeof m.content === "string" ? m.content : ""), 0)
+})
+
 /**
  * A loopback server that speaks the Anthropic Messages wire format, answering each request with
  * what `script` returns for it (the request and its 0-based number); its Message Batches endpoints
- * answer each request of a batch with the same script.
+ * answer each request of a batch with the same script, and its token counting endpoint each
+ * request with what `count` returns (by default fakeCount).
  */
-export const startFakeAnthropic = async (script: (request: RecordedRequest, n: number) => Reply): Promise<FakeAnthropic> => {
+export const startFakeAnthropic = async (
+  script: (request: RecordedRequest, n: number) => Reply,
+  count: (request: RecordedRequest) => CountReply = fakeCount
+): Promise<FakeAnthropic> => {
   const batches: FakeBatches = { requests: [], created: [], hold: false }
-  const format: WireFormat<Success> = {
+  type Answer = Success | { readonly tokens: number; readonly delayMs?: number }
+  const format: WireFormat<Answer> = {
     requestIdHeader: "request-id",
     basePath: "",
     errorBody: (status) => ({ type: "error", error: { type: "api_error", message: `scripted ${status}` } }),
-    success: messageOf,
+    success: (reply, request, n) => ("tokens" in reply ? { input_tokens: reply.tokens } : messageOf(reply, request, n)),
     route: batchRoutes(script, batches)
   }
-  const server = await startScriptedServer<Success>(format, script)
+  const server = await startScriptedServer<Answer>(format, (request, n) => (isCountRequest(request) ? count(request) : script(request, n)))
   return { ...server, batches }
 }
 
