@@ -24,7 +24,7 @@ const defaults = {
   apiRetries: 4, baseUrl: Option.none(), context: "core", allowLanguageNamed: false, provider: "anthropic", lang: [], trials: 1, confirm: 1,
   temperature: Option.none(), thinkingBudget: Option.none(), record: Option.none(), replay: Option.none(), replayFallthrough: false,
   sandbox: "auto", sandboxMemoryMb: 2048, sandboxProcesses: 256, sandboxFileMb: 64, resume: Option.none(), force: false, retryErrors: false,
-  shard: Option.none(), shards: Option.none(), quiet: false, baseline: "ilo", batch: false, batchPoll: 30
+  shard: Option.none(), shards: Option.none(), quiet: false, baseline: "ilo", batch: false, batchPoll: 30, countTokens: Option.none()
 } as const
 
 describe("the flags' schema checks what needs no file", () => {

@@ -2,6 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
+import type { TokenCounter } from "../services/TokenCounter.js"
 import * as Anthropic from "./Anthropic.js"
 import { createCassette, readCassette, reopenCassette, type CassetteOptions } from "./Cassette.js"
 import { anthropicBatches } from "./AnthropicBatch.js"
@@ -29,6 +30,10 @@ export interface ProviderFlags {
   /** --batch: live requests go in Message Batches, polled every `batchPoll` seconds. */
   readonly batch: boolean
   readonly batchPoll: number
+  /** --count-tokens anthropic: Anthropic's token counting endpoint, with the same key, address and cassette. */
+  readonly countTokens: Option.Option<"anthropic">
+  /** Seconds before a request is given up (a count's too). */
+  readonly requestTimeout: number
 }
 
 /**
@@ -39,6 +44,12 @@ export interface ProviderFlags {
 export type LlmSource =
   | { readonly _tag: "Live"; readonly live: Layer.Layer<Llm> }
   | { readonly _tag: "Recorded"; readonly live: Layer.Layer<Llm>; readonly cassette: CassetteOptions }
+  | { readonly _tag: "Replayed"; readonly cassette: CassetteOptions }
+
+/** Where --count-tokens anthropic counts from: the same three shapes as the model's source, the same cassette. */
+export type CounterSource =
+  | { readonly _tag: "Live"; readonly live: Layer.Layer<TokenCounter> }
+  | { readonly _tag: "Recorded"; readonly live: Layer.Layer<TokenCounter>; readonly cassette: CassetteOptions }
   | { readonly _tag: "Replayed"; readonly cassette: CassetteOptions }
 
 const invalid = (flag: string, reason: string) => Effect.fail(new InvalidFlag({ flag, reason }))
@@ -69,6 +80,7 @@ export const selectLlm = (f: ProviderFlags) =>
     let live: Layer.Layer<Llm> | undefined
     // --batch: the runs' count the batching layer watches, shared with the loop and the session.
     const waves = f.batch ? yield* Waves.make : undefined
+    let liveCounter: Layer.Layer<TokenCounter> | undefined
     if (needsLive) {
       if (f.provider === "anthropic") {
         const key = yield* requiredKey("ANTHROPIC_API_KEY")
@@ -78,6 +90,8 @@ export const selectLlm = (f: ProviderFlags) =>
                 Layer.provide(Layer.succeed(Waves, waves))
               )
             : Anthropic.layer({ apiKey: Redacted.value(key), baseUrl })
+        if (Option.isSome(f.countTokens))
+          liveCounter = Anthropic.counterLayer({ apiKey: Redacted.value(key), baseUrl, timeout: Duration.seconds(f.requestTimeout) })
       } else {
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
         const key =
@@ -110,5 +124,12 @@ export const selectLlm = (f: ProviderFlags) =>
         : replay === undefined && recordTo === undefined
           ? { _tag: "Live", live }
           : { _tag: "Recorded", live, cassette }
-    return { source, baseUrl: baseUrl ?? null, waves }
+    const counter: CounterSource | undefined = Option.isNone(f.countTokens)
+      ? undefined
+      : liveCounter === undefined
+        ? { _tag: "Replayed", cassette }
+        : source._tag === "Live"
+          ? { _tag: "Live", live: liveCounter }
+          : { _tag: "Recorded", live: liveCounter, cassette }
+    return { source, counter, baseUrl: baseUrl ?? null, waves }
   })

@@ -1,5 +1,6 @@
-import { Context, type Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { LlmError } from "./Llm.js"
+import { RateGate } from "./RateGate.js"
 
 /**
  * A model provider's own token counter (Anthropic's token counting endpoint): the input tokens of
@@ -15,3 +16,13 @@ export class TokenCounter extends Context.Tag("ilo-bench/TokenCounter")<
     readonly count: (model: string, text: string) => Effect.Effect<number, LlmError>
   }
 >() {}
+
+/** The counter it is given, behind the rate gate: its requests wait their turn with the model's, and a 429 slows both. */
+export const gatedLayer = Layer.effect(
+  TokenCounter,
+  Effect.gen(function* () {
+    const inner = yield* TokenCounter
+    const gate = yield* RateGate
+    return TokenCounter.of({ ...inner, count: (model, text) => gate.call(inner.count(model, text)) })
+  })
+)

@@ -258,7 +258,8 @@ export const prepareRun = (o: RunFlags) =>
       endpoint: {
         url: recordableUrl(baseUrl ?? (o.provider === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1")),
         keyVariable: o.provider === "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"
-      }
+      },
+      counter: llm.counter
     }
     return { session, llm: llm.source, bench }
   })
