@@ -116,6 +116,30 @@ describe("run --count-tokens anthropic, through the built CLI", () => {
     expect(bench.markdown()[0]).toContain("unknown")
   })
 
+  it("counts beside the loop: a slow count does not hold up the run's next attempt", async () => {
+    const bench = makeBench(tasks.slice(0, 1))
+    const slow = 4000
+    const server = await startFakeAnthropic(model, (request) => ({
+      tokens: 5 + fakeTextTokens(request.body.messages[0].content),
+      ...(request.body.messages[0].content.includes("54") ? { delayMs: slow } : {})
+    }))
+    servers.push(server)
+    const result = await runCli(bench.args("--model", "haiku", "--lang", "python", "--count-tokens", "anthropic"), {
+      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(result.code).toBe(0)
+    const countOfWrong = server.requests.find((r) => isCountRequest(r) && r.body.messages[0].content.includes("54"))!
+    const repair = server.requests.find((r) => !isCountRequest(r) && languageOf(r) === "python" && lastUserText(r).startsWith("The previous"))!
+    // The repair went out while the first program's count was still being made.
+    expect(repair.at).toBeLessThan(countOfWrong.at + slow)
+    const [report] = bench.reports()
+    const python = report.results.find((r: any) => r.language === "python")
+    expect(python.attempts).toHaveLength(2)
+    expect(python.attempts.map((a: any) => a.program_tokens.anthropic)).toEqual(python.attempts.map((a: any) => fakeTextTokens(a.program)))
+    // The run's own time does not include the wait for its counts.
+    expect(python.elapsed_s).toBeLessThan(slow / 1000)
+  })
+
   it("refuses --count-tokens anthropic without a key, and with --provider openai, in one line (exit 2)", async () => {
     const bench = makeBench(tasks)
     const noKey = await runCli(bench.args("--model", "haiku", "--count-tokens", "anthropic"))
