@@ -93,6 +93,10 @@ describe("run --count-tokens anthropic, through the built CLI", () => {
     expect(server.requests.slice(before)).toEqual([])
     const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
     for (const r of report.results) for (const a of r.attempts) expect(a.program_tokens.anthropic).toBe(fakeTextTokens(a.program))
+    // `report` reads the checkpoint, count lines and all.
+    const remade = await runCli(["report", "--output-dir", join(bench.dir, "remade"), checkpoint])
+    expect(remade.stderr).toBe("")
+    expect(readFileSync(join(bench.dir, "remade", readdirSync(join(bench.dir, "remade")).find((f) => f.endsWith(".md"))!), "utf8")).toContain("programs (anthropic)")
   })
 
   it("a count the endpoint refuses is unknown: null, one warning, a note, and the run goes on", async () => {
