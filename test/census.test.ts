@@ -51,4 +51,17 @@ describe("the token census", () => {
     expect(python.spec_tax).toBeNull()
     expect(renderSweepMarkdown(sweep)).toContain("## Token census")
   })
+
+  it("a file counted before llama3 gets it counted now; the counts it has (an endpoint's included) are kept", () => {
+    const counted = (program: string, anthropic: number | null) => ({
+      ...attempt(1, "working", program, null),
+      program_tokens: { o200k_base: 99, cl100k_base: 98, anthropic }
+    })
+    const file = iloBenchFile([iloBenchRow("sum", "ilo", "haiku", [counted("main>n;+ 1 2", 7)]), iloBenchRow("fib", "ilo", "haiku", [counted("main>n;fib 10", null)])])
+    const source = decodeResults("old.json", JSON.stringify(file))
+    if (Either.isLeft(source)) throw source.left
+    const [ilo] = sweepCensus(mergeSources([source.right]))
+    expect(ilo!.program_tokens).toEqual({ o200k_base: 198, cl100k_base: 196, anthropic: null, llama3: llama3("main>n;+ 1 2") + llama3("main>n;fib 10") })
+    expect(renderSweepMarkdown(mergeSources([source.right]))).toContain("| unknown |")
+  })
 })

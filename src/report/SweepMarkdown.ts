@@ -4,7 +4,7 @@ import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js
 import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
 import { ratioFigure, verdictMarkdown } from "./Verdict.js"
 import { censusEntries, censusMarkdown } from "./Census.js"
-import { countTokens } from "../services/Tokenizers.js"
+import { countTokens, TOKENIZERS } from "../services/Tokenizers.js"
 
 export const fmtInt = (n: number | undefined) => (n === undefined ? "–" : groupDigits(Math.round(n)))
 export const fmtPct = (x: number | undefined) => (x === undefined ? "–" : percentShort(x))
@@ -114,11 +114,18 @@ export const headToHeadMarkdown = (a: Analysis): ReadonlyArray<string> => {
 export const sweepCensus = (sweep: Sweep) =>
   censusEntries(sweep.results.map(withProgramTokens), new Map(sweep.sources.flatMap((s) => [...(s.docTokens ?? new Map())])), sweep)
 
-/** A run from a file written before programs were counted: its attempts' programs counted now. */
+/** Whether an attempt has a count under every offline tokenizer. */
+const countedOffline = (a: { readonly program_tokens?: Readonly<Record<string, number | null>> | undefined }) =>
+  a.program_tokens !== undefined && TOKENIZERS.every((k) => a.program_tokens?.[k] !== undefined)
+
+/**
+ * A run from a file written before programs were counted, or before a tokenizer was added: the
+ * offline counts it lacks are made now (what it has, an endpoint's count included, is kept).
+ */
 const withProgramTokens = (r: ResultRow): ResultRow => {
-  if (r.attempts === undefined || r.attempts.every((a) => a.program_tokens !== undefined)) return r
-  const attempts = r.attempts.map((a) => (a.program_tokens !== undefined ? a : { ...a, program_tokens: countTokens(a.program) }))
-  return { ...r, attempts, final_program_tokens: r.final_program_tokens ?? attempts.at(-1)?.program_tokens }
+  if (r.attempts === undefined || r.attempts.every(countedOffline)) return r
+  const attempts = r.attempts.map((a) => (countedOffline(a) ? a : { ...a, program_tokens: { ...countTokens(a.program), ...a.program_tokens } }))
+  return { ...r, attempts, final_program_tokens: attempts.at(-1)?.program_tokens ?? r.final_program_tokens }
 }
 
 /** The verdict's figures of a sweep, every trial counted; `baseline` defaults to ilo. */
