@@ -64,4 +64,17 @@ describe("the token census", () => {
     expect(ilo!.program_tokens).toEqual({ o200k_base: 198, cl100k_base: 196, anthropic: null, llama3: llama3("main>n;+ 1 2") + llama3("main>n;fib 10") })
     expect(renderSweepMarkdown(mergeSources([source.right]))).toContain("| unknown |")
   })
+
+  it("a sum over runs of which some were not counted by the endpoint is unknown, not a smaller number", () => {
+    const withCount = (program: string, anthropic?: number) => ({
+      ...attempt(1, "working", program, null),
+      program_tokens: { ...countTokens(program), ...(anthropic !== undefined ? { anthropic } : {}) }
+    })
+    const file = iloBenchFile([iloBenchRow("sum", "ilo", "haiku", [withCount("main>n;+ 1 2", 7)]), iloBenchRow("fib", "ilo", "haiku", [withCount("main>n;fib 10")])])
+    const source = decodeResults("mixed.json", JSON.stringify(file))
+    if (Either.isLeft(source)) throw source.left
+    const [ilo] = sweepCensus(mergeSources([source.right]))
+    expect(ilo!.program_tokens.anthropic).toBeNull()
+    expect(ilo!.program_tokens.o200k_base).toBe(countTokens("main>n;+ 1 2").o200k_base + countTokens("main>n;fib 10").o200k_base)
+  })
 })

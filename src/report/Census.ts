@@ -36,9 +36,12 @@ export interface CensusEntry {
   readonly median_working_program_tokens: Counts | null
 }
 
-/** Unknown if any value is. */
+/**
+ * The values, or null (unknown) if any is: a count that failed, or one never made (a run resumed
+ * without --count-tokens among runs counted with it): a sum without it would look smaller.
+ */
 const known = (values: ReadonlyArray<number | null | undefined>): ReadonlyArray<number> | null =>
-  values.some((v) => v === null) ? null : values.map((v) => v ?? 0)
+  values.some((v) => v === null || v === undefined) ? null : (values as ReadonlyArray<number>)
 
 const median = (values: ReadonlyArray<number>) => {
   const s = [...values].sort((a, b) => a - b)
