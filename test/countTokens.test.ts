@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest"
 import { counterLayer } from "../src/providers/Anthropic.js"
 import { countingCassette, readCassette } from "../src/providers/Cassette.js"
 import { make as makeProgramTokens } from "../src/services/ProgramTokens.js"
-import { TokenCounter } from "../src/services/TokenCounter.js"
+import { gatedLayer, TokenCounter } from "../src/services/TokenCounter.js"
+import * as RateGate from "../src/services/RateGate.js"
 import type { CheckpointCount } from "../src/domain/Checkpoint.js"
 import { fakeTextTokens, isCountRequest, startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 
@@ -138,5 +139,25 @@ describe("--count-tokens anthropic: the token counting endpoint", () => {
     expect(server.requests.length).toBe(asked)
     expect(replayed.counts.map((e) => (e._tag === "Right" ? e.right : null))).toEqual(recorded.map((e) => (e._tag === "Right" ? e.right : null)))
     expect(replayed.missing._tag).toBe("Left")
+  })
+
+  it("goes through the rate gate: with one request in flight at most, counts wait their turn", async () => {
+    const spans: Array<[string, "start" | "end"]> = []
+    const slow = Layer.succeed(
+      TokenCounter,
+      TokenCounter.of({
+        tokenizer: "anthropic",
+        count: (_model, text) =>
+          Effect.sync(() => void spans.push([text, "start"])).pipe(
+            Effect.zipRight(Effect.sleep("50 millis")),
+            Effect.zipRight(Effect.sync(() => void spans.push([text, "end"]))),
+            Effect.as(text.length)
+          )
+      })
+    )
+    const gated = gatedLayer.pipe(Layer.provide(slow), Layer.provide(RateGate.layer({ maxConcurrency: 1 })))
+    await run(Effect.flatMap(TokenCounter, (c) => Effect.all([c.count("m", "a"), c.count("m", "bb"), c.count("m", "ccc")], { concurrency: "unbounded" })).pipe(Effect.provide(gated)))
+    // Never two at once: each count ends before the next starts.
+    expect(spans.map(([, at]) => at)).toEqual(["start", "end", "start", "end", "start", "end"])
   })
 })
