@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -93,6 +93,23 @@ describe("cost", () => {
     expect(result.stderr).toContain("--max-cost reached")
     const n = report.results.length
     expect(result.stdout).toContain(`\n${n}/5 runs succeeded (${5 - n} not started).`)
+  })
+
+  it("--max-cost on a resume counts what the kept runs cost: the cap is the whole benchmark's", async () => {
+    server = await startFakeAnthropic((request) => ({ text: `echo ${expectedOf(request.body)}`, inputTokens: 10_000, outputTokens: 100 }))
+    const s = scratch([1, 2, 3, 4, 5].map((n) => ({ id: `t${n}`, expected: String(n) })))
+    const capped = ["--concurrency", "1", "--program-concurrency", "1", "--max-cost", "0.01"]
+    // Each run costs $0.0105: the first session spends the whole cap on one run.
+    expect((await s.run(server.url, capped)).code).toBe(0)
+    expect(server.requests).toHaveLength(1)
+    const checkpoint = readdirSync(s.out).find((f) => f.endsWith(".jsonl"))!
+    // The resume the report suggests repeats --max-cost: it must not start another run.
+    const resumed = await s.run(server.url, [...capped, "--resume", join(s.out, checkpoint)])
+    expect(resumed.code).toBe(0)
+    expect(server.requests).toHaveLength(1)
+    const report = s.report()
+    expect(report.results).toHaveLength(1)
+    expect(report.notes.join("\n")).toMatch(/--max-cost 0\.01 USD was reached: 4 of 5 planned run\(s\) were not started/)
   })
 
   it("--max-cost lets the next run ask as soon as a run has its first reply, not after its program", async () => {

@@ -11,6 +11,8 @@ export interface Budget {
   readonly listener: Listener
   /** How many runs were not started because the budget was spent. */
   readonly notStarted: Effect.Effect<number>
+  /** Adds what earlier sessions spent on the runs a resume keeps: the cap is the whole benchmark's, not this process's. */
+  readonly spentBefore: (usd: number) => Effect.Effect<void>
 }
 
 /**
@@ -44,6 +46,7 @@ export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelI
       })
     const budget: Budget = {
       notStarted: Ref.get(notStarted),
+      spentBefore: (usd) => add(usd),
       admit: (spec) =>
         Effect.gen(function* () {
           yield* starting.take(1)

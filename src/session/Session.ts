@@ -64,7 +64,14 @@ export interface SessionInput {
   readonly resume?: ResumeRequest | undefined
   /** --max-cost: which runs may start, what it counts, and how many runs it turned away, for the report. */
   readonly budget?:
-    | { readonly admit: Admit; readonly listener: Listener; readonly notStarted: Effect.Effect<number>; readonly maxCostUsd: number | null }
+    | {
+        readonly admit: Admit
+        readonly listener: Listener
+        readonly notStarted: Effect.Effect<number>
+        readonly maxCostUsd: number | null
+        /** What the runs a resume keeps cost in earlier sessions (their replayed attempts count as they replay). */
+        readonly spentBefore: (usd: number) => Effect.Effect<void>
+      }
     | undefined
   /** The stdout lines that open the run (the seed's header), printed once the checkpoint is open. */
   readonly banner?: ReadonlyArray<string> | undefined
@@ -154,6 +161,12 @@ export const runSession = (input: SessionInput) =>
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
+      // --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs were paid for.
+      if (input.budget !== undefined) {
+        let keptUsd = 0
+        for (const r of plan.kept.values()) keptUsd += r.cost_usd ?? 0
+        yield* input.budget.spentBefore(keptUsd)
+      }
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
       const { errorsRerun, continued, repliesReused } = plan
