@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "./support/cli.js"
@@ -112,6 +112,21 @@ describe("the verdict of a scripted benchmark", () => {
     const md = readFileSync(json.replace(/\.json$/, ".report.md"), "utf8")
     expect(md).toContain("**haiku**: ilo needs 2.00x python's tokens to a working program")
     expect(md.indexOf("## Verdict")).toBeLessThan(md.indexOf("## Summary"))
+    // The head to head divides by the same baseline as the verdict: on t1-t5, which both got working,
+    // ilo spent 5 x 220 = 1100 tokens, python 4 x 110 + 220 = 660: 1.67x; ilo works on 5 of python's 6.
+    expect(md).toContain("## Head to head against python")
+    expect(md).toContain("| haiku | ilo | 5 | 83% / 100% | 1.67× | 1.67× |")
+    expect(md).not.toContain("## Head to head against ilo")
+    const html = readFileSync(json.replace(/\.json$/, ".report.html"), "utf8")
+    expect(html).toContain("<h2>Head to head against python</h2>")
+  })
+
+  it("report refuses a --baseline no run used, as run does (one line, exit 2), and writes nothing", async () => {
+    const json = join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".json"))!)
+    const r = await runCli(["report", "--baseline", "cobol", "--output-dir", join(bench.dir, "refused"), json])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe("ERROR: --baseline: 'cobol' is not a language of these runs (ilo, python, javascript)")
+    expect(existsSync(join(bench.dir, "refused"))).toBe(false)
   })
 
   it("compare shows each ratio in A and B and the change with its interval", async () => {

@@ -8,6 +8,7 @@ import { writtenBlock } from "../report/Summary.js"
 import { mergeSources } from "../report/Sweep.js"
 import { renderSweepMarkdown, sweepSurvival } from "../report/SweepMarkdown.js"
 import { readSources, stem } from "./reportFiles.js"
+import { InvalidFlag } from "../domain/errors.js"
 
 const files = Args.text({ name: "results" }).pipe(
   Args.withDescription("Saved results: an ilo-bench .json report, a checkpoint .jsonl, or a closed-loop-bench.py .json."),
@@ -30,6 +31,9 @@ export const reportCommand = Command.make("report", { outputDir, baseline: basel
     const path = yield* Path.Path
     const sources = yield* readSources(files)
     const sweep = mergeSources(sources, { checkShards: true })
+    // As run does: a baseline named but not run is refused; ilo, the default, may be absent (the verdict then has no ratios).
+    if (baseline !== "ilo" && !sweep.languages.includes(baseline))
+      return yield* new InvalidFlag({ flag: "--baseline", reason: `'${baseline}' is not a language of these runs (${sweep.languages.join(", ")})` })
     const first = files[0]
     const dir = Option.getOrElse(outputDir, () => path.dirname(first))
     const name = `${stem(path, first)}${files.length > 1 ? "-sweep" : ""}.report`

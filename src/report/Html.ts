@@ -93,15 +93,16 @@ const tokensTable = (a: Analysis) => {
   return `<table class="tokens"><thead><tr>${head.map((h, i) => `<th${i < 1 ? ' class="l"' : ""}>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`
 }
 
-const headToHeadTable = (a: Analysis) => {
-  const rows = headToHead(a)
+const headToHeadTable = (a: Analysis, baseline: string) => {
+  const rows = headToHead(a, baseline)
   if (rows.length === 0) return ""
-  return `<h2>Head to head against ilo</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>${headToHeadPairsLabel(a.sweep.trials)}</th><th>success rate ilo / language</th><th>tokens vs ilo</th><th>cost vs ilo</th></tr></thead><tbody>${rows
+  const b = esc(baseline)
+  return `<h2>Head to head against ${b}</h2><div class="card"><table><thead><tr><th>model</th><th class="l">language</th><th>${headToHeadPairsLabel(a.sweep.trials)}</th><th>success rate ${b} / language</th><th>tokens vs ${b}</th><th>cost vs ${b}</th></tr></thead><tbody>${rows
     .map(
       (h) =>
-        `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${esc(`${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
+        `<tr><td>${esc(h.model)}</td><td class="l">${esc(h.language)}</td><td>${h.tasks}</td><td>${esc(`${fmtPct(h.baselineRate)} / ${fmtPct(h.rate)}`)}</td><td>${fmtRatio(h.tokenRatio)}</td><td>${fmtRatio(h.costRatio)}</td></tr>`
     )
-    .join("")}</tbody></table><figcaption>${esc(headToHeadNote(a.sweep.trials))}</figcaption></div>`
+    .join("")}</tbody></table><figcaption>${esc(headToHeadNote(a.sweep.trials, baseline))}</figcaption></div>`
 }
 
 /** The grid of every run, a part per task. */
@@ -232,7 +233,7 @@ ${kpis(a)}
   }<figcaption>Tokens (input + generation) a run spent to reach a working program${
     a.sweep.trials > 1 ? ", the mean over the trials that got there" : ""
   }; no point where it never got there. Hover a point for its exact value.</figcaption></div>
-${headToHeadTable(a)}
+${headToHeadTable(a, survival.baseline)}
 ${censusHtml(sweepCensus(a.sweep))}
 <h2>Every run</h2>
 <div class="card">`

@@ -47,14 +47,15 @@ export function* markdownParts(report: Report): Generator<string> {
     `Retry cap: ${report.config.retry_cap}`,
     "",
     "The verdict comes first; the tables after it are the seed's. The `.html` report beside this file adds success rates with their 95% intervals, " +
-      "success by attempt, the head to head against ilo and every attempt; `ilo-bench report` writes the same as Markdown.",
+      "success by attempt, the head to head against the baseline and every attempt; `ilo-bench report` writes the same as Markdown.",
     ""
   ]
   if (trials > 1)
     lines.push(...trialsMarkdown(report.results, trials), "The run tables below show trial 1 of each run, the cost every trial; the JSON has every trial.", "")
   if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
   // The answer first: every trial counts, as in the JSON's analysis.
-  lines.push(...verdictMarkdown(report.analysis ?? survivalAnalysis(report.results, { languages, models })))
+  const survival = report.analysis ?? survivalAnalysis(report.results, { languages, models })
+  lines.push(...verdictMarkdown(survival))
   lines.push(
     "## Summary",
     "",
@@ -79,7 +80,7 @@ export function* markdownParts(report: Report): Generator<string> {
   lines.push("", ...costMarkdown(report.results))
   lines.push(...censusMarkdown(report.analysis?.census ?? censusEntries(report.results, new Map(), { languages, models })))
   // The same head to head as the HTML report and `ilo-bench report`.
-  lines.push(...headToHeadMarkdown(analyse(mergeSources([sourceOfReport(report, "")]))))
+  lines.push(...headToHeadMarkdown(analyse(mergeSources([sourceOfReport(report, "")])), survival.baseline))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${mdText(task)}`)

@@ -27,12 +27,12 @@ export const cellText = (r: ResultRow | undefined) => {
 export interface HeadToHead {
   readonly model: string
   readonly language: string
-  /** Tasks (with trials: task x trial pairs) where both ilo and the language worked. */
+  /** Tasks (with trials: task x trial pairs) where both the baseline and the language worked. */
   readonly tasks: number
-  /** Tokens of the language over ilo's, summed over those tasks. */
+  /** Tokens of the language over the baseline's, summed over those tasks. */
   readonly tokenRatio: number | undefined
   readonly costRatio: number | undefined
-  readonly iloRate: number | undefined
+  readonly baselineRate: number | undefined
   readonly rate: number | undefined
 }
 
@@ -40,23 +40,26 @@ export interface HeadToHead {
 export const headToHeadPairsLabel = (trials: number) => (trials > 1 ? "task trials both working" : "tasks both working")
 
 /** What the head-to-head ratios mean, under the table in every report. */
-export const headToHeadNote = (trials: number) =>
-  `On tasks${trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ilo's; above 1× means ilo was cheaper. ` +
+export const headToHeadNote = (trials: number, baseline: string) =>
+  `On tasks${trials > 1 ? " (and trials)" : ""} both languages got working: the language's tokens (and cost) over ${baseline}'s; above 1× means ${baseline} was cheaper. ` +
   "Tokens count cache reads in full, as the seed did; cost weighs each kind of token at its list price, so with a prompt cache the two ratios differ."
 
-/** Each language against ilo, per model, on the tasks (and trials) both got working: over 1 means ilo was cheaper. */
-export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
+/**
+ * Each language against the baseline, per model, on the tasks (and trials) both got working: over 1
+ * means the baseline was cheaper. `baseline` is the verdict's (its SurvivalAnalysis's), so the two agree.
+ */
+export const headToHead = (a: Analysis, baseline: string): ReadonlyArray<HeadToHead> => {
   const { sweep } = a
-  if (!sweep.languages.includes("ilo")) return []
+  if (!sweep.languages.includes(baseline)) return []
   const ran = (language: string, model: string) => a.groups.some((g) => g.language === language && g.model === model)
   return sweep.models.flatMap((model) =>
     sweep.languages
-      .filter((l) => l !== "ilo" && ran("ilo", model) && ran(l, model))
+      .filter((l) => l !== baseline && ran(baseline, model) && ran(l, model))
       .map((language) => {
         const pairs = sweep.tasks.flatMap((task) =>
-          a.trialsOf(task, "ilo", model).flatMap((ilo) => {
-            const other = a.cell(task, language, model, ilo.trial ?? 1)
-            return ilo.final_outcome === "working" && other?.final_outcome === "working" ? [[ilo, other] as const] : []
+          a.trialsOf(task, baseline, model).flatMap((base) => {
+            const other = a.cell(task, language, model, base.trial ?? 1)
+            return base.final_outcome === "working" && other?.final_outcome === "working" ? [[base, other] as const] : []
           })
         )
         const sum = (f: (r: ResultRow) => number) => (rows: ReadonlyArray<ResultRow>) => rows.reduce((n, r) => n + f(r), 0)
@@ -70,7 +73,7 @@ export const headToHead = (a: Analysis): ReadonlyArray<HeadToHead> => {
           tasks: pairs.length,
           tokenRatio: pairs.length > 0 ? tokens(pairs.map((p) => p[1])) / tokens(pairs.map((p) => p[0])) : undefined,
           costRatio: withCost.length > 0 ? cost(withCost.map((p) => p[1])) / cost(withCost.map((p) => p[0])) : undefined,
-          iloRate: group("ilo")?.rate,
+          baselineRate: group(baseline)?.rate,
           rate: group(language)?.rate
         }
       })
@@ -92,18 +95,18 @@ export const retryCapText = (sweep: Sweep) =>
 /** The title of a sweep's reports, Markdown and HTML. */
 export const sweepTitle = (sweep: Sweep) => `Closed-loop benchmark: ${sweep.languages.join(" vs ") || "no runs"}`
 
-/** The head to head against ilo as a Markdown section (none without ilo and another language). */
-export const headToHeadMarkdown = (a: Analysis): ReadonlyArray<string> => {
-  const h2h = headToHead(a)
+/** The head to head against the baseline as a Markdown section (none without the baseline and another language). */
+export const headToHeadMarkdown = (a: Analysis, baseline: string): ReadonlyArray<string> => {
+  const h2h = headToHead(a, baseline)
   if (h2h.length === 0) return []
   return [
-    "## Head to head against ilo",
+    `## Head to head against ${mdText(baseline)}`,
     "",
-    headToHeadNote(a.sweep.trials),
+    headToHeadNote(a.sweep.trials, mdText(baseline)),
     "",
     ...mdTable(
-      ["model", "language", headToHeadPairsLabel(a.sweep.trials), "success rate ilo / language", "tokens vs ilo", "cost vs ilo"],
-      h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.iloRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
+      ["model", "language", headToHeadPairsLabel(a.sweep.trials), `success rate ${baseline} / language`, `tokens vs ${baseline}`, `cost vs ${baseline}`],
+      h2h.map((h) => [h.model, h.language, String(h.tasks), `${fmtPct(h.baselineRate)} / ${fmtPct(h.rate)}`, fmtRatio(h.tokenRatio), fmtRatio(h.costRatio)])
     ),
     ""
   ]
@@ -140,7 +143,8 @@ export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?:
   if (sweep.trials > 1) lines.push(`Trials: ${sweep.trials} of each task x language x model; the summary, head to head and cost cover every trial  `)
   lines.push(`Retry cap: ${retryCapText(sweep)}`, "")
 
-  lines.push(...verdictMarkdown(options.survival ?? sweepSurvival(sweep, options.baseline)))
+  const survival = options.survival ?? sweepSurvival(sweep, options.baseline)
+  lines.push(...verdictMarkdown(survival))
 
   lines.push("## Summary", "")
   lines.push(
@@ -175,7 +179,7 @@ export const renderSweepMarkdown = (sweep: Sweep, options: { readonly survival?:
 
   lines.push(...censusMarkdown(sweepCensus(sweep)))
 
-  lines.push(...headToHeadMarkdown(a))
+  lines.push(...headToHeadMarkdown(a, survival.baseline))
 
   lines.push(
     "## Per task",
