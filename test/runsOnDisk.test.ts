@@ -16,6 +16,19 @@ import { NodeContext } from "./support/layers.js"
 const live = Layer.provideMerge(CheckpointLive, NodeContext.layer)
 const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
 
+/** A complete report of these runs, as the reports are written from it. */
+const reportOf = (results: Report["results"]): Report => ({
+  generated: "2026-11-25T12:00:00.000Z",
+  harness: "ilo-bench",
+  harness_version: "0.1.0",
+  complete: true,
+  planned_runs: results.length,
+  config: config(),
+  skills: [],
+  notes: ["a note"],
+  results
+})
+
 describe("finished runs held without their attempts, read back from the checkpoint", () => {
   it.scoped("each run line's place is known; the reports written from the held runs are the ones written from the runs themselves", () =>
     Effect.gen(function* () {
@@ -38,18 +51,7 @@ describe("finished runs held without their attempts, read back from the checkpoi
       expect(JSON.stringify(held)).toBe(JSON.stringify(runs))
       expect(held.map((h) => h.attempts)).toEqual(runs.map((r) => r.attempts))
       expect(held[0]!.attempts[0]!.program).toContain('print("t1")')
-      const report = (results: Report["results"]): Report => ({
-        generated: "2026-11-25T12:00:00.000Z",
-        harness: "ilo-bench",
-        harness_version: "0.1.0",
-        complete: true,
-        planned_runs: results.length,
-        config: config(),
-        skills: [],
-        notes: [],
-        results
-      })
-      expect([...renderJson(report(held))].join("")).toBe([...renderJson(report(runs))].join(""))
+      expect([...renderJson(reportOf(held))].join("")).toBe([...renderJson(reportOf(runs))].join(""))
     }).pipe(Effect.provide(live)))
 })
 
@@ -65,21 +67,10 @@ describe("finished runs held only as their places in the checkpoint, read back f
         yield* writer.append({ type: "resume", at: "2026-11-25T10:00:00.000Z", forced: [], retry_errors: false })
         places.push(yield* writer.appendLocated!({ type: "run", result: r }))
       }
-      const report = (results: Report["results"]): Report => ({
-        generated: "2026-11-25T12:00:00.000Z",
-        harness: "ilo-bench",
-        harness_version: "0.1.0",
-        complete: true,
-        planned_runs: results.length,
-        config: config(),
-        skills: [],
-        notes: ["a note"],
-        results
-      })
       const written = (results: Report["results"]) =>
-        Effect.map(renderHtml(mergeSources([sourceOfReport(report(results), "r.json")])), (html) => ({
-          json: [...renderJson(report(results))].join(""),
-          md: [...markdownParts(report(results))].join(""),
+        Effect.map(renderHtml(mergeSources([sourceOfReport(reportOf(results), "r.json")])), (html) => ({
+          json: [...renderJson(reportOf(results))].join(""),
+          md: [...markdownParts(reportOf(results))].join(""),
           html: [...html].join("")
         }))
       const expected = yield* written(runs)
@@ -98,17 +89,7 @@ describe("finished runs held only as their places in the checkpoint, read back f
 describe("the Markdown report in parts", () => {
   it("a report of many runs comes in several parts that join into whole lines, none lost or doubled", () => {
     const results = Array.from({ length: 400 }, (_, i) => result(`task${i}`, i % 3 === 0 ? "failed" : "working"))
-    const report: Report = {
-      generated: "2026-11-25T12:00:00.000Z",
-      harness: "ilo-bench",
-      harness_version: "0.1.0",
-      complete: true,
-      planned_runs: results.length,
-      config: config(),
-      skills: [],
-      notes: ["a note"],
-      results
-    }
+    const report = reportOf(results)
     const parts = [...markdownParts(report)]
     expect(parts.length).toBeGreaterThan(2)
     const md = parts.join("")
