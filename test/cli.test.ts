@@ -729,5 +729,9 @@ describe("help", () => {
     const root = (await runCli(["--help"])).stdout
     expect(root).toMatch(/\n  run +Run the benchmark/)
     expect(root).toMatch(/\n  compare +Compare two runs/)
+    // Every command the tree has is named with what it does.
+    const commands = root.slice(root.indexOf("Commands:\n"), root.indexOf("\nOptions:")).split("\n").slice(1)
+    for (const name of ["run", "tasks", "report", "compare", "schema", "validate"])
+      expect(commands.find((l) => l.startsWith(`  ${name} `)), name).toMatch(new RegExp(`^  ${name} +[A-Z]`))
   })
 })

@@ -29,7 +29,9 @@ const SUMMARIES: Record<string, string> = {
   run: "Run the benchmark: ask a model, run its program, repair; write JSON, Markdown and HTML.",
   tasks: "List the task suite; with --check, verify it and its reference solutions.",
   report: "Re-render the Markdown and HTML reports from saved results (several merge into one).",
-  compare: "Compare two runs: outcome changes, token and attempt deltas, success-rate tests."
+  compare: "Compare two runs: outcome changes, token and attempt deltas, success-rate tests.",
+  schema: "Print the JSON Schema of the result file (the JSON report).",
+  validate: "Check result files before their numbers are published: exit 0 yes, 1 a line per problem, 2 unreadable."
 }
 
 const EXIT_CODES = [
@@ -37,7 +39,8 @@ const EXIT_CODES = [
   "1    something broke that is not your input (a report could not be written, a defect)",
   "2    bad input, one ERROR line: a flag, a tasks file, a missing binary or key, a model API",
   "     that refuses the key, does not know the model or is not there",
-  "3    run: finished, but some runs ended in \"error\" (the model API gave no reply)",
+  "3    run: finished, but some runs ended in \"error\" (the model API gave no reply, or the",
+  "     harness could not run a program): nothing about the language",
   "130  interrupted (Ctrl-C): partial reports written; the resume command is printed"
 ]
 
