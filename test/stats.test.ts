@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { bootstrapMeanDifference, mcnemarExact, mean, median, passAtK, wilsonInterval } from "../src/report/Stats.js"
+import { bootstrapPairedMeanDifference, mcnemarExact, mean, median, passAtK, wilsonInterval } from "../src/report/Stats.js"
 
 describe("stats", () => {
   it("Wilson interval matches published values", () => {
@@ -32,13 +32,14 @@ describe("stats", () => {
   it("the bootstrap is seeded: same inputs, same interval; it brackets the estimate", () => {
     const a = [100, 120, 90, 110, 130]
     const b = [60, 70, 65, 80, 75]
-    const one = bootstrapMeanDifference(a, b, { seed: 1 })!
-    expect(bootstrapMeanDifference(a, b, { seed: 1 })).toEqual(one)
+    const pairs = a.map((x, i) => [x, b[i]] as const)
+    const one = bootstrapPairedMeanDifference(pairs, { seed: 1 })!
+    expect(bootstrapPairedMeanDifference(pairs, { seed: 1 })).toEqual(one)
     expect(one.estimate).toBeCloseTo(-40, 10)
     expect(one.low).toBeLessThan(one.estimate)
     expect(one.high).toBeGreaterThan(one.estimate)
     expect(one.high).toBeLessThan(0)
-    expect(bootstrapMeanDifference([], b)).toBeUndefined()
+    expect(bootstrapPairedMeanDifference(b.map((y) => [undefined, y] as const))).toBeUndefined()
   })
 
   it("mean and median", () => {

@@ -86,38 +86,12 @@ export interface Interval {
 }
 
 /**
- * The change in mean from `a` to `b` (mean(b) - mean(a)) with a percentile bootstrap interval:
- * each sample resamples `a` and `b` independently, with replacement. Seeded, so a report re-rendered
- * from the same files prints the same interval. Undefined when either side is empty.
- */
-export const bootstrapMeanDifference = (
-  a: ReadonlyArray<number>,
-  b: ReadonlyArray<number>,
-  options: { readonly samples?: number; readonly level?: number; readonly seed?: number } = {}
-): Interval | undefined => {
-  const meanA = mean(a)
-  const meanB = mean(b)
-  if (meanA === undefined || meanB === undefined) return undefined
-  const samples = options.samples ?? 4000
-  const level = options.level ?? 0.95
-  const random = seededRandom(options.seed ?? 20260803)
-  const resampledMean = (values: ReadonlyArray<number>) => {
-    let sum = 0
-    for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)]!
-    return sum / values.length
-  }
-  const diffs: Array<number> = []
-  for (let s = 0; s < samples; s++) diffs.push(resampledMean(b) - resampledMean(a))
-  diffs.sort((x, y) => x - y)
-  return { estimate: meanB - meanA, low: quantile(diffs, (1 - level) / 2), high: quantile(diffs, 1 - (1 - level) / 2) }
-}
-
-/**
- * The same change, mean(b) - mean(a), for paired units (the tasks both runs measured): each sample
- * draws units with replacement, the same draw for both sides, so what the two sides share (a hard
+ * The change in mean from `a` to `b`, mean(b) - mean(a), over paired units (the tasks both runs
+ * measured): each sample draws units with replacement, the same draw for both sides, so what the two sides share (a hard
  * task is dear in both) does not widen the interval. A side's value may be missing in a unit (its
  * run did not work there): each mean is over the values drawn. Samples where a side has none are
- * left out. Undefined when either side has no value at all.
+ * left out. A percentile interval, seeded so that a report re-rendered from the same files prints
+ * the same interval. Undefined when either side has no value at all.
  */
 export const bootstrapPairedMeanDifference = (
   pairs: ReadonlyArray<readonly [number | undefined, number | undefined]>,
