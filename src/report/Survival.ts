@@ -147,6 +147,29 @@ const drawTasks = (weights: Int32Array, random: () => number) => {
   return weights
 }
 
+/**
+ * `resamples` draws of the tasks (seeded by `key`, so a report re-rendered gives the same
+ * intervals), and for each metric the statistic of every draw where it has one.
+ */
+const bootstrapByTask = (
+  taskCount: number,
+  key: string,
+  resamples: number,
+  statistic: (metric: Metric, weights: Int32Array) => number | undefined
+): Record<Metric, Array<number>> => {
+  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(key))
+  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
+  const weights = new Int32Array(taskCount)
+  for (let b = 0; b < resamples && taskCount > 0; b++) {
+    drawTasks(weights, random)
+    for (const m of METRICS) {
+      const value = statistic(m, weights)
+      if (value !== undefined) draws[m].push(value)
+    }
+  }
+  return draws
+}
+
 // ---------------------------------------------------------------------------------------------
 // The benchmark's runs
 
@@ -287,16 +310,10 @@ export const survivalEntry = (
   const working = runs.filter((r) => r.final_outcome === "working").length
   const tasks = new Map([...byTask(runs).keys()].map((task, i) => [task, i]))
   const sorted = prepare(runs, tasks)
-  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(`${language}\u0000${model}`))
-  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
-  const weights = new Int32Array(tasks.size)
-  for (let b = 0; b < resamples && tasks.size > 0; b++) {
-    drawTasks(weights, random)
-    for (const m of METRICS) {
-      const runsOf = sorted[m]
-      if (runsOf !== undefined) draws[m].push(notReached(weightedQuantile(runsOf, weights, LEVELS.median)))
-    }
-  }
+  const draws = bootstrapByTask(tasks.size, `${language}\u0000${model}`, resamples, (m, weights) => {
+    const runsOf = sorted[m]
+    return runsOf === undefined ? undefined : notReached(weightedQuantile(runsOf, weights, LEVELS.median))
+  })
   const quantiles = (metric: Metric): Quantiles => {
     const places = placesOf(metric)
     const q = (level: number) => {
@@ -357,19 +374,12 @@ export const versusEntry = (
   const taskIndex = new Map(tasks.map((s, i) => [s.own[0]!.task, i]))
   const ownSorted = prepare(ownAll, taskIndex)
   const baseSorted = prepare(baseAll, taskIndex)
-  const random = seededRandom(BOOTSTRAP.seed ^ seedOf(`${language}\u0000${model}\u0000${baseline}`))
-  const draws: Record<Metric, Array<number>> = { total_tokens: [], output_tokens: [], cost_usd: [] }
   // One draw of tasks for both languages: the pairing is what narrows the interval.
-  const weights = new Int32Array(tasks.length)
-  for (let b = 0; b < resamples && tasks.length > 0; b++) {
-    drawTasks(weights, random)
-    for (const m of METRICS) {
-      const o = ownSorted[m]
-      const bs = baseSorted[m]
-      if (o !== undefined && bs !== undefined)
-        draws[m].push(ratioOf(weightedQuantile(o, weights, LEVELS.median), weightedQuantile(bs, weights, LEVELS.median)))
-    }
-  }
+  const draws = bootstrapByTask(tasks.length, `${language}\u0000${model}\u0000${baseline}`, resamples, (m, weights) => {
+    const o = ownSorted[m]
+    const bs = baseSorted[m]
+    return o === undefined || bs === undefined ? undefined : ratioOf(weightedQuantile(o, weights, LEVELS.median), weightedQuantile(bs, weights, LEVELS.median))
+  })
   const ratio = (metric: Metric): Ratio => {
     const o = quantileOf(ownAll, metric, LEVELS.median)
     const b = quantileOf(baseAll, metric, LEVELS.median)
