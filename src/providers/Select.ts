@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, type Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
 import type { TokenCounter } from "../services/TokenCounter.js"
@@ -80,28 +80,21 @@ export const selectLlm = (f: ProviderFlags) =>
     let live: Layer.Layer<Llm> | undefined
     // --batch: the runs' count the batching layer watches, shared with the loop and the session.
     const waves = f.batch ? yield* Waves.make : undefined
+    const batched = (api: Effect.Effect<Batch.BatchApi>, wavesOf: Context.Tag.Service<Waves>) =>
+      Batch.layer(api, { poll: Duration.seconds(f.batchPoll) }).pipe(Layer.provide(Layer.succeed(Waves, wavesOf)))
     let liveCounter: Layer.Layer<TokenCounter> | undefined
     if (needsLive) {
       if (f.provider === "anthropic") {
-        const key = yield* requiredKey("ANTHROPIC_API_KEY")
-        live =
-          waves !== undefined
-            ? Batch.layer(anthropicBatches({ apiKey: Redacted.value(key), baseUrl }), { poll: Duration.seconds(f.batchPoll) }).pipe(
-                Layer.provide(Layer.succeed(Waves, waves))
-              )
-            : Anthropic.layer({ apiKey: Redacted.value(key), baseUrl })
-        if (Option.isSome(f.countTokens))
-          liveCounter = Anthropic.counterLayer({ apiKey: Redacted.value(key), baseUrl, timeout: Duration.seconds(f.requestTimeout) })
+        const apiKey = Redacted.value(yield* requiredKey("ANTHROPIC_API_KEY"))
+        live = waves !== undefined ? batched(anthropicBatches({ apiKey, baseUrl }), waves) : Anthropic.layer({ apiKey, baseUrl })
+        if (Option.isSome(f.countTokens)) liveCounter = Anthropic.counterLayer({ apiKey, baseUrl, timeout: Duration.seconds(f.requestTimeout) })
       } else {
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
-        const key =
+        const apiKey =
           baseUrl !== undefined && isLocalUrl(baseUrl)
             ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
             : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
-        live =
-          waves !== undefined
-            ? Batch.layer(openAiBatches({ apiKey: key, baseUrl }), { poll: Duration.seconds(f.batchPoll) }).pipe(Layer.provide(Layer.succeed(Waves, waves)))
-            : OpenAi.layer({ apiKey: key, baseUrl })
+        live = waves !== undefined ? batched(openAiBatches({ apiKey, baseUrl }), waves) : OpenAi.layer({ apiKey, baseUrl })
       }
     }
 
