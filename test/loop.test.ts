@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import type { CheckpointReply } from "../src/domain/Checkpoint.js"
-import { runBatch } from "../src/loop/Batch.js"
+import { runAll } from "../src/loop/AllRuns.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
 import { ProgramRunner, SpawnError } from "../src/services/ProgramRunner.js"
 import { layer as RateGateLive } from "../src/services/RateGate.js"
@@ -238,7 +238,7 @@ describe("time", () => {
       const runner = scriptedRunner(() => run({ stdout: "55\n", durationMs: 300 }))
       const runs = [spec({ index: 0 }), spec({ index: 1, task: task("t2") })]
       const fiber = yield* Effect.fork(
-        runBatch(runs, settings(), 2).pipe(
+        runAll(runs, settings(), 2).pipe(
           Effect.provide(Layer.mergeAll(llm.layer, runner, fixedSkills(), RateGateLive({ maxConcurrency: 1, rpm: undefined })))
         )
       )

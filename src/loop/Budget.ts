@@ -1,11 +1,11 @@
 import { Effect, Ref } from "effect"
 import { costUsd, roundUsd, type Price } from "../domain/Cost.js"
 import { runKey, specKey } from "./Plan.js"
-import type { Admit } from "./Batch.js"
+import type { Admit } from "./AllRuns.js"
 import type { Listener } from "./Events.js"
 
 export interface Budget {
-  /** Whether a run may start: asked by the batch before each. */
+  /** Whether a run may start: asked by runAll before each. */
   readonly admit: Admit
   /** Counts the money as replies land and runs end (a listener of the loop's events). */
   readonly listener: Listener
@@ -19,7 +19,7 @@ export interface Budget {
  * --max-cost: every attempt's cost is added as its reply lands; once the total reaches `maxUsd`
  * no new run starts (runs already under way finish).
  *
- * The batch keeps more runs going than there are model slots (so that programs and requests
+ * runAll keeps more runs going than there are model slots (so that programs and requests
  * overlap), and a run it took waits for a slot before its first request: judged as it was taken,
  * such a run would spend after the money ran out. So a run is taken only while fewer than
  * `concurrency` (the model slots) wait for their first reply, and the budget is judged then.

@@ -10,7 +10,7 @@ import type { CheckpointBatch, CheckpointReply, CheckpointStarted } from "../dom
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import { runBatch, type Admit } from "../loop/Batch.js"
+import { runAll, type Admit } from "../loop/AllRuns.js"
 import { BenchEvents, listen, type Listener } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import type { RunSpec } from "../loop/Plan.js"
@@ -119,7 +119,7 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResu
 
 /**
  * One benchmark that loses nothing: each model reply and each finished run goes to the checkpoint
- * before the next line is written; an interrupt (Ctrl-C, SIGTERM), or an error that stops the batch,
+ * before the next line is written; an interrupt (Ctrl-C, SIGTERM), or an error that stops the runs,
  * ends the runs in flight and writes partial reports of what finished; a resume runs only what the checkpoint lacks, and
  * continues an unfinished run from the replies recorded for it.
  */
@@ -287,7 +287,7 @@ export const runSession = (input: SessionInput) =>
         } satisfies Report
       })
 
-    /** What finished, as reports marked partial, when the batch ends early: an interrupt, or an error that stopped it. */
+    /** What finished, as reports marked partial, when the runs end early: an interrupt, or an error that stopped it. */
     const writePartial = (why: "Interrupted" | "Stopped by an error") => Effect.gen(function* () {
       const finished = done.size
       const partial = yield* report(false, [
@@ -339,16 +339,16 @@ export const runSession = (input: SessionInput) =>
     // the first replies to their programs (each attempt counts its program) or in the reports.
     if (plan.todo.length > 0)
       yield* Effect.fork(Effect.sleep(Duration.millis(50)).pipe(Effect.zipRight(Effect.sync(() => void countDocs()))))
-    // Only the batch can be interrupted: once every run has finished, a Ctrl-C waits for the reports
+    // Only the runs can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        const batch = runBatch<OutputError>(plan.todo, input.settings, input.concurrency, journal, input.budget?.admit, { keepResults: false }).pipe(
+        const allRuns = runAll<OutputError>(plan.todo, input.settings, input.concurrency, journal, input.budget?.admit, { keepResults: false }).pipe(
           (b) => (endpointTokens === undefined ? b : Effect.provideService(b, ProgramTokens.ProgramTokens, endpointTokens))
         )
         // What the listeners print about finished runs comes out before the live line is cleared
         // and before anything is said about the end.
-        yield* restore(shown.track(batch.pipe(Effect.provideService(BenchEvents, events), Effect.ensuring(drain)))).pipe(
+        yield* restore(shown.track(allRuns.pipe(Effect.provideService(BenchEvents, events), Effect.ensuring(drain)))).pipe(
           Effect.onError((cause) =>
             Cause.isInterruptedOnly(cause)
               ? writePartial("Interrupted")

@@ -8,8 +8,8 @@ import type { HarnessFailing, ProgramRunner } from "../services/ProgramRunner.js
 import type { SkillDocs } from "../services/SkillDocs.js"
 import { Waves } from "../services/Waves.js"
 
-export interface BatchJournal<E = never> extends Journal<E> {
-  /** Each run as it finishes, before it is announced. A failure here (the checkpoint cannot be written) stops the batch. */
+export interface AllRunsJournal<E = never> extends Journal<E> {
+  /** Each run as it finishes, before it is announced. A failure here (the checkpoint cannot be written) stops them all. */
   readonly onRun?: ((spec: RunSpec, result: RunResult) => Effect.Effect<void, E>) | undefined
 }
 
@@ -21,11 +21,11 @@ export type Admit = (spec: RunSpec) => Effect.Effect<boolean>
  * finishes. A run never fails (errors become its outcome), so one run cannot cancel the others;
  * results come back in the plan's order, without the runs `admit` turned away.
  */
-export const runBatch = <E = never>(
+export const runAll = <E = never>(
   runs: ReadonlyArray<RunSpec>,
   settings: LoopSettings,
   concurrency: number,
-  journal: BatchJournal<E> = {},
+  journal: AllRunsJournal<E> = {},
   admit?: Admit | undefined,
   /** keepResults false: each result goes to the journal's `onRun` and the events only, and none is returned (a long benchmark keeps them on disk). */
   { keepResults = true }: { readonly keepResults?: boolean } = {}
@@ -55,6 +55,6 @@ export const runBatch = <E = never>(
           Effect.zipRight(waves.value.expect(runs.length), all((spec) => Effect.ensuring(admitted(spec), waves.value.ended)))
     ),
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
-    Effect.withSpan("Batch.run")
+    Effect.withSpan("AllRuns.run")
   )
 }
