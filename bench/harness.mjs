@@ -3,10 +3,10 @@
 // Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { build } from "esbuild"
 
@@ -197,6 +197,8 @@ const runCli = (args, { url }, { readReport = true } = {}) =>
       const reportFile = readdirSync(outputDir).find((f) => f.endsWith(".json"))
       // The RSS measure at 100,000 runs does not read its report: parsing it would need more memory than the CLI.
       const report = reportFile && readReport ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
+      // BENCH_KEEP_OUTPUT=DIR: each run's checkpoint and reports are kept there (to render them again, or compare builds).
+      if (process.env.BENCH_KEEP_OUTPUT) cpSync(outputDir, join(process.env.BENCH_KEEP_OUTPUT, basename(outputDir)), { recursive: true })
       rmSync(outputDir, { recursive: true, force: true })
       resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
     })
