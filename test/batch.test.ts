@@ -154,6 +154,34 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     ])
   })
 
+  it("an interrupt while a batch is being created waits for it: the batch is in the checkpoint, and the resume polls it", async () => {
+    const server = await start(failThenFix)
+    server.batches.createDelayMs = 2_000
+    const s = scratch(TASKS)
+    let pid: number | undefined
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
+    const deadline = Date.now() + 30_000
+    // The provider has the batch (and will bill it); its answer is still on the way.
+    while (creates(server).length === 0) {
+      if (Date.now() > deadline) throw new Error("no batch was created")
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    process.kill(pid!, "SIGINT")
+    const interrupted = await running
+    expect(interrupted.stderr).toContain("Interrupted")
+    const checkpoint = checkpointOf(s.out)
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    expect(saved.batches?.map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+
+    server.batches.createDelayMs = 0
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
+    expect(resumed.stderr).not.toContain("ERROR")
+    expect(resumed.code).toBe(0)
+    // The first attempts came from the batch created before the interrupt: nothing paid twice.
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+  })
+
   it("records and replays as interactive mode does: a batched recording replays offline, same results, same price", async () => {
     const server = await start(failThenFix)
     const s = scratch(TASKS)

@@ -98,6 +98,10 @@ interface Waiting {
   readonly customId: string
   readonly request: LlmRequest
   readonly reply: Deferred.Deferred<LlmReply, LlmError>
+  /** Its run was interrupted: not submitted any more. */
+  gone?: boolean
+  /** Done once the batch it is being submitted in is created and checkpointed (or refused). */
+  submitting?: Deferred.Deferred<void>
 }
 
 /**
@@ -185,10 +189,16 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             )
           })
           const followed: Array<readonly [string, ReadonlyArray<Waiting>]> = [...earlier]
-          for (const chunk of chunked(fresh, maxRequests, maxBytes)) {
+          for (const all of chunked(fresh, maxRequests, maxBytes)) {
+            // A run interrupted before its request went out (Ctrl-C) is not paid for after all.
+            const chunk = all.filter((item) => item.gone !== true)
+            if (chunk.length === 0) continue
+            const latch = Deferred.unsafeMake<void>(FiberId.none)
+            for (const item of chunk) item.submitting = latch
             // Created and checkpointed as one step: an interrupt waits for the answer, so that a batch
-            // the provider has taken (and will bill) is never missing from the checkpoint.
-            const submitted = yield* Effect.uninterruptible(
+            // the provider has taken (and will bill) is never missing from the checkpoint. The runs
+            // interrupted meanwhile wait for it too (complete), so the checkpoint is still open.
+            const submitted = yield* Effect.ensuring(Effect.uninterruptible(
               Effect.either(
                 api.submit(chunk.map(({ customId, request }) => ({ customId, request }))).pipe(
                   Effect.tap((state) => {
@@ -201,7 +211,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
                   })
                 )
               )
-            )
+            ), Deferred.done(latch, Exit.void))
             if (Either.isLeft(submitted)) {
               for (const item of chunk) Deferred.unsafeDone(item.reply, Effect.fail(submitted.left))
               continue
@@ -251,7 +261,14 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             queued.push(item)
             check()
             return Deferred.await(item.reply).pipe(
-              Effect.onInterrupt(() => Effect.sync(() => void (queued = queued.filter((q) => q !== item))))
+              Effect.onInterrupt(() =>
+                Effect.suspend(() => {
+                  item.gone = true
+                  queued = queued.filter((q) => q !== item)
+                  // A batch being created with this request in it is waited for: it goes in the checkpoint before the run ends.
+                  return item.submitting === undefined ? Effect.void : Deferred.await(item.submitting)
+                })
+              )
             )
           })
       })

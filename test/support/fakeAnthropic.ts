@@ -55,6 +55,8 @@ export interface FakeBatches {
   readonly created: Array<string>
   /** While true, every batch stays "in_progress" however often it is polled. */
   hold: boolean
+  /** How long the answer to a batch's creation takes (the batch exists from the moment it is asked for). */
+  createDelayMs: number
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -112,7 +114,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
         return JSON.stringify({ custom_id, result })
       })
       held.set(id, { lines, counts, polls: 0, created: new Date().toISOString() })
-      return json(200, view(id, host))
+      return { ...json(200, view(id, host)), delayMs: batches.createDelayMs }
     }
     const one = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/.exec(path ?? "")
     if (one === null) return undefined
@@ -151,7 +153,7 @@ export const startFakeAnthropic = async (
   script: (request: RecordedRequest, n: number) => Reply,
   count: (request: RecordedRequest) => CountReply = fakeCount
 ): Promise<FakeAnthropic> => {
-  const batches: FakeBatches = { requests: [], created: [], hold: false }
+  const batches: FakeBatches = { requests: [], created: [], hold: false, createDelayMs: 0 }
   type Answer = Success | { readonly tokens: number; readonly delayMs?: number }
   const format: WireFormat<Answer> = {
     requestIdHeader: "request-id",

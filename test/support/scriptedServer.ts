@@ -36,7 +36,7 @@ export interface WireFormat<R> {
   /** Appended to the server's address to make the base URL the SDK wants. */
   readonly basePath: string
   /** Endpoints of their own (a batch API): an answer, or undefined to answer with the script. */
-  readonly route?: ((request: RecordedRequest) => { readonly status: number; readonly body: string; readonly contentType?: string } | undefined) | undefined
+  readonly route?: ((request: RecordedRequest) => { readonly status: number; readonly body: string; readonly contentType?: string; readonly delayMs?: number } | undefined) | undefined
 }
 
 /** A body as JSON, or as the text it is (a multipart upload). */
@@ -67,8 +67,15 @@ export const startScriptedServer = async <R extends { readonly delayMs?: number 
       requests.push(recorded)
       const routed = format.route?.(recorded)
       if (routed !== undefined) {
-        res.writeHead(routed.status, { "content-type": routed.contentType ?? "application/json", [format.requestIdHeader]: `req_${n}` })
-        res.end(routed.body)
+        const answer = () => {
+          res.writeHead(routed.status, { "content-type": routed.contentType ?? "application/json", [format.requestIdHeader]: `req_${n}` })
+          res.end(routed.body)
+        }
+        if (routed.delayMs) {
+          open.add(res)
+          res.on("close", () => open.delete(res))
+          setTimeout(answer, routed.delayMs)
+        } else answer()
         return
       }
       const reply = script(recorded, n)
