@@ -82,6 +82,16 @@ describe("--shard I/N and --shard auto", () => {
     expect(shardOf("auto", { ...slurm, SLURM_ARRAY_TASK_ID: "2" }, 4)).toMatch(/the array has 3 task\(s\), but --shards says 4/)
   })
 
+  it("auto refuses an environment that names no shard of the count, instead of running shard 0 (none of the runs)", () => {
+    // A task id below the array's MIN (variables from another job, or set by hand).
+    const slurm = { SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "3", SLURM_ARRAY_TASK_COUNT: "3" }
+    expect(shardOf("auto", { ...slurm, SLURM_ARRAY_TASK_ID: "0" })).toMatch(/^ERROR --shard: SLURM_ARRAY_TASK_ID \(SLURM\): task 0 is below the array's first, 1/)
+    // A count that is not a number is refused, not replaced by --shards; a count that disagrees with --shards too.
+    expect(shardOf("auto", { ILO_BENCH_SHARD_INDEX: "1", ILO_BENCH_SHARD_COUNT: "three" }, 3)).toMatch(/the number of shards is not a whole number/)
+    expect(shardOf("auto", { ILO_BENCH_SHARD_INDEX: "1", ILO_BENCH_SHARD_COUNT: "3" }, 4)).toMatch(/ILO_BENCH_SHARD_COUNT says 3, but --shards says 4/)
+    expect(shardOf("auto", { ILO_BENCH_SHARD_INDEX: "1" }, 3)).toBe("2/3 ILO_BENCH_SHARD_INDEX/ILO_BENCH_SHARD_COUNT")
+  })
+
   it("auto with no engine's variables is refused, naming what it looked for", () => {
     expect(shardOf("auto", { HOME: "/home/x" })).toMatch(/no job engine's index found .*JOB_COMPLETION_INDEX.*SLURM_ARRAY_TASK_ID/)
   })

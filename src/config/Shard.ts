@@ -35,7 +35,7 @@ export const parseShard = (text: string): Shard | InvalidFlag => {
 
 /** A 0-based index and a count from the environment, checked. */
 const zeroBased = (index: number | undefined, count: number | undefined, from: string): Shard | InvalidFlag => {
-  if (index === undefined) return bad(`${from}: the index is not a whole number`)
+  if (index === undefined || index < 0) return bad(`${from}: the index is not a whole number`)
   if (count === undefined || count < 1) return bad(`${from}: the number of shards is not a whole number of at least 1`)
   if (index >= count) return bad(`${from}: index ${index} is not below the number of shards, ${count}`)
   return { index: index + 1, count, from }
@@ -51,8 +51,14 @@ const zeroBased = (index: number | undefined, count: number | undefined, from: s
  *   SLURM_ARRAY_TASK_STEP, of SLURM_ARRAY_TASK_COUNT (or (MAX - MIN) / STEP + 1) tasks.
  */
 export const shardFromEnvironment = (env: Record<string, string | undefined>, shards: number | undefined): Shard | InvalidFlag => {
-  if (env.ILO_BENCH_SHARD_INDEX !== undefined || env.ILO_BENCH_SHARD_COUNT !== undefined)
-    return zeroBased(whole(env.ILO_BENCH_SHARD_INDEX), whole(env.ILO_BENCH_SHARD_COUNT) ?? shards, "ILO_BENCH_SHARD_INDEX/ILO_BENCH_SHARD_COUNT")
+  if (env.ILO_BENCH_SHARD_INDEX !== undefined || env.ILO_BENCH_SHARD_COUNT !== undefined) {
+    const from = "ILO_BENCH_SHARD_INDEX/ILO_BENCH_SHARD_COUNT"
+    // A count that is set is the count: one that is not a number is refused, not replaced by --shards.
+    const count = env.ILO_BENCH_SHARD_COUNT === undefined ? shards : whole(env.ILO_BENCH_SHARD_COUNT)
+    if (count !== undefined && shards !== undefined && count !== shards)
+      return bad(`${from}: ILO_BENCH_SHARD_COUNT says ${count}, but --shards says ${shards}`)
+    return zeroBased(whole(env.ILO_BENCH_SHARD_INDEX), count, from)
+  }
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     if (shards === undefined)
       return bad("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job), but the number of shards is not: give --shards N (the Job's completions)")
@@ -65,6 +71,7 @@ export const shardFromEnvironment = (env: Record<string, string | undefined>, sh
     const step = whole(env.SLURM_ARRAY_TASK_STEP) ?? 1
     const from = "SLURM_ARRAY_TASK_ID (SLURM)"
     if (id === undefined || min === undefined) return bad(`${from}: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_MIN must be whole numbers`)
+    if (id < min) return bad(`${from}: task ${id} is below the array's first, ${min} (SLURM_ARRAY_TASK_MIN)`)
     const count = whole(env.SLURM_ARRAY_TASK_COUNT) ?? (max !== undefined ? Math.floor((max - min) / Math.max(1, step)) + 1 : shards)
     if (step < 1 || (id - min) % step !== 0)
       return bad(`${from}: task ${id} is not on the array's steps from ${min} by ${step}; give the array as an evenly spaced range (--array=1-N)`)
