@@ -182,6 +182,22 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
   })
 
+  it("a key refused while a batch is polled stops the benchmark, and keeps the checkpoint that names the batch paid for", async () => {
+    const server = await start(failThenFix)
+    server.batches.pollStatus = 401
+    const s = scratch(TASKS)
+    const result = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), {
+      env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("HTTP 401")
+    expect(creates(server)).toHaveLength(1)
+    // The batch was created (and is billed): a resume with a working key must find it, not submit it again.
+    const checkpoint = checkpointOf(s.out)
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    expect(saved.batches?.map((b) => b.id)).toEqual(["msgbatch_1"])
+  })
+
   it("records and replays as interactive mode does: a batched recording replays offline, same results, same price", async () => {
     const server = await start(failThenFix)
     const s = scratch(TASKS)

@@ -333,7 +333,8 @@ export const runSession = (input: SessionInput) =>
     // --batch: the provider writes each batch it submits here, and says how its waves go.
     const waves = yield* Effect.serviceOption(Waves)
     if (Option.isSome(waves))
-      yield* waves.value.attach({ record: writer.append, recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
+      // A batch's line counts as written: a checkpoint that names a batch paid for is never removed.
+      yield* waves.value.attach({ record: (line) => Effect.tap(writer.append(line), () => Effect.sync(() => written++)), recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
     // The tokenizers' vocabularies take a second or so of CPU to load: loaded (and the documentation
     // counted) once the first requests are out and wait on the model, instead of on the way from
     // the first replies to their programs (each attempt counts its program) or in the reports.

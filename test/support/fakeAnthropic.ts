@@ -57,6 +57,8 @@ export interface FakeBatches {
   hold: boolean
   /** How long the answer to a batch's creation takes (the batch exists from the moment it is asked for). */
   createDelayMs: number
+  /** An HTTP status every look at a batch (retrieve, results) answers with instead, while set. */
+  pollStatus?: number | undefined
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -120,6 +122,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
     if (one === null) return undefined
     const b = held.get(one[1]!)
     if (b === undefined) return json(404, { type: "error", error: { type: "not_found_error", message: `no batch ${one[1]}` } })
+    if (batches.pollStatus !== undefined) return json(batches.pollStatus, { type: "error", error: { type: errorTypeOf(batches.pollStatus), message: `scripted ${batches.pollStatus}` } })
     if (one[2] !== undefined) return { status: 200, body: b.lines.join("\n") + "\n", contentType: "application/binary" }
     b.polls++
     return json(200, view(one[1]!, host))
