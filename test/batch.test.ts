@@ -182,6 +182,29 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
   })
 
+  it("Ctrl-C while some runs wait for the next wave and one backs off after an error: no wave goes out after it", async () => {
+    // t1's request always fails inside its batch (529), so it waits out the retry policy's pause
+    // while t2's and t3's repairs wait for it in the queue.
+    const server = await start((request) => (expectedOf(request.body) === "11" ? { status: 529 } : { text: "exit 3" }))
+    const s = scratch(TASKS)
+    let pid: number | undefined
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
+    const deadline = Date.now() + 30_000
+    while (!server.requests.some((r) => r.path.startsWith("/v1/messages/batches/msgbatch_2/results"))) {
+      if (Date.now() > deadline) throw new Error("the second wave never ended")
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    // The repairs are queued; t1 waits about 2 s before it asks again.
+    await new Promise((r) => setTimeout(r, 600))
+    expect(creates(server)).toHaveLength(2)
+    process.kill(pid!, "SIGINT")
+    const interrupted = await running
+    expect(interrupted.code).toBe(130)
+    // The runs that stopped were not a wave due: nothing is submitted (and paid for) on the way out.
+    expect(creates(server)).toHaveLength(2)
+  })
+
   it("a key refused while a batch is polled stops the benchmark, and keeps the checkpoint that names the batch paid for", async () => {
     const server = await start(failThenFix)
     server.batches.pollStatus = 401

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import type { RunResult } from "../domain/Result.js"
 import { runClosedLoop, type Journal, type LoopSettings } from "./ClosedLoop.js"
 import { publish } from "./Events.js"
@@ -52,7 +52,9 @@ export const runAll = <E = never>(
       Option.isNone(waves)
         ? all(admitted)
         : // --batch: every run counts as open from the start (none may miss the first wave) until it ends.
-          Effect.zipRight(waves.value.expect(runs.length), all((spec) => Effect.ensuring(admitted(spec), waves.value.ended)))
+          // Only a run that finished ends: one interrupted (Ctrl-C) or failing (which stops them all)
+          // counted as ended could make a wave due on the way out, and that wave would be paid for.
+          Effect.zipRight(waves.value.expect(runs.length), all((spec) => Effect.onExit(admitted(spec), (exit) => (Exit.isSuccess(exit) ? waves.value.ended : Effect.void))))
     ),
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
     Effect.withSpan("AllRuns.run")
