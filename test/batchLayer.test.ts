@@ -97,6 +97,24 @@ describe("the batching Llm layer", () => {
     expect(Exit.isFailure(value) && Cause.isDie(value.cause)).toBe(true)
   })
 
+  it("a batch that cannot be polled for a while fails its requests (retried), and the retry polls that batch again instead of paying for another", async () => {
+    const fake = fakeApi((_, r) => Either.right(reply(`for ${r.exchange?.task}`)))
+    let looks = 0
+    const offline = new LlmError({ kind: "connection", status: null, retryAfterMs: null, requestId: null, message: "ENETUNREACH" })
+    // The network is down for more looks than the poll's own patience (20 tries).
+    const api: Batch.BatchApi = { ...fake.api, status: (id) => Effect.suspend(() => (++looks <= 25 ? Effect.fail(offline) : fake.api.status(id))) }
+    const { value } = await withLayer(api, [], (llm) =>
+      Effect.gen(function* () {
+        const first = yield* Effect.either(llm.complete(request("a")))
+        const again = yield* llm.complete(request("a"))
+        return { first, again }
+      })
+    )
+    expect(Either.isLeft(value.first) && value.first.left).toMatchObject({ kind: "connection" })
+    expect(value.again).toMatchObject({ text: "for a", batchId: "b1" })
+    expect(fake.submitted).toHaveLength(1)
+  })
+
   it("a request missing from its batch's results fails as the service's fault (retried), not as a reply", async () => {
     const fake = fakeApi(() => Either.right(reply("x")))
     const api: Batch.BatchApi = { ...fake.api, results: () => Effect.succeed([]) }

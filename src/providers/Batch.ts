@@ -132,6 +132,8 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
       let wave = 0
       /** custom_id -> the batch an earlier session submitted it in (each used once: a retry submits anew). */
       let submittedBefore: Map<string, string> | undefined
+      const answeredFrom = () =>
+        (submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => b.custom_ids.map((c) => [c, b.id] as const))))
 
       const journal = () => waves.journal()
       const now = Effect.map(DateTime.now, DateTime.formatIso)
@@ -157,19 +159,28 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               Either.isRight(outcome) ? Effect.succeed({ ...outcome.right, batchId: id }) : Effect.fail(outcome.left)
             )
           }
-        }).pipe(Effect.catchAll((error) => Effect.sync(() => items.forEach((item) => Deferred.unsafeDone(item.reply, Effect.fail(error))))))
+        }).pipe(
+          Effect.catchAll((error) =>
+            Effect.sync(() => {
+              // The batch could not be polled or read (the network down longer than the poll's patience):
+              // it is still there, and billed. A retry of its requests follows it again instead of paying twice.
+              if (error.retryable) for (const item of items) answeredFrom().set(item.customId, id)
+              items.forEach((item) => Deferred.unsafeDone(item.reply, Effect.fail(error)))
+            })
+          )
+        )
 
       const sendWave = (number: number, items: ReadonlyArray<Waiting>) =>
         Effect.gen(function* () {
           const started = yield* Clock.currentTimeMillis
-          submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => b.custom_ids.map((c) => [c, b.id] as const)))
+          const before = answeredFrom()
           const earlier = new Map<string, Array<Waiting>>()
           const fresh: Array<Waiting> = []
           for (const item of items) {
-            const batch = submittedBefore.get(item.customId)
+            const batch = before.get(item.customId)
             if (batch === undefined) fresh.push(item)
             else {
-              submittedBefore.delete(item.customId)
+              before.delete(item.customId)
               earlier.set(batch, [...(earlier.get(batch) ?? []), item])
             }
           }
