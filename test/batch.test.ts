@@ -265,6 +265,33 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(b.report().results.map((r: any) => r.attempts.map((x: any) => x.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
   })
 
+  it("--provider openai: a batch's line that is not a chat completion fails that request (retried), as interactive mode does, instead of stopping the benchmark", async () => {
+    let odd = false
+    const batched = await startFakeOpenAi(
+      (request) => {
+        const user = request.body.messages.find((m: any) => m.role === "user").content as string
+        const expected = /Expected output: (.*)\n/.exec(user)?.[1] ?? ""
+        if (expected === "22" && !odd) {
+          odd = true
+          return { status: 200, body: { object: "chat.completion" } }
+        }
+        return { text: `echo ${expected}` }
+      },
+      { batches: true }
+    )
+    const s = scratch(TASKS)
+    const result = await runCli(s.argsFor(["--provider", "openai", "--model", "gpt-4o-mini", "--batch", "--batch-poll", "0.05"]), { env: { OPENAI_BASE_URL: batched.url } })
+    await batched.close()
+    expect(result.stderr).not.toContain("ERROR")
+    expect(result.code).toBe(0)
+    expect(batched.batches.created).toEqual(["batch_1", "batch_2"])
+    expect(s.report().results.map((r: any) => [r.task, r.final_outcome, r.api_retries])).toEqual([
+      ["t1", "working", 0],
+      ["t2", "working", 1],
+      ["t3", "working", 0]
+    ])
+  })
+
   it("--dry-run prices the plan at batch prices", async () => {
     const s = scratch(TASKS)
     const [batched, listed] = await Promise.all([

@@ -78,7 +78,7 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
  * What a 200 must hold to be read as a reply: at least one choice with a message. (Its content may
  * be null: that is the model answering nothing, a failed attempt, not a failed call.)
  */
-const hasChoice = (body: unknown): body is OpenAI.ChatCompletion => {
+export const hasChoice = (body: unknown): body is OpenAI.ChatCompletion => {
   const choices = typeof body === "object" && body !== null ? (body as { choices?: unknown }).choices : undefined
   const first: unknown = Array.isArray(choices) ? choices[0] : undefined
   const message: unknown = typeof first === "object" && first !== null ? (first as { message?: unknown }).message : undefined

@@ -2,8 +2,8 @@ import type OpenAI from "openai"
 import { Effect, Either } from "effect"
 import { LlmError, type LlmErrorKind } from "../services/Llm.js"
 import type { BatchApi, BatchResult, BatchState } from "./Batch.js"
-import { OPENAI_DEFAULT_BASE_URL, toLlmError, toParams, toReply, type OpenAiOptions } from "./OpenAi.js"
-import { baseUrlOptions } from "./sdkErrors.js"
+import { hasChoice, OPENAI_DEFAULT_BASE_URL, toLlmError, toParams, toReply, type OpenAiOptions } from "./OpenAi.js"
+import { baseUrlOptions, notAReply } from "./sdkErrors.js"
 
 /** What a request's status inside a batch is, in the retry policy's words. */
 const kindOfStatus = (status: number): LlmErrorKind =>
@@ -47,8 +47,14 @@ interface OutputLine {
 
 const resultOf = (batchId: string) => (line: OutputLine): BatchResult => {
   const response = line.response
+  // A 200 whose body is no chat completion is the service's fault, as in interactive mode (retried), not a reply.
   if (response != null && response.status_code === 200)
-    return { customId: line.custom_id, outcome: Either.right(toReply(response.body as OpenAI.ChatCompletion, response.request_id ?? null)) }
+    return {
+      customId: line.custom_id,
+      outcome: hasChoice(response.body)
+        ? Either.right(toReply(response.body, response.request_id ?? null))
+        : Either.left(notAReply(response.body, response.request_id ?? null))
+    }
   const detail = line.error?.message ?? JSON.stringify((response?.body as { error?: unknown } | undefined)?.error ?? response?.body ?? null)
   // An expired or cancelled request was not processed: the service's to answer, asked again.
   const kind = response != null ? kindOfStatus(response.status_code) : "server"

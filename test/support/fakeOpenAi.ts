@@ -101,7 +101,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
         const reply = script(inner, n)
         if ("hang" in reply) errors.push(JSON.stringify({ id: `r${n}`, custom_id, response: null, error: { code: "batch_expired", message: "expired" } }))
         else if ("status" in reply)
-          errors.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: reply.status, request_id: `req_${n}`, body: { error: { message: `scripted ${reply.status}` } } }, error: null }))
+          errors.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: reply.status, request_id: `req_${n}`, body: reply.body ?? { error: { message: `scripted ${reply.status}` } } }, error: null }))
         else output.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: 200, request_id: `req_${n}`, body: completionOf(reply, inner, n) }, error: null }))
       }
       held.set(id, { output: output.join("\n"), errors: errors.join("\n"), total: lines.length, failed: errors.length, polls: 0 })
