@@ -102,7 +102,7 @@ describe("run --count-tokens anthropic, through the built CLI", () => {
   it("a count the endpoint refuses is unknown: null, one warning, a note, and the run goes on", async () => {
     const bench = makeBench(tasks)
     const server = await startFakeAnthropic(model, (request) =>
-      request.body.messages[0].content.includes("55") ? { status: 500 } : { tokens: 5 + fakeTextTokens(request.body.messages[0].content) }
+      request.body.messages[0].content.includes("55") ? { status: 400 } : { tokens: 5 + fakeTextTokens(request.body.messages[0].content) }
     )
     servers.push(server)
     const result = await runCli(bench.args("--model", "haiku", "--count-tokens", "anthropic"), {

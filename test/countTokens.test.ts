@@ -103,6 +103,31 @@ describe("--count-tokens anthropic: the token counting endpoint", () => {
     expect(logged[0]).toContain("null (\"unknown\")")
   })
 
+  it("a count the endpoint could not make for now (429, 529, 5xx) is asked again under the retry policy, not left unknown", async () => {
+    // The framing's count is overloaded once, a program's rate-limited twice: both are known in the end.
+    const failing = new Map([[".", 1], ["print(1)", 2]])
+    const server = await startFakeAnthropic(neverAsked, (request) => {
+      const text = request.body.messages[0].content
+      const left = failing.get(text) ?? 0
+      if (left > 0) {
+        failing.set(text, left - 1)
+        return { status: text === "." ? 529 : 429 }
+      }
+      return { tokens: 5 + fakeTextTokens(text) }
+    })
+    servers.push(server)
+    const retry = { retries: 3, baseDelay: Duration.millis(10), maxDelay: Duration.millis(50) }
+    const result = await run(
+      Effect.gen(function* () {
+        const tokens = yield* makeProgramTokens(yield* liveCounter(server.url), { retry })
+        const counts = yield* Effect.all([tokens.count("m", "print(1)"), tokens.count("m", "print(2)")], { concurrency: "unbounded" })
+        return { counts, failures: yield* tokens.failures }
+      })
+    )
+    expect(result).toEqual({ counts: [fakeTextTokens("print(1)"), fakeTextTokens("print(2)")], failures: 0 })
+    expect(server.requests.filter(isCountRequest)).toHaveLength(3 + 3)
+  })
+
   it("a cassette records each count, and its replay answers the same counts with no endpoint", async () => {
     const server = await startFakeAnthropic(neverAsked, (request) =>
       request.body.messages[0].content === "FAIL" ? { status: 400 } : { tokens: 5 + fakeTextTokens(request.body.messages[0].content) }

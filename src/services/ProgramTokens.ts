@@ -2,6 +2,7 @@ import { Context, Effect } from "effect"
 import type { CheckpointCount } from "../domain/Checkpoint.js"
 import { sha256 } from "../domain/text.js"
 import type { TokenCounter } from "./TokenCounter.js"
+import { apiRetrySchedule, type RetryPolicy } from "../loop/Policy.js"
 
 /**
  * The text the framing is measured with: one character, which any byte-level BPE vocabulary holds
@@ -32,6 +33,11 @@ export interface ProgramTokensOptions {
   readonly known?: ReadonlyArray<CheckpointCount> | undefined
   /** Each count the endpoint made, for the checkpoint. */
   readonly journal?: ((line: CheckpointCount) => Effect.Effect<void>) | undefined
+  /**
+   * The model requests' retry policy (--api-retries): a count that failed for now (429, 529, 5xx,
+   * the network) is asked again under it before it is unknown. None: asked once.
+   */
+  readonly retry?: RetryPolicy | undefined
 }
 
 export const make = (counter: Context.Tag.Service<TokenCounter>, options: ProgramTokensOptions = {}) =>
@@ -54,6 +60,8 @@ export const make = (counter: Context.Tag.Service<TokenCounter>, options: Progra
         const once = Effect.runSync(
           Effect.cached(
             counter.count(model, text).pipe(
+              // One overloaded answer to the framing's count would leave every count of the model unknown.
+              (asked) => (options.retry === undefined ? asked : Effect.retry(asked, apiRetrySchedule(options.retry))),
               Effect.tap((tokens) => journal({ type: "count", tokenizer: counter.tokenizer, model, sha256: hash, tokens })),
               Effect.catchAll((error) =>
                 Effect.suspend(() => {

@@ -221,7 +221,8 @@ export const runSession = (input: SessionInput) =>
       : yield* ProgramTokens.make(counter.value, {
           known: knownCounts,
           // A count not written loses only a cache: a resume asks for it again.
-          journal: (line) => Effect.ignore(writer.append(line))
+          journal: (line) => Effect.ignore(writer.append(line)),
+          retry: input.settings.retryPolicy
         })
     const endpointDocs =
       endpointTokens === undefined
