@@ -191,18 +191,18 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
     const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
     const deadline = Date.now() + 30_000
-    while (!server.requests.some((r) => r.path.startsWith("/v1/messages/batches/msgbatch_2/results"))) {
-      if (Date.now() > deadline) throw new Error("the second wave never ended")
+    while (!server.requests.some((r) => r.path.startsWith("/v1/messages/batches/msgbatch_3/results"))) {
+      if (Date.now() > deadline) throw new Error("the third wave never ended")
       await new Promise((r) => setTimeout(r, 10))
     }
-    // The repairs are queued; t1 waits about 2 s before it asks again.
-    await new Promise((r) => setTimeout(r, 600))
-    expect(creates(server)).toHaveLength(2)
+    // The repairs are queued; t1 waits out its third retry's pause (about 4 s) before it asks again.
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(creates(server)).toHaveLength(3)
     process.kill(pid!, "SIGINT")
     const interrupted = await running
     expect(interrupted.code).toBe(130)
     // The runs that stopped were not a wave due: nothing is submitted (and paid for) on the way out.
-    expect(creates(server)).toHaveLength(2)
+    expect(creates(server)).toHaveLength(3)
   })
 
   it("a key refused while a batch is polled stops the benchmark, and keeps the checkpoint that names the batch paid for", async () => {
