@@ -211,6 +211,25 @@ describe("sharded benchmark, end to end (built CLI, loopback model)", () => {
     // Seven benchmarks and four reports, each a process of its own: minutes on a busy machine.
   }, 300_000)
 
+  it("--dry-run with --shard plans the shard: its runs, and the most they can cost (--max-cost is per shard)", async () => {
+    const dry = (extra: ReadonlyArray<string>) => run(join(dir, "dry"), ["--dry-run", ...extra])
+    const most = (out: string) => Number(/Cost: +at most \$([\d.]+)/.exec(out)?.[1])
+    const whole = await dry([])
+    expect(whole.code).toBe(0)
+    const keys = TASKS.flatMap((t) => ["ilo", "python"].flatMap((language) => [1, 2].map((trial) => runKey({ task: t.id, language, model: "haiku", trial }))))
+    let sum = 0
+    for (const i of [1, 2, 3]) {
+      const part = await dry(["--shard", `${i}/3`])
+      expect(part.code).toBe(0)
+      const mine = keys.filter((k) => shardOfKey(k, 3) === i).length
+      expect(part.stdout).toContain(`Shard ${i}/3 (--shard): ${mine} of these 20 runs`)
+      sum += most(part.stdout)
+    }
+    // The shards' bounds add up to the whole benchmark's (each printed to the cent).
+    expect(Math.abs(sum - most(whole.stdout))).toBeLessThanOrEqual(0.02)
+    expect(most(whole.stdout)).toBeGreaterThan(0.1)
+  }, 120_000)
+
   it("--shard auto in a SLURM array task runs the task's shard and records where it came from", async () => {
     const out = join(dir, "slurm")
     const slurm = { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "3", SLURM_ARRAY_TASK_COUNT: "3" }

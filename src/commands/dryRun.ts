@@ -83,6 +83,8 @@ export interface DryRunPlan {
   /** The sandbox the run would choose: it also decides where an interpreter is found. */
   readonly sandbox: Sandbox
   readonly runTimeoutS: number
+  /** --shard: the runs this shard does, of the whole plan (the runs and the cost shown are the shard's). */
+  readonly shard?: { readonly label: string; readonly has: (task: Task, language: Language, model: Model, trial: number) => boolean } | undefined
 }
 
 const usd = (x: number) => `$${x < 10 ? x.toFixed(2) : groupDigits(Math.round(x))}`
@@ -116,25 +118,37 @@ export const planLines = (p: DryRunPlan) =>
       if (retired) lines.push(`                 WARNING: retired on ${retired.retires}; requests to it are likely to fail`)
     }
     const runs = p.tasks.length * p.languages.length * p.models.length * p.trials
+    const trials = Array.from({ length: p.trials }, (_, i) => i + 1)
+    const inShard = (task: Task, language: Language, model: Model, trial: number) => p.shard === undefined || p.shard.has(task, language, model, trial)
     lines.push(
       `  Trials:      ${p.trials}`,
       `  Runs:        ${p.tasks.length} task(s) x ${p.languages.length} language(s) x ${p.models.length} model(s) x ${p.trials} trial(s) = ${runs}`
     )
-    // The most input tokens per run, summed over tasks: the same for every model.
+    if (p.shard !== undefined) {
+      const mine = p.models.reduce((n, m) => n + p.languages.reduce((k, l) => k + p.tasks.reduce((j, t) => j + trials.filter((i) => inShard(t, l, m, i)).length, 0), 0), 0)
+      lines.push(`               Shard ${p.shard.label}: ${mine} of these ${runs} runs (the cost below is the shard's)`)
+    }
+    // The most input tokens of each run's attempts, per language and task: the same for every model.
     let perLanguage = 0
-    const inputs: Array<number> = []
+    const bounded: Array<{ readonly language: Language; readonly task: Task; readonly inputs: ReadonlyArray<number> }> = []
     for (const language of p.languages) {
       const context = yield* languageContext(language)
       for (const task of p.tasks) {
         const bounds = attemptInputBounds(p.layout, language, task, context, p.retryCap, p.maxTokens)
-        inputs.push(...bounds)
+        bounded.push({ language, task, inputs: bounds })
         perLanguage = Math.max(perLanguage, bounds[0]!)
       }
     }
     const unpriced = p.models.filter((m) => p.priceOf(m.id) === undefined)
     const total = p.models.reduce((usd, m) => {
       const price = p.priceOf(m.id)
-      return price === undefined ? usd : usd + costBound(inputs, p.maxTokens, price) * p.trials
+      if (price === undefined) return usd
+      // Each run that this benchmark (or shard) does, at most.
+      for (const b of bounded) {
+        const count = trials.filter((i) => inShard(b.task, b.language, m, i)).length
+        if (count > 0) usd += costBound(b.inputs, p.maxTokens, price) * count
+      }
+      return usd
     }, 0)
     lines.push(
       `  Cost:        at most ${usd(total)} at ${p.batch === true ? "batch" : "list"} prices${unpriced.length > 0 ? ` for the priced models (no price: ${unpriced.map((m) => m.id).join(", ")})` : ""}`,

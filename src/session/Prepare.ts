@@ -15,7 +15,7 @@ import type { RunConfig } from "../domain/RunConfig.js"
 import type { Task } from "../domain/Task.js"
 import { makeBudget } from "../loop/Budget.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
-import { plan, specKey } from "../loop/Plan.js"
+import { plan, runKey, specKey } from "../loop/Plan.js"
 import { defaultRetryPolicy } from "../loop/Policy.js"
 import { alignedLayout, seedLayout } from "../loop/Prompts.js"
 import { HARNESS_VERSION, packageRoot } from "../platform/paths.js"
@@ -132,7 +132,9 @@ export const prepareRun = (o: RunFlags) =>
       }
       // The same choice the run makes (auto probes bwrap), so the plan names the interpreters the sandbox would run.
       const sandbox = yield* sandboxFromFlags(o)
-      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, batch: o.batch, retired, sandbox, runTimeoutS: o.runTimeout }).pipe(
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, batch: o.batch, retired, sandbox, runTimeoutS: o.runTimeout,
+        // --shard: the runs and the cost of this shard (--max-cost is per shard).
+        shard: shard === undefined ? undefined : { label: `${shardLabel(shard)} (${shard.from})`, has: (task, language, model, trial) => shardOfKey(runKey({ task: task.id, language: language.name, model: model.key, trial }), shard.count) === shard.index } }).pipe(
         Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
       )
       yield* Console.log(lines.join("\n"))
