@@ -205,6 +205,34 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(creates(server)).toHaveLength(3)
   })
 
+  it("--resume --retry-errors asks again for a request an earlier batch refused, instead of taking that batch's old error", async () => {
+    // t2's first request is refused (400) once: its run ends in "error"; the credits topped up, say, the resume asks again.
+    let refused = false
+    const server = await start((request) => {
+      const expected = expectedOf(request.body)
+      if (expected === "22" && !refused) {
+        refused = true
+        return { status: 400 }
+      }
+      return { text: `echo ${expected}` }
+    })
+    const s = scratch(TASKS)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const first = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env })
+    expect(first.code).not.toBe(0)
+    expect(s.report().results.map((r: any) => r.final_outcome)).toEqual(["working", "error", "working"])
+    const checkpoint = checkpointOf(s.out)
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint, "--retry-errors"]), { env })
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 1])
+    expect(resumed.code).toBe(0)
+    const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(report.results.map((r: any) => [r.task, r.final_outcome])).toEqual([
+      ["t1", "working"],
+      ["t2", "working"],
+      ["t3", "working"]
+    ])
+  })
+
   it("a key refused while a batch is polled stops the benchmark, and keeps the checkpoint that names the batch paid for", async () => {
     const server = await start(failThenFix)
     server.batches.pollStatus = 401

@@ -143,7 +143,16 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
         ask.pipe(Effect.retry({ schedule: Schedule.spaced(options.poll), while: (e) => e.retryable, times: 20 }))
 
       /** One batch, submitted or found in the checkpoint: polled until it has ended, then its results answer their requests. */
-      const follow = (id: string, items: ReadonlyArray<Waiting>, states: Map<string, BatchState>, report: Effect.Effect<void>) =>
+      /**
+       * Requests an earlier session's batch has no reply for (an error, an expiry, results no longer
+       * kept): that answer is old news (a run that ended in "error" on it is being run again,
+       * --retry-errors), and nothing was billed for it, so they go in the next wave, asked anew.
+       */
+      const askAnew = (items: ReadonlyArray<Waiting>) => {
+        for (const item of items) if (item.gone !== true) queued.push(item)
+      }
+
+      const follow = (id: string, items: ReadonlyArray<Waiting>, states: Map<string, BatchState>, report: Effect.Effect<void>, fromEarlier = false) =>
         Effect.gen(function* () {
           const poll = Effect.flatMap(patiently(api.status(id)), (state) =>
             Effect.sync(() => void states.set(id, state)).pipe(Effect.zipRight(report), Effect.as(state.ended))
@@ -154,6 +163,10 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           // Answered together, in one synchronous step: no run goes on before the batch's others have their replies.
           for (const item of items) {
             const outcome = byId.get(item.customId) ?? Either.left(missing(`batch ${id} has no result for request ${item.customId}`))
+            if (fromEarlier && Either.isLeft(outcome)) {
+              askAnew([item])
+              continue
+            }
             Deferred.unsafeDone(
               item.reply,
               Either.isRight(outcome) ? Effect.succeed({ ...outcome.right, batchId: id }) : Effect.fail(outcome.left)
@@ -165,6 +178,8 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               // The batch could not be polled or read (the network down longer than the poll's patience):
               // it is still there, and billed. A retry of its requests follows it again instead of paying twice.
               if (error.retryable) for (const item of items) answeredFrom().set(item.customId, id)
+              // An earlier session's batch that cannot be read at all (gone, its results no longer kept): asked anew.
+              else if (fromEarlier) return askAnew(items)
               items.forEach((item) => Deferred.unsafeDone(item.reply, Effect.fail(error)))
             })
           )
@@ -199,7 +214,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               })
             )
           })
-          const followed: Array<readonly [string, ReadonlyArray<Waiting>]> = [...earlier]
+          const followed: Array<readonly [string, ReadonlyArray<Waiting>, boolean]> = [...earlier].map(([id, chunk]) => [id, chunk, true] as const)
           for (const all of chunked(fresh, maxRequests, maxBytes)) {
             // A run interrupted before its request went out (Ctrl-C) is not paid for after all.
             const chunk = all.filter((item) => item.gone !== true)
@@ -228,10 +243,10 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               continue
             }
             states.set(submitted.right.id, submitted.right)
-            followed.push([submitted.right.id, chunk])
+            followed.push([submitted.right.id, chunk, false])
           }
           yield* report
-          yield* Effect.forEach(followed, ([id, chunk]) => follow(id, chunk, states, report), { concurrency: "unbounded", discard: true })
+          yield* Effect.forEach(followed, ([id, chunk, fromEarlier]) => follow(id, chunk, states, report, fromEarlier), { concurrency: "unbounded", discard: true })
         })
 
       /** Sends a wave once every open run waits on the model and none is in flight. */
