@@ -245,6 +245,28 @@ describe("run --provider openai", () => {
     expect(bench.markdown()[0]).toContain("Reasoning tokens: unknown")
   })
 
+  it("a priced model whose server sends no usage costs unknown (null, n/a), never $0", async () => {
+    const bench = makeBench(tasks)
+    const server = await serve((req) => ({
+      status: 200,
+      raw: JSON.stringify({
+        id: "c1",
+        object: "chat.completion",
+        model: "deepseek-flash",
+        choices: [{ index: 0, message: { role: "assistant", content: programPrinting(languageOf(req), "55") }, finish_reason: "stop" }]
+      })
+    }))
+    const result = await runCli(bench.args("--provider", "openai", "--model", "dsflash", "--base-url", server.url), { env: { OPENAI_API_KEY: "test-key" } })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain("carry no token usage")
+    const [report] = bench.reports()
+    const ilo = report.results.find((r: any) => r.language === "ilo")
+    expect(ilo).toMatchObject({ final_outcome: "working", input_tokens: 0, generation_tokens: 0, cost_usd: null, cache_savings_usd: null })
+    expect(ilo.attempts[0].cost_usd).toBeNull()
+    expect(result.stdout).toMatch(/all\s+all\s+1 .*n\/a/)
+    expect(result.stdout).not.toContain("$0.0000")
+  })
+
   it("needs OPENAI_API_KEY for a remote server, and a model id", async () => {
     const bench = makeBench(tasks)
     const remote = await runCli(bench.args("--provider", "openai", "--model", "gpt-4o-mini", "--base-url", "https://api.example.com/v1"))

@@ -12,6 +12,8 @@ export interface Tokens {
   readonly cacheWrite: number
   readonly cacheRead: number
   readonly output: number
+  /** Some call's reply carried no usage: the counts are lower bounds and the cost is unknown. */
+  readonly unreported?: boolean | undefined
 }
 
 const PER_TOKEN = 1 / 1_000_000
@@ -44,7 +46,8 @@ export const addTokens = (a: Tokens, b: Tokens): Tokens => ({
   input: a.input + b.input,
   cacheWrite: a.cacheWrite + b.cacheWrite,
   cacheRead: a.cacheRead + b.cacheRead,
-  output: a.output + b.output
+  output: a.output + b.output,
+  ...(a.unreported === true || b.unreported === true ? { unreported: true } : {})
 })
 
 export const noTokens: Tokens = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 }

@@ -12,7 +12,9 @@ export const Usage = Schema.Struct({
   cacheRead: Schema.Number,
   output: Schema.Number,
   /** null: the provider reported no reasoning split. */
-  reasoning: Schema.optional(Schema.NullOr(Schema.Number))
+  reasoning: Schema.optional(Schema.NullOr(Schema.Number)),
+  /** true: the reply carried no usage at all; its tokens are counted as 0 and its cost is unknown. */
+  unreported: Schema.optional(Schema.Boolean)
 })
 
 /** A model's reply as a cassette or a checkpoint keeps it: the Llm service's reply, field for field. */

@@ -260,7 +260,7 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       output_tokens: reply.right.usage.output,
       reasoning_tokens: usage.reasoning ?? null,
       total_input_tokens: totalInput(usage),
-      cost_usd: price ? roundUsd(costUsd(usage, price)) : null,
+      cost_usd: price && usage.unreported !== true ? roundUsd(costUsd(usage, price)) : null,
       stop_reason: reply.right.stopReason,
       model_id: reply.right.model,
       exit_code: run.exitCode,
@@ -373,9 +373,11 @@ const runEconomics = (attempts: ReadonlyArray<Attempt>, price: Price | undefined
     cacheRead: sum(attempts.map((a) => a.cache_read_tokens)),
     output: sum(attempts.map((a) => a.output_tokens))
   })
+  // An attempt without a cost (its reply had no usage) makes the run's unknown too: a sum over the others would pass for it.
+  const priced = price !== undefined && tokens.unreported !== true && attempts.every((a) => a.cost_usd !== null) ? price : undefined
   return {
-    cost_usd: price ? roundUsd(costUsd(tokens, price)) : null,
-    effective_input_tokens: price ? effectiveInputTokens(tokens, price) : totalInput(tokens),
-    cache_savings_usd: price ? roundUsd(cacheSavingsUsd(tokens, price)) : null
+    cost_usd: priced ? roundUsd(costUsd(tokens, priced)) : null,
+    effective_input_tokens: priced ? effectiveInputTokens(tokens, priced) : totalInput(tokens),
+    cache_savings_usd: priced ? roundUsd(cacheSavingsUsd(tokens, priced)) : null
   }
 }

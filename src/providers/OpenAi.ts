@@ -66,7 +66,9 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
       cacheRead: cached,
       output: usage?.completion_tokens ?? 0,
       // A server that reports no split leaves it unknown: null, not 0.
-      reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? null
+      reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+      // No usage at all: the tokens above are 0 for want of a count, so the cost is unknown, not $0.
+      ...(usage == null ? { unreported: true } : {})
     },
     stopReason: finish === "length" ? "max_tokens" : finish,
     model: completion.model,
@@ -110,7 +112,7 @@ export const layer = (options: OpenAiOptions) =>
     const warnNoUsage = Effect.suspend(() => {
       if (warned) return Effect.void
       warned = true
-      return Effect.logWarning("the server's replies carry no token usage: their tokens are counted as 0, and their cost as none")
+      return Effect.logWarning("the server's replies carry no token usage: their tokens are counted as 0, and their cost is unknown")
     })
     return Llm.make({
       provider: "openai",
