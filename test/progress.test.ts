@@ -106,6 +106,18 @@ describe("progress on stderr", () => {
       expect(f.writes[0]).toMatch(/^\[3\/4\] .* 1 error \| .* 10s elapsed, ETA 10s\n$/)
     }))
 
+  it.effect("the spend so far says n/a once a run has no price, not the priced runs' sum as if it were all", () =>
+    Effect.gen(function* () {
+      const f = fakeIo()
+      const progress = benchProgress(3, "lines", f.io)
+      const priced = runOf(0, "working")
+      yield* progress.kept(priced.s, { ...priced.result, cost_usd: 0.01 })
+      expect(progress.status()).toContain("520 tok · $0.0100 ·")
+      const unpriced = runOf(1, "working")
+      yield* progress.kept(unpriced.s, { ...unpriced.result, cost_usd: null })
+      expect(progress.status()).toContain("1,040 tok · $0.0100 + n/a ·")
+    }))
+
   it.effect("--quiet: nothing on stderr", () =>
     Effect.gen(function* () {
       const { writes } = yield* drive("quiet")

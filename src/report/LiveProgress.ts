@@ -90,6 +90,8 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   let doneHere = 0
   let tokens = 0
   let cost: number | undefined
+  /** Runs with no cost (an unpriced model, a reply without usage): the sum of the others is not the spend. */
+  let unpriced = 0
   let started: number | undefined
   let drawn = false
   /** API failures already shown, by cause: a bad key fails every run the same way. */
@@ -98,7 +100,7 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
   const elapsed = () => (started === undefined ? 0 : io.now() - started)
   const eta = () => (doneHere === 0 ? "–" : formatDuration((elapsed() / doneHere) * (total - done)))
   const tally = () => `${counts.working} working · ${counts.partial} partial · ${counts.failed} failed · ${counts.error} error`
-  const spend = () => `${compact(tokens)} tok${cost !== undefined ? ` · $${cost.toFixed(cost >= 1 ? 2 : 4)}` : ""}`
+  const spend = () => `${compact(tokens)} tok${cost !== undefined ? ` · $${cost.toFixed(cost >= 1 ? 2 : 4)}${unpriced > 0 ? " + n/a" : ""}` : ""}`
   const status = () =>
     `[${done}/${total}] ${tally()} · ${spend()} · ${formatDuration(elapsed())} elapsed · ETA ${done === total ? "0s" : eta()}` +
     (wave !== undefined && !wave.ended ? ` · ${waveLine(wave)}` : "")
@@ -127,6 +129,7 @@ export const benchProgress = (total: number, mode: ProgressMode, io: ProgressIo 
     tokens += result.input_tokens + result.generation_tokens
     const c = costOf(result)
     if (c !== undefined) cost = (cost ?? 0) + c
+    else unpriced++
   }
 
   const onStart = (spec: RunSpec) =>
