@@ -4,7 +4,8 @@ import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/rep
 import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
 import { renderHtml, runAnchor } from "../src/report/Html.js"
 import { renderMarkdown } from "../src/report/Markdown.js"
-import { fmtPct, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
+import { fmtPct, headToHead, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
+import { analyse } from "../src/report/Analysis.js"
 import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
@@ -317,6 +318,22 @@ describe("a partial benchmark's denominators", () => {
     } as any
     const html = [...(await Effect.runPromise(renderHtml(mergeSources([sourceOfReport(report, "r.json")]))))].join("")
     expect(html).toContain("runs of 30 planned: 10 tasks × 3 languages × 1 model")
+  })
+})
+
+describe("the head to head's cost ratio", () => {
+  it("is unknown when a pair's run has no cost, not the ratio over the priced pairs under the count of all", () => {
+    const rows = [
+      laterRow("t1", "ilo", "dsflash", "working", 0.01),
+      laterRow("t2", "ilo", "dsflash", "working", 0.01),
+      laterRow("t1", "python", "dsflash", "working", 0.02),
+      laterRow("t2", "python", "dsflash", "working", 0, { cost_usd: null })
+    ]
+    const decoded = decodeResults("legs.json", JSON.stringify(laterFile("python", rows)))
+    if (Either.isLeft(decoded)) throw decoded.left
+    const [h] = headToHead(analyse(mergeSources([decoded.right])), "ilo")
+    expect(h).toMatchObject({ language: "python", tasks: 2, tokenRatio: 1 })
+    expect(h!.costRatio).toBeUndefined()
   })
 })
 

@@ -64,7 +64,8 @@ export const headToHead = (a: Analysis, baseline: string): ReadonlyArray<HeadToH
         )
         const sum = (f: (r: ResultRow) => number) => (rows: ReadonlyArray<ResultRow>) => rows.reduce((n, r) => n + f(r), 0)
         const tokens = sum(totalTokens)
-        const withCost = pairs.filter(([i, o]) => typeof i.cost_usd === "number" && typeof o.cost_usd === "number")
+        // Over every pair or none: a ratio over the priced pairs alone would stand under the count of all.
+        const priced = pairs.length > 0 && pairs.every(([i, o]) => typeof i.cost_usd === "number" && typeof o.cost_usd === "number")
         const cost = sum((r) => r.cost_usd ?? 0)
         const group = (l: string) => a.groups.find((g) => g.language === l && g.model === model)
         return {
@@ -72,7 +73,7 @@ export const headToHead = (a: Analysis, baseline: string): ReadonlyArray<HeadToH
           language,
           tasks: pairs.length,
           tokenRatio: pairs.length > 0 ? tokens(pairs.map((p) => p[1])) / tokens(pairs.map((p) => p[0])) : undefined,
-          costRatio: withCost.length > 0 ? cost(withCost.map((p) => p[1])) / cost(withCost.map((p) => p[0])) : undefined,
+          costRatio: priced ? cost(pairs.map((p) => p[1])) / cost(pairs.map((p) => p[0])) : undefined,
           baselineRate: group(baseline)?.rate,
           rate: group(language)?.rate
         }
