@@ -64,6 +64,19 @@ describe("Anthropic layer (real SDK, loopback server)", () => {
       })
     }))
 
+  it.live("a usage object without its token counts (a proxy's {}) is unreported, so its cost is unknown, not $0; null cache fields are 0", () =>
+    Effect.gen(function* () {
+      const message = (usage: unknown) =>
+        JSON.stringify({ id: "m", type: "message", role: "assistant", model: "claude-haiku-4-5", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", stop_sequence: null, usage })
+      const { result } = yield* call(() => ({ status: 200, raw: message({}) }), request, { ...fast, retries: 0 })
+      expect(Either.getOrThrow(result).usage).toMatchObject({ input: 0, output: 0, unreported: true })
+      const nulls = yield* call(() => ({
+        status: 200,
+        raw: message({ input_tokens: 40, output_tokens: 7, cache_creation_input_tokens: null, cache_read_input_tokens: null, cache_creation: null })
+      }))
+      expect(Either.getOrThrow(nulls.result).usage).toEqual({ input: 40, cacheWrite: 0, cacheRead: 0, output: 7, reasoning: 0 })
+    }))
+
   it.live("system blocks with a cache mark go out as content blocks with cache_control", () =>
     Effect.gen(function* () {
       const { requests } = yield* call(() => ({ text: "ok" }), {

@@ -114,6 +114,9 @@ describe("OpenAI-compatible provider", () => {
       )
       for (const reply of replies) expect(reply.usage).toMatchObject({ input: 0, cacheRead: 0, output: 0 })
       expect(warnings.filter((w) => w.includes("carry no token usage"))).toHaveLength(1)
+      // A usage object without prompt or completion counts is as good as none.
+      const empty = toReply({ id: "c3", object: "chat.completion", model: "m", created: 0, choices: [], usage: { total_tokens: 0 } } as any, null)
+      expect(empty.usage).toMatchObject({ input: 0, output: 0, unreported: true })
       const over = toReply({ id: "c2", object: "chat.completion", model: "m", created: 0, choices: [], usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_tokens_details: { cached_tokens: 400 } } } as any, null)
       expect(over.usage).toMatchObject({ input: 0, cacheRead: 100 })
     }))

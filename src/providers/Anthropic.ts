@@ -47,22 +47,27 @@ const isMessage = (body: unknown): body is Anthropic.Message =>
   (body as { usage?: unknown }).usage !== null
 
 /** The reply in our accounting: `input_tokens` already excludes cached tokens. */
-export const readMessage = asReply(isMessage, (m) => ({
-  text: m.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
-  usage: {
-    input: m.usage.input_tokens ?? 0,
-    cacheWrite: m.usage.cache_creation_input_tokens ?? 0,
-    cacheRead: m.usage.cache_read_input_tokens ?? 0,
-    output: m.usage.output_tokens ?? 0,
-    // No split reported: none spent if the reply holds no thinking, else unknown (null), never 0.
-    reasoning:
-      m.usage.output_tokens_details?.thinking_tokens ??
-      (m.content.some((block) => block.type === "thinking" || block.type === "redacted_thinking") ? null : 0)
-  },
-  stopReason: m.stop_reason,
-  model: m.model,
-  requestId: requestIdOf(m)
-}))
+export const readMessage = asReply(isMessage, (m) => {
+  // A usage object without its counts (an Anthropic-compatible proxy's {}): 0 for want of them, the cost unknown.
+  const unreported = typeof m.usage.input_tokens !== "number" || typeof m.usage.output_tokens !== "number"
+  return {
+    text: m.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""),
+    usage: {
+      input: m.usage.input_tokens ?? 0,
+      cacheWrite: m.usage.cache_creation_input_tokens ?? 0,
+      cacheRead: m.usage.cache_read_input_tokens ?? 0,
+      output: m.usage.output_tokens ?? 0,
+      // No split reported: none spent if the reply holds no thinking, else unknown (null), never 0.
+      reasoning:
+        m.usage.output_tokens_details?.thinking_tokens ??
+        (m.content.some((block) => block.type === "thinking" || block.type === "redacted_thinking") ? null : 0),
+      ...(unreported ? { unreported: true } : {})
+    },
+    stopReason: m.stop_reason,
+    model: m.model,
+    requestId: requestIdOf(m)
+  }
+})
 
 /** The SDK's client as every request here uses it. */
 const makeClient = (sdk: Sdk, options: AnthropicOptions) =>
@@ -106,6 +111,13 @@ export const layer = (options: AnthropicOptions) =>
         : Effect.forEach(notices.filter((n) => !shown.has(n)), (n) => Effect.sync(() => shown.add(n)).pipe(Effect.zipRight(Effect.logWarning(n))), {
             discard: true
           })
+    // Said once, as for the OpenAI layer: zero tokens from a reply without counts are no measurement.
+    let warned = false
+    const warnNoUsage = Effect.suspend(() => {
+      if (warned) return Effect.void
+      warned = true
+      return Effect.logWarning("the server's replies carry no token counts: their tokens are counted as 0, and their cost is unknown")
+    })
     return Llm.make({
       provider: "anthropic",
       timesOut: true,
@@ -119,7 +131,8 @@ export const layer = (options: AnthropicOptions) =>
           (error) => toLlmError(sdk, error)
         ).pipe(
           Effect.tap(({ notices }) => showOnce(notices)),
-          Effect.flatMap(({ message }) => readMessage(message))
+          Effect.flatMap(({ message }) => readMessage(message)),
+          Effect.tap((reply) => (reply.usage.unreported === true ? warnNoUsage : Effect.void))
         )
     })
     })

@@ -49,14 +49,17 @@ interface DeepSeekUsage {
 export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | null): LlmReply => {
   const choice = completion.choices[0]
   const usage = completion.usage
-  const prompt = usage?.prompt_tokens ?? 0
   // DeepSeek reports its prompt cache in fields of its own, hit and miss: taken as they are, when present.
   const deepSeek = usage as DeepSeekUsage | undefined
   const hit = deepSeek?.prompt_cache_hit_tokens
   const miss = deepSeek?.prompt_cache_miss_tokens
+  const prompt: number | undefined =
+    typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : typeof hit === "number" && typeof miss === "number" ? hit + miss : undefined
+  // No count of what was read or written (no usage, or an empty one): 0 for want of one, the cost unknown.
+  const unreported = prompt === undefined || typeof usage?.completion_tokens !== "number"
   // Part of prompt_tokens: a server that says more were cached than were sent is held to what it sent.
-  const cached = Math.min(prompt, typeof hit === "number" ? hit : usage?.prompt_tokens_details?.cached_tokens ?? 0)
-  const uncached = typeof hit === "number" && typeof miss === "number" ? miss : Math.max(0, prompt - cached)
+  const cached = Math.min(prompt ?? 0, typeof hit === "number" ? hit : usage?.prompt_tokens_details?.cached_tokens ?? 0)
+  const uncached = typeof hit === "number" && typeof miss === "number" ? miss : Math.max(0, (prompt ?? 0) - cached)
   const finish = choice?.finish_reason ?? null
   return {
     text: choice?.message.content ?? "",
@@ -67,8 +70,7 @@ export const toReply = (completion: OpenAI.ChatCompletion, requestId: string | n
       output: usage?.completion_tokens ?? 0,
       // A server that reports no split leaves it unknown: null, not 0.
       reasoning: usage?.completion_tokens_details?.reasoning_tokens ?? null,
-      // No usage at all: the tokens above are 0 for want of a count, so the cost is unknown, not $0.
-      ...(usage == null ? { unreported: true } : {})
+      ...(unreported ? { unreported: true } : {})
     },
     stopReason: finish === "length" ? "max_tokens" : finish,
     model: completion.model,
@@ -123,8 +125,8 @@ export const layer = (options: OpenAiOptions) =>
           (options) => client.chat.completions.create(toParams(request, officialApi), options),
           (error) => toLlmError(sdk, error)
         ).pipe(
-          Effect.tap((body) => (hasChoice(body) && body.usage == null ? warnNoUsage : Effect.void)),
-          Effect.flatMap(readCompletion)
+          Effect.flatMap(readCompletion),
+          Effect.tap((reply) => (reply.usage.unreported === true ? warnNoUsage : Effect.void))
         )
     })
     })
