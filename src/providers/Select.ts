@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Config, type Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { InvalidFlag, MissingApiKey } from "../domain/errors.js"
 import type { Llm } from "../services/Llm.js"
 import type { TokenCounter } from "../services/TokenCounter.js"
@@ -7,7 +7,7 @@ import * as Anthropic from "./Anthropic.js"
 import { createCassette, readCassette, reopenCassette, type CassetteOptions } from "./Cassette.js"
 import { anthropicBatches } from "./AnthropicBatch.js"
 import * as Batch from "./Batch.js"
-import { Waves } from "../services/Waves.js"
+import type { Waves } from "../services/Waves.js"
 import * as OpenAi from "./OpenAi.js"
 import { openAiBatches } from "./OpenAiBatch.js"
 import { isLocalUrl } from "./OpenAi.js"
@@ -39,11 +39,12 @@ export interface ProviderFlags {
 /**
  * Where the benchmark's model answers from: the live provider, a cassette over it (recording, or a
  * replay that falls through), or a cassette alone (a pure replay: no provider, no key). The
- * composition root (session/Bench.ts) puts the pieces together.
+ * composition root (session/Bench.ts) puts the pieces together; with --batch the live provider
+ * needs the Waves it watches, which the root provides (one for the provider, the loop and the session).
  */
 export type LlmSource =
-  | { readonly _tag: "Live"; readonly live: Layer.Layer<Llm> }
-  | { readonly _tag: "Recorded"; readonly live: Layer.Layer<Llm>; readonly cassette: CassetteOptions }
+  | { readonly _tag: "Live"; readonly live: Layer.Layer<Llm, never, Waves> }
+  | { readonly _tag: "Recorded"; readonly live: Layer.Layer<Llm, never, Waves>; readonly cassette: CassetteOptions }
   | { readonly _tag: "Replayed"; readonly cassette: CassetteOptions }
 
 /** Where --count-tokens anthropic counts from: the same three shapes as the model's source, the same cassette. */
@@ -77,16 +78,14 @@ export const selectLlm = (f: ProviderFlags) =>
     // The flag's value is checked with the other flags (RunFlags); the variable's, here.
     if (Option.isNone(f.baseUrl) && baseUrl !== undefined && !URL.canParse(baseUrl)) yield* invalid("--base-url", `not a URL: ${baseUrl}`)
 
-    let live: Layer.Layer<Llm> | undefined
-    // --batch: the runs' count the batching layer watches, shared with the loop and the session.
-    const waves = f.batch ? yield* Waves.make : undefined
-    const batched = (api: Effect.Effect<Batch.BatchApi>, wavesOf: Context.Tag.Service<Waves>) =>
-      Batch.layer(api, { poll: Duration.seconds(f.batchPoll) }).pipe(Layer.provide(Layer.succeed(Waves, wavesOf)))
+    let live: Layer.Layer<Llm, never, Waves> | undefined
+    // --batch: the live provider sends waves of batches; it needs the Waves the composition root provides.
+    const batched = (api: Effect.Effect<Batch.BatchApi>) => Batch.layer(api, { poll: Duration.seconds(f.batchPoll) })
     let liveCounter: Layer.Layer<TokenCounter> | undefined
     if (needsLive) {
       if (f.provider === "anthropic") {
         const apiKey = Redacted.value(yield* requiredKey("ANTHROPIC_API_KEY"))
-        live = waves !== undefined ? batched(anthropicBatches({ apiKey, baseUrl }), waves) : Anthropic.layer({ apiKey, baseUrl })
+        live = f.batch ? batched(anthropicBatches({ apiKey, baseUrl })) : Anthropic.layer({ apiKey, baseUrl })
         if (Option.isSome(f.countTokens)) liveCounter = Anthropic.counterLayer({ apiKey, baseUrl, timeout: Duration.seconds(f.requestTimeout) })
       } else {
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
@@ -94,7 +93,7 @@ export const selectLlm = (f: ProviderFlags) =>
           baseUrl !== undefined && isLocalUrl(baseUrl)
             ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
             : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
-        live = waves !== undefined ? batched(openAiBatches({ apiKey, baseUrl }), waves) : OpenAi.layer({ apiKey, baseUrl })
+        live = f.batch ? batched(openAiBatches({ apiKey, baseUrl })) : OpenAi.layer({ apiKey, baseUrl })
       }
     }
 
@@ -124,5 +123,5 @@ export const selectLlm = (f: ProviderFlags) =>
         : source._tag === "Live"
           ? { _tag: "Live", live: liveCounter }
           : { _tag: "Recorded", live: liveCounter, cassette }
-    return { source, counter, baseUrl: baseUrl ?? null, waves }
+    return { source, counter, baseUrl: baseUrl ?? null }
   })

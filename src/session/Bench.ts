@@ -19,8 +19,6 @@ export interface BenchOptions {
   readonly commands: ReadonlyArray<ReadonlyArray<string>>
   /** Where the model is served and which variable holds its key: named when the endpoint is unusable. */
   readonly endpoint: { readonly url: string; readonly keyVariable: string }
-  /** --batch: the open runs the batching provider watches (the loop counts them, the session attaches the checkpoint). */
-  readonly waves?: Waves["Type"] | undefined
   /** --count-tokens anthropic: where the counts come from. */
   readonly counter?: CounterSource | undefined
 }
@@ -53,30 +51,29 @@ const counting = (source: CounterSource) => {
  * Everything one benchmark runs on, built from its flags: the model (from `llm`, the provider
  * and cassette the flags chose), stopping at once when its endpoint cannot answer, behind the rate
  * gate; programs run in the sandbox and bounded by --program-concurrency; the skill docs and the
- * checkpoint. It takes the program host, the file system and the clock from the edge.
+ * checkpoint; with --batch, the Waves the batching provider watches, the loop counts and the
+ * session attaches the checkpoint to (one, provided here to all three). It takes the program host,
+ * the file system and the clock from the edge.
  */
 export const layer = (flags: RunFlags, llm: LlmSource, options: BenchOptions) => {
   // One gate for the model's requests and the counter's (with --batch, the counter's alone).
   const gate = RateGate.layer({ maxConcurrency: flags.concurrency, rpm: Option.getOrUndefined(flags.rpm), maxPause: defaultRetryPolicy.maxDelay })
   const counted = options.counter === undefined ? undefined : counting(options.counter).pipe(Layer.provide(gate))
-  return Layer.mergeAll(
+  const bench = Layer.mergeAll(
     SkillDocs.layer({ iloBin: flags.ilo, skillsDir: options.skills.dir, relativeTo: options.skills.relativeTo }),
     // A refused key, an unknown model or nothing at the address stops everything at once (exit 2).
     StopEarly.layer(options.endpoint.url, options.endpoint.keyVariable).pipe(Layer.provide(model(llm))),
     Checkpoint.layer,
     // A batch is not held to the per-minute limit, and every run of a wave waits on the model at once: no gate.
     // Token counts are requests of their own: always behind the gate.
-    options.waves !== undefined
-      ? counted === undefined
-        ? Layer.succeed(Waves, options.waves)
-        : Layer.merge(Layer.succeed(Waves, options.waves), counted)
-      : counted === undefined
-        ? gate
-        : Layer.merge(gate, counted),
+    flags.batch ? (counted ?? Layer.empty) : counted === undefined ? gate : Layer.merge(gate, counted),
     // The same host, its programs in the sandbox, with a bound in front of them.
     Layer.effect(
       ProgramRunner,
       Effect.flatMap(ProgramRunner, (runner) => boundedRunner(forBenchmark(runner, options.sandbox, options.commands), flags.programConcurrency))
     )
   )
+  // The loop and the session take Waves as an option, its absence meaning interactive requests: without
+  // --batch it stays out of what the benchmark sees (the interactive providers never read it).
+  return bench.pipe(flags.batch ? Layer.provideMerge(Waves.layer) : Layer.provide(Waves.layer))
 }

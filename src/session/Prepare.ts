@@ -254,7 +254,6 @@ export const prepareRun = (o: RunFlags) =>
     } satisfies Omit<SessionInput, "finished">
     const bench: BenchOptions = {
       skills: { dir: skillsDir, relativeTo: packageRoot },
-      waves: llm.waves,
       sandbox,
       commands: languages.map((l) => l.command),
       endpoint: {
