@@ -133,6 +133,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
     expect(saved.batches?.map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+    // A batch's requests are named by its line, and a resume collects them: not counted as lost in flight.
+    expect(saved.unanswered).toBe(0)
+    expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))).not.toHaveProperty("unanswered_requests")
 
     server.batches.hold = false
     const resumed = await runCli(

@@ -279,3 +279,27 @@ describe("checkpoint (live, on disk)", () => {
     for (const k of keys) expect(statSync(join(dir, k)).mode & 0o777).toBe(0o600)
   })
 })
+
+describe("requests sent and never answered (asked lines)", () => {
+  const asked = (task: string, attempt: number) =>
+    ({ type: "asked", task, language: "python", model: "haiku", trial: 1, attempt }) as const
+  const unansweredIn = (lines: ReadonlyArray<Parameters<typeof encodeLine>[0]>) =>
+    Either.getOrThrow(parseCheckpoint("c.jsonl", [header(), ...lines].map(encodeLine).join(""))).unanswered
+  const resume = { type: "resume", at: "2026-11-25T11:00:00.000Z", forced: [], retry_errors: false } as const
+
+  it("a reply answers its attempt, a run's line ends what the run asked (an API error is an answer); what is open when a session ends was in flight", () => {
+    expect(unansweredIn([asked("t1", 1), replyLine("t1", 1), asked("t1", 2), replyLine("t1", 2), { type: "run", result: result("t1") }])).toBe(0)
+    // An API error that outlived its retries: no reply, but the run ended.
+    expect(unansweredIn([asked("t3", 1), { type: "run", result: result("t3", "error") }])).toBe(0)
+    // Interrupted with t1's attempt 2 and t2's attempt 1 in flight; the resume asks them again and is answered.
+    const interrupted = [asked("t1", 1), replyLine("t1", 1), asked("t1", 2), asked("t2", 1)]
+    expect(unansweredIn(interrupted)).toBe(2)
+    expect(unansweredIn([...interrupted, resume, asked("t1", 2), replyLine("t1", 2), asked("t2", 1), replyLine("t2", 1)])).toBe(2)
+    // Interrupted again, in the resumed session.
+    expect(unansweredIn([...interrupted, resume, asked("t1", 2), resume])).toBe(3)
+  })
+
+  it("a checkpoint without asked lines (an older ilo-bench's) counts none", () => {
+    expect(unansweredIn([replyLine("t1", 1), resume, { type: "run", result: result("t2") }])).toBe(0)
+  })
+})

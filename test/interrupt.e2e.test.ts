@@ -1,9 +1,10 @@
 import { Either } from "effect"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
+import { loadSigningKey, signature } from "../src/platform/checkpointKeys.js"
 import { runCli, type CliResult } from "./support/cli.js"
 import { lastUserText, startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
 import { makeStandInIlo } from "./support/standInIlo.js"
@@ -16,7 +17,7 @@ const TASKS = 8
  * the program slot: at any moment some runs have their reply but have not finished.
  */
 const CONCURRENCY = 2
-const setup = async (delayMs: number) => {
+const setup = async (delayMs: number, hold: (expected: string) => boolean = () => false) => {
   const dir = mkdtempSync(join(tmpdir(), "ilo-bench-e2e-"))
   const tasksFile = join(dir, "tasks.json")
   writeFileSync(
@@ -26,7 +27,8 @@ const setup = async (delayMs: number) => {
   const ilo = makeStandInIlo()
   const server = await startFakeAnthropic((request) => {
     const expected = /Expected output: (.*)\n/.exec(lastUserText(request))?.[1] ?? "?"
-    return { text: `-- run: main\nsleep 0.4\necho ${expected}`, delayMs }
+    // A held request is never answered: the benchmark is interrupted while it is in flight.
+    return hold(expected) ? { hang: true } : { text: `-- run: main\nsleep 0.4\necho ${expected}`, delayMs }
   })
   servers.push(server)
   const outDir = join(dir, "out")
@@ -61,6 +63,25 @@ const progressOf = (file: string) => {
   const finished = new Set(saved.runs.map((r) => r.task))
   const answered = new Set([...finished, ...saved.replies.map((r) => r.task)])
   return { finished: finished.size, continued: answered.size - finished.size, answered: answered.size }
+}
+/**
+ * The checkpoint as an ilo-bench from before "asked" lines would have written it: those lines left
+ * out, the others signed again in a chain of their own (a line taken out breaks the chain after it).
+ */
+const withoutAskedLines = (file: string, to: string) => {
+  const [first, ...rest] = readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+  const key = loadSigningKey(JSON.parse(first!).signing_key)!
+  const signed = /,"mac":"([0-9a-f]{64})"\}$/
+  let last = signed.exec(first!)![1]!
+  const lines = [first!]
+  for (const line of rest) {
+    const found = signed.exec(line)!
+    const text = line.slice(0, found.index) + "}"
+    if (JSON.parse(text).type === "asked") continue
+    last = signature(key.key, last, text)
+    lines.push(`${text.slice(0, -1)},"mac":"${last}"}`)
+  }
+  writeFileSync(to, lines.join("\n") + "\n")
 }
 const jsonReport = (checkpoint: string) => JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
 
@@ -133,6 +154,62 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(readCheckpoint(checkpoint).runs.length).toBeGreaterThanOrEqual(3)
     const { continued } = await resumeAndCheck(s, checkpoint)
     expect(continued).toBeGreaterThanOrEqual(1)
+  })
+
+  it("a request in flight at Ctrl-C is billed but never answered: the partial report, the resume and `report` count it; a checkpoint without such lines reports none", async () => {
+    // t6 and t7 (the last two runs, so every other run finishes first) are held while in flight.
+    let holding = true
+    const s = await setup(0, (expected) => holding && (expected === "6" || expected === "7"))
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    await until(() => runLines(checkpointIn(s.outDir)) >= TASKS - 2 && s.server.requests.length >= TASKS, "every run finished but the two held")
+    process.kill(pid, "SIGINT")
+    const interrupted = await running
+    expect(interrupted.code).toBe(130)
+    const checkpoint = checkpointIn(s.outDir)!
+    expect(readCheckpoint(checkpoint).unanswered).toBe(2)
+    const counted = "Billing unknown: 2 model request(s) were sent but interrupted before their reply was recorded"
+    // The partial reports of the interrupted benchmark say so already.
+    expect(jsonReport(checkpoint).unanswered_requests).toBe(2)
+    expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".md"), "utf8")).toContain(counted)
+
+    // An older checkpoint (no asked lines) reads, reports and resumes as before: nothing counted.
+    const oldDir = mkdtempSync(join(tmpdir(), "ilo-bench-old-"))
+    mkdirSync(oldDir, { recursive: true })
+    const old = join(oldDir, basename(checkpoint))
+    withoutAskedLines(checkpoint, old)
+    expect(readCheckpoint(old).unanswered).toBe(0)
+    expect(readCheckpoint(old).runs).toHaveLength(TASKS - 2)
+
+    // `report` of each checkpoint.
+    for (const [file, says] of [[checkpoint, true], [old, false]] as const) {
+      const reported = await runCli(["report", file], { env: s.env })
+      expect(reported.code).toBe(0)
+      const md = readFileSync(file.replace(/\.jsonl$/, ".report.md"), "utf8")
+      if (says) expect(md).toContain(counted)
+      else expect(md).not.toContain("interrupted before their reply")
+    }
+
+    holding = false
+    const resumed = await runCli([...s.args, "--resume", checkpoint], { env: s.env })
+    expect(resumed.code).toBe(0)
+    expect(resumed.stderr).toContain(`WARNING: ${counted}`)
+    const final = jsonReport(checkpoint)
+    expect(final.complete).toBe(true)
+    expect(final.unanswered_requests).toBe(2)
+    expect(final.notes).toContainEqual(expect.stringContaining(counted))
+    // The resume's own requests were answered: still two, read back from the checkpoint.
+    expect(readCheckpoint(checkpoint).unanswered).toBe(2)
+    expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".md"), "utf8")).toContain(counted)
+
+    const oldResumed = await runCli([...s.args, "--resume", old], { env: s.env })
+    expect(oldResumed.code).toBe(0)
+    expect(oldResumed.stderr).not.toContain("interrupted before their reply")
+    const oldFinal = jsonReport(old)
+    expect(oldFinal.complete).toBe(true)
+    expect(oldFinal.results).toHaveLength(TASKS)
+    expect(oldFinal).not.toHaveProperty("unanswered_requests")
+    expect(oldFinal.notes.join("\n")).not.toContain("interrupted before their reply")
   })
 
   it("a second signal exits at once, and the checkpoint is still intact", async () => {

@@ -92,6 +92,22 @@ export const CheckpointStarted = Schema.Struct({
 export type CheckpointStarted = typeof CheckpointStarted.Type
 
 /**
+ * A model request about to be sent (an attempt's first try, past the rate gate), written before it
+ * goes. Its reply line says it was answered; one without a reply before the benchmark ended (or
+ * before a resume line) was in flight at an interrupt: billed, perhaps, but never recorded. Not
+ * written in --batch mode (a batch line names its requests) nor in a replay without fallthrough.
+ */
+export const CheckpointAsked = Schema.Struct({
+  type: Schema.Literal("asked"),
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  trial: Schema.Number,
+  attempt: Schema.Number
+})
+export type CheckpointAsked = typeof CheckpointAsked.Type
+
+/**
  * A Message Batch submitted in --batch mode, written before it is polled: which requests it holds
  * (their custom_ids, a digest of each request and the exchange it is). A resume that needs one of
  * them polls this batch, already paid for, instead of submitting the request again.
@@ -120,7 +136,7 @@ export const CheckpointCount = Schema.Struct({
 })
 export type CheckpointCount = typeof CheckpointCount.Type
 
-export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted, CheckpointBatch, CheckpointCount)
+export const CheckpointLine = Schema.Union(CheckpointRun, CheckpointReply, CheckpointResume, CheckpointStarted, CheckpointBatch, CheckpointCount, CheckpointAsked)
 export type CheckpointLine = typeof CheckpointLine.Type
 
 /** What a checkpoint file holds, as read back. */
@@ -137,6 +153,11 @@ export interface CheckpointContents {
   readonly batches?: ReadonlyArray<CheckpointBatch> | undefined
   /** Texts counted by a token counting endpoint (older checkpoints have none). */
   readonly counts?: ReadonlyArray<CheckpointCount> | undefined
+  /**
+   * Model requests sent ("asked" lines) whose reply was never recorded: in flight when a session of
+   * the benchmark ended (an interrupt, a crash, a kill). Older checkpoints have no asked lines: 0.
+   */
+  readonly unanswered?: number | undefined
   /** Whether the header names a signing key. */
   readonly signed?: boolean | undefined
   /** Where a verified checkpoint's chain of signatures stands: an append continues it. */

@@ -26,6 +26,10 @@ export const ReportFile = Schema.Struct({
   config: RunConfig,
   skills: Schema.Array(SkillProvenance),
   notes: Schema.Array(Schema.String),
+  unanswered_requests: Schema.optional(Schema.Number).annotations({
+    description:
+      "Model requests sent but interrupted (Ctrl-C, a crash, a kill) before their reply was recorded: the provider may have billed them, and they are in no token or cost figure. Absent when none."
+  }),
   analysis: Schema.optional(ReportAnalysisSchema),
   results: Schema.Array(RunResult.annotations({ identifier: "RunResult" }))
 }).annotations({

@@ -1,5 +1,5 @@
 import { Clock, Duration, Effect, Either, Fiber, Option, Random } from "effect"
-import type { CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
+import type { CheckpointAsked, CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import { addTokens, cacheSavingsUsd, costUsd, effectiveInputTokens, noTokens, roundUsd, totalInput, type Price, type Tokens } from "../domain/Cost.js"
 import type { ProgramOutcome } from "../domain/Outcome.js"
 import { countTokens } from "../services/Tokenizers.js"
@@ -13,7 +13,7 @@ import { publish } from "./Events.js"
 import { extractProgram, languageTags } from "./Extract.js"
 import { classify, errorDetail } from "./Outcome.js"
 import type { RunSpec } from "./Plan.js"
-import { callModel, type RetryPolicy } from "./Policy.js"
+import { callModel, isLlmError, type RetryPolicy } from "./Policy.js"
 import { languageContext, seedLayout, withNonce, type Conversation, type PromptLayout } from "./Prompts.js"
 import { fixScratchPaths } from "./ScratchPath.js"
 
@@ -51,6 +51,12 @@ export interface Journal<E = never> {
    * the harness leaves without an end. A failure here ends the run with it.
    */
   readonly onProgram?: ((line: CheckpointStarted) => Effect.Effect<void, E>) | undefined
+  /**
+   * An attempt's request about to be sent (its first try, past the rate gate): a request an
+   * interrupt catches in flight leaves this without a reply, so that its unknown cost is told. A
+   * failure here ends the run with it.
+   */
+  readonly onAsk?: ((line: CheckpointAsked) => Effect.Effect<void, E>) | undefined
 }
 
 /** What a program that killed the harness (spec.killedHarness) is recorded as having done. */
@@ -137,6 +143,11 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       let requestMs = 0
       let retried = 0
       const exchange = { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }
+      // Once per attempt: a try after a failed one is the same request (its reply line answers both).
+      let asked = false
+      const onAsk = journal.onAsk
+      const beforeSend =
+        onAsk === undefined ? Effect.void : Effect.suspend(() => (asked ? Effect.void : ((asked = true), onAsk({ type: "asked", ...exchange }))))
       const call = callModel(
         {
           model: model.id,
@@ -163,11 +174,12 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           Effect.sync(() => {
             busyMs += ms
             requestMs += ms
-          })
+          }),
+        beforeSend
       ).pipe(
         // An API failure ends the run as "error"; a replay miss stops the benchmark.
         Effect.map((reply): Either.Either<LlmReply, LlmError> => Either.right(reply)),
-        Effect.catchTag("LlmError", (error) => Effect.succeed(Either.left(error)))
+        Effect.catchIf(isLlmError, (error) => Effect.succeed(Either.left<LlmError>(error)))
       )
       const onReply = journal.onReply ?? (() => Effect.void)
       const record = (reply: LlmReply) =>

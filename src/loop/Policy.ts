@@ -19,31 +19,38 @@ export const defaultRetryPolicy: RetryPolicy = {
  * Exponential backoff with jitter, capped, bounded, only for faults of the service or the network;
  * a retry-after from the server replaces the computed delay (the server knows best).
  */
-export const apiRetrySchedule = (policy: RetryPolicy) =>
+export const apiRetrySchedule = <E = never>(policy: RetryPolicy) =>
   Schedule.exponential(policy.baseDelay, 2).pipe(
     Schedule.jittered,
     Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.whileInput((error: LlmError | LlmStop) => error._tag === "LlmError" && error.retryable),
+    // Only the API's own failures are retried (a journal's failure, E, is not).
+    Schedule.whileInput((error: LlmError | LlmStop | E) => isLlmError(error) && error.retryable),
     Schedule.passthrough,
-    Schedule.modifyDelay((error: LlmError | LlmStop, delay) =>
-      error._tag === "LlmError" && error.retryAfterMs !== null
+    Schedule.modifyDelay((error: LlmError | LlmStop | E, delay) =>
+      isLlmError(error) && error.retryAfterMs !== null
         ? Duration.min(Duration.millis(error.retryAfterMs), policy.maxDelay)
         : Duration.min(delay, policy.maxDelay)
     )
   )
 
+/** An API failure (the retry policy's business), told apart from a journal's own failure beside it. */
+export const isLlmError = (error: unknown): error is LlmError =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === "LlmError"
+
 /**
  * One model call under the request timeout and the retry schedule; `onFailure` sees each failure.
  * Each try passes the provider's RateGate when one is provided; the timeout counts only the request
  * itself, not the wait at the gate, and `onRequestMs` is told how long each try took, also without
- * that wait.
+ * that wait. `beforeSend` runs before each try goes out, past the gate (a wait there sends nothing):
+ * the checkpoint notes a request in flight, whose reply an interrupt could lose.
  */
-export const callModel = (
+export const callModel = <E = never>(
   request: LlmRequest,
   policy: RetryPolicy,
   onFailure: (error: LlmError) => Effect.Effect<void>,
-  onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void
-): Effect.Effect<LlmReply, LlmError | LlmStop, Llm> =>
+  onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void,
+  beforeSend: Effect.Effect<void, E> = Effect.void
+): Effect.Effect<LlmReply, LlmError | LlmStop | E, Llm> =>
   Effect.all([Llm, Effect.serviceOption(RateGate)]).pipe(Effect.flatMap(([llm, gate]) => {
     const bounded = llm.timesOut === true
       ? llm.complete(request)
@@ -53,14 +60,17 @@ export const callModel = (
             onTimeout: () => requestTimedOut(request.timeout)
           })
         )
-    const once = Effect.flatMap(Clock.currentTimeMillis, (sent) =>
-      bounded.pipe(
-        // Whole milliseconds, as the live clock gives them (a jittered test clock leaves fractions).
-        Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(Math.round(now - sent))))
+    const once = Effect.zipRight(
+      beforeSend,
+      Effect.flatMap(Clock.currentTimeMillis, (sent) =>
+        bounded.pipe(
+          // Whole milliseconds, as the live clock gives them (a jittered test clock leaves fractions).
+          Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => onRequestMs(Math.round(now - sent))))
+        )
       )
     )
     const tried = (Option.isSome(gate) ? gate.value.call(once) : once).pipe(
-      Effect.tapError((error) => (error._tag === "LlmError" ? onFailure(error) : Effect.void))
+      Effect.tapError((error) => (isLlmError(error) ? onFailure(error) : Effect.void))
     )
-    return Effect.retry(tried, apiRetrySchedule(policy))
+    return Effect.retry(tried, apiRetrySchedule<E>(policy))
   }))

@@ -17,6 +17,8 @@ export interface Report {
   readonly config: RunConfig
   readonly skills: ReadonlyArray<Omit<SkillModule, "text">>
   readonly notes: ReadonlyArray<string>
+  /** Model requests sent but interrupted before their reply was recorded (billing unknown); absent when none. */
+  readonly unanswered_requests?: number | undefined
   /** Spend to a working program per language x model (Kaplan-Meier) and against the baseline language. */
   readonly analysis?: ReportAnalysis | undefined
   readonly results: ReadonlyArray<RunResult>

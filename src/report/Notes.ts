@@ -88,3 +88,14 @@ export const abandonedNotes = (results: ReadonlyArray<RunResult>): ReadonlyArray
     `Billing unknown: ${requests.length} model request(s) in ${runs.length} run(s) were abandoned after sending their prompt (${requests.filter((a) => a.reason === "timeout").length} timed out, ${requests.filter((a) => a.reason === "connection").length} lost the connection; ${chars.toLocaleString("en-US")} prompt characters in all). A provider may have read and billed them; their tokens and cost are not in any count or cost here, which are lower bounds for these runs (${runs.map(runName).join(", ")}).`
   ]
 }
+
+/**
+ * Requests the checkpoint says were sent (an "asked" line) but whose reply was never recorded: an
+ * interrupt, a crash or a kill caught them in flight. The provider may have billed them.
+ */
+export const unansweredNotes = (requests: number): ReadonlyArray<string> =>
+  requests === 0
+    ? []
+    : [
+        `Billing unknown: ${requests} model request(s) were sent but interrupted before their reply was recorded (Ctrl-C, a crash or a kill); the provider may have billed them, and their tokens and cost are not in these totals.`
+      ]

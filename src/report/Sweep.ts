@@ -5,7 +5,7 @@ import { loadSigningKey, signingKeyPath } from "../platform/checkpointKeys.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
 import { distinct } from "./format.js"
-import { resultNotes } from "./Notes.js"
+import { resultNotes, unansweredNotes } from "./Notes.js"
 import { Outcome, ProgramOutcome } from "../domain/Outcome.js"
 import type { Report } from "./Json.js"
 import { firstIssue } from "../domain/schemaIssue.js"
@@ -432,6 +432,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
     // As the run's own report says them, but for the resumes' counts, which only the run knew.
     notes: [
       ...warnings,
+      ...unansweredNotes(parsed.right.unanswered ?? 0),
       ...(resumes.length > 0
         ? [`Resumed ${resumes.length === 1 ? "once" : `${resumes.length} times`} from this checkpoint: runs finished before a resume were kept and not asked again.`]
         : []),

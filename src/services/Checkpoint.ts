@@ -80,6 +80,10 @@ const unsign = (raw: string): { readonly text: string; readonly mac: string } | 
   return found === null ? undefined : { text: raw.slice(0, found.index) + "}", mac: found[1]! }
 }
 
+/** A run's identity within one checkpoint (as loop/Plan's runKey, which this layer must not import). */
+const runOf = (line: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
+  `${line.task}\u0000${line.language}\u0000${line.model}\u0000${line.trial ?? 1}`
+
 const decodeHeader = Schema.decodeUnknownEither(CheckpointHeader, { onExcessProperty: "preserve" })
 const decodeLine = Schema.decodeUnknownEither(CheckpointLine, { onExcessProperty: "preserve" })
 
@@ -127,6 +131,15 @@ export const parseCheckpoint = (
   const batches: Array<CheckpointBatch> = []
   const counts: Array<CheckpointCount> = []
   const refusedLines: Array<number> = []
+  // Requests asked and not yet answered, by run then attempt. A reply answers its attempt; a run's
+  // line ends whatever it had asked (an API error that outlived its retries was an answer too). What
+  // is still open when a session ends (a resume line, the end of the file) was in flight then.
+  const asked = new Map<string, Set<number>>()
+  let unanswered = 0
+  const sessionEnded = () => {
+    for (const attempts of asked.values()) unanswered += attempts.size
+    asked.clear()
+  }
   for (const [i, written] of complete.slice(1).entries()) {
     let raw = written
     if (chain !== null) {
@@ -142,13 +155,24 @@ export const parseCheckpoint = (
     const line = Either.flatMap(parseJson(raw), (json) => Either.mapLeft(decodeLine(json), firstIssue))
     if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
     const record = line.right
-    if (record.type === "run") runs.push(record.result)
-    else if (record.type === "reply") replies.push(record)
-    else if (record.type === "resume") resumes.push(record)
+    if (record.type === "run") {
+      runs.push(record.result)
+      asked.delete(runOf(record.result))
+    } else if (record.type === "reply") {
+      replies.push(record)
+      asked.get(runOf(record))?.delete(record.attempt)
+    } else if (record.type === "asked") {
+      const attempts = asked.get(runOf(record)) ?? new Set<number>()
+      asked.set(runOf(record), attempts.add(record.attempt))
+    } else if (record.type === "resume") {
+      sessionEnded()
+      resumes.push(record)
+    }
     else if (record.type === "batch") batches.push(record)
     else if (record.type === "count") counts.push(record)
     else started.push(record)
   }
+  sessionEnded()
   return Either.right({
     signed: keyId !== undefined,
     chain: chain === null ? null : { key: chain.key, last: chain.last },
@@ -161,6 +185,7 @@ export const parseCheckpoint = (
     replies,
     resumes,
     counts,
+    unanswered,
     tornLine,
     validBytes
   })

@@ -6,19 +6,19 @@ import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { underWay } from "../platform/exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
-import type { CheckpointBatch, CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
+import type { CheckpointAsked, CheckpointBatch, CheckpointReply, CheckpointStarted } from "../domain/Checkpoint.js"
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
 import { runAll, type Admit } from "../loop/AllRuns.js"
 import { BenchEvents, listen, type Listener } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
-import type { RunSpec } from "../loop/Plan.js"
+import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
 import { configDifferences, planResume, type ResumePlan } from "./Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { distinct } from "../report/format.js"
-import { resultNotes, startNotes } from "../report/Notes.js"
+import { resultNotes, startNotes, unansweredNotes } from "../report/Notes.js"
 import { claimReportPaths, removeStaleWrites, reportPathsOfCheckpoint, type ReportPaths } from "../report/Output.js"
 import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
@@ -147,6 +147,8 @@ export const runSession = (input: SessionInput) =>
     /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
     let batchesBefore: ReadonlyArray<CheckpointBatch> = []
     let knownCounts: ReadonlyArray<CheckpointCount> = []
+    /** Requests earlier sessions sent whose reply an interrupt lost (their cost is unknown). */
+    let unansweredBefore = 0
     // Known before any run; the checkpoint keeps them too, for a report made from it.
     const beginNotes = [...startNotes(input.skipped, skills), ...(input.notes ?? [])]
     if (input.resume !== undefined) {
@@ -169,6 +171,7 @@ export const runSession = (input: SessionInput) =>
       }
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
+      unansweredBefore = contents.unanswered ?? 0
       const { errorsRerun, continued, repliesReused } = plan
       const replies = `${repliesReused} recorded ${repliesReused === 1 ? "reply" : "replies"}`
       const also = [
@@ -182,6 +185,7 @@ export const runSession = (input: SessionInput) =>
         `Resuming ${file}: ${plan.kept.size} of ${runs.length} runs already finished, ${plan.todo.length} to run` +
           (also.length > 0 ? ` (${also.join("; ")}).` : ".")
       )
+      for (const note of unansweredNotes(unansweredBefore)) yield* Console.error(`WARNING: ${note}`)
       const why = [
         ...(errorsRerun > 0 ? [`${errorsRerun} of them because they had ended in "error"`] : []),
         ...(continued > 0 ? [`${continued} of them continuing from ${replies}, which the model was not asked for again`] : [])
@@ -260,11 +264,15 @@ export const runSession = (input: SessionInput) =>
       appendRun === undefined
         ? Effect.as(writer.append({ type: "run", result }), result)
         : Effect.map(appendRun({ type: "run", result }), (at): RunOnDisk => ({ path: writer.path, at }))
+    /** This session's requests sent and not yet answered, by run (a run has one in flight at a time). */
+    const inFlight = new Map<string, number>()
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const results = inOrder(runs, done)
         docTokens ??= yield* documentationTokens
         const counted = yield* countingNotes
+        // Those of earlier sessions, and those an interrupt just caught in flight.
+        const unanswered = unansweredBefore + inFlight.size
         return {
           generated: DateTime.formatIso(yield* DateTime.now),
           harness: HARNESS,
@@ -276,10 +284,12 @@ export const runSession = (input: SessionInput) =>
           notes: [
             ...extraNotes,
             ...resumeNotes,
+            ...unansweredNotes(unanswered),
             ...beginNotes,
             ...resultNotes(results, input.settings.maxTokens),
             ...counted
           ],
+          ...(unanswered > 0 ? { unanswered_requests: unanswered } : {}),
           analysis: {
             ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
             census: censusEntries(results, docTokens, order)
@@ -322,13 +332,23 @@ export const runSession = (input: SessionInput) =>
     }
     /** Replies and runs this session wrote: a new checkpoint with none holds nothing to resume. */
     let written = 0
+    // Requests sent one by one (not in batches, which their batch lines name; not a replay alone,
+    // which sends nothing) are noted before they go: one an interrupt catches has no reply line.
+    const cassette = input.config.cassette
+    const sendsRequests = input.config.batch !== true && !(cassette !== undefined && cassette.replay !== null && !cassette.fallthrough)
     const journal = {
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
-      onReply: (reply: CheckpointReply) => Effect.tap(writer.append(reply), () => Effect.sync(() => written++)),
+      onReply: (reply: CheckpointReply) =>
+        Effect.tap(writer.append(reply), () => Effect.sync(() => (written++, inFlight.delete(runKey(reply))))),
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
       onProgram: (line: CheckpointStarted) => writer.append(line),
+      // One append, as the reply's: the disk is synced in the background as for every line.
+      onAsk: sendsRequests
+        ? (line: CheckpointAsked) =>
+            Effect.uninterruptible(Effect.tap(writer.append(line), () => Effect.sync(() => inFlight.set(runKey(line), line.attempt))))
+        : undefined,
       onRun: (spec: RunSpec, result: RunResult) =>
-        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => (written++, done.set(spec.index, held)))))
+        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => (written++, inFlight.delete(specKey(spec)), done.set(spec.index, held)))))
     }
     const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
     // --batch: the provider writes each batch it submits here, and says how its waves go.
