@@ -87,6 +87,13 @@ describe("run --count-tokens anthropic, through the built CLI", () => {
     const lastRun = text.lastIndexOf('"type":"run"')
     truncateSync(checkpoint, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n", lastRun) + 1)))
     const before = server.requests.length
+    // Resumed without counting, half its report would have counts and half not: refused, as any setting that changes results.
+    const uncounted = await runCli(bench.args("--model", "haiku", "--python", "--resume", checkpoint), { env })
+    expect(uncounted.code).toBe(2)
+    expect(uncounted.stderr.trim().split("\n")).toEqual([
+      `ERROR: cannot resume ${checkpoint}: token counting (--count-tokens): checkpoint anthropic, now none (--force resumes anyway)`
+    ])
+    expect(server.requests.length).toBe(before)
     const resumed = await runCli(bench.args(...flags, "--resume", checkpoint), { env })
     expect(resumed.stderr).toContain("3 of 4 runs already finished, 1 to run")
     expect(resumed.code).toBe(0)
@@ -97,6 +104,20 @@ describe("run --count-tokens anthropic, through the built CLI", () => {
     const remade = await runCli(["report", "--output-dir", join(bench.dir, "remade"), checkpoint])
     expect(remade.stderr).toBe("")
     expect(readFileSync(join(bench.dir, "remade", readdirSync(join(bench.dir, "remade")).find((f) => f.endsWith(".md"))!), "utf8")).toContain("programs (anthropic)")
+  })
+
+  it("a benchmark begun without --count-tokens is not resumed with it (exit 2, one line); the checkpoint records none", async () => {
+    const { bench, server, env } = await start()
+    expect((await runCli(bench.args("--model", "haiku", "--python"), { env })).code).toBe(0)
+    const checkpoint = join(bench.out, readdirSync(bench.out).find((f) => f.endsWith(".jsonl"))!)
+    const before = server.requests.length
+    const refused = await runCli(bench.args("--model", "haiku", "--python", "--count-tokens", "anthropic", "--resume", checkpoint), { env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim().split("\n")).toEqual([
+      `ERROR: cannot resume ${checkpoint}: token counting (--count-tokens): checkpoint none, now anthropic (--force resumes anyway)`
+    ])
+    expect(refused.stdout).toBe("")
+    expect(server.requests.length).toBe(before)
   })
 
   it("a count the endpoint refuses is unknown: null, one warning, a note, and the run goes on", async () => {

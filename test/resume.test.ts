@@ -27,7 +27,8 @@ describe("which configuration differences refuse a resume", () => {
     ["max tokens", { max_tokens: 4096 }],
     ["run timeout (s)", { run_timeout_s: 5 }],
     ["prompt layout", { prompt_layout: "cached" }],
-    ["prompt cache", { prompt_cache: "cold" }]
+    ["prompt cache", { prompt_cache: "cold" }],
+    ["token counting (--count-tokens)", { count_tokens: "anthropic" }]
   ]
   it.each(changesResults)("%s differs: refused, and the message names it with what differs", (name, change) => {
     const differences = configDifferences(header(), now(change))
@@ -85,6 +86,14 @@ describe("which configuration differences refuse a resume", () => {
         now({ concurrency: 16, request_timeout_s: 10, api_retries: 0, base_url: "http://127.0.0.1:1", tasks_file: "moved/tasks.json" })
       )
     ).toEqual([])
+  })
+
+  it("--count-tokens: a checkpoint that does not record it (an older one, or one without counting) counts as none", () => {
+    const counted = { ...header(), config: config({ count_tokens: "anthropic" }) }
+    expect(configDifferences(counted, now())).toEqual(["token counting (--count-tokens): checkpoint anthropic, now none"])
+    expect(configDifferences(header(), now({ count_tokens: "anthropic" }))).toEqual(["token counting (--count-tokens): checkpoint none, now anthropic"])
+    expect(configDifferences(counted, now({ count_tokens: "anthropic" }))).toEqual([])
+    expect(configDifferences(header(), now({ count_tokens: "none" }))).toEqual([])
   })
 
   it("a field the checkpoint's harness did not record counts as different", () => {

@@ -41,6 +41,9 @@ export const RunConfig = Schema.Struct({
   batch: Schema.optional(Schema.Boolean).annotations({
     description: "--batch: the requests went in Message Batches (waves), and costs are at the batch price."
   }),
+  count_tokens: Schema.optional(Schema.Literal("none", "anthropic")).annotations({
+    description: "--count-tokens: a token counting endpoint counted programs and documentation too (absent: none)."
+  }),
   max_cost_usd: Schema.NullOr(Schema.Number),
   rpm: Schema.NullOr(Schema.Number),
   program_concurrency: Schema.Number,

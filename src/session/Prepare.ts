@@ -204,6 +204,7 @@ export const prepareRun = (o: RunFlags) =>
       cassette: { record: Option.getOrNull(o.record), replay: Option.getOrNull(o.replay), fallthrough: o.replayFallthrough },
       prompt_cache: o.cache,
       ...(o.batch ? { batch: true } : {}),
+      ...(Option.isSome(o.countTokens) ? { count_tokens: o.countTokens.value } : {}),
       max_cost_usd: Option.getOrNull(o.maxCost),
       rpm: Option.getOrNull(o.rpm),
       program_concurrency: o.programConcurrency,

@@ -63,6 +63,8 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["prompt cache", (s) => s.config.prompt_cache ?? "warm"],
   // Batched and interactive requests are billed at different prices: one report's costs would not add up.
   ["batch (--batch)", (s) => s.config.batch ?? false],
+  // A count the endpoint made is in the census and each attempt's program_tokens: half a report without it would not compare.
+  ["token counting (--count-tokens)", (s) => s.config.count_tokens ?? "none"],
   ["trials", (s) => s.config.trials ?? 1],
   ["confirm", (s) => s.config.confirm ?? 1],
   ["temperature", (s) => s.config.temperature ?? null],
