@@ -489,6 +489,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ["a mistyped model alias", () => ["run", "--ilo", ilo.bin, "--model", "haikuu", "--tasks-file", tasks], undefined, /^ERROR: --model: unknown model 'haikuu'; did you mean 'haiku'\? \(an alias: both, haiku, sonnet, /],
       ["a value outside a flag's choices names the flag", () => ["run", "--retry-cap", "2", "--cache", "lukewarm"], undefined, /^ERROR: --cache: 'lukewarm' is not one of warm, cold$/],
       ["a mistyped choice gets a suggestion", () => ["run", "--provider=anthropix"], undefined, /^ERROR: --provider: 'anthropix' is not one of anthropic, openai; did you mean 'anthropic'\?$/],
+      // Every choice flag, --sandbox too (its refusal named neither the flag nor the value).
+      ["a mistyped --sandbox names the flag and suggests", () => ["run", "--sandbox", "bwarp"], undefined, /^ERROR: --sandbox: 'bwarp' is not one of auto, bwrap, none; did you mean 'bwrap'\?$/],
       ["missing tasks file", () => ["run", "--tasks-file", join(dir, "none.json")], undefined, /^ERROR: tasks file .*none\.json: not found$/],
       ["tasks file not JSON", () => ["run", "--tasks-file", writeAndPath("bad.json", "{nope")], undefined, /^ERROR: tasks file .*: not JSON/],
       // The parser quotes the text it choked on, newline and all.

@@ -1,13 +1,13 @@
 import { Options } from "@effect/cli"
 import { Effect } from "effect"
 import { chooseSandbox, DEFAULT_LIMITS, type SandboxMode } from "../services/ProgramRunner.js"
-import { defaulting } from "./optionHelpers.js"
+import { choice, defaulting } from "./optionHelpers.js"
 
 const MIB = 1024 ** 2
 
 /** `run`'s flags for the sandbox its programs run in (README: "The sandbox"). */
 export const sandboxOptions = {
-  sandbox: Options.choice("sandbox", ["auto", "bwrap", "none"]).pipe(
+  sandbox: choice("sandbox", ["auto", "bwrap", "none"]).pipe(
     Options.withDescription(
       "Where programs run: bwrap (bubblewrap: no network, no view of your files or other processes, limits), none, or auto: bwrap where it runs, else none with a warning."
     ),
