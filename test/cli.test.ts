@@ -713,7 +713,7 @@ describe("help", () => {
   })
 
   it("every command's help reads cleanly at 100 columns: a usage line with the program's name, one line per option, no boilerplate", async () => {
-    for (const command of [[], ["run"], ["tasks"], ["report"], ["compare"]]) {
+    for (const command of [[], ["run"], ["tasks"], ["report"], ["compare"], ["validate"], ["schema"]]) {
       const r = await runCli([...command, "--help"])
       expect(r.code).toBe(0)
       const lines = r.stdout.split("\n")
@@ -724,6 +724,8 @@ describe("help", () => {
       expect(r.stdout).toMatch(/\nExamples:\n  (npx )?ilo-bench /)
       if (command.length > 0) expect(lines[0]).toMatch(new RegExp(`^Usage: ilo-bench ${command[0]} \\[options\\]`))
     }
+    // validate's exit 1 is its verdict on the numbers, as the README's table says, not only "something broke".
+    expect((await runCli(["validate", "--help"])).stdout).toMatch(/\n  1 +validate: numbers that should not be published as they stand/)
     const run = (await runCli(["run", "--help"])).stdout
     expect(run).toMatch(/\n  --retry-cap N +Most attempts \(first \+ repairs\) per run\. Default: 5\.\n/)
     expect(run).toContain("\nEnvironment:\n  ANTHROPIC_API_KEY ")

@@ -36,7 +36,8 @@ const SUMMARIES: Record<string, string> = {
 
 const EXIT_CODES = [
   "0    done (run: every run finished; with --max-cost, the report says what was not started)",
-  "1    something broke that is not your input (a report could not be written, a defect)",
+  "1    validate: numbers that should not be published as they stand (a line each); else",
+  "     something broke that is not your input (a report could not be written, a defect)",
   "2    bad input, one ERROR line: a flag, a tasks file, a missing binary or key, a model API",
   "     that refuses the key, does not know the model or is not there",
   "3    run: finished, but some runs ended in \"error\" (the model API gave no reply, or the",
@@ -73,6 +74,12 @@ const EXTRA: Record<string, { readonly environment?: ReadonlyArray<string>; read
   },
   compare: {
     examples: ["ilo-bench compare bench/before.json bench/after.json", "ilo-bench compare --output-dir out a.jsonl b.json"]
+  },
+  validate: {
+    examples: ["ilo-bench validate bench/closed-loop-2026-11-25.json   # exit 0: its numbers can be published"]
+  },
+  schema: {
+    examples: ["ilo-bench schema > ilo-bench-report.schema.json   # for a validator in another language"]
   }
 }
 
