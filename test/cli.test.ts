@@ -298,6 +298,15 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     expect(r.stdout).toContain("Tasks:\n  [sum] Print 55....\n          expected: '55'")
   })
 
+  it("dry run says what a run would do of a binary not found: stop for ilo or a --lang leg, skip the seed's --lang2-bin leg with a warning", async () => {
+    const r = await runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--lang2-name", "zz", "--lang2-bin", "/nonexistent/zz", "--lang", "yy:/nonexistent/yy:.yy", "--tasks-file", tasks])
+    expect(r.code).toBe(0)
+    const plan = r.stdout.slice(r.stdout.indexOf("\nPlan:\n"))
+    expect(plan).toContain("\n    ilo          /nonexistent/ilo: NOT FOUND (a run stops here: install it or pass its path)\n")
+    expect(plan).toContain("\n    zz           /nonexistent/zz: NOT FOUND (a run skips this language with a warning, as the seed did)\n")
+    expect(plan).toContain("\n    yy           /nonexistent/yy: NOT FOUND (a run stops here: install it or pass its path)\n")
+  })
+
   it("dry run prints the plan after the seed's task list: languages with their binaries, models, runs, a cost bound", async () => {
     const r = await runCli(["run", "--dry-run", "--ilo", ilo.bin, "--python", "--model", "both", "--trials", "2", "--retry-cap", "3", "--tasks-file", tasks])
     expect(r.code).toBe(0)

@@ -85,6 +85,8 @@ export interface DryRunPlan {
   readonly runTimeoutS: number
   /** --shard: the runs this shard does, of the whole plan (the runs and the cost shown are the shard's). */
   readonly shard?: { readonly label: string; readonly has: (task: Task, language: Language, model: Model, trial: number) => boolean } | undefined
+  /** The --lang2-* (or --python) leg's name: its binary missing, a run skips it with a warning (the seed's) instead of stopping. */
+  readonly lang2?: string | undefined
 }
 
 const usd = (x: number) => `$${x < 10 ? x.toFixed(2) : groupDigits(Math.round(x))}`
@@ -95,8 +97,12 @@ export const planLines = (p: DryRunPlan) =>
     const runner = yield* ProgramRunner
     const lines = ["", "Plan:"]
     lines.push("  Languages:")
-    for (const language of p.languages) {
+    for (const [i, language] of p.languages.entries()) {
       const bin = language.command[0] ?? language.name
+      const missing =
+        i > 0 && language.name === p.lang2
+          ? "NOT FOUND (a run skips this language with a warning, as the seed did)"
+          : "NOT FOUND (a run stops here: install it or pass its path)"
       const where = interpreterPath(bin, p.sandbox)
       const probe =
         where === undefined
@@ -106,7 +112,7 @@ export const planLines = (p: DryRunPlan) =>
               Effect.orElseSucceed(() => undefined)
             )
       lines.push(
-        `    ${language.name.padEnd(12)} ${where === undefined ? `${bin}: NOT FOUND (a run stops here: install it or pass its path)` : `${where}${probe ? `  (${probe})` : ""}`}`
+        `    ${language.name.padEnd(12)} ${where === undefined ? `${bin}: ${missing}` : `${where}${probe ? `  (${probe})` : ""}`}`
       )
     }
     lines.push(sandboxLine(p.sandbox, p.runTimeoutS))

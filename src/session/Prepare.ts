@@ -132,7 +132,7 @@ export const prepareRun = (o: RunFlags) =>
       }
       // The same choice the run makes (auto probes bwrap), so the plan names the interpreters the sandbox would run.
       const sandbox = yield* sandboxFromFlags(o)
-      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, batch: o.batch, retired, sandbox, runTimeoutS: o.runTimeout,
+      const lines = yield* planLines({ tasks, languages, models, trials: o.trials, retryCap: o.retryCap, maxTokens: o.maxTokens, layout, priceOf: o.batch ? catalog.batchPriceOf : catalog.priceOf, batch: o.batch, retired, sandbox, runTimeoutS: o.runTimeout, lang2: lang2?.name,
         // --shard: the runs and the cost of this shard (--max-cost is per shard).
         shard: shard === undefined ? undefined : { label: `${shardLabel(shard)} (${shard.from})`, has: (task, language, model, trial) => shardOfKey(runKey({ task: task.id, language: language.name, model: model.key, trial }), shard.count) === shard.index } }).pipe(
         Effect.provide(SkillDocs.layer({ iloBin: o.ilo, skillsDir, relativeTo: packageRoot }))
