@@ -201,6 +201,7 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     // The resume's own requests were answered: still two, read back from the checkpoint.
     expect(readCheckpoint(checkpoint).unanswered).toBe(2)
     expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".md"), "utf8")).toContain(counted)
+    expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".html"), "utf8")).toContain(counted)
 
     const oldResumed = await runCli([...s.args, "--resume", old], { env: s.env })
     expect(oldResumed.code).toBe(0)
