@@ -28,7 +28,12 @@ describe("which configuration differences refuse a resume", () => {
     ["run timeout (s)", { run_timeout_s: 5 }],
     ["prompt layout", { prompt_layout: "cached" }],
     ["prompt cache", { prompt_cache: "cold" }],
-    ["token counting (--count-tokens)", { count_tokens: "anthropic" }]
+    ["token counting (--count-tokens)", { count_tokens: "anthropic" }],
+    ["batch (--batch)", { batch: true }],
+    ["trials", { trials: 3 }],
+    ["confirm", { confirm: 2 }],
+    ["temperature", { temperature: 0.2 }],
+    ["thinking budget", { thinking_budget: 2048 }]
   ]
   it.each(changesResults)("%s differs: refused, and the message names it with what differs", (name, change) => {
     const differences = configDifferences(header(), now(change))
