@@ -74,13 +74,13 @@ describe("finished runs held only as their places in the checkpoint, read back f
           html: [...html].join("")
         }))
       const expected = yield* written(runs)
-      // Past the first two runs' lines, the rest of the runs' attempts are read from their lines when used.
+      // Past the first two runs' lines, the rest of the runs are held as their scalar fields, the rest read from their lines when used.
       const someOnDisk = readRuns(file, places, places[0]!.length + places[1]!.length)
-      expect(someOnDisk.filter((r) => types.isProxy(r.attempts))).toHaveLength(28)
-      expect(types.isProxy(someOnDisk[0]!.attempts)).toBe(false)
+      expect(someOnDisk.filter((r) => types.isProxy(r))).toHaveLength(28)
+      expect(types.isProxy(someOnDisk[0]!)).toBe(false)
       expect(yield* written(someOnDisk)).toEqual(expected)
       const allInMemory = readRuns(file, places)
-      expect(allInMemory.some((r) => types.isProxy(r.attempts))).toBe(false)
+      expect(allInMemory.some((r) => types.isProxy(r))).toBe(false)
       expect(yield* written(allInMemory)).toEqual(expected)
       expect(expected.html).toContain('print(&quot;t29&quot;)')
     }).pipe(Effect.provide(live)))

@@ -49,7 +49,6 @@ const median = (values: ReadonlyArray<number>) => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-const sumOf = (values: ReadonlyArray<number> | null) => (values === null ? null : values.reduce((n, v) => n + v, 0))
 const medianOf = (values: ReadonlyArray<number> | null) => (values === null ? null : median(values))
 
 export const censusEntries = (
@@ -62,19 +61,38 @@ export const censusEntries = (
     order.models.flatMap((model) => {
       const runs = rows.filter((r) => r.language === language && r.model === model)
       if (runs.length === 0) return []
-      const attempts = runs.flatMap((r) => r.attempts ?? [])
-      const tokenizers = [...new Set(attempts.flatMap((a) => Object.keys(a.program_tokens ?? {})))]
+      // One run's attempts at a time (a run held on disk reads them from its checkpoint line): the
+      // attempts of every run are never held together. Per tokenizer, in the order first met: the
+      // sum, and how many attempts had a count (the sum is unknown unless all of them had).
+      let attempts = 0
+      const programs = new Map<string, { sum: number; counted: number }>()
+      for (const r of runs)
+        for (const a of r.attempts ?? []) {
+          attempts++
+          for (const [k, n] of Object.entries(a.program_tokens ?? {})) {
+            let p = programs.get(k)
+            if (p === undefined) programs.set(k, (p = { sum: 0, counted: 0 }))
+            if (n !== null && n !== undefined) {
+              p.sum += n
+              p.counted++
+            }
+          }
+        }
+      const tokenizers = [...programs.keys()]
       const docs = docTokens.get(docKey(language, model)) ?? docTokens.get(language) ?? null
       const working = runs.flatMap((r) => (r.final_outcome === "working" && r.final_program_tokens !== undefined ? [r.final_program_tokens] : []))
       return [
         {
           language,
           model,
-          attempts: attempts.length,
+          attempts,
           doc_tokens: docs,
-          spec_tax: docs === null ? null : Object.fromEntries(Object.entries(docs).map(([k, n]) => [k, n === null ? null : n * attempts.length])),
+          spec_tax: docs === null ? null : Object.fromEntries(Object.entries(docs).map(([k, n]) => [k, n === null ? null : n * attempts])),
           program_tokens: Object.fromEntries(
-            tokenizers.map((k) => [k, sumOf(known(attempts.map((a) => a.program_tokens?.[k])))])
+            tokenizers.map((k) => {
+              const p = programs.get(k)!
+              return [k, p.counted === attempts ? p.sum : null]
+            })
           ),
           median_working_program_tokens:
             working.length === 0 ? null : Object.fromEntries(tokenizers.map((k) => [k, medianOf(known(working.map((w) => w[k])))]))

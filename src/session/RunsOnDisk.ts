@@ -2,8 +2,6 @@ import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
 import type { LineAt } from "../services/Checkpoint.js"
 
-type Attempts = Array<RunResult["attempts"][number]>
-
 /**
  * A finished run as the session holds it while the benchmark goes on: only where its line is in
  * the checkpoint. Holding the run itself, even without its attempts, cost about 2 KB a run (each
@@ -15,25 +13,28 @@ export interface RunOnDisk {
 }
 
 /**
- * The runs at these places, for a report, read in one pass over the file (the order given): each
- * run's totals in memory and, past the first few megabytes, its attempts (every program and every
- * error sent back, most of a result's size) left in its line and read back from there each time a
- * report asks for them, one run at a time. `attempts` stays a field, where the record has it,
- * holding an array that reads itself from the line on each use (a Proxy, one handler for all), so
- * that JSON.stringify and the report renderers see the record unchanged.
+ * The runs at these places, for a report, read in one pass over the file (the order given). The
+ * first few megabytes of run lines are kept whole: a benchmark that small (most are) is reported
+ * without reading a line twice. Past them a run is held as a few bytes: its scalar fields (task,
+ * language, model, outcome, tokens, cost: what the reports' tables and analyses go through run
+ * after run) in one small record, the rest (its attempts, every program and error sent back, and
+ * its lists) left in its line and read from there when a report uses them, one run at a time.
+ * Such a run is a Proxy (one handler for all) of the whole record, keys in the line's order, so
+ * that JSON.stringify and the report renderers see the record unchanged. At 100,000 runs the
+ * totals held whole were about 2 KB a run; the reports' peak grew with them.
  */
 export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes = KEEP_BYTES): Array<RunResult> => {
+  // A report starts with nothing read for an earlier one (a file of the same name may have changed).
+  recent.length = 0
+  block = undefined
   const fd = nodeFs.openSync(path, "r")
+  const reader = lineReader(fd, path)
   try {
-    // The first runs, up to `keepBytes` of their lines, keep their attempts in memory: a benchmark
-    // that small (most are) is reported without reading a line twice, a larger one in flat memory.
     let kept = 0
     return places.map((at) => {
-      const result = readLine(fd, path, at)
+      const result = reader(at)
       kept += at.length
-      // In place: the parsed records keep the one hidden class JSON.parse gave them all.
-      if (kept > keepBytes) (result as { attempts: RunResult["attempts"] }).attempts = attemptsAt(path, at)
-      return result
+      return kept > keepBytes ? runOnDisk(result, path, at) : result
     })
   } finally {
     nodeFs.closeSync(fd)
@@ -43,63 +44,176 @@ export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes 
 /** How much of a checkpoint's run lines a report holds whole (their attempts with them). */
 export const KEEP_BYTES = 8 * 1024 * 1024
 
-/** A run held as its totals, its attempts read from the line at `at` when used (as `readRuns` gives them). */
+/** A run held as its totals, its attempts read from the line at `at` when used. */
 export const attemptsOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
   const { attempts: _inMemory, ...totals } = result
   return { ...totals, attempts: attemptsAt(path, at) }
 }
 
-/** Where a proxied array's attempts are: kept on its (empty) target, so that one handler serves every run. */
+/** Where a proxied value's record is: kept on its target, so that one handler serves every run. */
 const LINE = Symbol("line")
-type Target = Attempts & { [LINE]: RunOnDisk }
+type Attempts = Array<RunResult["attempts"][number]>
+type AttemptsTarget = Attempts & { [LINE]: RunOnDisk }
 
 const attemptsAt = (path: string, at: LineAt): Attempts => {
-  const target = [] as unknown as Target
+  const target = [] as unknown as AttemptsTarget
   target[LINE] = { path, at }
-  return new Proxy<Target>(target, onDisk)
-}
-
-let last: { readonly place: RunOnDisk; readonly attempts: RunResult["attempts"] } | undefined
-
-/** A report goes through one run's attempts at a time: the last run read answers the next uses. */
-const load = (target: Target): Attempts => {
-  const place = target[LINE]
-  if (last === undefined || last.place !== place) {
-    const fd = nodeFs.openSync(place.path, "r")
-    try {
-      last = { place, attempts: readLine(fd, place.path, place.at).attempts }
-    } finally {
-      nodeFs.closeSync(fd)
-    }
-  }
-  return last.attempts as Attempts
+  return new Proxy<AttemptsTarget>(target, attemptsOnLine)
 }
 
 /** Every use of the array reads it from the line: held only while it is used. */
-const onDisk: ProxyHandler<Target> = {
+const attemptsOnLine: ProxyHandler<AttemptsTarget> = {
   get: (target, key) => {
-    const attempts = load(target)
+    const attempts = load(target[LINE]).attempts
     const value = Reflect.get(attempts, key)
     return typeof value === "function" ? value.bind(attempts) : value
   },
-  has: (target, key) => Reflect.has(load(target), key),
-  ownKeys: (target) => Reflect.ownKeys(load(target)),
+  has: (target, key) => Reflect.has(load(target[LINE]).attempts, key),
+  ownKeys: (target) => Reflect.ownKeys(load(target[LINE]).attempts),
   getOwnPropertyDescriptor: (target, key) => {
-    const d = Reflect.getOwnPropertyDescriptor(load(target), key)
+    const d = Reflect.getOwnPropertyDescriptor(load(target[LINE]).attempts, key)
     // The target's own `length` cannot be reported as another value's unless writable and not configurable, as it is.
     return d === undefined ? undefined : { ...d, configurable: key === "length" ? false : true }
   }
 }
 
-/** The run record of the checkpoint line at `at` (written by this process, so decoded as it was written). */
-const readLine = (fd: number, path: string, at: LineAt): RunResult => {
+/**
+ * The few bytes of a run held in memory: its fields whose values are numbers, booleans, null or
+ * short strings (repeated strings shared: a benchmark has a handful of languages, models and
+ * outcomes), and short lists and records of such values (tokens by turn, finish reasons, the last
+ * program's tokens); the rest (its attempts, long texts) is read from the line. Which fields the
+ * line has is held too, one list shared by every run written alike: a report asking for a field
+ * a run lacks, or for the list of its fields, reads nothing.
+ */
+type Held = Record<string | symbol, unknown> & { [LINE]: RunOnDisk; [FIELDS]: Fields }
+const FIELDS = Symbol("fields")
+interface Fields {
+  readonly keys: ReadonlyArray<string>
+  readonly has: ReadonlySet<string>
+}
+
+const SHORT = 64
+const SMALL = 8
+const shared = new Map<string, string>()
+const share = (s: string) => {
+  const known = shared.get(s)
+  if (known !== undefined) return known
+  if (shared.size < 4096) shared.set(s, s)
+  return s
+}
+const shapes = new Map<string, Fields>()
+const fieldsOf = (keys: Array<string>): Fields => {
+  const name = keys.join("\n")
+  let fields = shapes.get(name)
+  if (fields === undefined) shapes.set(name, (fields = { keys, has: new Set(keys) }))
+  return fields
+}
+
+/** The value as held in memory, or undefined where it stays in the line. */
+const small = (value: unknown, depth: number): unknown => {
+  if (value === null || typeof value === "number" || typeof value === "boolean") return value
+  if (typeof value === "string") return value.length <= SHORT ? share(value) : undefined
+  if (depth > 0 || typeof value !== "object") return undefined
+  if (Array.isArray(value)) {
+    if (value.length > SMALL) return undefined
+    const out = value.map((v) => small(v, 1))
+    return out.every((v, i) => v !== undefined || value[i] === undefined) ? out : undefined
+  }
+  const entries = Object.entries(value)
+  if (entries.length > SMALL) return undefined
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of entries) {
+    const held = small(v, 1)
+    if (held === undefined) return undefined
+    out[share(k)] = held
+  }
+  return out
+}
+
+const runOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
+  const held = {} as Held
+  const keys = Object.keys(result)
+  for (const key of keys) {
+    if (key === "attempts") continue
+    const value = (result as unknown as Record<string, unknown>)[key]
+    const kept = key === "task" && typeof value === "string" ? value : small(value, 0)
+    if (kept !== undefined) held[key] = kept
+  }
+  held[LINE] = { path, at }
+  held[FIELDS] = fieldsOf(keys)
+  return new Proxy<Held>(held, recordOnLine) as unknown as RunResult
+}
+
+/** A held field answers from memory, a field the line lacks as undefined; any other is read from the line. */
+const recordOnLine: ProxyHandler<Held> = {
+  get: (target, key) =>
+    typeof key === "symbol" || Object.hasOwn(target, key)
+      ? target[key]
+      : target[FIELDS].has.has(key)
+        ? Reflect.get(load(target[LINE]), key)
+        : undefined,
+  has: (target, key) => (typeof key === "symbol" ? key in target : target[FIELDS].has.has(key)),
+  ownKeys: (target) => target[FIELDS].keys as Array<string>,
+  getOwnPropertyDescriptor: (target, key) => {
+    if (typeof key === "symbol") return Reflect.getOwnPropertyDescriptor(target, key)
+    if (!target[FIELDS].has.has(key)) return undefined
+    const value = Object.hasOwn(target, key) ? target[key] : Reflect.get(load(target[LINE]), key)
+    return { value, writable: true, enumerable: true, configurable: true }
+  },
+  set: () => false,
+  deleteProperty: () => false
+}
+
+/**
+ * The records last read from their lines: a report goes through one run at a time (sometimes two
+ * side by side), so a few answer the next uses; each holds its attempts only while it is here.
+ */
+const recent: Array<{ readonly place: RunOnDisk; readonly result: RunResult }> = []
+const RECENT = 4
+
+/** The last block read from a checkpoint: a report that goes through the runs in order reads each block once. */
+let block: { readonly path: string; readonly start: number; readonly bytes: Buffer } | undefined
+const BLOCK = 256 * 1024
+
+const load = (place: RunOnDisk): RunResult => {
+  for (const r of recent) if (r.place === place) return r.result
+  const { path, at } = place
+  if (block === undefined || block.path !== path || at.offset < block.start || at.offset + at.length > block.start + block.bytes.length) {
+    const fd = nodeFs.openSync(path, "r")
+    try {
+      const bytes = Buffer.alloc(Math.max(BLOCK, at.length))
+      let got = 0
+      while (got < bytes.length) {
+        const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, at.offset + got)
+        if (n === 0) break
+        got += n
+      }
+      if (got < at.length) throw new Error(`checkpoint ${path} ends before its line at byte ${at.offset}`)
+      block = { path, start: at.offset, bytes: bytes.subarray(0, got) }
+    } finally {
+      nodeFs.closeSync(fd)
+    }
+  }
+  const result = runOfLine(block.bytes.toString("utf8", at.offset - block.start, at.offset - block.start + at.length), path, at)
+  recent.unshift({ place, result })
+  if (recent.length > RECENT) recent.pop()
+  return result
+}
+
+/** A reader of run lines from one open file, in the order asked (one read per line). */
+const lineReader = (fd: number, path: string) => (at: LineAt) => {
   const bytes = Buffer.alloc(at.length)
   for (let got = 0; got < at.length; ) {
     const n = nodeFs.readSync(fd, bytes, got, at.length - got, at.offset + got)
     if (n === 0) throw new Error(`checkpoint ${path} ends before its line at byte ${at.offset}`)
     got += n
   }
-  const line = JSON.parse(bytes.toString("utf8")) as { type?: unknown; result?: RunResult }
+  return runOfLine(bytes.toString("utf8"), path, at)
+}
+
+/** The run record of the checkpoint line at `at` (written by this process, so decoded as it was written). */
+const runOfLine = (text: string, path: string, at: LineAt): RunResult => {
+  const line = JSON.parse(text) as { type?: unknown; result?: RunResult }
   if (line.type !== "run" || line.result === undefined) throw new Error(`checkpoint ${path}: the line at byte ${at.offset} is not a run`)
   return line.result
 }
