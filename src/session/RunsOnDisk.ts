@@ -80,20 +80,29 @@ const attemptsOnLine: ProxyHandler<AttemptsTarget> = {
 /**
  * The few bytes of a run held in memory: its fields whose values are numbers, booleans, null or
  * short strings (repeated strings shared: a benchmark has a handful of languages, models and
- * outcomes), and short lists and records of such values (tokens by turn, finish reasons, the last
- * program's tokens); the rest (its attempts, long texts) is read from the line. Which fields the
+ * outcomes), empty lists, and small records of such values (the last program's tokens); the rest
+ * (its attempts, long texts, lists) is read from the line. Which fields the
  * line has is held too, one list shared by every run written alike: a report asking for a field
  * a run lacks, or for the list of its fields, reads nothing.
  */
-type Held = Record<string | symbol, unknown> & { [LINE]: RunOnDisk; [FIELDS]: Fields }
-const FIELDS = Symbol("fields")
+class Held {
+  constructor(
+    /** By the index of the field in `fields`: its value, or OnLine where it stays in the line. */
+    readonly values: Array<unknown>,
+    readonly fields: Fields,
+    readonly place: RunOnDisk
+  ) {}
+}
 interface Fields {
   readonly keys: ReadonlyArray<string>
-  readonly has: ReadonlySet<string>
+  readonly index: ReadonlyMap<string, number>
 }
+/** A field left in the line. */
+const OnLine = Symbol("on line")
 
 const SHORT = 64
 const SMALL = 8
+const EMPTY: ReadonlyArray<never> = Object.freeze([])
 const shared = new Map<string, string>()
 const share = (s: string) => {
   const known = shared.get(s)
@@ -105,63 +114,55 @@ const shapes = new Map<string, Fields>()
 const fieldsOf = (keys: Array<string>): Fields => {
   const name = keys.join("\n")
   let fields = shapes.get(name)
-  if (fields === undefined) shapes.set(name, (fields = { keys, has: new Set(keys) }))
+  if (fields === undefined) shapes.set(name, (fields = { keys, index: new Map(keys.map((k, i) => [k, i])) }))
   return fields
 }
 
-/** The value as held in memory, or undefined where it stays in the line. */
+/** The value as held in memory, or OnLine where it stays in the line. */
 const small = (value: unknown, depth: number): unknown => {
   if (value === null || typeof value === "number" || typeof value === "boolean") return value
-  if (typeof value === "string") return value.length <= SHORT ? share(value) : undefined
-  if (depth > 0 || typeof value !== "object") return undefined
-  if (Array.isArray(value)) {
-    if (value.length > SMALL) return undefined
-    const out = value.map((v) => small(v, 1))
-    return out.every((v, i) => v !== undefined || value[i] === undefined) ? out : undefined
-  }
+  if (typeof value === "string") return value.length <= SHORT ? share(value) : OnLine
+  if (depth > 0 || typeof value !== "object") return OnLine
+  // Lists (tokens by turn, finish reasons, abandoned requests) are read once or twice a report: only an empty one is held, shared.
+  if (Array.isArray(value)) return value.length === 0 ? EMPTY : OnLine
   const entries = Object.entries(value)
-  if (entries.length > SMALL) return undefined
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of entries) {
-    const held = small(v, 1)
-    if (held === undefined) return undefined
-    out[share(k)] = held
-  }
-  return out
+  if (entries.length > SMALL) return OnLine
+  const out = entries.map(([k, v]) => [share(k), small(v, 1)] as const)
+  // Made by Object.fromEntries, a record of a few fields keeps V8's fast layout.
+  return out.some(([, v]) => v === OnLine) ? OnLine : Object.fromEntries(out)
 }
 
 const runOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
-  const held = {} as Held
   const keys = Object.keys(result)
-  for (const key of keys) {
-    if (key === "attempts") continue
+  // In one array: an object given its 30-odd fields one by one goes to V8's dictionary layout, about 1.5 KB.
+  const values = keys.map((key) => {
     const value = (result as unknown as Record<string, unknown>)[key]
-    const kept = key === "task" && typeof value === "string" ? value : small(value, 0)
-    if (kept !== undefined) held[key] = kept
-  }
-  held[LINE] = { path, at }
-  held[FIELDS] = fieldsOf(keys)
-  return new Proxy<Held>(held, recordOnLine) as unknown as RunResult
+    return key === "attempts" ? OnLine : key === "task" && typeof value === "string" ? value : small(value, 0)
+  })
+  return new Proxy(new Held(values, fieldsOf(keys), { path, at }), recordOnLine) as unknown as RunResult
+}
+
+/** The value of a field the line has: from memory, or read from the line. */
+const valueOf = (target: Held, i: number, key: string) => {
+  const value = target.values[i]
+  return value === OnLine ? Reflect.get(load(target.place), key) : value
 }
 
 /** A held field answers from memory, a field the line lacks as undefined; any other is read from the line. */
 const recordOnLine: ProxyHandler<Held> = {
-  get: (target, key) =>
-    typeof key === "symbol" || Object.hasOwn(target, key)
-      ? target[key]
-      : target[FIELDS].has.has(key)
-        ? Reflect.get(load(target[LINE]), key)
-        : undefined,
-  has: (target, key) => (typeof key === "symbol" ? key in target : target[FIELDS].has.has(key)),
-  ownKeys: (target) => target[FIELDS].keys as Array<string>,
+  get: (target, key) => {
+    const i = typeof key === "string" ? target.fields.index.get(key) : undefined
+    return i === undefined ? undefined : valueOf(target, i, key as string)
+  },
+  has: (target, key) => typeof key === "string" && target.fields.index.has(key),
+  ownKeys: (target) => target.fields.keys as Array<string>,
   getOwnPropertyDescriptor: (target, key) => {
-    if (typeof key === "symbol") return Reflect.getOwnPropertyDescriptor(target, key)
-    if (!target[FIELDS].has.has(key)) return undefined
-    const value = Object.hasOwn(target, key) ? target[key] : Reflect.get(load(target[LINE]), key)
-    return { value, writable: true, enumerable: true, configurable: true }
+    const i = typeof key === "string" ? target.fields.index.get(key) : undefined
+    return i === undefined ? undefined : { value: valueOf(target, i, key as string), writable: true, enumerable: true, configurable: true }
   },
   set: () => false,
-  deleteProperty: () => false
+  deleteProperty: () => false,
+  defineProperty: () => false
 }
 
 /**

@@ -26,7 +26,7 @@ import { resumeCommand, shellQuote } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { survivalAnalysis } from "../report/Survival.js"
 import { censusEntries, docKey } from "../report/Census.js"
-import { countTokens } from "../services/Tokenizers.js"
+import { countTokens, releaseVocabularies } from "../services/Tokenizers.js"
 import * as ProgramTokens from "../services/ProgramTokens.js"
 import { TokenCounter } from "../services/TokenCounter.js"
 import type { CheckpointCount } from "../domain/Checkpoint.js"
@@ -389,6 +389,10 @@ export const runSession = (input: SessionInput) =>
         )
         // Every program has run: the program host exits while the reports are written.
         yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
+        // Nor is anything left to count but the documentation: counted now, the vocabularies go
+        // before the reports, whose memory then holds no more than theirs.
+        docTokens ??= yield* documentationTokens
+        releaseVocabularies()
 
         const notStarted = input.budget ? yield* input.budget.notStarted : 0
         const final = yield* report(
