@@ -9,6 +9,8 @@ import { renderJson, type Report } from "../src/report/Json.js"
 import { markdownParts } from "../src/report/Markdown.js"
 import { renderHtml } from "../src/report/Html.js"
 import { mergeSources, sourceOfReport } from "../src/report/Sweep.js"
+import { survivalAnalysis } from "../src/report/Survival.js"
+import { censusEntries } from "../src/report/Census.js"
 import { attemptsOnDisk, readRuns } from "../src/session/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
@@ -105,4 +107,79 @@ describe("the Markdown report in parts", () => {
     expect(md).not.toContain("\n\n\n")
     expect(md.endsWith("`attempts` in the JSON.\n")).toBe(true)
   })
+})
+
+describe("a benchmark of several languages, models and trials held on disk", () => {
+  it.scoped("every run past the window is held as a few fields, and the JSON, Markdown and HTML reports and their analysis are the ones made from the runs themselves", () =>
+    Effect.gen(function* () {
+      const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
+      writeFileSync(file, "")
+      const languages = ["ilo", "python"], models = ["haiku", "sonnet"]
+      const cfg = config({
+        languages: languages.map((name) => ({ name, command: [name, "{file}"], extension: `.${name}`, docs: "none" })),
+        models: models.map((key) => ({ key, id: `claude-${key}` })),
+        trials: 2
+      })
+      const writer = yield* (yield* Checkpoint).begin(file, { ...header(), config: cfg })
+      const runs: Array<Report["results"][number]> = []
+      let n = 0
+      for (const task of ["t1", "t2", "t3"])
+        for (const language of languages)
+          for (const model of models)
+            for (const trial of [1, 2]) {
+              n++
+              const base = result(task, n % 5 === 0 ? "failed" : n % 7 === 0 ? "error" : "working")
+              const attempts = base.attempts.map((a) => ({
+                ...a,
+                cost_usd: 0.001 * n,
+                // One attempt whose count is unknown makes its group's program tokens unknown.
+                program_tokens: { o200k_base: n, cl100k_base: n === 9 ? null : n + 1, llama3: 2 * n }
+              }))
+              runs.push({
+                ...base,
+                language,
+                model,
+                trial,
+                cost_usd: 0.001 * n,
+                wall_time_s: n / 3,
+                attempts,
+                final_program_tokens: attempts.at(-1)?.program_tokens ?? { o200k_base: 0, cl100k_base: 0, llama3: 0 },
+                ...(n === 4 ? { known_issue: "x".repeat(100) } : {}),
+                ...(n === 6
+                  ? { abandoned_requests: [{ attempt: 1, at: "2026-11-25T10:00:00.000Z", reason: "timeout", message: "gave up", prompt_chars: 900 }] }
+                  : {})
+              })
+            }
+      // Finished out of plan order, with other lines between them, as a benchmark writes them.
+      const order = runs.map((_, i) => i).sort((a, b) => ((a * 7) % runs.length) - ((b * 7) % runs.length))
+      const places = new Array<{ offset: number; length: number }>(runs.length)
+      for (const i of order) {
+        yield* writer.append({ type: "resume", at: "2026-11-25T10:00:00.000Z", forced: [], retry_errors: false })
+        places[i] = yield* writer.appendLocated!({ type: "run", result: runs[i]! })
+      }
+      const docTokens = new Map(languages.map((l) => [l, { o200k_base: 10, cl100k_base: 11, llama3: 12 }] as const))
+      const written = (results: Report["results"]) => {
+        const report: Report = {
+          ...reportOf(results),
+          config: cfg,
+          analysis: { ...survivalAnalysis(results, { languages, models }), census: censusEntries(results, docTokens, { languages, models }) }
+        }
+        return Effect.map(renderHtml(mergeSources([sourceOfReport(report, "r.json")]), { survival: report.analysis }), (html) => ({
+          analysis: JSON.stringify(report.analysis),
+          json: [...renderJson(report)].join(""),
+          md: [...markdownParts(report)].join(""),
+          html: [...html].join("")
+        }))
+      }
+      const expected = yield* written(runs)
+      expect(expected.md).toContain("## Token census")
+      const onDisk = readRuns(file, places, 0)
+      expect(onDisk.every((r) => types.isProxy(r))).toBe(true)
+      expect(JSON.stringify(onDisk)).toBe(JSON.stringify(runs))
+      expect(onDisk.map((r) => Object.keys(r))).toEqual(runs.map((r) => Object.keys(r)))
+      expect(onDisk[3]!.known_issue).toBe("x".repeat(100))
+      expect("known_issue" in onDisk[0]!).toBe(false)
+      expect(yield* written(onDisk)).toEqual(expected)
+      expect(yield* written(readRuns(file, places))).toEqual(expected)
+    }).pipe(Effect.provide(live)))
 })
