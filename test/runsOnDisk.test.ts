@@ -11,7 +11,7 @@ import { renderHtml } from "../src/report/Html.js"
 import { mergeSources, sourceOfReport } from "../src/report/Sweep.js"
 import { survivalAnalysis } from "../src/report/Survival.js"
 import { censusEntries } from "../src/report/Census.js"
-import { attemptsOnDisk, readRuns } from "../src/session/RunsOnDisk.js"
+import { readRuns, RunPlaces } from "../src/session/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
 
@@ -32,24 +32,29 @@ const reportOf = (results: Report["results"]): Report => ({
 })
 
 describe("finished runs held without their attempts, read back from the checkpoint", () => {
-  it.scoped("each run line's place is known; the reports written from the held runs are the ones written from the runs themselves", () =>
+  it.scoped("each run line's place is known, also after the file was moved away and written again; the runs read back are the runs", () =>
     Effect.gen(function* () {
       const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
       writeFileSync(file, "")
       const writer = yield* (yield* Checkpoint).begin(file, header())
       const runs = [result("t1"), result("t2", "failed"), result("t3", "error"), result("t4")]
-      const held = []
+      const places = new RunPlaces(file)
       for (const [i, r] of runs.entries()) {
         // Reply lines between runs, as a benchmark writes them.
         yield* writer.append({ type: "resume", at: `2026-11-25T1${i}:00:00.000Z`, forced: [], retry_errors: false })
-        held.push(attemptsOnDisk(r, file, yield* writer.appendLocated!({ type: "run", result: r })))
+        // Indices as the plan numbers its runs, not in order.
+        places.set(100 - 10 * i, yield* writer.appendLocated!({ type: "run", result: r }))
         // Moved away mid-benchmark: written again at its path, lines at the same places.
         if (i === 1) {
           renameSync(file, `${file}.moved`)
           yield* writer.ensure.pipe(Effect.provide(quiet))
         }
       }
-      for (const h of held) expect(types.isProxy(h.attempts)).toBe(true)
+      expect(places.size).toBe(4)
+      expect(places.get(99)).toBeUndefined()
+      expect(places.get(5000)).toBeUndefined()
+      const held = readRuns(file, runs.map((_, i) => places.get(100 - 10 * i)!), 0)
+      for (const h of held) expect(types.isProxy(h)).toBe(true)
       expect(JSON.stringify(held)).toBe(JSON.stringify(runs))
       expect(held.map((h) => h.attempts)).toEqual(runs.map((r) => r.attempts))
       expect(held[0]!.attempts[0]!.program).toContain('print("t1")')

@@ -27,6 +27,14 @@ export interface Report {
 export const HARNESS = "ilo-bench"
 
 /**
+ * A run that a report holds as a few fields and reads the rest of from its checkpoint line
+ * (session/RunsOnDisk.ts) answers this key with the whole record read from there; any other run
+ * has no such key.
+ */
+export const WHOLE_RUN = Symbol("the whole run")
+const whole = (r: RunResult): RunResult => (r as RunResult & { [WHOLE_RUN]?: RunResult })[WHOLE_RUN] ?? r
+
+/**
  * The seed wrote these as Python floats (`1.0`, `2.0`); JSON.stringify writes a whole number as an
  * int, which a Python reader then loads as one. Top-level fields of one result, indented by 2.
  */
@@ -35,7 +43,7 @@ const asPythonFloats = (json: string) => json.replace(/^( {2}"(?:success_rate|wa
 /**
  * The JSON report: the seed's `generated`, `harness` and `results`, with the configuration and
  * provenance beside them. In parts, result by result, so that a report of many runs is never one
- * string; joined, they are `JSON.stringify(report, null, 2)` (with `results` last, the seed's float fields as floats) and a newline.
+ * string (a run held on disk written from its checkpoint line's record); joined, they are `JSON.stringify(report, null, 2)` (with `results` last, the seed's float fields as floats) and a newline.
  */
 export function* renderJson(report: Report): Generator<string> {
   const { results, ...head } = report
@@ -45,7 +53,7 @@ export function* renderJson(report: Report): Generator<string> {
     return
   }
   yield empty.slice(0, -"[]\n}".length) + "[\n"
-  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + asPythonFloats(JSON.stringify(r, null, 2)).replace(/\n/g, "\n    ")
+  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + asPythonFloats(JSON.stringify(whole(r), null, 2)).replace(/\n/g, "\n    ")
   yield "\n  ]\n}\n"
 }
 

@@ -1,38 +1,62 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
 import type { LineAt } from "../services/Checkpoint.js"
+import { WHOLE_RUN } from "../report/Json.js"
 
 /**
- * A finished run as the session holds it while the benchmark goes on: only where its line is in
- * the checkpoint. Holding the run itself, even without its attempts, cost about 2 KB a run (each
- * copy had a hidden class of its own), 200 MB at 100,000 runs.
+ * The finished runs of a benchmark as the session holds them while it goes on: where each run's
+ * line is in the checkpoint, by the run's index in the plan, 12 bytes a run (an object and a map
+ * entry per run were about 100 bytes, 10 MB at 100,000 runs).
  */
-export interface RunOnDisk {
-  readonly path: string
-  readonly at: LineAt
+export class RunPlaces {
+  private offsets = new Float64Array(1024)
+  private lengths = new Uint32Array(1024)
+  private count = 0
+  constructor(readonly path: string) {}
+  get size() {
+    return this.count
+  }
+  set(index: number, at: LineAt) {
+    if (index >= this.lengths.length) {
+      const size = Math.max(index + 1, this.lengths.length * 2)
+      const offsets = new Float64Array(size)
+      const lengths = new Uint32Array(size)
+      offsets.set(this.offsets)
+      lengths.set(this.lengths)
+      this.offsets = offsets
+      this.lengths = lengths
+    }
+    if (this.lengths[index] === 0) this.count++
+    this.offsets[index] = at.offset
+    this.lengths[index] = at.length
+  }
+  /** The run's line, or undefined if it has none here (lengths are never 0: a line holds at least its newline). */
+  get(index: number): LineAt | undefined {
+    const length = index < this.lengths.length ? this.lengths[index]! : 0
+    return length === 0 ? undefined : { offset: this.offsets[index]!, length }
+  }
 }
 
 /**
  * The runs at these places, for a report, read in one pass over the file (the order given). The
  * first few megabytes of run lines are kept whole: a benchmark that small (most are) is reported
- * without reading a line twice. Past them a run is held as a few bytes: its scalar fields (task,
- * language, model, outcome, tokens, cost: what the reports' tables and analyses go through run
- * after run) in one small record, the rest (its attempts, every program and error sent back, and
- * its lists) left in its line and read from there when a report uses them, one run at a time.
- * Such a run is a Proxy (one handler for all) of the whole record, keys in the line's order, so
- * that JSON.stringify and the report renderers see the record unchanged. At 100,000 runs the
- * totals held whole were about 2 KB a run; the reports' peak grew with them.
+ * without reading a line twice. Past them a run is held as a few hundred bytes: its scalar fields
+ * (task, language, model, outcome, tokens, cost: what the reports' tables and analyses go through
+ * run after run), the rest (its attempts, every program and error sent back, its lists) left in
+ * its line and read from there when a report uses them, one run at a time. Such a run is a Proxy
+ * (one handler for all) of the whole record, keys in the line's order, so that JSON.stringify and
+ * the report renderers see the record unchanged. Held whole, 100,000 runs' records were about
+ * 100 MB more of heap in the reports.
  */
 export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes = KEEP_BYTES): Array<RunResult> => {
   // A report starts with nothing read for an earlier one (a file of the same name may have changed).
   recent.length = 0
   block = undefined
   const fd = nodeFs.openSync(path, "r")
-  const reader = lineReader(fd, path)
   try {
     let kept = 0
     return places.map((at) => {
-      const result = reader(at)
+      const result = readLine(fd, path, at)
       kept += at.length
       return kept > keepBytes ? runOnDisk(result, path, at) : result
     })
@@ -44,53 +68,21 @@ export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes 
 /** How much of a checkpoint's run lines a report holds whole (their attempts with them). */
 export const KEEP_BYTES = 8 * 1024 * 1024
 
-/** A run held as its totals, its attempts read from the line at `at` when used. */
-export const attemptsOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
-  const { attempts: _inMemory, ...totals } = result
-  return { ...totals, attempts: attemptsAt(path, at) }
-}
-
-/** Where a proxied value's record is: kept on its target, so that one handler serves every run. */
-const LINE = Symbol("line")
-type Attempts = Array<RunResult["attempts"][number]>
-type AttemptsTarget = Attempts & { [LINE]: RunOnDisk }
-
-const attemptsAt = (path: string, at: LineAt): Attempts => {
-  const target = [] as unknown as AttemptsTarget
-  target[LINE] = { path, at }
-  return new Proxy<AttemptsTarget>(target, attemptsOnLine)
-}
-
-/** Every use of the array reads it from the line: held only while it is used. */
-const attemptsOnLine: ProxyHandler<AttemptsTarget> = {
-  get: (target, key) => {
-    const attempts = load(target[LINE]).attempts
-    const value = Reflect.get(attempts, key)
-    return typeof value === "function" ? value.bind(attempts) : value
-  },
-  has: (target, key) => Reflect.has(load(target[LINE]).attempts, key),
-  ownKeys: (target) => Reflect.ownKeys(load(target[LINE]).attempts),
-  getOwnPropertyDescriptor: (target, key) => {
-    const d = Reflect.getOwnPropertyDescriptor(load(target[LINE]).attempts, key)
-    // The target's own `length` cannot be reported as another value's unless writable and not configurable, as it is.
-    return d === undefined ? undefined : { ...d, configurable: key === "length" ? false : true }
-  }
-}
-
 /**
- * The few bytes of a run held in memory: its fields whose values are numbers, booleans, null or
- * short strings (repeated strings shared: a benchmark has a handful of languages, models and
- * outcomes), empty lists, and small records of such values (the last program's tokens); the rest
- * (its attempts, long texts, lists) is read from the line. Which fields the
- * line has is held too, one list shared by every run written alike: a report asking for a field
- * a run lacks, or for the list of its fields, reads nothing.
+ * What is held of a run on disk: its fields whose values are numbers, booleans, null or short
+ * strings (repeated strings shared: a benchmark has a handful of languages, models and outcomes),
+ * empty lists, and small records of such values (the last program's tokens), by the field's index
+ * in `fields`; the rest (attempts, long texts, lists) is read from the line. Which fields the line
+ * has is held once for every run written alike: a report asking for a field a run lacks, or for
+ * the list of its fields, reads nothing.
  */
 class Held {
   constructor(
-    /** By the index of the field in `fields`: its value, or OnLine where it stays in the line. */
     readonly values: Array<unknown>,
     readonly fields: Fields,
-    readonly place: RunOnDisk
+    readonly path: string,
+    readonly offset: number,
+    readonly length: number
   ) {}
 }
 interface Fields {
@@ -139,18 +131,22 @@ const runOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
     const value = (result as unknown as Record<string, unknown>)[key]
     return key === "attempts" ? OnLine : key === "task" && typeof value === "string" ? value : small(value, 0)
   })
-  return new Proxy(new Held(values, fieldsOf(keys), { path, at }), recordOnLine) as unknown as RunResult
+  return new Proxy(new Held(values, fieldsOf(keys), path, at.offset, at.length), recordOnLine) as unknown as RunResult
 }
 
 /** The value of a field the line has: from memory, or read from the line. */
 const valueOf = (target: Held, i: number, key: string) => {
   const value = target.values[i]
-  return value === OnLine ? Reflect.get(load(target.place), key) : value
+  return value === OnLine ? Reflect.get(load(target), key) : value
 }
 
-/** A held field answers from memory, a field the line lacks as undefined; any other is read from the line. */
+/**
+ * A held field answers from memory, a field the line lacks as undefined; any other is read from the
+ * line. WHOLE_RUN gives the line's record itself (the JSON report writes it as it is).
+ */
 const recordOnLine: ProxyHandler<Held> = {
   get: (target, key) => {
+    if (key === WHOLE_RUN) return load(target)
     const i = typeof key === "string" ? target.fields.index.get(key) : undefined
     return i === undefined ? undefined : valueOf(target, i, key as string)
   },
@@ -169,52 +165,52 @@ const recordOnLine: ProxyHandler<Held> = {
  * The records last read from their lines: a report goes through one run at a time (sometimes two
  * side by side), so a few answer the next uses; each holds its attempts only while it is here.
  */
-const recent: Array<{ readonly place: RunOnDisk; readonly result: RunResult }> = []
+const recent: Array<{ readonly held: Held; readonly result: RunResult }> = []
 const RECENT = 4
 
 /** The last block read from a checkpoint: a report that goes through the runs in order reads each block once. */
 let block: { readonly path: string; readonly start: number; readonly bytes: Buffer } | undefined
 const BLOCK = 256 * 1024
 
-const load = (place: RunOnDisk): RunResult => {
-  for (const r of recent) if (r.place === place) return r.result
-  const { path, at } = place
-  if (block === undefined || block.path !== path || at.offset < block.start || at.offset + at.length > block.start + block.bytes.length) {
+const load = (held: Held): RunResult => {
+  for (const r of recent) if (r.held === held) return r.result
+  const { path, offset, length } = held
+  if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length) {
     const fd = nodeFs.openSync(path, "r")
     try {
-      const bytes = Buffer.alloc(Math.max(BLOCK, at.length))
+      const bytes = Buffer.alloc(Math.max(BLOCK, length))
       let got = 0
       while (got < bytes.length) {
-        const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, at.offset + got)
+        const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, offset + got)
         if (n === 0) break
         got += n
       }
-      if (got < at.length) throw new Error(`checkpoint ${path} ends before its line at byte ${at.offset}`)
-      block = { path, start: at.offset, bytes: bytes.subarray(0, got) }
+      if (got < length) throw new Error(`checkpoint ${path} ends before its line at byte ${offset}`)
+      block = { path, start: offset, bytes: bytes.subarray(0, got) }
     } finally {
       nodeFs.closeSync(fd)
     }
   }
-  const result = runOfLine(block.bytes.toString("utf8", at.offset - block.start, at.offset - block.start + at.length), path, at)
-  recent.unshift({ place, result })
+  const result = runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset)
+  recent.unshift({ held, result })
   if (recent.length > RECENT) recent.pop()
   return result
 }
 
-/** A reader of run lines from one open file, in the order asked (one read per line). */
-const lineReader = (fd: number, path: string) => (at: LineAt) => {
+/** The run record of the checkpoint line at `at`, read from an open file. */
+const readLine = (fd: number, path: string, at: LineAt) => {
   const bytes = Buffer.alloc(at.length)
   for (let got = 0; got < at.length; ) {
     const n = nodeFs.readSync(fd, bytes, got, at.length - got, at.offset + got)
     if (n === 0) throw new Error(`checkpoint ${path} ends before its line at byte ${at.offset}`)
     got += n
   }
-  return runOfLine(bytes.toString("utf8"), path, at)
+  return runOfLine(bytes.toString("utf8"), path, at.offset)
 }
 
-/** The run record of the checkpoint line at `at` (written by this process, so decoded as it was written). */
-const runOfLine = (text: string, path: string, at: LineAt): RunResult => {
+/** The run record of a checkpoint line (written by this process, so decoded as it was written). */
+const runOfLine = (text: string, path: string, offset: number): RunResult => {
   const line = JSON.parse(text) as { type?: unknown; result?: RunResult }
-  if (line.type !== "run" || line.result === undefined) throw new Error(`checkpoint ${path}: the line at byte ${at.offset} is not a run`)
+  if (line.type !== "run" || line.result === undefined) throw new Error(`checkpoint ${path}: the line at byte ${offset} is not a run`)
   return line.result
 }

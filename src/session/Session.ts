@@ -30,12 +30,12 @@ import { countTokens, releaseVocabularies } from "../services/Tokenizers.js"
 import * as ProgramTokens from "../services/ProgramTokens.js"
 import { TokenCounter } from "../services/TokenCounter.js"
 import type { CheckpointCount } from "../domain/Checkpoint.js"
-import { Checkpoint, type CheckpointWriter } from "../services/Checkpoint.js"
+import { Checkpoint, type CheckpointWriter, type LineAt } from "../services/Checkpoint.js"
 import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
 import { Waves } from "../services/Waves.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
-import { readRuns, type RunOnDisk } from "./RunsOnDisk.js"
+import { readRuns, RunPlaces } from "./RunsOnDisk.js"
 import { boundHeapGrowth } from "../platform/heapGrowth.js"
 
 export interface ResumeRequest {
@@ -102,20 +102,28 @@ const seedOnly = (total: number, trials: number): Progress => {
 }
 
 /**
- * The finished runs in the plan's order: those held in memory (kept from a resume, or written by a
- * writer that cannot say where a line went) as they are, the others read back from the checkpoint.
+ * The finished runs in the plan's order: those written to the checkpoint read back from it, the
+ * others (kept from a resume, or written by a writer that cannot say where a line went) as held.
  */
-const inOrder = (runs: ReadonlyArray<RunSpec>, done: ReadonlyMap<number, RunResult | RunOnDisk>): Array<RunResult> => {
-  const held = runs.flatMap((spec) => {
-    const r = done.get(spec.index)
-    return r === undefined ? [] : [r]
-  })
-  const onDisk = held.filter((r): r is RunOnDisk => "at" in r)
-  if (onDisk.length === 0) return held as Array<RunResult>
+const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, RunResult>, onDisk: RunPlaces): Array<RunResult> => {
+  const places: Array<LineAt> = []
+  /** A run held in memory, or undefined for the next one read from the checkpoint. */
+  const slots: Array<RunResult | undefined> = []
+  for (const spec of runs) {
+    const at = onDisk.get(spec.index)
+    if (at !== undefined) {
+      places.push(at)
+      slots.push(undefined)
+      continue
+    }
+    const held = inMemory.get(spec.index)
+    if (held !== undefined) slots.push(held)
+  }
+  if (places.length === 0) return slots as Array<RunResult>
   // One pass over the file for the runs of one checkpoint (a benchmark writes one).
-  const read = readRuns(onDisk[0]!.path, onDisk.map((r) => r.at))
+  const read = readRuns(onDisk.path, places)
   let next = 0
-  return held.map((r) => ("at" in r ? read[next++]! : r))
+  return slots.map((r) => r ?? read[next++]!)
 }
 
 /**
@@ -261,17 +269,18 @@ export const runSession = (input: SessionInput) =>
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     // A finished run stays in its checkpoint line, only its place held, and is read back for the
     // reports, so that memory does not grow with the runs of a long benchmark.
-    const done = new Map<number, RunResult | RunOnDisk>(plan.kept)
+    const inMemory = new Map<number, RunResult>(plan.kept)
+    const onDisk = new RunPlaces(writer.path)
     const appendRun = writer.appendLocated
-    const record = (result: RunResult): Effect.Effect<RunResult | RunOnDisk, OutputError> =>
+    const record = (spec: RunSpec, result: RunResult): Effect.Effect<void, OutputError> =>
       appendRun === undefined
-        ? Effect.as(writer.append({ type: "run", result }), result)
-        : Effect.map(appendRun({ type: "run", result }), (at): RunOnDisk => ({ path: writer.path, at }))
+        ? Effect.map(writer.append({ type: "run", result }), () => void inMemory.set(spec.index, result))
+        : Effect.map(appendRun({ type: "run", result }), (at) => onDisk.set(spec.index, at))
     /** This session's requests sent and not yet answered, by run (a run has one in flight at a time). */
     const inFlight = new Map<string, number>()
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
-        const results = inOrder(runs, done)
+        const results = inOrder(runs, inMemory, onDisk)
         docTokens ??= yield* documentationTokens
         const counted = yield* countingNotes
         // Those of earlier sessions, and those an interrupt just caught in flight.
@@ -303,7 +312,7 @@ export const runSession = (input: SessionInput) =>
 
     /** What finished, as reports marked partial, when the runs end early: an interrupt, or an error that stopped it. */
     const writePartial = (why: "Interrupted" | "Stopped by an error") => Effect.gen(function* () {
-      const finished = done.size
+      const finished = onDisk.size + [...inMemory.keys()].filter((index) => onDisk.get(index) === undefined).length
       const partial = yield* report(false, [
         `${why}: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
@@ -351,7 +360,7 @@ export const runSession = (input: SessionInput) =>
             Effect.uninterruptible(Effect.tap(writer.append(line), () => Effect.sync(() => inFlight.set(runKey(line), line.attempt))))
         : undefined,
       onRun: (spec: RunSpec, result: RunResult) =>
-        record(result).pipe(Effect.flatMap((held) => Effect.sync(() => (written++, inFlight.delete(specKey(spec)), done.set(spec.index, held)))))
+        record(spec, result).pipe(Effect.tap(() => Effect.sync(() => (written++, inFlight.delete(specKey(spec))))))
     }
     const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
     // --batch: the provider writes each batch it submits here, and says how its waves go.
