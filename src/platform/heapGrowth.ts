@@ -5,10 +5,12 @@ import { setFlagsFromString } from "node:v8"
  * benchmark and its reports. V8's own choice on a machine with memory to spare is up to 4 times
  * the live heap: a benchmark keeps about 100 MB live (most of it the tokenizers' vocabularies),
  * and its resident size rose to 420 MB at 10,000 runs before a full collection brought the heap
- * back to about 110 MB (bench/README.md). With 40 % the heap is collected well before that; a full
- * collection of that heap costs tens of milliseconds, mostly on V8's helper threads.
+ * back to about 110 MB (bench/README.md). With 40 % the peak at 10,000 runs was 274 MB, and a replay
+ * of the reports of 100,000 runs peaked 24 MB lower with 20 % than with 40 %, for the same CPU time
+ * (within the noise): a full collection of that heap costs tens of milliseconds, mostly on V8's
+ * helper threads.
  */
-export const HEAP_GROWTH_PERCENT = 40
+export const HEAP_GROWTH_PERCENT = 20
 
 let bounded = false
 

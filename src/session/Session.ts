@@ -24,7 +24,7 @@ import type { Progress } from "../report/LiveProgress.js"
 import { seedProgress } from "../report/Progress.js"
 import { resumeCommand, shellQuote } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
-import { survivalAnalysis } from "../report/Survival.js"
+import { survivalAnalysis, type SurvivalRow } from "../report/Survival.js"
 import { censusEntries, docKey } from "../report/Census.js"
 import { countTokens, releaseVocabularies } from "../services/Tokenizers.js"
 import * as ProgramTokens from "../services/ProgramTokens.js"
@@ -125,6 +125,16 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, Run
   let next = 0
   return slots.map((r) => r ?? read[next++]!)
 }
+
+const survivalRow = (r: RunResult): SurvivalRow => ({
+  task: r.task,
+  language: r.language,
+  model: r.model,
+  final_outcome: r.final_outcome,
+  input_tokens: r.input_tokens,
+  generation_tokens: r.generation_tokens,
+  cost_usd: r.cost_usd
+})
 
 /**
  * One benchmark that loses nothing: each model reply and each finished run goes to the checkpoint
@@ -303,7 +313,8 @@ export const runSession = (input: SessionInput) =>
           ],
           ...(unanswered > 0 ? { unanswered_requests: unanswered } : {}),
           analysis: {
-            ...survivalAnalysis(results, { baseline: input.baseline, ...order }),
+            // Fed the seven fields it reads, as plain records: not a run held on disk, whose every field goes through its Proxy.
+            ...survivalAnalysis(results.map(survivalRow), { baseline: input.baseline, ...order }),
             census: censusEntries(results, docTokens, order)
           },
           results
