@@ -13,9 +13,14 @@ import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Script } from "node:vm"
+import { boundHeapGrowth } from "./platform/heapGrowth.js"
 
 /** The start of dist/cli.cjs's sha256, set by scripts/build.mjs: a rebuilt bundle never meets an old cache. */
 declare const CLI_BUILD: string
+
+// Before the bundle is compiled: V8 keys its code cache on its flags, so a flag set later (as this
+// once was, by `run`) made every start's cache a miss, and the cache was rewritten at each exit.
+boundHeapGrowth()
 
 const dist = dirname(fileURLToPath(import.meta.url))
 const bundle = join(dist, "cli.cjs")

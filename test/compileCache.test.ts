@@ -78,5 +78,14 @@ describe("the command's compile cache (built CLI)", () => {
     expect(cache).not.toContain(KEY)
     expect(cache).not.toContain("cache-task-xyzzy")
     expect(cache).not.toContain("Print 55.")
+
+    // A second run takes it: a V8 flag set after the bundle was compiled once made every run's
+    // cache a miss, rewritten at each exit.
+    const written = statSync(join(dir, files(dir)[0]!)).mtimeMs
+    const again = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", tasks, "--output-dir", out], {
+      env: { ILO_BENCH_COMPILE_CACHE: dir, ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(again.code).toBe(0)
+    expect(statSync(join(dir, files(dir)[0]!)).mtimeMs).toBe(written)
   })
 })

@@ -12,7 +12,6 @@ import { runSession } from "../session/Session.js"
 import { choice, defaulting, optionalText } from "./optionHelpers.js"
 import { providerOptions } from "./providerOptions.js"
 import { sandboxOptions } from "./sandboxOptions.js"
-import { boundHeapGrowth } from "../platform/heapGrowth.js"
 
 export const runOptions = {
   ilo: Options.text("ilo").pipe(
@@ -134,8 +133,6 @@ type RunOptions = Command.Command.ParseConfig<typeof runOptions>
 
 export const runBenchmark = (options: RunOptions) =>
   Effect.gen(function* () {
-    // Before the tasks are read and the plan made: at 100,000 planned runs they are the first peak.
-    boundHeapGrowth()
     const flags = yield* decodeRunFlags(options)
     const prepared = yield* prepareRun(flags)
     // A dry run has printed its plan.

@@ -14,7 +14,7 @@ export const HEAP_GROWTH_PERCENT = 20
 
 let bounded = false
 
-/** Bounds the heap's growth for the rest of the process (V8 reads the setting at each full collection). */
+/** Bounds the heap's growth for the rest of the process (V8 reads the setting at each full collection); called by the command's entry, src/bin.ts, for every command. */
 export const boundHeapGrowth = () => {
   if (bounded) return
   bounded = true

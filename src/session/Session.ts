@@ -36,7 +36,6 @@ import { SkillDocs } from "../services/SkillDocs.js"
 import { Waves } from "../services/Waves.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
 import { readRuns, RunPlaces } from "./RunsOnDisk.js"
-import { boundHeapGrowth } from "../platform/heapGrowth.js"
 
 export interface ResumeRequest {
   /** The checkpoint (.jsonl) to finish. */
@@ -147,8 +146,6 @@ export const runSession = (input: SessionInput) =>
     const path = yield* Path.Path
     const checkpoint = yield* Checkpoint
     const { runs } = input
-    // Memory flat in the number of runs: the heap is not left to grow to several times what is live.
-    boundHeapGrowth()
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
     // Their tokens too, for the census's spec tax (the documentation goes with every attempt); counted
