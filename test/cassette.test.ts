@@ -1,19 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { languageOf, makeBench, programPrinting } from "./support/bench.js"
+import { describe, expect, it } from "vitest"
+import { languageOf, makeBench, programPrinting, TWO_TASKS } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import { lastUserText, startFakeAnthropic, type FakeServer, type RecordedRequest, type Reply } from "./support/fakeAnthropic.js"
+import { lastUserText, startFakeAnthropic, type RecordedRequest, type Reply } from "./support/fakeAnthropic.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
-const tasks = [
-  { id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" },
-  { id: "count", description: "Print the number of vowels in 'benchmark'.", expected_output: "2" }
-]
+const tasks = TWO_TASKS
 
 /** Results without what a replay may change: wall times and program durations. */
 const comparable = (results: Array<any>) =>

@@ -1,19 +1,14 @@
 import { readdirSync, readFileSync, truncateSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { languageOf, makeBench, programPrinting } from "./support/bench.js"
+import { describe, expect, it } from "vitest"
+import { languageOf, makeBench, programPrinting, TWO_TASKS } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import { fakeTextTokens, isCountRequest, lastUserText, startFakeAnthropic, type FakeServer, type RecordedRequest } from "./support/fakeAnthropic.js"
+import { fakeTextTokens, isCountRequest, lastUserText, startFakeAnthropic, type RecordedRequest } from "./support/fakeAnthropic.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
-const tasks = [
-  { id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" },
-  { id: "count", description: "Print the number of vowels in 'benchmark'.", expected_output: "2" }
-]
+const tasks = TWO_TASKS
 
 /** Python gets fib wrong once (a repair, so a second distinct program); everything else works at once. */
 const model = (request: RecordedRequest) => {

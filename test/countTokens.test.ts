@@ -3,19 +3,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Context, Duration, Effect, Layer, Logger } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { counterLayer } from "../src/providers/Anthropic.js"
 import { countingCassette, readCassette } from "../src/providers/Cassette.js"
 import { make as makeProgramTokens } from "../src/services/ProgramTokens.js"
 import { gatedLayer, TokenCounter } from "../src/services/TokenCounter.js"
 import * as RateGate from "../src/services/RateGate.js"
 import type { CheckpointCount } from "../src/domain/Checkpoint.js"
-import { fakeTextTokens, isCountRequest, startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { fakeTextTokens, isCountRequest, startFakeAnthropic } from "./support/fakeAnthropic.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 const neverAsked = () => {
   throw new Error("no model request expected")

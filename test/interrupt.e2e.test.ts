@@ -2,12 +2,13 @@ import { Either } from "effect"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { loadSigningKey, signature } from "../src/platform/checkpointKeys.js"
 import { runCli, type CliResult } from "./support/cli.js"
-import { lastUserText, startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { lastUserText, startFakeAnthropic } from "./support/fakeAnthropic.js"
 import { makeStandInIlo } from "./support/standInIlo.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
 const TASKS = 8
 
@@ -37,10 +38,7 @@ const setup = async (delayMs: number, hold: (expected: string) => boolean = () =
   return { server, outDir, args, env }
 }
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 const until = async (condition: () => boolean, what: string, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs

@@ -1,16 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either, Schema } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { LanguageCatalog, parseInlineLeg } from "../src/config/LanguageCatalog.js"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { root, runCli } from "./support/cli.js"
-import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { startFakeAnthropic } from "./support/fakeAnthropic.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 const tasks = [{ id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" }]
 

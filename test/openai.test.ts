@@ -1,23 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Logger } from "effect"
-import { afterEach } from "vitest"
 import { callModel } from "../src/loop/Policy.js"
 import { layer as OpenAiLlm, isLocalUrl, toReply } from "../src/providers/OpenAi.js"
 import type { LlmError, LlmRequest } from "../src/services/Llm.js"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import type { FakeServer } from "./support/fakeAnthropic.js"
 import { startFakeOpenAi, type OpenAiReply } from "./support/fakeOpenAi.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
+const servers = closedAfterEach()
 const serve = async (script: Parameters<typeof startFakeOpenAi>[0]) => {
   const server = await startFakeOpenAi(script)
   servers.push(server)
   return server
 }
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
 
 const request = (partial: Partial<LlmRequest> = {}): LlmRequest => ({
   model: "llama3.2",

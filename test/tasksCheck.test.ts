@@ -1,16 +1,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { startFakeAnthropic } from "./support/fakeAnthropic.js"
 import { makeStandInIlo } from "./support/standInIlo.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 /** A small suite with references in every language the check knows, and a bash leg given by --lang. */
 const suite = () => {

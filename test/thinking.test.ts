@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { startFakeAnthropic } from "./support/fakeAnthropic.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 const tasks = [{ id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" }]
 

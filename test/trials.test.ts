@@ -1,16 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
-import { startFakeAnthropic, type FakeServer } from "./support/fakeAnthropic.js"
+import { startFakeAnthropic } from "./support/fakeAnthropic.js"
 import { result } from "./support/fixtures.js"
 import { passRates, trialsMarkdown, trialsSummary } from "../src/report/Trials.js"
+import { closedAfterEach } from "./support/scriptedServer.js"
 
-const servers: Array<FakeServer> = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
+const servers = closedAfterEach()
 
 describe("pass rates over trials", () => {
   const trial = (task: string, n: number, outcome: Parameters<typeof result>[1] = "working") => ({ ...result(task, outcome), trial: n })

@@ -320,7 +320,8 @@ export const runSession = (input: SessionInput) =>
 
     /** What finished, as reports marked partial, when the runs end early: an interrupt, or an error that stopped it. */
     const writePartial = (why: "Interrupted" | "Stopped by an error") => Effect.gen(function* () {
-      const finished = onDisk.size + [...inMemory.keys()].filter((index) => onDisk.get(index) === undefined).length
+      // Runs a resume kept, or this session wrote without a place: never also on disk.
+      const finished = onDisk.size + inMemory.size
       const partial = yield* report(false, [
         `${why}: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])

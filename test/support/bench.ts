@@ -96,3 +96,9 @@ export const expectedOf = (body: any): string => {
   const first = body.messages[0].content as string
   return /Expected output: (.*)\n/.exec(first)?.[1] ?? ""
 }
+
+/** Two small tasks for the end-to-end tests of record, replay and counting. */
+export const TWO_TASKS = [
+  { id: "fib", description: "Print the 10th Fibonacci number.", expected_output: "55" },
+  { id: "count", description: "Print the number of vowels in 'benchmark'.", expected_output: "2" }
+]

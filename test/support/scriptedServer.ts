@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { afterEach } from "vitest"
 
 export interface RecordedRequest {
   readonly method?: string | undefined
@@ -107,4 +108,13 @@ export const startScriptedServer = async <R extends { readonly delayMs?: number 
         server.close(() => resolve())
       })
   }
+}
+
+/** The servers a test file starts: push each one, and it is closed after the test that started it. */
+export const closedAfterEach = (): Array<FakeServer> => {
+  const servers: Array<FakeServer> = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+  })
+  return servers
 }
