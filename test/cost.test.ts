@@ -95,6 +95,25 @@ describe("cost", () => {
     expect(result.stdout).toContain(`\n${n}/5 runs succeeded (${5 - n} not started).`)
   })
 
+  it("--max-cost stops starting runs once a reply comes without token counts: its cost is unknown, not $0", async () => {
+    server = await startFakeAnthropic((request) => ({ text: `echo ${expectedOf(request.body)}`, noUsage: true }))
+    const s = scratch([1, 2, 3, 4, 5].map((n) => ({ id: `t${n}`, expected: String(n) })))
+    const result = await s.run(server.url, ["--concurrency", "1", "--program-concurrency", "1", "--max-cost", "100"])
+    expect(result.code).toBe(0)
+    expect(server.requests).toHaveLength(1)
+    const report = s.report()
+    expect(report.complete).toBe(false)
+    expect(report.results.map((r: any) => r.cost_usd)).toEqual([null])
+    expect(report.notes.join("\n")).toMatch(/--max-cost 100 USD could not be kept: a reply came without token counts.*4 of 5 planned run\(s\) were not started/)
+    expect(result.stderr).toContain("WARNING: --max-cost: a reply came without token counts, so the spend is unknown; 4 run(s) were not started.")
+    // A resume keeps that run, whose cost is still unknown: it starts nothing either.
+    const checkpoint = readdirSync(s.out).find((f) => f.endsWith(".jsonl"))!
+    const resumed = await s.run(server.url, ["--concurrency", "1", "--program-concurrency", "1", "--max-cost", "100", "--resume", join(s.out, checkpoint)])
+    expect(resumed.code).toBe(0)
+    expect(server.requests).toHaveLength(1)
+    expect(s.report().notes.join("\n")).toMatch(/could not be kept.*4 of 5 planned run\(s\) were not started/)
+  })
+
   it("--max-cost on a resume counts what the kept runs cost: the cap is the whole benchmark's", async () => {
     server = await startFakeAnthropic((request) => ({ text: `echo ${expectedOf(request.body)}`, inputTokens: 10_000, outputTokens: 100 }))
     const s = scratch([1, 2, 3, 4, 5].map((n) => ({ id: `t${n}`, expected: String(n) })))

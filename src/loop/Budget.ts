@@ -9,11 +9,22 @@ export interface Budget {
   readonly admit: Admit
   /** Counts the money as replies land and runs end (a listener of the loop's events). */
   readonly listener: Listener
-  /** How many runs were not started because the budget was spent. */
+  /** How many runs were not started because the budget was spent (or its spend became unknown). */
   readonly notStarted: Effect.Effect<number>
-  /** Adds what earlier sessions spent on the runs a resume keeps: the cap is the whole benchmark's, not this process's. */
-  readonly spentBefore: (usd: number) => Effect.Effect<void>
+  /** Whether a reply of a priced model came without token counts: from then on the spend is unknown and no run starts. */
+  readonly costUnknown: Effect.Effect<boolean>
+  /**
+   * Adds what earlier sessions spent on the runs a resume keeps: the cap is the whole benchmark's,
+   * not this process's. `unknown`: a kept run's cost is unknown, so the spend is too.
+   */
+  readonly spentBefore: (usd: number, unknown?: boolean) => Effect.Effect<void>
 }
+
+/** The report's note on the runs --max-cost kept from starting, and why. */
+export const budgetNote = (maxUsd: number | null, notStarted: number, planned: number, costUnknown: boolean) =>
+  costUnknown
+    ? `--max-cost ${maxUsd} USD could not be kept: a reply came without token counts, so what the benchmark has spent is unknown, and no run started after it: ${notStarted} of ${planned} planned run(s) were not started.`
+    : `--max-cost ${maxUsd} USD was reached: ${notStarted} of ${planned} planned run(s) were not started.`
 
 /**
  * --max-cost: every attempt's cost is added as its reply lands; once the total reaches `maxUsd`
@@ -23,12 +34,16 @@ export interface Budget {
  * overlap), and a run it took waits for a slot before its first request: judged as it was taken,
  * such a run would spend after the money ran out. So a run is taken only while fewer than
  * `concurrency` (the model slots) wait for their first reply, and the budget is judged then.
+ *
+ * A reply without token counts (a proxy that strips them) costs an unknown amount: counted as $0
+ * the cap would no longer bound anything, so once one lands no new run starts.
  */
 export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelId: string) => Price | undefined) =>
   Effect.gen(function* () {
     const notStarted = yield* Ref.make(0)
     /** Dollars spent so far, at list prices. */
     const spent = yield* Ref.make(0)
+    let unknown = false
     const starting = yield* Effect.makeSemaphore(Math.max(1, concurrency))
     /** Runs taken that have had no reply yet, by run key. */
     const waiting = new Set<string>()
@@ -46,11 +61,12 @@ export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelI
       })
     const budget: Budget = {
       notStarted: Ref.get(notStarted),
-      spentBefore: (usd) => add(usd),
+      costUnknown: Effect.sync(() => unknown),
+      spentBefore: (usd, unknownBefore = false) => Effect.zipRight(Effect.sync(() => void (unknown ||= unknownBefore)), add(usd)),
       admit: (spec) =>
         Effect.gen(function* () {
           yield* starting.take(1)
-          if ((yield* Ref.get(spent)) >= maxUsd) {
+          if (unknown || (yield* Ref.get(spent)) >= maxUsd) {
             yield* starting.release(1)
             yield* Ref.update(notStarted, (n) => n + 1)
             return false
@@ -66,11 +82,13 @@ export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelI
               const key = runKey(event.reply)
               const price = prices.get(key)
               counted.add(`${key}\u0000${event.reply.attempt}`)
+              if (price !== undefined && event.reply.reply.usage.unreported === true) unknown = true
               return add(price === undefined ? 0 : roundUsd(costUsd(event.reply.reply.usage, price))).pipe(Effect.zipRight(started(key)))
             }
             // A reply replayed from a checkpoint landed in an earlier session: its attempt counts here.
             case "AttemptFinished": {
               const key = specKey(event.spec)
+              if (prices.get(key) !== undefined && event.attempt.cost_usd === null && !counted.has(`${key}\u0000${event.attempt.attempt}`)) unknown = true
               return (counted.delete(`${key}\u0000${event.attempt.attempt}`) ? Effect.void : add(event.attempt.cost_usd)).pipe(
                 Effect.zipRight(started(key))
               )

@@ -11,7 +11,7 @@ import { verdictBlock } from "./Verdict.js"
  * What `run` prints once the reports are written: where they are, the tables, the verdict, and
  * what to look at. `planned` is the runs this invocation had to run (a shard's part of the plan).
  */
-export const printRunSummary = (o: RunFlags, planned: number) => ({ report, paths, resumeWith }: SessionOutcome) =>
+export const printRunSummary = (o: RunFlags, planned: number) => ({ report, paths, resumeWith, costUnknown }: SessionOutcome) =>
   Effect.gen(function* () {
     const results = report.results
     yield* Console.log(pathsBlock(paths))
@@ -20,7 +20,11 @@ export const printRunSummary = (o: RunFlags, planned: number) => ({ report, path
     yield* Console.log(costSummary(results))
     if (report.analysis !== undefined) yield* Console.log(`\n${verdictBlock(report.analysis)}`)
     if (!report.complete && results.length < planned)
-      yield* Console.error(`WARNING: --max-cost reached; ${planned - results.length} run(s) were not started.`)
+      yield* Console.error(
+        costUnknown === true
+          ? `WARNING: --max-cost: a reply came without token counts, so the spend is unknown; ${planned - results.length} run(s) were not started.`
+          : `WARNING: --max-cost reached; ${planned - results.length} run(s) were not started.`
+      )
     const truncated = results.reduce((n, r) => n + r.truncated_attempts, 0)
     if (truncated > 0)
       yield* Console.error(`WARNING: ${truncated} attempt(s) were cut at max_tokens (${o.maxTokens}); raise --max-tokens.`)

@@ -10,8 +10,9 @@ import type { CheckpointAsked, CheckpointBatch, CheckpointReply, CheckpointStart
 import type { Language } from "../domain/Language.js"
 import type { RunResult } from "../domain/Result.js"
 import type { RunConfig } from "../domain/RunConfig.js"
-import { runAll, type Admit } from "../loop/AllRuns.js"
-import { BenchEvents, listen, type Listener } from "../loop/Events.js"
+import { runAll } from "../loop/AllRuns.js"
+import { budgetNote, type Budget } from "../loop/Budget.js"
+import { BenchEvents, listen } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
@@ -63,16 +64,7 @@ export interface SessionInput {
   readonly planTasks?: ReadonlyArray<string> | undefined
   readonly resume?: ResumeRequest | undefined
   /** --max-cost: which runs may start, what it counts, and how many runs it turned away, for the report. */
-  readonly budget?:
-    | {
-        readonly admit: Admit
-        readonly listener: Listener
-        readonly notStarted: Effect.Effect<number>
-        readonly maxCostUsd: number | null
-        /** What the runs a resume keeps cost in earlier sessions (their replayed attempts count as they replay). */
-        readonly spentBefore: (usd: number) => Effect.Effect<void>
-      }
-    | undefined
+  readonly budget?: (Budget & { readonly maxCostUsd: number | null }) | undefined
   /** The stdout lines that open the run (the seed's header), printed once the checkpoint is open. */
   readonly banner?: ReadonlyArray<string> | undefined
   /** What the user sees while runs go (default: the seed's lines). */
@@ -92,6 +84,8 @@ export interface SessionOutcome {
   readonly paths: ReportPaths
   /** The command that would finish this benchmark from its checkpoint. */
   readonly resumeWith: string
+  /** --max-cost stopped starting runs because a reply's cost was unknown, not because the money was spent. */
+  readonly costUnknown?: boolean | undefined
 }
 
 /** The seed's lines and nothing more; `trials`: the most any run has. */
@@ -184,8 +178,12 @@ export const runSession = (input: SessionInput) =>
       // --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs were paid for.
       if (input.budget !== undefined) {
         let keptUsd = 0
-        for (const r of plan.kept.values()) keptUsd += r.cost_usd ?? 0
-        yield* input.budget.spentBefore(keptUsd)
+        let unknown = false
+        for (const r of plan.kept.values()) {
+          keptUsd += r.cost_usd ?? 0
+          if (r.cost_usd === null && input.settings.priceOf?.(r.model_id) !== undefined) unknown = true
+        }
+        yield* input.budget.spentBefore(keptUsd, unknown)
       }
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
@@ -413,12 +411,8 @@ export const runSession = (input: SessionInput) =>
         releaseVocabularies()
 
         const notStarted = input.budget ? yield* input.budget.notStarted : 0
-        const final = yield* report(
-          notStarted === 0,
-          notStarted > 0
-            ? [`--max-cost ${input.budget?.maxCostUsd} USD was reached: ${notStarted} of ${runs.length} planned run(s) were not started.`]
-            : []
-        )
+        const costUnknown = input.budget ? yield* input.budget.costUnknown : false
+        const final = yield* report(notStarted === 0, notStarted > 0 ? [budgetNote(input.budget?.maxCostUsd ?? null, notStarted, runs.length, costUnknown)] : [])
         yield* writer.ensure
         yield* writeReports(final, paths).pipe(
           // Nothing is lost: say so, and how to get the reports once the path is fixed.
@@ -432,7 +426,7 @@ export const runSession = (input: SessionInput) =>
               })
           )
         )
-        const outcome = { report: final, paths, resumeWith } satisfies SessionOutcome
+        const outcome = { report: final, paths, resumeWith, costUnknown } satisfies SessionOutcome
         if (input.finished) yield* input.finished(outcome)
         return outcome
       })

@@ -14,6 +14,8 @@ export type Reply =
       readonly thinkingTokens?: number
       readonly stopReason?: string
       readonly delayMs?: number
+      /** The usage object without its token counts, as a proxy that strips them sends it. */
+      readonly noUsage?: boolean
     }
   | Fault
 
@@ -30,7 +32,7 @@ const messageOf = (reply: Success, request: RecordedRequest, n: number) => ({
   ],
   stop_reason: reply.stopReason ?? "end_turn",
   stop_sequence: null,
-  usage: {
+  usage: reply.noUsage === true ? {} : {
     input_tokens: reply.inputTokens ?? 100,
     output_tokens: reply.outputTokens ?? 10,
     cache_creation_input_tokens: reply.cacheWrite ?? 0,
