@@ -252,6 +252,27 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(saved.batches?.map((b) => b.id)).toEqual(["msgbatch_1"])
   })
 
+  it("a batch canceled in the Console stops the benchmark (exit 130) without submitting its requests again; a resume does", async () => {
+    const server = await start(failThenFix)
+    server.batches.cancelAfter = 1
+    const s = scratch(TASKS)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const result = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env })
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain("ERROR: batch msgbatch_1 was canceled outside ilo-bench: 2 of its requests got no reply and were not submitted again")
+    expect(creates(server)).toHaveLength(1)
+    const checkpoint = checkpointOf(s.out)
+    const partial = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(partial.complete).toBe(false)
+    // The resume asks for the unprocessed requests again: that is what it is for.
+    server.batches.cancelAfter = undefined
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
+    expect(resumed.code).toBe(0)
+    expect(creates(server).length).toBeGreaterThan(1)
+    const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(report.results.map((r: any) => r.final_outcome)).toEqual(["working", "working", "working"])
+  })
+
   it("records and replays as interactive mode does: a batched recording replays offline, same results, same price", async () => {
     const server = await start(failThenFix)
     const s = scratch(TASKS)

@@ -16,11 +16,11 @@ const request = (task: string, attempt = 1): LlmRequest => ({
 })
 
 /** A batch API in memory: each batch ends on its first poll; `answer` decides each request's result. */
-const fakeApi = (answer: (customId: string, r: LlmRequest) => Either.Either<ReturnType<typeof reply>, LlmError>) => {
+const fakeApi = (answer: (customId: string, r: LlmRequest) => Either.Either<ReturnType<typeof reply>, LlmError>, canceled = false) => {
   const submitted: Array<ReadonlyArray<string>> = []
   const polled: Array<string> = []
   const held = new Map<string, ReadonlyArray<Batch.BatchResult>>()
-  const ended = (id: string) => ({ id, ended: true, counts: { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 } })
+  const ended = (id: string) => ({ id, ended: true, canceled, counts: { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 } })
   const api: Batch.BatchApi = {
     provider: "anthropic",
     submit: (requests) =>
@@ -112,6 +112,22 @@ describe("the batching Llm layer", () => {
     )
     expect(Either.isLeft(value.first) && value.first.left).toMatchObject({ kind: "connection" })
     expect(value.again).toMatchObject({ text: "for a", batchId: "b1" })
+    expect(fake.submitted).toHaveLength(1)
+  })
+
+  it("a batch canceled outside ilo-bench answers what it processed, stops the rest with BatchCanceled, and submits nothing again", async () => {
+    const notProcessed = new LlmError({ kind: "server", status: null, retryAfterMs: null, requestId: null, message: "canceled before it was processed" })
+    const fake = fakeApi((_, r) => (r.exchange?.task === "a" ? Either.right(reply("done before the cancel")) : Either.left(notProcessed)), true)
+    const { value } = await withLayer(fake.api, [], (llm, waves) =>
+      Effect.gen(function* () {
+        yield* waves.expect(2)
+        const a = yield* Effect.fork(llm.complete(request("a")))
+        const b = yield* Effect.either(llm.complete(request("b")))
+        return { a: yield* Fiber.join(a), b }
+      })
+    )
+    expect(value.a).toMatchObject({ text: "done before the cancel", batchId: "b1" })
+    expect(Either.isLeft(value.b) && value.b.left).toMatchObject({ _tag: "BatchCanceled", id: "b1", unanswered: 1 })
     expect(fake.submitted).toHaveLength(1)
   })
 

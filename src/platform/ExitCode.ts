@@ -22,6 +22,8 @@ export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   const e = error.value
   if (ValidationError.isValidationError(e)) return ExitCode.usage
   const tag = typeof e === "object" && e !== null && "_tag" in e ? e._tag : undefined
+  // Stopped from outside, as a Ctrl-C would have.
+  if (tag === "BatchCanceled") return ExitCode.interrupted
   if (tag === "ResultsNotPublishable") return (e as { readonly unreadable: boolean }).unreadable ? ExitCode.usage : ExitCode.failure
   if (tag === "RunsEndedInError") return ExitCode.someErrors
   // The harness's own failures (no program host, programs it keeps failing to run) are not usage errors.

@@ -31,6 +31,7 @@ const stateOf = (batch: Anthropic.Messages.MessageBatch): Effect.Effect<BatchSta
 const counted = (batch: Anthropic.Messages.MessageBatch): BatchState => ({
   id: batch.id,
   ended: batch.processing_status === "ended",
+  canceled: batch.processing_status === "canceling" || batch.cancel_initiated_at != null,
   counts: {
     processing: batch.request_counts.processing,
     succeeded: batch.request_counts.succeeded,
@@ -56,7 +57,7 @@ const resultOf = (batchId: string) => (line: Anthropic.Messages.MessageBatchIndi
     }
     case "expired":
     case "canceled":
-      // Not processed, so not billed: asked again in the next wave.
+      // Not processed, so not billed: asked again in the next wave (unless the batch was canceled: Batch.ts stops then).
       return Effect.succeed({ customId, outcome: Either.left(failure("server", `in batch ${batchId}: the request ${result.type} before it was processed`)) })
   }
 }

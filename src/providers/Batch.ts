@@ -1,4 +1,4 @@
-import { Clock, DateTime, Deferred, type Duration, Effect, Either, Exit, FiberId, FiberSet, Layer, Schedule } from "effect"
+import { Clock, Data, DateTime, Deferred, type Duration, Effect, Either, Exit, FiberId, FiberSet, Layer, Schedule } from "effect"
 import { sha256 } from "../domain/text.js"
 import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { Waves, type WaveCounts } from "../services/Waves.js"
@@ -14,7 +14,20 @@ export interface BatchRequest {
 export interface BatchState {
   readonly id: string
   readonly ended: boolean
+  /** Someone canceled it (ilo-bench never does): in the Console, or through the API. */
+  readonly canceled: boolean
   readonly counts: WaveCounts
+}
+
+/**
+ * A batch of this session canceled outside ilo-bench: whoever canceled it wanted the spending to
+ * stop, so its unprocessed requests are not submitted again and the benchmark stops (a resume,
+ * asked for, submits them again).
+ */
+export class BatchCanceled extends Data.TaggedError("BatchCanceled")<{ readonly id: string; readonly unanswered: number }> {
+  override get message() {
+    return `batch ${this.id} was canceled outside ilo-bench: ${this.unanswered} of its requests got no reply and were not submitted again; the benchmark stopped (a resume submits them again)`
+  }
 }
 
 /** One request's result: its reply, or why there is none (an error, an expiry), as an LlmError. */
@@ -97,7 +110,7 @@ const chunked = <A extends { readonly request: LlmRequest }>(items: ReadonlyArra
 interface Waiting {
   readonly customId: string
   readonly request: LlmRequest
-  readonly reply: Deferred.Deferred<LlmReply, LlmError>
+  readonly reply: Deferred.Deferred<LlmReply, LlmError | BatchCanceled>
   /** Its run was interrupted: not submitted any more. */
   gone?: boolean
   /** Done once the batch it is being submitted in is created and checkpointed (or refused). */
@@ -160,6 +173,9 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           yield* poll.pipe(Effect.repeat({ schedule: Schedule.spaced(options.poll), until: (ended) => ended }))
           const results = yield* patiently(api.results(id))
           const byId = new Map(results.map((r) => [r.customId, r.outcome]))
+          // This session's batch, canceled by someone else: nothing of it is asked again (a resume's is: the resume asks for it).
+          const canceled = !fromEarlier && states.get(id)?.canceled === true
+          const stop = canceled ? new BatchCanceled({ id, unanswered: items.filter((i) => !Either.isRight(byId.get(i.customId) ?? Either.left(null))).length }) : undefined
           // Answered together, in one synchronous step: no run goes on before the batch's others have their replies.
           for (const item of items) {
             const outcome = byId.get(item.customId) ?? Either.left(missing(`batch ${id} has no result for request ${item.customId}`))
@@ -169,7 +185,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             }
             Deferred.unsafeDone(
               item.reply,
-              Either.isRight(outcome) ? Effect.succeed({ ...outcome.right, batchId: id }) : Effect.fail(outcome.left)
+              Either.isRight(outcome) ? Effect.succeed({ ...outcome.right, batchId: id }) : Effect.fail(stop ?? outcome.left)
             )
           }
         }).pipe(

@@ -28,6 +28,7 @@ const counted = (batch: OpenAI.Batches.Batch): BatchState => {
   return {
     id: batch.id,
     ended,
+    canceled: batch.status === "cancelled" || batch.status === "cancelling",
     counts: {
       processing: ended ? 0 : Math.max(0, counts.total - counts.completed - counts.failed),
       succeeded: counts.completed,
@@ -56,7 +57,7 @@ const resultOf = (batchId: string) => (line: OutputLine): BatchResult => {
         : Either.left(notAReply(response.body, response.request_id ?? null))
     }
   const detail = line.error?.message ?? JSON.stringify((response?.body as { error?: unknown } | undefined)?.error ?? response?.body ?? null)
-  // An expired or cancelled request was not processed: the service's to answer, asked again.
+  // An expired or cancelled request was not processed: the service's to answer, asked again (a canceled batch stops instead: Batch.ts).
   const kind = response != null ? kindOfStatus(response.status_code) : "server"
   return {
     customId: line.custom_id,

@@ -1,5 +1,6 @@
 import { Context, Duration, type Effect, Schema } from "effect"
 import type { ReplayMiss } from "../domain/Cassette.js"
+import type { BatchCanceled } from "../providers/Batch.js"
 import type { EndpointUnusable } from "../providers/StopEarly.js"
 import { LlmErrorKind, llmErrorFields, type ModelReply, type Usage as UsageSchema } from "../domain/Reply.js"
 
@@ -68,10 +69,11 @@ export interface ExchangeLabel {
 
 /**
  * A failure after which no run can go on, so the benchmark stops: a replay lacking a request (the
- * recording cannot be reproduced), or an endpoint that cannot answer (a refused key, an unknown
- * model, nothing at the address). Any other failure is an LlmError and ends only its run.
+ * recording cannot be reproduced), an endpoint that cannot answer (a refused key, an unknown
+ * model, nothing at the address), or a batch canceled outside ilo-bench. Any other failure is an
+ * LlmError and ends only its run.
  */
-export type LlmStop = ReplayMiss | EndpointUnusable
+export type LlmStop = ReplayMiss | EndpointUnusable | BatchCanceled
 
 export class Llm extends Context.Tag("ilo-bench/Llm")<
   Llm,

@@ -61,6 +61,8 @@ export interface FakeBatches {
   createDelayMs: number
   /** An HTTP status every look at a batch (retrieve, results) answers with instead, while set. */
   pollStatus?: number | undefined
+  /** While set, a batch created is canceled (as in the Console) after this many of its requests were processed. */
+  cancelAfter?: number | undefined
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -77,7 +79,7 @@ const errorTypeOf = (status: number) =>
  * (or, while `hold`, never).
  */
 const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, batches: FakeBatches) => {
-  const held = new Map<string, { lines: Array<string>; counts: Record<string, number>; polls: number; created: string }>()
+  const held = new Map<string, { lines: Array<string>; counts: Record<string, number>; polls: number; created: string; canceled: boolean }>()
   let answered = 0
   const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) })
   const view = (id: string, host: string) => {
@@ -92,7 +94,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
       expires_at: b.created,
       ended_at: ended ? new Date().toISOString() : null,
       archived_at: null,
-      cancel_initiated_at: null,
+      cancel_initiated_at: b.canceled ? b.created : null,
       results_url: ended ? `http://${host}/v1/messages/batches/${id}/results` : null
     }
   }
@@ -103,8 +105,13 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
       const id = `msgbatch_${batches.created.length + 1}`
       batches.created.push(id)
       const counts = { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 }
-      const lines = (request.body.requests as Array<{ custom_id: string; params: any }>).map(({ custom_id, params }) => {
+      const cancelAfter = batches.cancelAfter
+      const lines = (request.body.requests as Array<{ custom_id: string; params: any }>).map(({ custom_id, params }, i) => {
         batches.requests.push({ batch: id, custom_id, body: params })
+        if (cancelAfter !== undefined && i >= cancelAfter) {
+          counts.canceled++
+          return JSON.stringify({ custom_id, result: { type: "canceled" } })
+        }
         const inner: RecordedRequest = { method: "POST", path: "/v1/messages", headers: request.headers, body: params, at: Date.now() }
         const n = answered++
         const reply = script(inner, n)
@@ -117,7 +124,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
         counts[result.type as keyof typeof counts]++
         return JSON.stringify({ custom_id, result })
       })
-      held.set(id, { lines, counts, polls: 0, created: new Date().toISOString() })
+      held.set(id, { lines, counts, polls: 0, created: new Date().toISOString(), canceled: cancelAfter !== undefined })
       return { ...json(200, view(id, host)), delayMs: batches.createDelayMs }
     }
     const one = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/.exec(path ?? "")
