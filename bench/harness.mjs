@@ -209,7 +209,7 @@ const median = async (key, measure) => {
   const samples = []
   for (let i = 0; i < repeat; i++) samples.push(await measure())
   const sorted = [...samples].sort((a, b) => a[key] - b[key])
-  const also = Object.fromEntries(["cli_cpu_ms", "after_last_request_ms", "exit_to_close_ms"].filter((k) => k in samples[0]).map((k) => [`${k}_samples`, samples.map((s) => s[k])]))
+  const also = Object.fromEntries(["cli_cpu_ms", "last_request_ms", "after_last_request_ms", "exit_to_close_ms"].filter((k) => k in samples[0]).map((k) => [`${k}_samples`, samples.map((s) => s[k])]))
   return { ...sorted[Math.floor((sorted.length - 1) / 2)], samples: samples.map((s) => s[key]), ...also }
 }
 
@@ -242,6 +242,9 @@ const schedulingEfficiency = async (programs) => {
   // time, and the time from the last request to the exit (the last wave's latency, its programs and the reports).
   const extra = {
     cli_cpu_ms: round(cpuMs(r.usage), 0),
+    // When the last request reached the server, from the first: (waves - 1) x latency if every
+    // wave's requests went out together; what it is over that is the lag the waves added up.
+    last_request_ms: round(server.lastRequestAt() - server.firstRequestAt(), 0),
     after_last_request_ms: round(r.ended - server.lastRequestAt(), 0),
     // From the CLI process's exit to its output's end (a child still holding it open keeps the benchmark waiting).
     exit_to_close_ms: round(performance.timeOrigin + r.ended - r.usage.rss.at(-1)[0], 0)
