@@ -43,10 +43,7 @@ export const runAll = <E = never>(
   const admitted = (spec: RunSpec) =>
     admit === undefined ? one(spec) : Effect.flatMap(admit(spec), (ok) => (ok ? one(spec) : Effect.succeed(undefined)))
   const all = (each: (spec: RunSpec) => Effect.Effect<RunResult | undefined, E | HarnessFailing | LlmStop, Llm | ProgramRunner | SkillDocs>) =>
-    keepResults
-      ? Effect.forEach(runs, each, { concurrency })
-      : // Void per run: Effect.forEach keeps the exit of every element until the last one ends, even with discard.
-        Effect.as(Effect.forEach(runs, (spec) => Effect.asVoid(each(spec)), { concurrency, discard: true }), [])
+    keepResults ? Effect.forEach(runs, each, { concurrency }) : Effect.as(pulled(runs, each, concurrency), [])
   return Effect.serviceOption(Waves).pipe(
     Effect.flatMap((waves) =>
       Option.isNone(waves)
@@ -59,4 +56,16 @@ export const runAll = <E = never>(
     Effect.map((results) => results.filter((r): r is RunResult => r !== undefined)),
     Effect.withSpan("AllRuns.run")
   )
+}
+
+/**
+ * Every run through `concurrency` workers that each take the next run of the plan when their last
+ * one ends, so that nothing is held per run: Effect.forEach, even with `discard`, keeps every
+ * element's exit until the last one ends (about 130 bytes a run, 13 MB at 100,000 runs). The runs
+ * start in the plan's order; a failure interrupts the other workers, as forEach's does.
+ */
+export const pulled = <A, E, R>(runs: ReadonlyArray<RunSpec>, each: (spec: RunSpec) => Effect.Effect<A, E, R>, concurrency: number) => {
+  let next = 0
+  const worker = Effect.whileLoop({ while: () => next < runs.length, body: () => each(runs[next++]!), step: () => {} })
+  return Effect.all(Array.from({ length: Math.min(concurrency, runs.length) }, () => worker), { concurrency: "unbounded", discard: true })
 }
