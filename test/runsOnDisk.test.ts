@@ -4,6 +4,8 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { types } from "node:util"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { Checkpoint, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderJson, type Report } from "../src/report/Json.js"
 import { markdownParts } from "../src/report/Markdown.js"
@@ -187,4 +189,44 @@ describe("a benchmark of several languages, models and trials held on disk", () 
       expect(yield* written(onDisk)).toEqual(expected)
       expect(yield* written(readRuns(file, places))).toEqual(expected)
     }).pipe(Effect.provide(live)))
+})
+
+describe("the memory a report holds per run on disk", () => {
+  it("20,000 runs past the window are held in under 200 bytes a run, their fields still answering", () => {
+    setFlagsFromString("--expose-gc")
+    const gc = runInNewContext("gc") as () => void
+    const live = () => {
+      gc()
+      gc()
+      const m = process.memoryUsage()
+      return m.heapUsed + m.arrayBuffers
+    }
+    const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
+    const n = 20_000
+    const template = result("t", "working")
+    const lines: Array<string> = []
+    const places: Array<{ offset: number; length: number }> = []
+    let offset = 0
+    for (let i = 0; i < n; i++) {
+      // Every run its own task, time and cost (fractions: a column of doubles), as a long benchmark's are.
+      const line = JSON.stringify({ type: "run", result: { ...template, task: `task-${i}`, wall_time_s: i / 7, cost_usd: i / 1e6, input_tokens: 1000 + i } }) + "\n"
+      lines.push(line)
+      places.push({ offset, length: Buffer.byteLength(line) })
+      offset += Buffer.byteLength(line)
+    }
+    writeFileSync(file, lines.join(""))
+    lines.length = 0
+    // Measured on a second reading, once what writing the file left has been collected.
+    const first = readRuns(file, places, 0)
+    const before = live()
+    const held = readRuns(file, places, 0)
+    const perRun = (live() - before) / n
+    expect(first[0]!.task).toBe("task-0")
+    // As an array of its short fields each, a run was about 600 bytes; as a whole record about 1,100.
+    expect(perRun).toBeLessThan(200)
+    expect(held[12_345]!.task).toBe("task-12345")
+    expect(held[12_345]!.wall_time_s).toBe(12_345 / 7)
+    expect(held[19_999]!.cost_usd).toBe(19_999 / 1e6)
+    expect(held[7]!.attempts[0]!.program).toBe(template.attempts[0]!.program)
+  })
 })

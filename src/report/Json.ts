@@ -1,5 +1,6 @@
 import type { RunConfig } from "../domain/RunConfig.js"
 import type { RunResult } from "../domain/Result.js"
+import { wholeRun } from "../domain/WholeRun.js"
 import type { SkillModule } from "../services/SkillDocs.js"
 import type { SurvivalAnalysis } from "./Survival.js"
 import type { CensusEntry } from "./Census.js"
@@ -26,13 +27,6 @@ export interface Report {
 
 export const HARNESS = "ilo-bench"
 
-/**
- * A run that a report holds as a few fields and reads the rest of from its checkpoint line
- * (session/RunsOnDisk.ts) answers this key with the whole record read from there; any other run
- * has no such key.
- */
-export const WHOLE_RUN = Symbol("the whole run")
-const whole = (r: RunResult): RunResult => (r as RunResult & { [WHOLE_RUN]?: RunResult })[WHOLE_RUN] ?? r
 
 /**
  * The seed wrote these as Python floats (`1.0`, `2.0`); JSON.stringify writes a whole number as an
@@ -53,7 +47,7 @@ export function* renderJson(report: Report): Generator<string> {
     return
   }
   yield empty.slice(0, -"[]\n}".length) + "[\n"
-  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + asPythonFloats(JSON.stringify(whole(r), null, 2)).replace(/\n/g, "\n    ")
+  for (const [i, r] of results.entries()) yield (i === 0 ? "    " : ",\n    ") + asPythonFloats(JSON.stringify(wholeRun(r), null, 2)).replace(/\n/g, "\n    ")
   yield "\n  ]\n}\n"
 }
 

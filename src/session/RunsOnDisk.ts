@@ -1,7 +1,7 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
 import type { LineAt } from "../services/Checkpoint.js"
-import { WHOLE_RUN } from "../report/Json.js"
+import { WHOLE_RUN } from "../domain/WholeRun.js"
 
 /**
  * The finished runs of a benchmark as the session holds them while it goes on: where each run's
@@ -40,25 +40,30 @@ export class RunPlaces {
 /**
  * The runs at these places, for a report, read in one pass over the file (the order given). The
  * first few megabytes of run lines are kept whole: a benchmark that small (most are) is reported
- * without reading a line twice. Past them a run is held as a few hundred bytes: its scalar fields
- * (task, language, model, outcome, tokens, cost: what the reports' tables and analyses go through
- * run after run), the rest (its attempts, every program and error sent back, its lists) left in
- * its line and read from there when a report uses them, one run at a time. Such a run is a Proxy
- * (one handler for all) of the whole record, keys in the line's order, so that JSON.stringify and
- * the report renderers see the record unchanged. Held whole, 100,000 runs' records were about
- * 100 MB more of heap in the reports.
+ * without reading a line twice. Past them a run is held as a few bytes in columns (typed arrays,
+ * one per field, shared by every run of the report): its scalar fields (task, language, model,
+ * outcome, tokens, cost: what the reports' tables and analyses go through run after run); the rest
+ * (its attempts, every program and error sent back, its lists) left in its line and read from
+ * there when a report uses them, one run at a time. Such a run is a Proxy (one handler for all) of
+ * the whole record, keys in the line's order, so that JSON.stringify and the report renderers see
+ * the record unchanged. Held whole, 100,000 runs' records were about 100 MB more of heap in the
+ * reports; as an array of their short fields each, about 50 MB; in columns, about 25 MB.
  */
 export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes = KEEP_BYTES): Array<RunResult> => {
   // A report starts with nothing read for an earlier one (a file of the same name may have changed).
   recent.length = 0
   block = undefined
   const fd = nodeFs.openSync(path, "r")
+  let columns: Columns | undefined
   try {
     let kept = 0
-    return places.map((at) => {
+    return places.map((at, i) => {
       const result = readLine(fd, path, at)
       kept += at.length
-      return kept > keepBytes ? runOnDisk(result, path, at) : result
+      if (kept <= keepBytes) return result
+      // Every run from here on is held in columns.
+      columns ??= new Columns(path, places.length - i)
+      return columns.add(result, at)
     })
   } finally {
     nodeFs.closeSync(fd)
@@ -68,75 +73,223 @@ export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes 
 /** How much of a checkpoint's run lines a report holds whole (their attempts with them). */
 export const KEEP_BYTES = 8 * 1024 * 1024
 
-/**
- * What is held of a run on disk: its fields whose values are numbers, booleans, null or short
- * strings (repeated strings shared: a benchmark has a handful of languages, models and outcomes),
- * empty lists, and small records of such values (the last program's tokens), by the field's index
- * in `fields`; the rest (attempts, long texts, lists) is read from the line. Which fields the line
- * has is held once for every run written alike: a report asking for a field a run lacks, or for
- * the list of its fields, reads nothing.
- */
-class Held {
-  constructor(
-    readonly values: Array<unknown>,
-    readonly fields: Fields,
-    readonly path: string,
-    readonly offset: number,
-    readonly length: number
-  ) {}
-}
+/** Which keys a run's line has, in its order: held once for every run written alike. */
 interface Fields {
   readonly keys: ReadonlyArray<string>
+  /** Each key's column. */
+  readonly columns: ReadonlyArray<number>
+  /** By key, its column. */
   readonly index: ReadonlyMap<string, number>
+}
+
+/** What a column holds of a run's field: the value itself, or where it is found. */
+const enum Kind {
+  Number = 1,
+  Null,
+  True,
+  False,
+  /** A short string: its index in the shared strings. */
+  Text,
+  /** An empty list (shared). */
+  Empty,
+  /** A small record of scalars: its index in the shared records. */
+  Record,
+  /** A task's name: its index in the tasks. */
+  Task,
+  /** Read from the line. */
+  OnLine
+}
+
+const SHORT = 64
+const SMALL = 8
+/** The most distinct short strings, and small records, held: past them, a value stays in its line. */
+const SHARED = 4096
+const EMPTY: ReadonlyArray<never> = Object.freeze([])
+
+/**
+ * One field of every held run: its kind (a byte) and its number (a string's or record's index, or
+ * the value), in an Int32Array until a value needs a Float64Array (a cost, a time). A field with
+ * the same value in every run so far (the provider, the language of a one-language benchmark, a
+ * flag) holds that value once, and its arrays only from the first run that differs.
+ */
+class Column {
+  private kinds: Uint8Array | undefined
+  private values: Int32Array | Float64Array | undefined
+  private kind: Kind | undefined
+  private value = 0
+  constructor(private readonly size: number) {}
+  set(run: number, kind: Kind, value: number) {
+    if (this.kinds === undefined) {
+      if (this.kind === undefined || (this.kind === kind && Object.is(this.value, value))) {
+        this.kind = kind
+        this.value = value
+        return
+      }
+      // The first run that differs: every run before it had the one value (or lacks the field, and is never asked for it).
+      this.kinds = new Uint8Array(this.size).fill(this.kind)
+      this.values = (isInt32(this.value) ? new Int32Array(this.size) : new Float64Array(this.size)).fill(this.value)
+    }
+    this.kinds[run] = kind
+    if (this.values instanceof Int32Array && !isInt32(value)) this.values = Float64Array.from(this.values)
+    this.values![run] = value
+  }
+  kindOf(run: number): Kind {
+    return this.kinds === undefined ? this.kind! : (this.kinds[run] as Kind)
+  }
+  valueOf(run: number): number {
+    return this.values === undefined ? this.value : this.values[run]!
+  }
+}
+
+const isInt32 = (value: number) => (value | 0) === value && !Object.is(value, -0)
+
+/** The held runs of one report: their fields in columns, their lines' places, the values they share. */
+class Columns {
+  private count = 0
+  private readonly offsets: Float64Array
+  private readonly lengths: Uint32Array
+  /** Each run's Fields, by its index in `shapes`. */
+  private readonly shapeOf: Uint16Array
+  private readonly shapes: Array<Fields> = []
+  private readonly shapeIndex = new Map<string, number>()
+  private readonly columns: Array<Column> = []
+  private readonly columnOf = new Map<string, number>()
+  private readonly tasks: Array<string> = []
+  private readonly strings: Array<string> = []
+  private readonly stringIndex = new Map<string, number>()
+  private readonly records: Array<Readonly<Record<string, unknown>>> = []
+  private readonly recordIndex = new Map<string, number>()
+  /** At most `size` runs: a report knows how many it reads. */
+  constructor(
+    readonly path: string,
+    private readonly size: number
+  ) {
+    this.offsets = new Float64Array(size)
+    this.lengths = new Uint32Array(size)
+    this.shapeOf = new Uint16Array(size)
+  }
+
+  add(result: RunResult, at: LineAt): RunResult {
+    const run = this.count++
+    this.offsets[run] = at.offset
+    this.lengths[run] = at.length
+    const record = result as unknown as Record<string, unknown>
+    const keys = Object.keys(record)
+    const fields = this.fieldsOf(keys)
+    this.shapeOf[run] = this.shapeIndex.get(keys.join("\n"))!
+    for (let i = 0; i < keys.length; i++) {
+      const [kind, value] = this.encode(keys[i]!, record[keys[i]!])
+      this.columns[fields.columns[i]!]!.set(run, kind, value)
+    }
+    return new Proxy(new Held(this, run), recordOnLine) as unknown as RunResult
+  }
+
+  private fieldsOf(keys: Array<string>): Fields {
+    const name = keys.join("\n")
+    const known = this.shapeIndex.get(name)
+    if (known !== undefined) return this.shapes[known]!
+    // More shapes than a Uint16Array can number would be runs written by 65,536 different harnesses.
+    if (this.shapes.length === 0xffff) throw new Error(`checkpoint ${this.path}: too many different run records to hold`)
+    const columns = keys.map((key) => {
+      let column = this.columnOf.get(key)
+      if (column === undefined) {
+        column = this.columns.length
+        this.columnOf.set(key, column)
+        this.columns.push(new Column(this.size))
+      }
+      return column
+    })
+    const fields = { keys, columns, index: new Map(keys.map((k, i) => [k, columns[i]!])) }
+    this.shapeIndex.set(name, this.shapes.length)
+    this.shapes.push(fields)
+    return fields
+  }
+
+  private shared<T>(list: Array<T>, index: Map<string, number>, key: string, make: () => T): number | undefined {
+    const known = index.get(key)
+    if (known !== undefined) return known
+    if (list.length >= SHARED) return undefined
+    index.set(key, list.length)
+    list.push(make())
+    return list.length - 1
+  }
+
+  /** A run's task, however long and however many: every report goes by it. Runs of a task come one after another in the plan. */
+  private task(name: string): number {
+    if (this.tasks.at(-1) !== name) this.tasks.push(name)
+    return this.tasks.length - 1
+  }
+
+  /** How a field's value is held. */
+  private encode(key: string, value: unknown): readonly [Kind, number] {
+    if (key === "attempts") return [Kind.OnLine, 0]
+    if (value === null) return [Kind.Null, 0]
+    if (typeof value === "number") return [Kind.Number, value]
+    if (typeof value === "boolean") return [value ? Kind.True : Kind.False, 0]
+    if (typeof value === "string") {
+      if (key === "task") return [Kind.Task, this.task(value)]
+      const i = value.length > SHORT ? undefined : this.shared(this.strings, this.stringIndex, value, () => value)
+      return i === undefined ? [Kind.OnLine, 0] : [Kind.Text, i]
+    }
+    // Lists (tokens by turn, finish reasons, abandoned requests) are read once or twice a report: only an empty one is held, shared.
+    if (Array.isArray(value)) return value.length === 0 ? [Kind.Empty, 0] : [Kind.OnLine, 0]
+    if (typeof value !== "object") return [Kind.OnLine, 0]
+    // A small record of scalars (the last program's tokens): shared, as most runs' are alike.
+    const entries = Object.entries(value as object)
+    const scalar = (v: unknown) => v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= SHORT)
+    if (entries.length > SMALL || !entries.every(([, v]) => scalar(v))) return [Kind.OnLine, 0]
+    // Made by Object.fromEntries, a record of a few fields keeps V8's fast layout; frozen, as runs share it.
+    const i = this.shared(this.records, this.recordIndex, JSON.stringify(entries), () => Object.freeze(Object.fromEntries(entries)))
+    return i === undefined ? [Kind.OnLine, 0] : [Kind.Record, i]
+  }
+
+  fields(run: number): Fields {
+    return this.shapes[this.shapeOf[run]!]!
+  }
+
+  /** A held field's value, or OnLine. */
+  value(run: number, column: number): unknown {
+    const c = this.columns[column]!
+    switch (c.kindOf(run)) {
+      case Kind.Number:
+        return c.valueOf(run)
+      case Kind.Null:
+        return null
+      case Kind.True:
+        return true
+      case Kind.False:
+        return false
+      case Kind.Text:
+        return this.strings[c.valueOf(run)]
+      case Kind.Task:
+        return this.tasks[c.valueOf(run)]
+      case Kind.Empty:
+        return EMPTY
+      case Kind.Record:
+        return this.records[c.valueOf(run)]
+      default:
+        return OnLine
+    }
+  }
+
+  place(run: number): LineAt {
+    return { offset: this.offsets[run]!, length: this.lengths[run]! }
+  }
+}
+
+/** A run held in columns: which report's, and which run of it. */
+class Held {
+  constructor(
+    readonly columns: Columns,
+    readonly run: number
+  ) {}
 }
 /** A field left in the line. */
 const OnLine = Symbol("on line")
 
-const SHORT = 64
-const SMALL = 8
-const EMPTY: ReadonlyArray<never> = Object.freeze([])
-const shared = new Map<string, string>()
-const share = (s: string) => {
-  const known = shared.get(s)
-  if (known !== undefined) return known
-  if (shared.size < 4096) shared.set(s, s)
-  return s
-}
-const shapes = new Map<string, Fields>()
-const fieldsOf = (keys: Array<string>): Fields => {
-  const name = keys.join("\n")
-  let fields = shapes.get(name)
-  if (fields === undefined) shapes.set(name, (fields = { keys, index: new Map(keys.map((k, i) => [k, i])) }))
-  return fields
-}
-
-/** The value as held in memory, or OnLine where it stays in the line. */
-const small = (value: unknown, depth: number): unknown => {
-  if (value === null || typeof value === "number" || typeof value === "boolean") return value
-  if (typeof value === "string") return value.length <= SHORT ? share(value) : OnLine
-  if (depth > 0 || typeof value !== "object") return OnLine
-  // Lists (tokens by turn, finish reasons, abandoned requests) are read once or twice a report: only an empty one is held, shared.
-  if (Array.isArray(value)) return value.length === 0 ? EMPTY : OnLine
-  const entries = Object.entries(value)
-  if (entries.length > SMALL) return OnLine
-  const out = entries.map(([k, v]) => [share(k), small(v, 1)] as const)
-  // Made by Object.fromEntries, a record of a few fields keeps V8's fast layout.
-  return out.some(([, v]) => v === OnLine) ? OnLine : Object.fromEntries(out)
-}
-
-const runOnDisk = (result: RunResult, path: string, at: LineAt): RunResult => {
-  const keys = Object.keys(result)
-  // In one array: an object given its 30-odd fields one by one goes to V8's dictionary layout, about 1.5 KB.
-  const values = keys.map((key) => {
-    const value = (result as unknown as Record<string, unknown>)[key]
-    return key === "attempts" ? OnLine : key === "task" && typeof value === "string" ? value : small(value, 0)
-  })
-  return new Proxy(new Held(values, fieldsOf(keys), path, at.offset, at.length), recordOnLine) as unknown as RunResult
-}
-
 /** The value of a field the line has: from memory, or read from the line. */
-const valueOf = (target: Held, i: number, key: string) => {
-  const value = target.values[i]
+const valueOf = (target: Held, column: number, key: string) => {
+  const value = target.columns.value(target.run, column)
   return value === OnLine ? Reflect.get(load(target), key) : value
 }
 
@@ -147,14 +300,14 @@ const valueOf = (target: Held, i: number, key: string) => {
 const recordOnLine: ProxyHandler<Held> = {
   get: (target, key) => {
     if (key === WHOLE_RUN) return load(target)
-    const i = typeof key === "string" ? target.fields.index.get(key) : undefined
-    return i === undefined ? undefined : valueOf(target, i, key as string)
+    const column = typeof key === "string" ? target.columns.fields(target.run).index.get(key) : undefined
+    return column === undefined ? undefined : valueOf(target, column, key as string)
   },
-  has: (target, key) => typeof key === "string" && target.fields.index.has(key),
-  ownKeys: (target) => target.fields.keys as Array<string>,
+  has: (target, key) => typeof key === "string" && target.columns.fields(target.run).index.has(key),
+  ownKeys: (target) => target.columns.fields(target.run).keys as Array<string>,
   getOwnPropertyDescriptor: (target, key) => {
-    const i = typeof key === "string" ? target.fields.index.get(key) : undefined
-    return i === undefined ? undefined : { value: valueOf(target, i, key as string), writable: true, enumerable: true, configurable: true }
+    const column = typeof key === "string" ? target.columns.fields(target.run).index.get(key) : undefined
+    return column === undefined ? undefined : { value: valueOf(target, column, key as string), writable: true, enumerable: true, configurable: true }
   },
   set: () => false,
   deleteProperty: () => false,
@@ -174,7 +327,8 @@ const BLOCK = 256 * 1024
 
 const load = (held: Held): RunResult => {
   for (const r of recent) if (r.held === held) return r.result
-  const { path, offset, length } = held
+  const { path } = held.columns
+  const { offset, length } = held.columns.place(held.run)
   if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length) {
     const fd = nodeFs.openSync(path, "r")
     try {
