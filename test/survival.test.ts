@@ -193,3 +193,53 @@ describe("the verdict's words", () => {
     expect(verdictLines(survivalAnalysis(python, { resamples: 50 }))[0]).toMatch(/^haiku: python needs a median 90 tokens to a working program \(95% CI .*\), \$0\.0090$/)
   })
 })
+
+describe("the analysis of many runs, from typed arrays", () => {
+  it("gives the quantiles, curves and ratios that Kaplan-Meier over the runs' own observations gives, ties and unpriced runs included", () => {
+    // A seeded mix: spends drawn from few values (many ties between working and failed runs), some errors, three languages.
+    let seed = 7
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const outcomes = ["working", "working", "failed", "partial", "error"]
+    const rows: Array<SurvivalRow> = []
+    for (let i = 0; i < 600; i++)
+      for (const language of ["ilo", "python", "bash"]) {
+        const total = 100 * (1 + Math.floor(random() * 12))
+        const gen = 10 * (1 + Math.floor(random() * 5))
+        // bash has no price for some runs: its cost has no curve, no quantile and no ratio.
+        rows.push(run(`t${i % 200}`, language, outcomes[Math.floor(random() * outcomes.length)]!, total, gen, language === "bash" && i % 50 === 0 ? null : total / 7_000))
+      }
+    const analysis = survivalAnalysis(rows, { resamples: 50 })
+    const reference = (language: string, metric: "total_tokens" | "output_tokens" | "cost_usd") => {
+      const runs = rows.filter((r) => r.language === language && r.final_outcome !== "error")
+      const t = (r: SurvivalRow) => (metric === "total_tokens" ? r.input_tokens + r.generation_tokens : metric === "output_tokens" ? r.generation_tokens : r.cost_usd)
+      if (runs.some((r) => typeof t(r) !== "number")) return undefined
+      const obs = runs.map((r) => ({ t: t(r) as number, event: r.final_outcome === "working" }))
+      const steps = kaplanMeier(obs)
+      return { steps, last: Math.max(...obs.map((o) => o.t)), median: survivalQuantile(steps, 0.5), p25: survivalQuantile(steps, 0.75), p75: survivalQuantile(steps, 0.25) }
+    }
+    const places = (metric: string) => (metric === "cost_usd" ? 8 : 0)
+    const round = (x: number, p: number) => Math.round(x * 10 ** p) / 10 ** p
+    for (const entry of analysis.survival)
+      for (const metric of ["total_tokens", "output_tokens", "cost_usd"] as const) {
+        const ref = reference(entry.language, metric)
+        if (ref === undefined) {
+          expect(entry[metric].median).toBeNull()
+          expect(entry.curve[metric]).toEqual([])
+          continue
+        }
+        const q = (x: number | undefined) => (x === undefined ? null : round(x, places(metric)))
+        expect([entry[metric].median, entry[metric].p25, entry[metric].p75]).toEqual([q(ref.median), q(ref.p25), q(ref.p75)])
+        const curve: Array<readonly [number, number]> = [[0, 1], ...ref.steps.map((s) => [round(s.t, places(metric)), round(s.s, 6)] as const)]
+        if (ref.last > (ref.steps.at(-1)?.t ?? 0)) curve.push([round(ref.last, places(metric)), round(ref.steps.at(-1)?.s ?? 1, 6)])
+        expect(entry.curve[metric]).toEqual(curve)
+      }
+    const bashCost = analysis.survival.find((e) => e.language === "bash")!
+    expect(bashCost.cost_usd.median).toBeNull()
+    for (const v of analysis.versus)
+      for (const metric of ["total_tokens", "output_tokens"] as const) {
+        const o = reference(v.language, metric)!.median
+        const b = reference("ilo", metric)!.median
+        expect(v[metric].ratio).toBe(o !== undefined && b !== undefined && b > 0 ? round(o / b, 4) : null)
+      }
+  })
+})
