@@ -13,7 +13,7 @@ import { renderHtml } from "../src/report/Html.js"
 import { mergeSources, sourceOfReport } from "../src/report/Sweep.js"
 import { survivalAnalysis } from "../src/report/Survival.js"
 import { censusEntries } from "../src/report/Census.js"
-import { readRuns, RunPlaces } from "../src/session/RunsOnDisk.js"
+import { readRuns, RunPlaces } from "../src/services/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
 

@@ -2,7 +2,7 @@ import type { RunResult } from "./Result.js"
 
 /**
  * A run that a report holds as a few fields and reads the rest of from its checkpoint line
- * (session/RunsOnDisk.ts) answers this key with the whole record read from there; any other run
+ * (services/RunsOnDisk.ts) answers this key with the whole record read from there; any other run
  * has no such key. Here, below both the session and the reports, as both use it.
  */
 export const WHOLE_RUN = Symbol("the whole run")

@@ -1,6 +1,7 @@
-import { Data, Either, Schema } from "effect"
+import { Data, Effect, Either, Schema } from "effect"
 import { runKey } from "../loop/Plan.js"
-import { parseCheckpoint } from "../services/Checkpoint.js"
+import { headerSigningKey, parseCheckpoint, parseCheckpointLines, withFileLines, type LineAt } from "../services/Checkpoint.js"
+import { readRuns } from "../services/RunsOnDisk.js"
 import { loadSigningKey, signingKeyPath } from "../platform/checkpointKeys.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
 import type { RunResult } from "../domain/Result.js"
@@ -412,8 +413,73 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   const key = keyId === undefined ? undefined : loadSigningKey(keyId)
   const parsed = key === undefined ? unchecked : parseCheckpoint(file, text, () => key)
   if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
-  const { header, runs, resumes } = parsed.right
-  const refused = parsed.right.refusedLines ?? []
+  const latest = planOrder(parsed.right.header, [...new Map(parsed.right.runs.map((r) => [runKey(r), r])).values()])
+  return checkpointSource(file, parsed.right, keyId, key, { latest, decoded: false }, resultNotes(latest, maxTokensOf(parsed.right.header)))
+}
+
+const maxTokensOf = (header: CheckpointContents["header"]) => (typeof header.config.max_tokens === "number" ? header.config.max_tokens : 0)
+
+/** A result row as a report reads it, from a checkpoint's run record (which always has what the row needs). */
+const decodeRow = Schema.decodeUnknownSync(ResultRow)
+
+/**
+ * The same source read from the file line by line (fileLines), its runs held as a report holds the
+ * runs of a benchmark it ran (RunsOnDisk): their places, their short fields in columns, the rest read
+ * from their lines when used. Neither the file nor its runs are ever in memory whole, so that a
+ * report of a 100,000-run checkpoint is made in about the memory of one of 1,000.
+ */
+export const readCheckpointSource = (file: string): Effect.Effect<Source, ResultsFileError> =>
+  Effect.gen(function* () {
+    const fail = (reason: string) => new ResultsFileError({ file, reason })
+    // The header names the key that signs the lines: the lines are checked with it where it is here.
+    const keyId = yield* withFileLines(file, fail, ({ lines }) => {
+      for (const line of lines) return headerSigningKey(line.text)
+      return undefined
+    })
+    const key = keyId === undefined ? undefined : loadSigningKey(keyId)
+    /** The last run line of each run, in the order runs first appear. */
+    const places: Array<LineAt> = []
+    const slotOf = new Map<string, number>()
+    const parsed = yield* withFileLines(file, fail, (lines) =>
+      parseCheckpointLines(file, lines, {
+        keyOf: key === undefined ? undefined : () => key,
+        // Read without the key, a line it refuses must still be a checkpoint record.
+        refusedMustParse: true,
+        onRun: (result, at) => {
+          const k = runKey(result)
+          const slot = slotOf.get(k)
+          if (slot === undefined) {
+            slotOf.set(k, places.length)
+            places.push(at!)
+          } else places[slot] = at!
+        }
+      })
+    )
+    slotOf.clear()
+    if (Either.isLeft(parsed)) return yield* fail(parsed.left.reason)
+    // In the plan's order, and their notes, from the runs' records; then held again as result rows.
+    const runs = readRuns(file, places)
+    const placeOf = new Map(runs.map((r, i) => [r, places[i]!]))
+    const latest = planOrder(parsed.right.header, runs)
+    const notes = resultNotes(latest, maxTokensOf(parsed.right.header))
+    const inOrder = latest.map((r) => placeOf.get(r)!)
+    placeOf.clear()
+    const rows = readRuns(file, inOrder, undefined, (result) => decodeRow(result) as unknown as RunResult)
+    return yield* checkpointSource(file, parsed.right, keyId, key, { latest: rows, decoded: true }, notes)
+  })
+
+/** A checkpoint's source, from what was read of it and its latest runs in the plan's order (decoded as result rows, or to be). */
+const checkpointSource = (
+  file: string,
+  parsed: CheckpointContents,
+  keyId: string | undefined,
+  key: unknown,
+  /** decoded: the runs are result rows already (decoded one by one as they were read). */
+  { latest, decoded: rowsDecoded }: { readonly latest: ReadonlyArray<RunResult>; readonly decoded: boolean },
+  runNotes: ReadonlyArray<string>
+): Either.Either<Source, ResultsFileError> => {
+  const { header, resumes } = parsed
+  const refused = parsed.refusedLines ?? []
   const warnings = [
     ...(refused.length > 0
       ? [`checkpoint ${file}: ${refused.length} line(s) were not written by the ilo-bench that owns it (their signature does not match) and are left out: line ${refused.slice(0, 5).join(", ")}${refused.length > 5 ? ", ..." : ""}`]
@@ -422,9 +488,8 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
       ? [`checkpoint ${file}: the key that signs its lines is not on this machine (${signingKeyPath(keyId)}), so they are read unchecked: a line a program appended would count`]
       : [])
   ]
-  const latest = planOrder(header, [...new Map(runs.map((r) => [runKey(r), r])).values()])
   const forced = resumes.flatMap((r) => r.forced)
-  const decoded = Schema.decodeUnknownEither(IloBenchFile)({
+  const file_ = {
     generated: header.started,
     harness: "ilo-bench",
     config: header.config,
@@ -432,24 +497,25 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
     // As the run's own report says them, but for the resumes' counts, which only the run knew.
     notes: [
       ...warnings,
-      ...unansweredNotes(parsed.right.unanswered ?? 0),
+      ...unansweredNotes(parsed.unanswered ?? 0),
       ...(resumes.length > 0
         ? [`Resumed ${resumes.length === 1 ? "once" : `${resumes.length} times`} from this checkpoint: runs finished before a resume were kept and not asked again.`]
         : []),
       ...(forced.length > 0 ? [`Resumed with --force although the configuration differed from the checkpoint's: ${forced.join("; ")}.`] : []),
       ...(header.notes ?? []),
-      ...resultNotes(latest, typeof header.config.max_tokens === "number" ? header.config.max_tokens : 0)
-    ],
-    results: latest
-  })
+      ...runNotes
+    ]
+  }
+  const decoded = Schema.decodeUnknownEither(IloBenchFile)({ ...file_, results: rowsDecoded ? [] : latest })
   if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
+  const results = rowsDecoded ? (latest as unknown as ReadonlyArray<ResultRow>) : decoded.right.results
   // A run line for every planned run: the benchmark finished (older checkpoints do not say). The
   // last resume's plan counts: with --force it may not be the header's.
   const planned = [header.planned_runs, ...resumes.map((r) => r.planned_runs)].filter((n) => n !== undefined).at(-1)
-  const finished = planned !== undefined && latest.length >= planned
+  const finished = planned !== undefined && results.length >= planned
   // The grid of the last plan: the header's, unless a resume planned otherwise (then its count alone).
   const headerPlan = planOf(header.config as unknown as Record<string, unknown>, planned, header.tasks)
-  return Either.right({ ...fromIloBench(file, decoded.right, "ilo-bench checkpoint", finished), planned, plan: headerPlan, taskOrder: header.tasks, warnings })
+  return Either.right({ ...fromIloBench(file, { ...decoded.right, results }, "ilo-bench checkpoint", finished), planned, plan: headerPlan, taskOrder: header.tasks, warnings })
 }
 
 /** The report of the run that just finished, as a source, without a round trip through disk. */

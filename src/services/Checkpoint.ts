@@ -16,7 +16,7 @@ import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../domain/limits.js"
-import { MAX_RECORD_BYTES, readText } from "../platform/readText.js"
+import { MAX_RECORD_BYTES } from "../platform/readText.js"
 import { wholeLines } from "../domain/text.js"
 import { makeDirectories } from "../platform/directories.js"
 import { removeOnExitNow } from "../platform/exitNow.js"
@@ -80,6 +80,14 @@ const unsign = (raw: string): { readonly text: string; readonly mac: string } | 
   return found === null ? undefined : { text: raw.slice(0, found.index) + "}", mac: found[1]! }
 }
 
+/** The key a checkpoint's header line names for signing its lines, if it is a header that names one. */
+export const headerSigningKey = (line: string): string | undefined => {
+  const json = parseJson(unsign(line)?.text ?? line)
+  if (Either.isLeft(json) || typeof json.right !== "object" || json.right === null) return undefined
+  const id = (json.right as { signing_key?: unknown }).signing_key
+  return typeof id === "string" ? id : undefined
+}
+
 /** A run's identity within one checkpoint (as loop/Plan's runKey, which this layer must not import). */
 const runOf = (line: { readonly task: string; readonly language: string; readonly model: string; readonly trial?: number | undefined }) =>
   `${line.task}\u0000${line.language}\u0000${line.model}\u0000${line.trial ?? 1}`
@@ -107,10 +115,46 @@ export const parseCheckpoint = (
   /** Given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
   keyOf?: (id: string) => SigningKey | undefined
 ): Either.Either<CheckpointContents, CheckpointError> => {
+  const { lines, tornLine, validBytes } = wholeLines(text)
+  return parseCheckpointLines(path, { lines: lines.map((line) => ({ text: line })), end: () => ({ tornLine, validBytes }) }, { keyOf })
+}
+
+/** A line of a checkpoint: its text without its newline and, read from a file, where it is there. */
+export interface TextLine {
+  readonly text: string
+  readonly at?: LineAt | undefined
+}
+
+/** A checkpoint's complete lines, and once they are read, what followed the last of them. */
+export interface CheckpointLines {
+  readonly lines: Iterable<TextLine>
+  /** After `lines`: a last line without its newline (its 1-based number, or null), and the bytes of the complete lines. */
+  readonly end: () => { readonly tornLine: number | null; readonly validBytes: number }
+}
+
+export interface ParseOptions {
+  /** Given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
+  readonly keyOf?: ((id: string) => SigningKey | undefined) | undefined
+  /**
+   * Each run line's record and its place, as it is read; `runs` is then empty, and the replies,
+   * programs, batches and counts are not kept either (a report of the runs needs none of them).
+   */
+  readonly onRun?: ((result: RunResult, at: LineAt | undefined) => void) | undefined
+  /** A line left out for its signature must still be a checkpoint record, as it must be read without the key. */
+  readonly refusedMustParse?: boolean | undefined
+}
+
+/** The checkpoint of these lines (parseCheckpoint's, line by line). */
+export const parseCheckpointLines = (
+  path: string,
+  { lines: all, end }: CheckpointLines,
+  { keyOf, onRun, refusedMustParse = false }: ParseOptions = {}
+): Either.Either<CheckpointContents, CheckpointError> => {
   const fail = (reason: string) => Either.left(new CheckpointError({ path, reason }))
-  const { lines: complete, tornLine, validBytes } = wholeLines(text)
-  const first = complete[0]
-  if (first === undefined) return fail(tornLine === null ? "is empty" : "its header line was cut short")
+  const complete = all[Symbol.iterator]()
+  const firstLine = complete.next()
+  if (firstLine.done === true) return fail(end().tornLine === null ? "is empty" : "its header line was cut short")
+  const first = firstLine.value.text
   const header = Either.flatMap(parseJson(unsign(first)?.text ?? first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
   if (Either.isLeft(header)) return fail(`line 1 is not a checkpoint header (${header.left})`)
   const keyId = header.right.signing_key
@@ -131,6 +175,7 @@ export const parseCheckpoint = (
   const batches: Array<CheckpointBatch> = []
   const counts: Array<CheckpointCount> = []
   const refusedLines: Array<number> = []
+  const keepAll = onRun === undefined
   // Requests asked and not yet answered, by run then attempt. A reply answers its attempt; a run's
   // line ends whatever it had asked (an API error that outlived its retries was an answer too). What
   // is still open when a session ends (a resume line, the end of the file) was in flight then.
@@ -140,12 +185,19 @@ export const parseCheckpoint = (
     for (const attempts of asked.values()) unanswered += attempts.size
     asked.clear()
   }
-  for (const [i, written] of complete.slice(1).entries()) {
+  let i = -1
+  for (let next = complete.next(); next.done !== true; next = complete.next()) {
+    i++
+    const written = next.value.text
     let raw = written
     if (chain !== null) {
       // A line not signed in the chain was not written by this benchmark's harness: left out.
       const signed = unsign(written)
       if (signed === undefined || signature(chain.key.key, chain.last, signed.text) !== signed.mac) {
+        if (refusedMustParse) {
+          const line = Either.flatMap(parseJson(written), (json) => Either.mapLeft(decodeLine(json), firstIssue))
+          if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
+        }
         refusedLines.push(i + 2)
         continue
       }
@@ -156,10 +208,11 @@ export const parseCheckpoint = (
     if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
     const record = line.right
     if (record.type === "run") {
-      runs.push(record.result)
+      if (keepAll) runs.push(record.result)
+      else onRun(record.result, next.value.at)
       asked.delete(runOf(record.result))
     } else if (record.type === "reply") {
-      replies.push(record)
+      if (keepAll) replies.push(record)
       asked.get(runOf(record))?.delete(record.attempt)
     } else if (record.type === "asked") {
       const attempts = asked.get(runOf(record)) ?? new Set<number>()
@@ -168,11 +221,13 @@ export const parseCheckpoint = (
       sessionEnded()
       resumes.push(record)
     }
+    else if (!keepAll) continue
     else if (record.type === "batch") batches.push(record)
     else if (record.type === "count") counts.push(record)
     else started.push(record)
   }
   sessionEnded()
+  const { tornLine, validBytes } = end()
   return Either.right({
     signed: keyId !== undefined,
     chain: chain === null ? null : { key: chain.key, last: chain.last },
@@ -190,6 +245,84 @@ export const parseCheckpoint = (
     validBytes
   })
 }
+
+/** How much of a file is read at a time. */
+const CHUNK_BYTES = 1 << 20
+
+/**
+ * The lines of an open file, read a chunk at a time as they are iterated, each with its place:
+ * never the whole file as one string (a checkpoint of 100,000 runs is about 200 MB). The bytes
+ * after the last newline, if any, are a torn line, said by `end`.
+ */
+export const fileLines = (fd: number, chunkBytes = CHUNK_BYTES): CheckpointLines => {
+  let ended: { tornLine: number | null; validBytes: number } | undefined
+  function* lines(): Generator<TextLine> {
+    const buffer = Buffer.alloc(chunkBytes)
+    /** The bytes of a line begun in an earlier chunk. */
+    let carry: Buffer | undefined
+    let position = 0
+    let lineStart = 0
+    let count = 0
+    for (;;) {
+      const n = nodeFs.readSync(fd, buffer, 0, chunkBytes, position)
+      if (n === 0) break
+      position += n
+      let start = 0
+      for (;;) {
+        const newline = buffer.indexOf(10, start)
+        if (newline === -1 || newline >= n) break
+        const bytes = carry === undefined ? buffer.subarray(start, newline) : Buffer.concat([carry, buffer.subarray(start, newline)])
+        carry = undefined
+        count++
+        // Decoded line by line, as the whole text would be: a newline byte is never inside a character.
+        yield { text: bytes.toString("utf8"), at: { offset: lineStart, length: bytes.length + 1 } }
+        lineStart += bytes.length + 1
+        start = newline + 1
+      }
+      if (start < n) carry = carry === undefined ? Buffer.from(buffer.subarray(start, n)) : Buffer.concat([carry, buffer.subarray(start, n)])
+    }
+    ended = { tornLine: carry !== undefined ? count + 1 : null, validBytes: lineStart }
+  }
+  return {
+    lines: { [Symbol.iterator]: lines },
+    end: () => {
+      if (ended === undefined) throw new Error("the lines of a file were asked how they ended before they were read")
+      return ended
+    }
+  }
+}
+
+/**
+ * Opens a saved record (a checkpoint) to be read line by line, with readText's checks: a regular
+ * file of at most `maxBytes`, or the caller's error with a one-line reason. The file is closed
+ * once `use` returns.
+ */
+export const withFileLines = <A, E>(
+  path: string,
+  fail: (reason: string) => E,
+  use: (lines: CheckpointLines) => A,
+  maxBytes: number = MAX_RECORD_BYTES
+): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    let fd: number
+    try {
+      fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK)
+    } catch (error) {
+      return Effect.fail(fail((error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : (error as Error).message))
+    }
+    try {
+      const stat = nodeFs.fstatSync(fd)
+      const MiB = 1024 * 1024
+      if (stat.isDirectory()) return Effect.fail(fail("is a directory, not a file"))
+      if (!stat.isFile()) return Effect.fail(fail("is not a regular file (a device or a pipe is not read)"))
+      if (stat.size > maxBytes) return Effect.fail(fail(`is larger than ${maxBytes / MiB} MiB (${(stat.size / MiB).toFixed(1)} MiB)`))
+      return Effect.succeed(use(fileLines(fd)))
+    } catch (error) {
+      return Effect.fail(fail((error as Error).message))
+    } finally {
+      nodeFs.closeSync(fd)
+    }
+  })
 
 /** The file that says which process writes a checkpoint. */
 const lockFile = (path: string) => `${path}.lock`
@@ -417,8 +550,11 @@ export const layer = Layer.effect(
         }),
       read: (path) =>
         Effect.gen(function* () {
-          const text = yield* readText(path, (reason) => new CheckpointError({ path, reason }), MAX_RECORD_BYTES)
-          const contents = yield* parseCheckpoint(path, text, loadSigningKey)
+          // Line by line: the file is never one string (its runs and replies are still all kept, for the resume).
+          const parsed = yield* withFileLines(path, (reason) => new CheckpointError({ path, reason }), (lines) =>
+            parseCheckpointLines(path, lines, { keyOf: loadSigningKey })
+          )
+          const contents = yield* parsed
           if (!contents.signed)
             yield* Effect.logWarning(
               `checkpoint ${path}: its lines are not signed (an older ilo-bench wrote it), so lines a program added to it cannot be told apart`

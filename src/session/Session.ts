@@ -36,7 +36,7 @@ import { ProgramRunner } from "../services/ProgramRunner.js"
 import { SkillDocs } from "../services/SkillDocs.js"
 import { Waves } from "../services/Waves.js"
 import { HARNESS_VERSION } from "../platform/paths.js"
-import { readRuns, RunPlaces } from "./RunsOnDisk.js"
+import { readRuns, RunPlaces } from "../services/RunsOnDisk.js"
 
 export interface ResumeRequest {
   /** The checkpoint (.jsonl) to finish. */

@@ -1,6 +1,6 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
-import type { LineAt } from "../services/Checkpoint.js"
+import type { LineAt } from "./Checkpoint.js"
 import { WHOLE_RUN } from "../domain/WholeRun.js"
 
 /**
@@ -49,7 +49,13 @@ export class RunPlaces {
  * the record unchanged. Held whole, 100,000 runs' records were about 100 MB more of heap in the
  * reports; as an array of their short fields each, about 50 MB; in columns, about 25 MB.
  */
-export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes = KEEP_BYTES): Array<RunResult> => {
+export const readRuns = (
+  path: string,
+  places: ReadonlyArray<LineAt>,
+  keepBytes = KEEP_BYTES,
+  /** What of each line's run record a report holds (`report` holds the rows its schema reads): every reading of the line goes through it. */
+  project: (result: RunResult) => RunResult = (result) => result
+): Array<RunResult> => {
   // A report starts with nothing read for an earlier one (a file of the same name may have changed).
   recent.length = 0
   block = undefined
@@ -58,11 +64,11 @@ export const readRuns = (path: string, places: ReadonlyArray<LineAt>, keepBytes 
   try {
     let kept = 0
     return places.map((at, i) => {
-      const result = readLine(fd, path, at)
+      const result = project(readLine(fd, path, at))
       kept += at.length
       if (kept <= keepBytes) return result
       // Every run from here on is held in columns.
-      columns ??= new Columns(path, places.length - i)
+      columns ??= new Columns(path, places.length - i, project)
       return columns.add(result, at)
     })
   } finally {
@@ -162,7 +168,8 @@ class Columns {
   /** At most `size` runs: a report knows how many it reads. */
   constructor(
     readonly path: string,
-    private readonly size: number
+    private readonly size: number,
+    readonly project: (result: RunResult) => RunResult
   ) {
     this.offsets = new Float64Array(size)
     this.lengths = new Uint32Array(size)
@@ -345,7 +352,7 @@ const load = (held: Held): RunResult => {
       nodeFs.closeSync(fd)
     }
   }
-  const result = runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset)
+  const result = held.columns.project(runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset))
   recent.unshift({ held, result })
   if (recent.length > RECENT) recent.pop()
   return result
