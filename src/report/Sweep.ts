@@ -428,7 +428,11 @@ const decodeRow = Schema.decodeUnknownSync(ResultRow)
  * from their lines when used. Neither the file nor its runs are ever in memory whole, so that a
  * report of a 100,000-run checkpoint is made in about the memory of one of 1,000.
  */
-export const readCheckpointSource = (file: string): Effect.Effect<Source, ResultsFileError> =>
+export const readCheckpointSource = (
+  file: string,
+  /** How much of its run lines is held whole (RunsOnDisk's KEEP_BYTES; less in tests). */
+  keepBytes?: number
+): Effect.Effect<Source, ResultsFileError> =>
   Effect.gen(function* () {
     const fail = (reason: string) => new ResultsFileError({ file, reason })
     // The header names the key that signs the lines: the lines are checked with it where it is here.
@@ -458,13 +462,13 @@ export const readCheckpointSource = (file: string): Effect.Effect<Source, Result
     slotOf.clear()
     if (Either.isLeft(parsed)) return yield* fail(parsed.left.reason)
     // In the plan's order, and their notes, from the runs' records; then held again as result rows.
-    const runs = readRuns(file, places)
+    const runs = readRuns(file, places, keepBytes)
     const placeOf = new Map(runs.map((r, i) => [r, places[i]!]))
     const latest = planOrder(parsed.right.header, runs)
     const notes = resultNotes(latest, maxTokensOf(parsed.right.header))
     const inOrder = latest.map((r) => placeOf.get(r)!)
     placeOf.clear()
-    const rows = readRuns(file, inOrder, undefined, (result) => decodeRow(result) as unknown as RunResult)
+    const rows = readRuns(file, inOrder, keepBytes, (result) => decodeRow(result) as unknown as RunResult)
     return yield* checkpointSource(file, parsed.right, keyId, key, { latest: rows, decoded: true }, notes)
   })
 
