@@ -23,7 +23,9 @@ export function* markdownParts(report: Report): Generator<string> {
   const trials = report.config.trials ?? 1
   // With trials, the per-run tables show trial 1; the pass-rate and cost sections cover them all.
   const results = trials > 1 ? report.results.filter((r) => r.trial === 1) : report.results
-  const index = new Map(results.map((r) => [key(r), r]))
+  // Filled run by run: a pair per run first (results.map) was a few MB more at once in a report of 100,000 runs.
+  const index = new Map<string, RunResult>()
+  for (const r of results) index.set(key(r), r)
   const tasks = distinct(results.map((r) => r.task))
   const languages = distinct(report.config.languages.map((l) => l.name))
   const models = distinct(report.config.models.map((m) => m.key))
@@ -80,7 +82,7 @@ export function* markdownParts(report: Report): Generator<string> {
   lines.push("", ...costMarkdown(report.results))
   lines.push(...censusMarkdown(report.analysis?.census ?? censusEntries(report.results, new Map(), { languages, models })))
   // The same head to head as the HTML report and `ilo-bench report`.
-  lines.push(...headToHeadMarkdown(analyse(mergeSources([sourceOfReport(report, "")])), survival.baseline))
+  lines.push(...headToHeadMarkdown(analyse(mergeSources([sourceOfReport(report, "")], { oneRunEach: true })), survival.baseline))
   lines.push("## Per-task details", "")
   for (const task of tasks) {
     lines.push(`### ${mdText(task)}`)

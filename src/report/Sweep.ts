@@ -600,16 +600,25 @@ const shardsInPlanOrder = (sources: ReadonlyArray<Source>, results: ReadonlyArra
  * Merges sources into one sweep. With `checkShards` (the report command), files that hold shards
  * (`--shard`) are checked to make every shard of one benchmark, once: `shardProblems` says otherwise.
  */
-export const mergeSources = (sources: ReadonlyArray<Source>, options: { readonly checkShards?: boolean } = {}): Sweep => {
+export const mergeSources = (
+  sources: ReadonlyArray<Source>,
+  /** oneRunEach: the one source is a benchmark's own report, a run per task, language, model and trial (its plan's), kept as they are without a map keyed by run. */
+  options: { readonly checkShards?: boolean; readonly oneRunEach?: boolean } = {}
+): Sweep => {
   const byKey = new Map<string, ResultRow>()
   let replaced = 0
-  for (const s of sources)
-    for (const r of s.results) {
-      if (byKey.has(runKey(r))) replaced++
-      byKey.set(runKey(r), r)
-    }
+  const asTheyAre = options.oneRunEach === true && sources.length === 1
+  if (!asTheyAre)
+    for (const s of sources)
+      for (const r of s.results) {
+        const key = runKey(r)
+        if (byKey.has(key)) replaced++
+        byKey.set(key, r)
+      }
+  const merged = asTheyAre ? sources[0]!.results : [...byKey.values()]
+  byKey.clear()
   const sharded = sources.length > 0 && sources.every((s) => s.shard !== undefined)
-  const results = sharded ? shardsInPlanOrder(sources, [...byKey.values()]) : [...byKey.values()]
+  const results = sharded ? shardsInPlanOrder(sources, merged) : merged
   const observed = Math.max(0, ...results.map((r) => r.attempts_total))
   const configured = sources.flatMap((s) => (s.retryCap !== undefined ? [s.retryCap] : []))
   return {

@@ -10,6 +10,6 @@ export const writeReports = (report: Report, paths: ReportPaths) =>
   Effect.gen(function* () {
     yield* writeAtomically(paths.json, renderJson(report))
     yield* writeAtomically(paths.md, markdownParts(report))
-    yield* writeAtomically(paths.html, yield* renderHtml(mergeSources([sourceOfReport(report, paths.json)]), { survival: report.analysis }))
+    yield* writeAtomically(paths.html, yield* renderHtml(mergeSources([sourceOfReport(report, paths.json)], { oneRunEach: true }), { survival: report.analysis }))
     return paths
   })
