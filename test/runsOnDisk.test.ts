@@ -230,3 +230,16 @@ describe("the memory a report holds per run on disk", () => {
     expect(held[7]!.attempts[0]!.program).toBe(template.attempts[0]!.program)
   })
 })
+
+describe("the sweep of a benchmark's own report", () => {
+  it("keeps the report's runs as they are, no map keyed by run, and is the sweep a merge by run makes", () => {
+    const results = Array.from({ length: 50 }, (_, i) => result(`t${i}`, i % 4 === 0 ? "failed" : "working"))
+    const source = sourceOfReport(reportOf(results), "r.json")
+    const own = mergeSources([source], { oneRunEach: true })
+    expect(own.results).toBe(source.results)
+    const { results: merged, ...rest } = mergeSources([source])
+    const { results: kept, ...same } = own
+    expect(kept).toEqual(merged)
+    expect(same).toEqual(rest)
+  })
+})
