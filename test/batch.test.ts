@@ -2,6 +2,7 @@ import { Either } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import type { CheckpointBatch } from "../src/domain/Checkpoint.js"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
@@ -42,6 +43,9 @@ const essence = (r: any) => ({
   attempts: r.attempts.map((a: any) => [a.attempt, a.outcome, a.input_tokens, a.cache_write_tokens, a.cache_read_tokens, a.output_tokens, a.program])
 })
 const creates = (server: FakeAnthropic) => server.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages/batches")
+/** The batches a checkpoint names by id ("batch" lines; "submitting" lines say one was about to be created). */
+const submitted = (saved: { readonly batches?: ReadonlyArray<CheckpointBatch> | undefined }) =>
+  (saved.batches ?? []).flatMap((b) => (b.type === "batch" ? [b] : []))
 const checkpointOf = (out: string) => join(out, readdirSync(out).find((f) => f.endsWith(".jsonl"))!)
 
 describe("--batch: the requests go in Message Batches, a wave per attempt", () => {
@@ -132,7 +136,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(creates(server)).toHaveLength(1)
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(saved.batches?.map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
     // A batch's requests are named by its line, and a resume collects them: not counted as lost in flight.
     expect(saved.unanswered).toBe(0)
     expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))).not.toHaveProperty("unanswered_requests")
@@ -175,7 +179,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(interrupted.stderr).toContain("Interrupted")
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(saved.batches?.map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
 
     server.batches.createDelayMs = 0
     const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
@@ -183,6 +187,69 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(resumed.code).toBe(0)
     // The first attempts came from the batch created before the interrupt: nothing paid twice.
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    // Its "submitting" line is covered by its "batch" line: nothing is looked for.
+    expect(server.batches.lists).toBe(0)
+  })
+
+  /** A benchmark killed (SIGKILL) while the provider holds its first batch's create call: the batch exists, its id never came back. */
+  const killedWhileCreating = async (server: FakeAnthropic, s: ReturnType<typeof scratch>) => {
+    server.batches.createDelayMs = 5_000
+    let pid: number | undefined
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
+    const deadline = Date.now() + 30_000
+    while (creates(server).length === 0) {
+      if (Date.now() > deadline) throw new Error("no batch was created")
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    process.kill(pid!, "SIGKILL")
+    expect((await running).signal).toBe("SIGKILL")
+    server.batches.createDelayMs = 0
+    const checkpoint = checkpointOf(s.out)
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    // The checkpoint says a batch of the three first attempts was being created, and names no batch.
+    expect(submitted(saved)).toEqual([])
+    expect(saved.batches?.map((b) => [b.type, b.custom_ids.length])).toEqual([["submitting", 3]])
+    return checkpoint
+  }
+
+  it("a batch whose create call a kill cut off is found among the provider's batches on resume, answers its requests, and is recorded", async () => {
+    const server = await start(failThenFix)
+    const s = scratch(TASKS)
+    const checkpoint = await killedWhileCreating(server, s)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
+    expect(resumed.stderr).not.toContain("ERROR")
+    expect(resumed.stderr).not.toContain("not found")
+    expect(resumed.code).toBe(0)
+    expect(server.batches.lists).toBeGreaterThan(0)
+    // The first attempts came from the batch the killed session created: only the repairs were submitted.
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(report.complete).toBe(true)
+    expect(report.results.map((r: any) => [r.task, r.final_outcome, r.attempts.map((a: any) => a.batch_id)])).toEqual([
+      ["t1", "working", ["msgbatch_1", "msgbatch_2"]],
+      ["t2", "working", ["msgbatch_1"]],
+      ["t3", "working", ["msgbatch_1", "msgbatch_2"]]
+    ])
+    // The batch found is in the checkpoint now: a later resume polls it without searching.
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3], ["msgbatch_2", 2]])
+  })
+
+  it("a batch whose create call a kill cut off and that the provider does not have: its requests are submitted again, with one warning", async () => {
+    const first = await start(failThenFix)
+    const s = scratch(TASKS)
+    const checkpoint = await killedWhileCreating(first, s)
+    // Another server: no batch of the killed session's is there.
+    const server = await start(failThenFix)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
+    expect(resumed.stderr).not.toContain("ERROR")
+    expect(resumed.code).toBe(0)
+    expect(resumed.stderr.match(/WARNING: a batch was being created when an earlier session of this benchmark ended, and it was not found/g)).toHaveLength(1)
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8")).complete).toBe(true)
   })
 
   it("Ctrl-C while some runs wait for the next wave and one backs off after an error: no wave goes out after it", async () => {
@@ -249,7 +316,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     // The batch was created (and is billed): a resume with a working key must find it, not submit it again.
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(saved.batches?.map((b) => b.id)).toEqual(["msgbatch_1"])
+    expect(submitted(saved).map((b) => b.id)).toEqual(["msgbatch_1"])
   })
 
   it("a batch canceled in the Console stops the benchmark (exit 130) without submitting its requests again; a resume does", async () => {

@@ -70,7 +70,11 @@ describe("the batching Llm layer", () => {
     )
     expect(fake.submitted.map((ids) => ids.length)).toEqual([2])
     expect(value.map((r) => [r.text, r.batchId])).toEqual([["for a", "b1"], ["for b", "b1"]])
-    expect(written.map((w) => [w.id, w.wave, w.custom_ids])).toEqual([["b1", 1, fake.submitted[0]]])
+    // A line saying the batch is being created, then its id once the provider has answered.
+    expect(written.map((w) => [w.type, w.type === "batch" ? w.id : null, w.wave, w.custom_ids])).toEqual([
+      ["submitting", null, 1, fake.submitted[0]],
+      ["batch", "b1", 1, fake.submitted[0]]
+    ])
   })
 
   it("answers a request an earlier session submitted from that batch, once; asked again, it is submitted anew", async () => {

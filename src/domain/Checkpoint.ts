@@ -112,7 +112,7 @@ export type CheckpointAsked = typeof CheckpointAsked.Type
  * (their custom_ids, a digest of each request and the exchange it is). A resume that needs one of
  * them polls this batch, already paid for, instead of submitting the request again.
  */
-export const CheckpointBatch = Schema.Struct({
+export const CheckpointBatchSubmitted = Schema.Struct({
   type: Schema.Literal("batch"),
   id: Schema.String,
   provider: Schema.String,
@@ -120,6 +120,25 @@ export const CheckpointBatch = Schema.Struct({
   at: Schema.String,
   custom_ids: Schema.Array(Schema.String)
 })
+export type CheckpointBatchSubmitted = typeof CheckpointBatchSubmitted.Type
+
+/**
+ * A Message Batch about to be created (--batch), written before the create call: the provider may
+ * take it (and bill it) and the session end (a kill, a crash, a second Ctrl-C) before its id comes
+ * back. One not followed by a "batch" line naming its custom_ids is looked for among the
+ * provider's batches on resume (created about `at`, as many requests), instead of paying again.
+ */
+export const CheckpointBatchSubmitting = Schema.Struct({
+  type: Schema.Literal("submitting"),
+  provider: Schema.String,
+  wave: Schema.Number,
+  at: Schema.String,
+  custom_ids: Schema.Array(Schema.String)
+})
+export type CheckpointBatchSubmitting = typeof CheckpointBatchSubmitting.Type
+
+/** A line about a Message Batch: one submitted (with its id), or one being submitted. */
+export const CheckpointBatch = Schema.Union(CheckpointBatchSubmitted, CheckpointBatchSubmitting)
 export type CheckpointBatch = typeof CheckpointBatch.Type
 
 /**
@@ -149,7 +168,7 @@ export interface CheckpointContents {
   readonly resumes: ReadonlyArray<CheckpointResume>
   /** Programs started and ended, in the order written (programStarts). */
   readonly started?: ReadonlyArray<CheckpointStarted> | undefined
-  /** Message Batches submitted (--batch), in the order written. */
+  /** Message Batches submitted, and about to be (--batch), in the order written. */
   readonly batches?: ReadonlyArray<CheckpointBatch> | undefined
   /** Texts counted by a token counting endpoint (older checkpoints have none). */
   readonly counts?: ReadonlyArray<CheckpointCount> | undefined

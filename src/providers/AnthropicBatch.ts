@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either } from "effect"
 import { LlmError, type LlmErrorKind } from "../services/Llm.js"
 import { readMessage, toLlmError, toParams, type AnthropicOptions } from "./Anthropic.js"
-import type { BatchApi, BatchResult, BatchState } from "./Batch.js"
+import type { BatchApi, BatchResult, BatchState, ListedBatch } from "./Batch.js"
 import { baseUrlOptions } from "./sdkErrors.js"
 
 type Sdk = typeof import("@anthropic-ai/sdk")
@@ -63,8 +63,8 @@ const resultOf = (batchId: string) => (line: Anthropic.Messages.MessageBatchIndi
 }
 
 /**
- * Anthropic's Message Batches API through the official SDK: create, retrieve and the results
- * JSONL. The SDK reads the results as a stream, so this client keeps the platform's fetch (the
+ * Anthropic's Message Batches API through the official SDK: create, retrieve, the results
+ * JSONL, and the list of batches (to find one whose create call was cut off). The SDK reads the results as a stream, so this client keeps the platform's fetch (the
  * buffered one of the Messages calls has no body stream); its calls are few.
  */
 export const anthropicBatches = (options: AnthropicOptions): Effect.Effect<BatchApi> =>
@@ -91,6 +91,19 @@ export const anthropicBatches = (options: AnthropicOptions): Effect.Effect<Batch
           const lines: Array<Anthropic.Messages.MessageBatchIndividualResponse> = []
           for await (const line of await client.messages.batches.results(id, {}, { signal })) lines.push(line)
           return lines
-        }).pipe(Effect.flatMap((lines) => Effect.forEach(lines, resultOf(id))))
+        }).pipe(Effect.flatMap((lines) => Effect.forEach(lines, resultOf(id)))),
+      // Newest first, page after page (the SDK follows after_id), until one created before `since`.
+      list: (since, until) =>
+        call(async (signal) => {
+          const found: Array<ListedBatch> = []
+          for await (const batch of client.messages.batches.list({ limit: 100 }, { signal })) {
+            const createdAt = new Date(batch.created_at)
+            if (createdAt < since) break
+            if (createdAt > until) continue
+            const c = batch.request_counts
+            found.push({ id: batch.id, createdAt, requests: c.processing + c.succeeded + c.errored + c.expired + c.canceled })
+          }
+          return found
+        })
     } satisfies BatchApi
   })

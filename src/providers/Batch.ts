@@ -1,4 +1,5 @@
 import { Clock, Data, DateTime, Deferred, type Duration, Effect, Either, Exit, FiberId, FiberSet, Layer, Schedule } from "effect"
+import type { CheckpointBatch, CheckpointBatchSubmitting } from "../domain/Checkpoint.js"
 import { sha256 } from "../domain/text.js"
 import { Llm, LlmError, type LlmReply, type LlmRequest } from "../services/Llm.js"
 import { Waves, type WaveCounts } from "../services/Waves.js"
@@ -36,13 +37,30 @@ export interface BatchResult {
   readonly outcome: Either.Either<LlmReply, LlmError>
 }
 
+/** A batch as the provider's list of batches shows it. */
+export interface ListedBatch {
+  readonly id: string
+  readonly createdAt: Date
+  /** How many requests it holds, when the provider says (OpenAI's says 0 while it validates the file). */
+  readonly requests: number | undefined
+}
+
 /** A provider's batch API, reduced to what waves need (providers/AnthropicBatch.ts is one). */
 export interface BatchApi {
   readonly provider: string
   readonly submit: (requests: ReadonlyArray<BatchRequest>) => Effect.Effect<BatchState, LlmError>
   readonly status: (id: string) => Effect.Effect<BatchState, LlmError>
   readonly results: (id: string) => Effect.Effect<ReadonlyArray<BatchResult>, LlmError>
+  /**
+   * The batches created from `since` to `until`, to find one whose creation an earlier session
+   * asked for but never heard back from. Absent for a provider whose API cannot list its batches.
+   */
+  readonly list?: ((since: Date, until: Date) => Effect.Effect<ReadonlyArray<ListedBatch>, LlmError>) | undefined
 }
+
+/** How far around a "submitting" line's time a batch it asked for is looked for: clocks differ, and a large upload takes minutes. */
+const LOST_BEFORE_MS = 2 * 60 * 1000
+const LOST_AFTER_MS = 15 * 60 * 1000
 
 export interface BatchOptions {
   /** How long between two looks at a batch that has not ended (--batch-poll). */
@@ -146,10 +164,28 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
       /** custom_id -> the batch an earlier session submitted it in (each used once: a retry submits anew). */
       let submittedBefore: Map<string, string> | undefined
       const answeredFrom = () =>
-        (submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => b.custom_ids.map((c) => [c, b.id] as const))))
+        (submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? b.custom_ids.map((c) => [c, b.id] as const) : []))))
 
       const journal = () => waves.journal()
       const now = Effect.map(DateTime.now, DateTime.formatIso)
+
+      /**
+       * Batches an earlier session asked the provider to create and never recorded with their id (it
+       * ended during the create call: a kill, a crash, a second Ctrl-C): a "submitting" line that no
+       * "batch" line covers. Each is looked for once, when a wave holds one of its requests.
+       */
+      let lost: Array<CheckpointBatchSubmitting> | undefined
+      const lostBefore = () =>
+        (lost ??= (() => {
+          const recorded = journal()?.recorded ?? []
+          const named = new Set(recorded.flatMap((b) => (b.type === "batch" ? b.custom_ids : [])))
+          return recorded.filter(
+            (b): b is CheckpointBatchSubmitting => b.type === "submitting" && b.provider === api.provider && !b.custom_ids.every((c) => named.has(c))
+          )
+        })())
+      /** Batch ids some line or an adoption already claims: not another session's lost batch. */
+      const claimed = () => new Set([...(journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? [b.id] : [])), ...answeredFrom().values()])
+      let warnedLost = false
 
       /** Asks the provider until it answers; a fault of the network or the service is asked again at the poll's pace. */
       const patiently = <A>(ask: Effect.Effect<A, LlmError>) =>
@@ -201,8 +237,68 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           )
         )
 
+      /** A batch polled until it has ended (as a recorded one is), then its results. */
+      const settled = (id: string) =>
+        patiently(api.status(id)).pipe(
+          Effect.repeat({ schedule: Schedule.spaced(options.poll), until: (state) => state.ended }),
+          Effect.zipRight(patiently(api.results(id)))
+        )
+
+      /**
+       * The batch a "submitting" line asked for, if the provider has it: among the batches created
+       * about the line's time with as many requests, the one whose results are the line's requests.
+       */
+      const search = (line: CheckpointBatchSubmitting) =>
+        Effect.gen(function* () {
+          const list = api.list
+          if (list === undefined) return Either.left(`${api.provider}'s batch API here cannot list batches`)
+          const at = Date.parse(line.at)
+          const listed = yield* patiently(list(new Date(at - LOST_BEFORE_MS), new Date(at + LOST_AFTER_MS)))
+          const wanted = new Set(line.custom_ids)
+          const taken = claimed()
+          for (const candidate of listed) {
+            if (taken.has(candidate.id) || (candidate.requests !== undefined && candidate.requests !== 0 && candidate.requests !== wanted.size)) continue
+            const results = yield* Effect.either(settled(candidate.id))
+            // A batch that cannot be read (its results no longer kept) is not one to answer from.
+            if (Either.isLeft(results)) continue
+            const ids = new Set(results.right.map((r) => r.customId))
+            if (ids.size === wanted.size && [...ids].every((c) => wanted.has(c))) return Either.right(candidate.id)
+          }
+          return Either.left("no batch of the provider's holds them")
+        }).pipe(Effect.catchAll((error) => Effect.succeed(Either.left(`the provider's batches could not be listed: ${error.message}`))))
+
+      /** Looks for the lost batches holding some of `items`' requests: one found answers them as a recorded batch would, and is recorded. */
+      const findLost = (number: number, items: ReadonlyArray<Waiting>) =>
+        Effect.gen(function* () {
+          const wanted = new Set(items.map((i) => i.customId))
+          const due = lostBefore().filter((line) => line.custom_ids.some((c) => wanted.has(c)))
+          if (due.length === 0) return
+          lost = lostBefore().filter((line) => !due.includes(line))
+          const missed: Array<string> = []
+          for (const line of due) {
+            const found = yield* search(line)
+            if (Either.isLeft(found)) {
+              missed.push(`${line.custom_ids.length} request${line.custom_ids.length === 1 ? "" : "s"} of wave ${line.wave} at ${line.at} (${found.left})`)
+              continue
+            }
+            const id = found.right
+            const j = journal()
+            // Recorded, so the next resume finds it at once instead of searching again.
+            if (j !== undefined)
+              yield* Effect.flatMap(now, (at) => j.record({ type: "batch", id, provider: api.provider, wave: number, at, custom_ids: line.custom_ids })).pipe(Effect.orDie)
+            for (const c of line.custom_ids) answeredFrom().set(c, id)
+          }
+          if (missed.length > 0 && !warnedLost) {
+            warnedLost = true
+            yield* Effect.logWarning(
+              `a batch was being created when an earlier session of this benchmark ended, and it was not found: ${missed.join("; ")}. Its requests are submitted again; if the provider did take that batch, it is billed as well (see the provider's Console)`
+            )
+          }
+        })
+
       const sendWave = (number: number, items: ReadonlyArray<Waiting>) =>
         Effect.gen(function* () {
+          yield* findLost(number, items)
           const started = yield* Clock.currentTimeMillis
           const before = answeredFrom()
           const earlier = new Map<string, Array<Waiting>>()
@@ -240,20 +336,27 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             // Created and checkpointed as one step: an interrupt waits for the answer, so that a batch
             // the provider has taken (and will bill) is never missing from the checkpoint. The runs
             // interrupted meanwhile wait for it too (complete), so the checkpoint is still open.
-            const submitted = yield* Effect.ensuring(Effect.uninterruptible(
-              Effect.either(
-                api.submit(chunk.map(({ customId, request }) => ({ customId, request }))).pipe(
-                  Effect.tap((state) => {
-                    const j = journal()
-                    return j === undefined
-                      ? Effect.void
-                      : Effect.flatMap(now, (at) =>
-                          j.record({ type: "batch", id: state.id, provider: api.provider, wave: number, at, custom_ids: chunk.map((i) => i.customId) })
-                        ).pipe(Effect.orDie)
-                  })
+            // First a line saying it is being created: an end the interrupt cannot wait for (a kill, a
+            // second Ctrl-C) leaves that line, and a resume looks for the batch among the provider's.
+            const customIds = chunk.map((i) => i.customId)
+            const line = (write: (at: string) => CheckpointBatch) => {
+              const j = journal()
+              return j === undefined ? Effect.void : Effect.flatMap(now, (at) => j.record(write(at))).pipe(Effect.orDie)
+            }
+            const submitted = yield* Effect.ensuring(
+              Effect.uninterruptible(
+                line((at) => ({ type: "submitting", provider: api.provider, wave: number, at, custom_ids: customIds })).pipe(
+                  Effect.zipRight(
+                    Effect.either(
+                      api.submit(chunk.map(({ customId, request }) => ({ customId, request }))).pipe(
+                        Effect.tap((state) => line((at) => ({ type: "batch", id: state.id, provider: api.provider, wave: number, at, custom_ids: customIds })))
+                      )
+                    )
+                  )
                 )
-              )
-            ), Deferred.done(latch, Exit.void))
+              ),
+              Deferred.done(latch, Exit.void)
+            )
             if (Either.isLeft(submitted)) {
               for (const item of chunk) Deferred.unsafeDone(item.reply, Effect.fail(submitted.left))
               continue

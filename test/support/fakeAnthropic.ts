@@ -63,6 +63,8 @@ export interface FakeBatches {
   pollStatus?: number | undefined
   /** While set, a batch created is canceled (as in the Console) after this many of its requests were processed. */
   cancelAfter?: number | undefined
+  /** How many times the list of batches was asked for. */
+  lists: number
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -73,7 +75,7 @@ const errorTypeOf = (status: number) =>
   status === 429 ? "rate_limit_error" : status === 529 ? "overloaded_error" : status === 401 ? "authentication_error" : status >= 500 ? "api_error" : "invalid_request_error"
 
 /**
- * The Message Batches endpoints (create, retrieve, results as JSONL) on the scripted server: each
+ * The Message Batches endpoints (create, retrieve, results as JSONL, list) on the scripted server: each
  * request of a batch is answered by the script as it would be at /v1/messages (a fault becomes an
  * "errored" result, a hang an "expired" one); a batch has ended from the second time it is polled
  * (or, while `hold`, never).
@@ -127,6 +129,16 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
       held.set(id, { lines, counts, polls: 0, created: new Date().toISOString(), canceled: cancelAfter !== undefined })
       return { ...json(200, view(id, host)), delayMs: batches.createDelayMs }
     }
+    // The list: newest first, `limit` a page, the next page after `after_id`.
+    if (path === "/v1/messages/batches" && request.method === "GET") {
+      batches.lists++
+      const query = new URLSearchParams(request.path.split("?")[1] ?? "")
+      const all = [...held.keys()].reverse()
+      const after = query.get("after_id")
+      const from = after === null ? 0 : all.indexOf(after) + 1
+      const page = all.slice(from, from + Number(query.get("limit") ?? 20))
+      return json(200, { data: page.map((id) => view(id, host)), has_more: from + page.length < all.length, first_id: page[0] ?? null, last_id: page.at(-1) ?? null })
+    }
     const one = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/.exec(path ?? "")
     if (one === null) return undefined
     const b = held.get(one[1]!)
@@ -165,7 +177,7 @@ export const startFakeAnthropic = async (
   script: (request: RecordedRequest, n: number) => Reply,
   count: (request: RecordedRequest) => CountReply = fakeCount
 ): Promise<FakeAnthropic> => {
-  const batches: FakeBatches = { requests: [], created: [], hold: false, createDelayMs: 0 }
+  const batches: FakeBatches = { requests: [], created: [], hold: false, createDelayMs: 0, lists: 0 }
   type Answer = Success | { readonly tokens: number; readonly delayMs?: number }
   const format: WireFormat<Answer> = {
     requestIdHeader: "request-id",
