@@ -222,9 +222,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(resumed.stderr).not.toContain("ERROR")
     expect(resumed.stderr).not.toContain("not found")
     expect(resumed.code).toBe(0)
-    expect(server.batches.lists).toBeGreaterThan(0)
     // The first attempts came from the batch the killed session created: only the repairs were submitted.
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    expect(server.batches.lists).toBeGreaterThan(0)
     const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
     expect(report.complete).toBe(true)
     expect(report.results.map((r: any) => [r.task, r.final_outcome, r.attempts.map((a: any) => a.batch_id)])).toEqual([
@@ -382,6 +382,43 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(sorted(batched.batches.requests.map((r) => r.body))).toEqual(sorted(interactive.requests.map((r) => r.body)))
     expect(b.report().results.map(essence)).toEqual(a.report().results.map(essence))
     expect(b.report().results.map((r: any) => r.attempts.map((x: any) => x.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
+  })
+
+  it("--provider openai: a batch whose create call a kill cut off is found among the server's batches on resume, as with Anthropic", async () => {
+    const script = (request: RecordedRequest): OpenAiReply => {
+      const user = request.body.messages.find((m: any) => m.role === "user").content as string
+      const expected = /Expected output: (.*)\n/.exec(user)?.[1] ?? ""
+      return request.body.messages.length === 2 && expected !== "22" ? { text: "exit 3" } : { text: `echo ${expected}` }
+    }
+    const server = await startFakeOpenAi(script, { batches: true })
+    try {
+      server.batches.createDelayMs = 5_000
+      const args = ["--provider", "openai", "--model", "gpt-4o-mini", "--batch", "--batch-poll", "0.05"]
+      const env = { OPENAI_BASE_URL: server.url }
+      const s = scratch(TASKS)
+      let pid: number | undefined
+      const running = runCli(s.argsFor(args), { env, onSpawn: (p) => (pid = p) })
+      const deadline = Date.now() + 30_000
+      while (server.batches.created.length === 0) {
+        if (Date.now() > deadline) throw new Error("no batch was created")
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      process.kill(pid!, "SIGKILL")
+      await running
+      server.batches.createDelayMs = 0
+      const checkpoint = checkpointOf(s.out)
+      const resumed = await runCli(s.argsFor([...args, "--resume", checkpoint]), { env })
+      expect(resumed.stderr).not.toContain("ERROR")
+      expect(resumed.stderr).not.toContain("not found")
+      expect(resumed.code).toBe(0)
+      // batch_1 was the killed session's: only the repairs went in a new batch.
+      expect(server.batches.created).toEqual(["batch_1", "batch_2"])
+      expect(server.batches.lists).toBeGreaterThan(0)
+      const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+      expect(report.results.map((r: any) => r.attempts.map((a: any) => a.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
+    } finally {
+      await server.close()
+    }
   })
 
   it("--provider openai: a batch's line that is not a chat completion fails that request (retried), as interactive mode does, instead of stopping the benchmark", async () => {

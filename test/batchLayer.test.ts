@@ -31,9 +31,23 @@ const fakeApi = (answer: (customId: string, r: LlmRequest) => Either.Either<Retu
         return ended(id)
       }),
     status: (id) => Effect.sync(() => (polled.push(id), ended(id))),
-    results: (id) => Effect.sync(() => held.get(id) ?? [])
+    results: (id) => Effect.sync(() => held.get(id) ?? []),
+    list: () =>
+      Effect.sync(() => {
+        listing.listed++
+        return [...held].reverse().map(([id, results]) => ({ id, createdAt: new Date(), requests: results.length }))
+      })
   }
-  return { api, submitted, polled, held }
+  const listing = { listed: 0 }
+  return {
+    api,
+    submitted,
+    polled,
+    held,
+    get listed() {
+      return listing.listed
+    }
+  }
 }
 
 const withLayer = <A, E>(
@@ -91,8 +105,40 @@ describe("the batching Llm layer", () => {
     expect(value.first).toMatchObject({ text: "from before", batchId: "b0" })
     expect(fake.polled[0]).toBe("b0")
     expect(fake.submitted).toEqual([[id]])
+    // A checkpoint without "submitting" lines (written before they were) looks for no lost batch.
+    expect(fake.listed).toBe(0)
     // An error inside a batch is the request's own, of its kind: the retry policy asks again.
     expect(Either.isLeft(value.second) && value.second.left).toMatchObject({ _tag: "LlmError", kind: "overloaded" })
+  })
+
+  it("a batch being created when an earlier session ended, never recorded, is found by its requests' custom_ids, answers them, and is recorded", async () => {
+    const fake = fakeApi(() => Either.right(reply("submitted anew")))
+    const a = Batch.customIdOf("anthropic", request("a"))
+    const b = Batch.customIdOf("anthropic", request("b"))
+    // Two batches of two requests about that time: only one holds the line's.
+    fake.held.set("lost", [{ customId: a, outcome: Either.right(reply("from the lost batch")) }, { customId: b, outcome: Either.right(reply("b too")) }])
+    fake.held.set("other", [{ customId: a, outcome: Either.right(reply("not this one")) }, { customId: "x", outcome: Either.right(reply("x")) }])
+    const at = new Date().toISOString()
+    const { value, written } = await withLayer(fake.api, [{ type: "submitting", provider: "anthropic", wave: 1, at, custom_ids: [a, b] }], (llm, waves) =>
+      Effect.gen(function* () {
+        yield* waves.expect(2)
+        return yield* Effect.all([llm.complete(request("a")), llm.complete(request("b"))], { concurrency: "unbounded" })
+      })
+    )
+    expect(value.map((r) => [r.text, r.batchId])).toEqual([["from the lost batch", "lost"], ["b too", "lost"]])
+    expect(fake.submitted).toEqual([])
+    expect(written).toEqual([expect.objectContaining({ type: "batch", id: "lost", custom_ids: [a, b] })])
+  })
+
+  it("a provider that cannot list its batches: the requests of a batch being created when a session ended are submitted anew", async () => {
+    const fake = fakeApi(() => Either.right(reply("submitted anew")))
+    const a = Batch.customIdOf("anthropic", request("a"))
+    const { list: _, ...unlisted } = fake.api
+    const { value } = await withLayer(unlisted, [{ type: "submitting", provider: "anthropic", wave: 1, at: new Date().toISOString(), custom_ids: [a] }], (llm) =>
+      llm.complete(request("a"))
+    )
+    expect(value.text).toBe("submitted anew")
+    expect(fake.submitted).toEqual([[a]])
   })
 
   it("a checkpoint that cannot take a batch's line stops the request (a defect), instead of leaving it waiting", async () => {

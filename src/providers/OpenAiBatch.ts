@@ -1,7 +1,7 @@
 import type OpenAI from "openai"
 import { Effect, Either } from "effect"
 import { LlmError, type LlmErrorKind } from "../services/Llm.js"
-import type { BatchApi, BatchResult, BatchState } from "./Batch.js"
+import type { BatchApi, BatchResult, BatchState, ListedBatch } from "./Batch.js"
 import { hasChoice, OPENAI_DEFAULT_BASE_URL, toLlmError, toParams, toReply, type OpenAiOptions } from "./OpenAi.js"
 import { baseUrlOptions, notAReply } from "./sdkErrors.js"
 
@@ -74,7 +74,7 @@ const jsonLines = (text: string): Array<OutputLine> =>
 /**
  * OpenAI's Batch API through the official SDK: the requests uploaded as a JSONL file
  * (purpose "batch"), a batch of /v1/chat/completions over it, polled, and its output and error
- * files read back. Only a server that has this API answers (OpenAI's own; most local servers do not).
+ * files read back; the list of batches finds one whose create call was cut off. Only a server that has this API answers (OpenAI's own; most local servers do not).
  */
 export const openAiBatches = (options: OpenAiOptions): Effect.Effect<BatchApi> =>
   Effect.gen(function* () {
@@ -112,6 +112,20 @@ export const openAiBatches = (options: OpenAiOptions): Effect.Effect<BatchApi> =
           const files = [batch.output_file_id, batch.error_file_id].filter((f): f is string => typeof f === "string" && f !== "")
           const texts = await Promise.all(files.map((f) => fileText(f, signal)))
           return texts.flatMap(jsonLines)
-        }).pipe(Effect.map((lines) => lines.map(resultOf(id))))
+        }).pipe(Effect.map((lines) => lines.map(resultOf(id)))),
+      // Newest first, page after page (the SDK follows `after`), until one created before `since`.
+      list: (since, until) =>
+        call(async (signal) => {
+          const found: Array<ListedBatch> = []
+          for await (const batch of client.batches.list({ limit: 100 }, { signal })) {
+            const createdAt = new Date(batch.created_at * 1000)
+            if (createdAt < since) break
+            if (createdAt > until || batch.endpoint !== "/v1/chat/completions") continue
+            // A batch still validating its file counts 0 requests: not known yet.
+            const total = batch.request_counts?.total ?? 0
+            found.push({ id: batch.id, createdAt, requests: total > 0 ? total : undefined })
+          }
+          return found
+        })
     } satisfies BatchApi
   })

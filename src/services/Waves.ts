@@ -22,9 +22,9 @@ export interface WaveStatus {
 
 /** Where a batching provider writes the batches it submits, and whom it tells how a wave goes. */
 export interface WaveJournal {
-  /** A submitted batch, in the checkpoint before it is polled: a resume polls it instead of paying again. */
+  /** A batch about to be created, then created: in the checkpoint before it is polled, a resume polls it (or looks for it) instead of paying again. */
   readonly record: (line: CheckpointBatch) => Effect.Effect<void, unknown>
-  /** The batches earlier sessions of this benchmark submitted (a resume), in the order written. */
+  /** The batches earlier sessions of this benchmark submitted, or were about to (a resume), in the order written. */
   readonly recorded: ReadonlyArray<CheckpointBatch>
   readonly progress: (status: WaveStatus) => Effect.Effect<void>
 }

@@ -44,7 +44,14 @@ export interface OpenAiBatched {
 }
 
 export interface FakeOpenAi extends FakeServer {
-  readonly batches: { readonly requests: Array<OpenAiBatched>; readonly created: Array<string> }
+  readonly batches: {
+    readonly requests: Array<OpenAiBatched>
+    readonly created: Array<string>
+    /** How long the answer to a batch's creation takes (the batch exists from the moment it is asked for). */
+    createDelayMs: number
+    /** How many times the list of batches was asked for. */
+    lists: number
+  }
 }
 
 /** The file part of a multipart upload. */
@@ -56,12 +63,12 @@ const uploadedFile = (raw: string): string => {
 
 /**
  * OpenAI's Batch API on the scripted server: POST /v1/files (a JSONL upload), POST /v1/batches,
- * GET /v1/batches/:id (completed from the second poll) and GET /v1/files/:id/content. Each request
+ * GET /v1/batches/:id (completed from the second poll), GET /v1/batches (the list) and GET /v1/files/:id/content. Each request
  * of a batch is answered by the script as at /v1/chat/completions; a fault goes to the error file.
  */
 const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiReply, batches: FakeOpenAi["batches"]) => {
   const files = new Map<string, string>()
-  const held = new Map<string, { output: string; errors: string; total: number; failed: number; polls: number }>()
+  const held = new Map<string, { output: string; errors: string; total: number; failed: number; polls: number; created: number }>()
   let answered = 0
   const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) })
   const view = (id: string) => {
@@ -74,7 +81,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
       input_file_id: "file-in",
       completion_window: "24h",
       status: done ? "completed" : "in_progress",
-      created_at: 1_700_000_000,
+      created_at: b.created,
       output_file_id: done ? `${id}-output` : null,
       error_file_id: done && b.failed > 0 ? `${id}-errors` : null,
       request_counts: done ? { total: b.total, completed: b.total - b.failed, failed: b.failed } : { total: b.total, completed: 0, failed: 0 }
@@ -104,8 +111,18 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
           errors.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: reply.status, request_id: `req_${n}`, body: reply.body ?? { error: { message: `scripted ${reply.status}` } } }, error: null }))
         else output.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: 200, request_id: `req_${n}`, body: completionOf(reply, inner, n) }, error: null }))
       }
-      held.set(id, { output: output.join("\n"), errors: errors.join("\n"), total: lines.length, failed: errors.length, polls: 0 })
-      return json(200, view(id))
+      held.set(id, { output: output.join("\n"), errors: errors.join("\n"), total: lines.length, failed: errors.length, polls: 0, created: Math.floor(Date.now() / 1000) })
+      return { ...json(200, view(id)), delayMs: batches.createDelayMs }
+    }
+    // The list: newest first, `limit` a page, the next page after `after`.
+    if (request.method === "GET" && path === "/v1/batches") {
+      batches.lists++
+      const query = new URLSearchParams(request.path.split("?")[1] ?? "")
+      const all = [...held.keys()].reverse()
+      const after = query.get("after")
+      const from = after === null ? 0 : all.indexOf(after) + 1
+      const page = all.slice(from, from + Number(query.get("limit") ?? 20))
+      return json(200, { object: "list", data: page.map(view), has_more: from + page.length < all.length, first_id: page[0] ?? null, last_id: page.at(-1) ?? null })
     }
     const batch = /^\/v1\/batches\/([^/]+)$/.exec(path ?? "")
     if (request.method === "GET" && batch !== null && held.has(batch[1]!)) {
@@ -130,7 +147,7 @@ export const startFakeOpenAi = async (
   script: (request: RecordedRequest, n: number) => OpenAiReply,
   options: { readonly batches?: boolean } = {}
 ): Promise<FakeOpenAi> => {
-  const batches: FakeOpenAi["batches"] = { requests: [], created: [] }
+  const batches: FakeOpenAi["batches"] = { requests: [], created: [], createDelayMs: 0, lists: 0 }
   const format: WireFormat<Success> = {
     requestIdHeader: "x-request-id",
     basePath: "/v1",
