@@ -183,8 +183,10 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             (b): b is CheckpointBatchSubmitting => b.type === "submitting" && b.provider === api.provider && !b.custom_ids.every((c) => named.has(c))
           )
         })())
-      /** Batch ids some line or an adoption already claims: not another session's lost batch. */
-      const claimed = () => new Set([...(journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? [b.id] : [])), ...answeredFrom().values()])
+      /** Batches this session created or took as found. */
+      const ours = new Set<string>()
+      /** Batch ids a line, this session or an adoption already claims: not another session's lost batch. */
+      const claimed = () => new Set([...(journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? [b.id] : [])), ...ours])
       let warnedLost = false
 
       /** Asks the provider until it answers; a fault of the network or the service is asked again at the poll's pace. */
@@ -286,6 +288,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             // Recorded, so the next resume finds it at once instead of searching again.
             if (j !== undefined)
               yield* Effect.flatMap(now, (at) => j.record({ type: "batch", id, provider: api.provider, wave: number, at, custom_ids: line.custom_ids })).pipe(Effect.orDie)
+            ours.add(id)
             for (const c of line.custom_ids) answeredFrom().set(c, id)
           }
           if (missed.length > 0 && !warnedLost) {
@@ -361,6 +364,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               for (const item of chunk) Deferred.unsafeDone(item.reply, Effect.fail(submitted.left))
               continue
             }
+            ours.add(submitted.right.id)
             states.set(submitted.right.id, submitted.right)
             followed.push([submitted.right.id, chunk, false])
           }
