@@ -221,6 +221,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
     expect(resumed.stderr).not.toContain("ERROR")
     expect(resumed.stderr).not.toContain("not found")
+    expect(resumed.stderr).toContain("found it: batch msgbatch_1 answers those requests")
     expect(resumed.code).toBe(0)
     // The first attempts came from the batch the killed session created: only the repairs were submitted.
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])

@@ -278,9 +278,11 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           lost = lostBefore().filter((line) => !due.includes(line))
           const missed: Array<string> = []
           for (const line of due) {
+            const what = `${line.custom_ids.length} request${line.custom_ids.length === 1 ? "" : "s"} of wave ${line.wave} at ${line.at}`
+            yield* Effect.logInfo(`a batch was being created when an earlier session of this benchmark ended (${what}): looking for it among the provider's batches`)
             const found = yield* search(line)
             if (Either.isLeft(found)) {
-              missed.push(`${line.custom_ids.length} request${line.custom_ids.length === 1 ? "" : "s"} of wave ${line.wave} at ${line.at} (${found.left})`)
+              missed.push(`${what} (${found.left})`)
               continue
             }
             const id = found.right
@@ -290,6 +292,7 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
               yield* Effect.flatMap(now, (at) => j.record({ type: "batch", id, provider: api.provider, wave: number, at, custom_ids: line.custom_ids })).pipe(Effect.orDie)
             ours.add(id)
             for (const c of line.custom_ids) answeredFrom().set(c, id)
+            yield* Effect.logInfo(`found it: batch ${id} answers those requests, and is in the checkpoint now`)
           }
           if (missed.length > 0 && !warnedLost) {
             warnedLost = true
