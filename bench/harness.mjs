@@ -1,6 +1,6 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N]
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N [--trials=T]]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -23,6 +23,10 @@ const sandboxArg = process.argv.find((a) => a.startsWith("--sandbox="))?.slice(1
 const runsAt = process.argv.findIndex((a) => a === "--runs" || a.startsWith("--runs="))
 const rssRuns = runsAt === -1 ? null : Number(process.argv[runsAt].startsWith("--runs=") ? process.argv[runsAt].slice(7) : process.argv[runsAt + 1])
 if (rssRuns !== null && !(Number.isInteger(rssRuns) && rssRuns >= 1)) throw new Error(`--runs: expected a whole number of runs, got ${process.argv[runsAt]}`)
+/** --trials=N: the RSS measure's runs as runs/N tasks of N trials each (default 1: every run a task of its own, the plan's worst case). */
+const trialsAt = process.argv.findIndex((a) => a === "--trials" || a.startsWith("--trials="))
+const rssTrials = trialsAt === -1 ? 1 : Number(process.argv[trialsAt].startsWith("--trials=") ? process.argv[trialsAt].slice(9) : process.argv[trialsAt + 1])
+if (!(Number.isInteger(rssTrials) && rssTrials >= 1 && rssTrials <= 1000)) throw new Error(`--trials: expected a whole number from 1 to 1000, got ${process.argv[trialsAt]}`)
 const here = fileURLToPath(new URL(".", import.meta.url))
 const root = join(here, "..")
 const bin = join(root, "dist", "bin.js")
@@ -355,7 +359,8 @@ const peakRss = async () => {
   const runs = rssRuns ?? (quick ? 1000 : 10000)
   const ilo = standInIlo(500)
   const server = await startModelServer({ latencyMs: 0, program: printing })
-  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs), "--concurrency", "8"], server, { readReport: false })
+  if (runs % rssTrials !== 0) throw new Error(`--trials ${rssTrials} does not divide --runs ${runs}`)
+  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs / rssTrials), "--trials", String(rssTrials), "--concurrency", "8"], server, { readReport: false })
   await server.close()
   const mb = r.usage.maxRssKb / 1024
   // Which phase reached the peak: the runs (up to the last model request) or the reports after them
@@ -371,7 +376,7 @@ const peakRss = async () => {
     const step = Math.max(1, Math.floor(r.usage.rss.length / 40))
     console.error("rss MB by second (r: runs, R: reports):", r.usage.rss.filter((_, i) => i % step === 0).map(([t, ...kb]) => `${round((t - r.usage.rss[0][0]) / 1000, 0)}s${t <= last ? "r" : "R"}:${kb.map((k) => round(k / 1024, 0)).join("/")}`).join(" "))
   }
-  return { runs, peak_rss_mb: round(mb, 1), ...phases, wall_s: round((r.ended - r.started) / 1000, 1), target: "<= 300 MB", met: mb <= 300 }
+  return { runs, tasks: runs / rssTrials, trials: rssTrials, peak_rss_mb: round(mb, 1), ...phases, wall_s: round((r.ended - r.started) / 1000, 1), target: "<= 300 MB", met: mb <= 300 }
 }
 
 // ---- 4. start-up time --------------------------------------------------------------------------
