@@ -31,26 +31,7 @@ export interface Step {
  */
 export const kaplanMeier = (observations: ReadonlyArray<Observation>): ReadonlyArray<Step> => {
   const sorted = [...observations].sort((a, b) => a.t - b.t || Number(b.event) - Number(a.event))
-  const steps: Array<Step> = []
-  let atRisk = sorted.length
-  let s = 1
-  let i = 0
-  while (i < sorted.length) {
-    const t = sorted[i]!.t
-    let events = 0
-    let leaving = 0
-    while (i < sorted.length && sorted[i]!.t === t) {
-      if (sorted[i]!.event) events++
-      leaving++
-      i++
-    }
-    if (events > 0) {
-      s *= 1 - events / atRisk
-      steps.push({ t, s })
-    }
-    atRisk -= leaving
-  }
-  return steps
+  return stepsOf({ t: Float64Array.from(sorted, (o) => o.t), event: Uint8Array.from(sorted, (o) => (o.event ? 1 : 0)) })
 }
 
 /** S(t) <= level, allowing for the rounding of a product of fractions (2/3 x 3/4 is not exactly 0.5). */
@@ -274,8 +255,8 @@ const byTask = (runs: ReadonlyArray<SurvivalRow>) => {
   return map
 }
 
-/** kaplanMeier of runs already sorted for it: the same steps, without an object per run. */
-const stepsOf = (runs: Sorted): ReadonlyArray<Step> => {
+/** kaplanMeier's steps, of runs already sorted as it sorts them (by spend, events first among equal spends). */
+const stepsOf = (runs: Pick<Sorted, "t" | "event">): ReadonlyArray<Step> => {
   const steps: Array<Step> = []
   let atRisk = runs.t.length
   let s = 1
