@@ -46,6 +46,18 @@ const creates = (server: FakeAnthropic) => server.requests.filter((r) => r.metho
 /** The batches a checkpoint names by id ("batch" lines; "submitting" lines say one was about to be created). */
 const submitted = (saved: { readonly batches?: ReadonlyArray<CheckpointBatch> | undefined }) =>
   (saved.batches ?? []).flatMap((b) => (b.type === "batch" ? [b] : []))
+/** Runs the CLI and sends it `signal` once the server has created a batch (its create call still held): how the CLI ended. */
+const signalWhileCreating = async (args: ReadonlyArray<string>, env: Record<string, string>, created: () => number, signal: NodeJS.Signals) => {
+  let pid: number | undefined
+  const running = runCli(args, { env, onSpawn: (p) => (pid = p) })
+  const deadline = Date.now() + 30_000
+  while (created() === 0) {
+    if (Date.now() > deadline) throw new Error("no batch was created")
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  process.kill(pid!, signal)
+  return running
+}
 const checkpointOf = (out: string) => join(out, readdirSync(out).find((f) => f.endsWith(".jsonl"))!)
 
 describe("--batch: the requests go in Message Batches, a wave per attempt", () => {
@@ -165,17 +177,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     const server = await start(failThenFix)
     server.batches.createDelayMs = 2_000
     const s = scratch(TASKS)
-    let pid: number | undefined
     const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
-    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
-    const deadline = Date.now() + 30_000
     // The provider has the batch (and will bill it); its answer is still on the way.
-    while (creates(server).length === 0) {
-      if (Date.now() > deadline) throw new Error("no batch was created")
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    process.kill(pid!, "SIGINT")
-    const interrupted = await running
+    const interrupted = await signalWhileCreating(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), env, () => creates(server).length, "SIGINT")
     expect(interrupted.stderr).toContain("Interrupted")
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
@@ -194,16 +198,9 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
   /** A benchmark killed (SIGKILL) while the provider holds its first batch's create call: the batch exists, its id never came back. */
   const killedWhileCreating = async (server: FakeAnthropic, s: ReturnType<typeof scratch>) => {
     server.batches.createDelayMs = 5_000
-    let pid: number | undefined
     const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
-    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
-    const deadline = Date.now() + 30_000
-    while (creates(server).length === 0) {
-      if (Date.now() > deadline) throw new Error("no batch was created")
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    process.kill(pid!, "SIGKILL")
-    expect((await running).signal).toBe("SIGKILL")
+    const killed = await signalWhileCreating(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), env, () => creates(server).length, "SIGKILL")
+    expect(killed.signal).toBe("SIGKILL")
     server.batches.createDelayMs = 0
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
@@ -397,15 +394,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
       const args = ["--provider", "openai", "--model", "gpt-4o-mini", "--batch", "--batch-poll", "0.05"]
       const env = { OPENAI_BASE_URL: server.url }
       const s = scratch(TASKS)
-      let pid: number | undefined
-      const running = runCli(s.argsFor(args), { env, onSpawn: (p) => (pid = p) })
-      const deadline = Date.now() + 30_000
-      while (server.batches.created.length === 0) {
-        if (Date.now() > deadline) throw new Error("no batch was created")
-        await new Promise((r) => setTimeout(r, 10))
-      }
-      process.kill(pid!, "SIGKILL")
-      await running
+      await signalWhileCreating(s.argsFor(args), env, () => server.batches.created.length, "SIGKILL")
       server.batches.createDelayMs = 0
       const checkpoint = checkpointOf(s.out)
       const resumed = await runCli(s.argsFor([...args, "--resume", checkpoint]), { env })

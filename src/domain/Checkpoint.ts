@@ -55,6 +55,15 @@ export const CheckpointResume = Schema.Struct({
 })
 export type CheckpointResume = typeof CheckpointResume.Type
 
+/** Which attempt of which run a line is about: the fields of the reply, started/ended and asked lines. */
+const exchange = {
+  task: Schema.String,
+  language: Schema.String,
+  model: Schema.String,
+  trial: Schema.Number,
+  attempt: Schema.Number
+}
+
 /**
  * A model's reply to one attempt of a run, written the moment it lands, before its program runs.
  * A resume answers the run's first attempts with the replies recorded for them instead of asking
@@ -63,11 +72,7 @@ export type CheckpointResume = typeof CheckpointResume.Type
  */
 export const CheckpointReply = Schema.Struct({
   type: Schema.Literal("reply"),
-  task: Schema.String,
-  language: Schema.String,
-  model: Schema.String,
-  trial: Schema.Number,
-  attempt: Schema.Number,
+  ...exchange,
   reply: ModelReply,
   request_ms: Schema.Number,
   api_retries: Schema.Number,
@@ -83,11 +88,7 @@ export type CheckpointReply = typeof CheckpointReply.Type
  */
 export const CheckpointStarted = Schema.Struct({
   type: Schema.Literal("started", "ended"),
-  task: Schema.String,
-  language: Schema.String,
-  model: Schema.String,
-  trial: Schema.Number,
-  attempt: Schema.Number
+  ...exchange
 })
 export type CheckpointStarted = typeof CheckpointStarted.Type
 
@@ -99,13 +100,17 @@ export type CheckpointStarted = typeof CheckpointStarted.Type
  */
 export const CheckpointAsked = Schema.Struct({
   type: Schema.Literal("asked"),
-  task: Schema.String,
-  language: Schema.String,
-  model: Schema.String,
-  trial: Schema.Number,
-  attempt: Schema.Number
+  ...exchange
 })
 export type CheckpointAsked = typeof CheckpointAsked.Type
+
+/** What both batch lines say: the provider, the wave, when, and the requests (their custom_ids). */
+const batchLine = {
+  provider: Schema.String,
+  wave: Schema.Number,
+  at: Schema.String,
+  custom_ids: Schema.Array(Schema.String)
+}
 
 /**
  * A Message Batch submitted in --batch mode, written before it is polled: which requests it holds
@@ -115,10 +120,7 @@ export type CheckpointAsked = typeof CheckpointAsked.Type
 export const CheckpointBatchSubmitted = Schema.Struct({
   type: Schema.Literal("batch"),
   id: Schema.String,
-  provider: Schema.String,
-  wave: Schema.Number,
-  at: Schema.String,
-  custom_ids: Schema.Array(Schema.String)
+  ...batchLine
 })
 export type CheckpointBatchSubmitted = typeof CheckpointBatchSubmitted.Type
 
@@ -130,10 +132,7 @@ export type CheckpointBatchSubmitted = typeof CheckpointBatchSubmitted.Type
  */
 export const CheckpointBatchSubmitting = Schema.Struct({
   type: Schema.Literal("submitting"),
-  provider: Schema.String,
-  wave: Schema.Number,
-  at: Schema.String,
-  custom_ids: Schema.Array(Schema.String)
+  ...batchLine
 })
 export type CheckpointBatchSubmitting = typeof CheckpointBatchSubmitting.Type
 
