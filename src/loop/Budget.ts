@@ -1,5 +1,6 @@
 import { Effect, Ref } from "effect"
 import { costUsd, roundUsd, type Price } from "../domain/Cost.js"
+import type { RunResult } from "../domain/Result.js"
 import { runKey, specKey } from "./Plan.js"
 import type { Admit } from "./AllRuns.js"
 import type { Listener } from "./Events.js"
@@ -15,9 +16,9 @@ export interface Budget {
   readonly costUnknown: Effect.Effect<boolean>
   /**
    * Adds what earlier sessions spent on the runs a resume keeps: the cap is the whole benchmark's,
-   * not this process's. `unknown`: a kept run's cost is unknown, so the spend is too.
+   * not this process's. A kept run of a priced model whose cost is unknown makes the spend unknown.
    */
-  readonly spentBefore: (usd: number, unknown?: boolean) => Effect.Effect<void>
+  readonly spentBefore: (kept: Iterable<Pick<RunResult, "cost_usd" | "model_id">>) => Effect.Effect<void>
 }
 
 /** The report's note on the runs --max-cost kept from starting, and why. */
@@ -62,7 +63,15 @@ export const makeBudget = (maxUsd: number, concurrency: number, priceOf: (modelI
     const budget: Budget = {
       notStarted: Ref.get(notStarted),
       costUnknown: Effect.sync(() => unknown),
-      spentBefore: (usd, unknownBefore = false) => Effect.zipRight(Effect.sync(() => void (unknown ||= unknownBefore)), add(usd)),
+      spentBefore: (kept) =>
+        Effect.suspend(() => {
+          let usd = 0
+          for (const r of kept) {
+            usd += r.cost_usd ?? 0
+            if (r.cost_usd === null && priceOf(r.model_id) !== undefined) unknown = true
+          }
+          return add(usd)
+        }),
       admit: (spec) =>
         Effect.gen(function* () {
           yield* starting.take(1)

@@ -213,7 +213,8 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           const byId = new Map(results.map((r) => [r.customId, r.outcome]))
           // This session's batch, canceled by someone else: nothing of it is asked again (a resume's is: the resume asks for it).
           const canceled = !fromEarlier && states.get(id)?.canceled === true
-          const stop = canceled ? new BatchCanceled({ id, unanswered: items.filter((i) => !Either.isRight(byId.get(i.customId) ?? Either.left(null))).length }) : undefined
+          const unanswered = items.filter((i) => byId.get(i.customId)?._tag !== "Right").length
+          const stop = canceled ? new BatchCanceled({ id, unanswered }) : undefined
           // Answered together, in one synchronous step: no run goes on before the batch's others have their replies.
           for (const item of items) {
             const outcome = byId.get(item.customId) ?? Either.left(missing(`batch ${id} has no result for request ${item.customId}`))

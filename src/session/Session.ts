@@ -176,15 +176,7 @@ export const runSession = (input: SessionInput) =>
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
       // --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs were paid for.
-      if (input.budget !== undefined) {
-        let keptUsd = 0
-        let unknown = false
-        for (const r of plan.kept.values()) {
-          keptUsd += r.cost_usd ?? 0
-          if (r.cost_usd === null && input.settings.priceOf?.(r.model_id) !== undefined) unknown = true
-        }
-        yield* input.budget.spentBefore(keptUsd, unknown)
-      }
+      if (input.budget !== undefined) yield* input.budget.spentBefore(plan.kept.values())
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
       unansweredBefore = contents.unanswered ?? 0
