@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import type { CheckpointBatch } from "../src/domain/Checkpoint.js"
+import { readBatchLines } from "../src/providers/Batch.js"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
@@ -43,9 +44,8 @@ const essence = (r: any) => ({
   attempts: r.attempts.map((a: any) => [a.attempt, a.outcome, a.input_tokens, a.cache_write_tokens, a.cache_read_tokens, a.output_tokens, a.program])
 })
 const creates = (server: FakeAnthropic) => server.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages/batches")
-/** The batches a checkpoint names by id ("batch" lines; "submitting" lines say one was about to be created). */
-const submitted = (saved: { readonly batches?: ReadonlyArray<CheckpointBatch> | undefined }) =>
-  (saved.batches ?? []).flatMap((b) => (b.type === "batch" ? [b] : []))
+/** The batches a checkpoint names by id ("batch" lines; "submitting" lines say one was about to be created), with their requests. */
+const submitted = (saved: { readonly batches?: ReadonlyArray<CheckpointBatch> | undefined }) => readBatchLines(saved.batches ?? []).batches
 /** Runs the CLI and sends it `signal` once the server has created a batch (its create call still held): how the CLI ended. */
 const signalWhileCreating = async (args: ReadonlyArray<string>, env: Record<string, string>, created: () => number, signal: NodeJS.Signals) => {
   let pid: number | undefined
@@ -148,7 +148,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(creates(server)).toHaveLength(1)
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+    expect(submitted(saved).map((b) => [b.id, b.customIds.length])).toEqual([["msgbatch_1", 3]])
     // A batch's requests are named by its line, and a resume collects them: not counted as lost in flight.
     expect(saved.unanswered).toBe(0)
     expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))).not.toHaveProperty("unanswered_requests")
@@ -183,7 +183,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(interrupted.stderr).toContain("Interrupted")
     const checkpoint = checkpointOf(s.out)
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3]])
+    expect(submitted(saved).map((b) => [b.id, b.customIds.length])).toEqual([["msgbatch_1", 3]])
 
     server.batches.createDelayMs = 0
     const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
@@ -206,7 +206,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
     // The checkpoint says a batch of the three first attempts was being created, and names no batch.
     expect(submitted(saved)).toEqual([])
-    expect(saved.batches?.map((b) => [b.type, b.custom_ids.length])).toEqual([["submitting", 3]])
+    expect(saved.batches?.map((b) => [b.type, b.type === "submitting" ? b.custom_ids.length : null])).toEqual([["submitting", 3]])
     return checkpoint
   }
 
@@ -232,7 +232,7 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     ])
     // The batch found is in the checkpoint now: a later resume polls it without searching.
     const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
-    expect(submitted(saved).map((b) => [b.id, b.custom_ids.length])).toEqual([["msgbatch_1", 3], ["msgbatch_2", 2]])
+    expect(submitted(saved).map((b) => [b.id, b.customIds.length])).toEqual([["msgbatch_1", 3], ["msgbatch_2", 2]])
   })
 
   it("a batch whose create call a kill cut off and that the provider does not have: its requests are submitted again, with one warning", async () => {
@@ -248,6 +248,42 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     expect(resumed.stderr.match(/WARNING: a batch was being created when an earlier session of this benchmark ended, and it was not found/g)).toHaveLength(1)
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
     expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8")).complete).toBe(true)
+  })
+
+  it("a create the provider refused (400) leaves nothing to look for: the resume submits its requests without listing batches or warning", async () => {
+    const server = await start(failThenFix)
+    server.batches.createStatus = 400
+    const s = scratch(TASKS)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    const first = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env })
+    expect(first.code).not.toBe(0)
+    expect(server.batches.created).toEqual([])
+    const checkpoint = checkpointOf(s.out)
+    const saved = Either.getOrThrow(parseCheckpoint(checkpoint, readFileSync(checkpoint, "utf8")))
+    expect(saved.batches?.map((b) => [b.type, b.type === "refused" ? b.status : null])).toEqual([["submitting", null], ["refused", 400]])
+
+    server.batches.createStatus = undefined
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint, "--retry-errors"]), { env })
+    expect(resumed.stderr).not.toContain("WARNING")
+    expect(resumed.stderr).not.toContain("looking for it")
+    expect(resumed.code).toBe(0)
+    expect(server.batches.lists).toBe(0)
+    // The refused create, then the resume's two waves.
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 3, 2])
+    expect(server.batches.created).toEqual(["msgbatch_1", "msgbatch_2"])
+    expect(JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8")).complete).toBe(true)
+  })
+
+  it("a key refused at the first create (401) stops the benchmark and leaves no checkpoint: no batch was made", async () => {
+    const server = await start(failThenFix)
+    server.batches.createStatus = 401
+    const s = scratch(TASKS)
+    const result = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), {
+      env: { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("HTTP 401")
+    expect(readdirSync(s.out).filter((f) => f.endsWith(".jsonl"))).toEqual([])
   })
 
   it("Ctrl-C while some runs wait for the next wave and one backs off after an error: no wave goes out after it", async () => {

@@ -84,11 +84,13 @@ describe("the batching Llm layer", () => {
     )
     expect(fake.submitted.map((ids) => ids.length)).toEqual([2])
     expect(value.map((r) => [r.text, r.batchId])).toEqual([["for a", "b1"], ["for b", "b1"]])
-    // A line saying the batch is being created, then its id once the provider has answered.
-    expect(written.map((w) => [w.type, w.type === "batch" ? w.id : null, w.wave, w.custom_ids])).toEqual([
-      ["submitting", null, 1, fake.submitted[0]],
-      ["batch", "b1", 1, fake.submitted[0]]
+    // A line saying the batch is being created, then its id once the provider has answered: that
+    // line names its requests by the digest of the first's, instead of repeating them.
+    expect(written).toEqual([
+      { type: "submitting", provider: "anthropic", wave: 1, at: expect.any(String), custom_ids: fake.submitted[0] },
+      { type: "batch", id: "b1", provider: "anthropic", wave: 1, at: expect.any(String), custom_ids_sha256: Batch.customIdsDigest(fake.submitted[0]!) }
     ])
+    expect(Batch.readBatchLines(written).batches).toEqual([{ id: "b1", provider: "anthropic", customIds: fake.submitted[0] }])
   })
 
   it("answers a request an earlier session submitted from that batch, once; asked again, it is submitted anew", async () => {
@@ -127,7 +129,7 @@ describe("the batching Llm layer", () => {
     )
     expect(value.map((r) => [r.text, r.batchId])).toEqual([["from the lost batch", "lost"], ["b too", "lost"]])
     expect(fake.submitted).toEqual([])
-    expect(written).toEqual([expect.objectContaining({ type: "batch", id: "lost", custom_ids: [a, b] })])
+    expect(written).toEqual([expect.objectContaining({ type: "batch", id: "lost", custom_ids_sha256: Batch.customIdsDigest([a, b]) })])
   })
 
   it("a provider that cannot list its batches: the requests of a batch being created when a session ended are submitted anew", async () => {
@@ -187,5 +189,103 @@ describe("the batching Llm layer", () => {
     const { value } = await withLayer(api, [], (llm) => Effect.either(llm.complete(request("a"))))
     expect(Either.isLeft(value) && value.left).toMatchObject({ kind: "server" })
     expect(Either.isLeft(value) && value.left instanceof LlmError && value.left.retryable).toBe(true)
+  })
+
+  const refusal = (status: number | null, extra: Partial<LlmError> = {}) =>
+    new LlmError({ kind: status === 429 ? "rate_limit" : "request", status, retryAfterMs: null, requestId: null, message: `refused ${status}`, ...extra })
+
+  it("a create the provider refuses (an HTTP 4xx answer) is recorded as refused: a later session looks for no batch, and warns of none", async () => {
+    for (const status of [400, 401, 429]) {
+      const fake = fakeApi(() => Either.right(reply("x")))
+      const refusing: Batch.BatchApi = { ...fake.api, submit: () => Effect.fail(refusal(status)) }
+      const first = await withLayer(refusing, [], (llm) => Effect.either(llm.complete(request("a"))))
+      expect(Either.isLeft(first.value) && first.value.left).toMatchObject({ status })
+      const a = Batch.customIdOf("anthropic", request("a"))
+      expect(first.written).toEqual([
+        expect.objectContaining({ type: "submitting", custom_ids: [a] }),
+        expect.objectContaining({ type: "refused", custom_ids_sha256: Batch.customIdsDigest([a]), status })
+      ])
+      expect(Batch.readBatchLines(first.written).unanswered).toEqual([])
+      // The next session: the request is submitted, and nothing is looked for among the provider's batches.
+      const again = await withLayer(fake.api, first.written, (llm) => llm.complete(request("a")))
+      expect(again.value.text).toBe("x")
+      expect(fake.listed).toBe(0)
+      expect(fake.submitted).toEqual([[a]])
+    }
+  })
+
+  it("a create with no answer that proves nothing was made (cut off, a 5xx from a gateway, a body that is no batch) is still looked for", async () => {
+    const cutOff = [
+      refusal(null, { kind: "connection", message: "socket hang up" }),
+      refusal(502, { kind: "server" }),
+      refusal(504, { kind: "server" }),
+      refusal(408, { kind: "timeout" }),
+      refusal(null, { kind: "request", message: "the API's answer is not a message batch" })
+    ]
+    for (const error of cutOff) {
+      const fake = fakeApi(() => Either.right(reply("x")))
+      const first = await withLayer({ ...fake.api, submit: () => Effect.fail(error) }, [], (llm) => Effect.either(llm.complete(request("a"))))
+      expect(first.written.map((w) => w.type)).toEqual(["submitting"])
+      await withLayer(fake.api, first.written, (llm) => llm.complete(request("a")))
+      expect(fake.listed).toBe(1)
+    }
+    // A request that never left (connection refused) made nothing either.
+    const fake = fakeApi(() => Either.right(reply("x")))
+    const first = await withLayer({ ...fake.api, submit: () => Effect.fail(refusal(null, { kind: "connection", notSent: true })) }, [], (llm) =>
+      Effect.either(llm.complete(request("a")))
+    )
+    expect(first.written.map((w) => w.type)).toEqual(["submitting", "refused"])
+  })
+
+  it("a refusal answers its own submitting line only: an earlier one of the same requests, cut off, is still looked for", async () => {
+    const a = Batch.customIdOf("anthropic", request("a"))
+    const at = new Date().toISOString()
+    const submitting = { type: "submitting", provider: "anthropic", wave: 1, at, custom_ids: [a] } as const
+    const refused = { type: "refused", provider: "anthropic", wave: 1, at, custom_ids_sha256: Batch.customIdsDigest([a]), status: 429, message: "busy" } as const
+    expect(Batch.readBatchLines([submitting, refused]).unanswered).toEqual([])
+    expect(Batch.readBatchLines([submitting, { ...submitting }, refused]).unanswered).toEqual([submitting])
+  })
+
+  it("resumes a checkpoint written before batch lines named their submitting line (custom_ids on the batch line) as before", async () => {
+    const fake = fakeApi(() => Either.right(reply("submitted anew")))
+    const a = Batch.customIdOf("anthropic", request("a"))
+    const b = Batch.customIdOf("anthropic", request("b"))
+    fake.held.set("b0", [{ customId: a, outcome: Either.right(reply("from before")) }, { customId: b, outcome: Either.right(reply("b before")) }])
+    const at = new Date().toISOString()
+    const old: ReadonlyArray<CheckpointBatch> = [
+      { type: "submitting", provider: "anthropic", wave: 1, at, custom_ids: [a, b] },
+      { type: "batch", id: "b0", provider: "anthropic", wave: 1, at, custom_ids: [a, b] }
+    ]
+    const { value, written } = await withLayer(fake.api, old, (llm, waves) =>
+      Effect.gen(function* () {
+        yield* waves.expect(2)
+        return yield* Effect.all([llm.complete(request("a")), llm.complete(request("b"))], { concurrency: "unbounded" })
+      })
+    )
+    expect(value.map((r) => [r.text, r.batchId])).toEqual([["from before", "b0"], ["b before", "b0"]])
+    expect(fake.submitted).toEqual([])
+    expect(fake.listed).toBe(0)
+    expect(written).toEqual([])
+  })
+
+  it("a batch line of many requests names them by digest: a few bytes, not the submitting line's megabytes again", async () => {
+    const fake = fakeApi(() => Either.right(reply("x")))
+    const many = 2000
+    const { written } = await withLayer(fake.api, [], (llm, waves) =>
+      Effect.gen(function* () {
+        yield* waves.expect(many)
+        return yield* Effect.all(
+          Array.from({ length: many }, (_, i) => llm.complete(request(`t${i}`))),
+          { concurrency: "unbounded" }
+        )
+      })
+    )
+    const [submitting, batch] = written.map((w) => JSON.stringify(w).length)
+    expect(submitting).toBeGreaterThan(many * 64)
+    expect(batch).toBeLessThan(300)
+    // A resume reads the batch's requests back from the submitting line, and polls it instead of paying again.
+    const again = await withLayer(fake.api, written, (llm) => llm.complete(request("t7")))
+    expect(again.value.batchId).toBe("b1")
+    expect(fake.submitted).toHaveLength(1)
   })
 })

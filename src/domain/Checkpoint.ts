@@ -104,40 +104,59 @@ export const CheckpointAsked = Schema.Struct({
 })
 export type CheckpointAsked = typeof CheckpointAsked.Type
 
-/** What both batch lines say: the provider, the wave, when, and the requests (their custom_ids). */
+/** What every batch line says: the provider, the wave, when. */
 const batchLine = {
   provider: Schema.String,
   wave: Schema.Number,
-  at: Schema.String,
-  custom_ids: Schema.Array(Schema.String)
+  at: Schema.String
 }
 
 /**
- * A Message Batch submitted in --batch mode, written before it is polled: which requests it holds
- * (their custom_ids, a digest of each request and the exchange it is). A resume that needs one of
- * them polls this batch, already paid for, instead of submitting the request again.
+ * A Message Batch submitted in --batch mode, written before it is polled. A resume that needs one
+ * of its requests polls this batch, already paid for, instead of submitting the request again.
+ * Its requests are those of the "submitting" line before it whose custom_ids hash to
+ * `custom_ids_sha256` (the last such line not yet answered): not repeated here, where 100,000 of
+ * them would be megabytes written twice. Lines an earlier ilo-bench wrote name them in `custom_ids`.
  */
 export const CheckpointBatchSubmitted = Schema.Struct({
   type: Schema.Literal("batch"),
   id: Schema.String,
-  ...batchLine
+  ...batchLine,
+  custom_ids_sha256: Schema.optional(Schema.String),
+  custom_ids: Schema.optional(Schema.Array(Schema.String))
 })
 export type CheckpointBatchSubmitted = typeof CheckpointBatchSubmitted.Type
 
 /**
  * A Message Batch about to be created (--batch), written before the create call: the provider may
  * take it (and bill it) and the session end (a kill, a crash, a second Ctrl-C) before its id comes
- * back. One not followed by a "batch" line naming its custom_ids is looked for among the
- * provider's batches on resume (created about `at`, as many requests), instead of paying again.
+ * back. Its requests are named by their custom_ids (a digest of each request and the exchange it
+ * is). One answered by no "batch" or "refused" line is looked for among the provider's batches on
+ * resume (created about `at`, as many requests), instead of paying again.
  */
 export const CheckpointBatchSubmitting = Schema.Struct({
   type: Schema.Literal("submitting"),
-  ...batchLine
+  ...batchLine,
+  custom_ids: Schema.Array(Schema.String)
 })
 export type CheckpointBatchSubmitting = typeof CheckpointBatchSubmitting.Type
 
-/** A line about a Message Batch: one submitted (with its id), or one being submitted. */
-export const CheckpointBatch = Schema.Union(CheckpointBatchSubmitted, CheckpointBatchSubmitting)
+/**
+ * A create call the provider refused with an answer that proves it made no batch (a 4xx such as
+ * 400, 401 or 429, or a request that never left): the "submitting" line before it whose custom_ids
+ * hash to `custom_ids_sha256` holds nothing to look for on resume.
+ */
+export const CheckpointBatchRefused = Schema.Struct({
+  type: Schema.Literal("refused"),
+  ...batchLine,
+  custom_ids_sha256: Schema.String,
+  status: Schema.NullOr(Schema.Number),
+  message: Schema.String
+})
+export type CheckpointBatchRefused = typeof CheckpointBatchRefused.Type
+
+/** A line about a Message Batch: one submitted (with its id), one being submitted, or one refused. */
+export const CheckpointBatch = Schema.Union(CheckpointBatchSubmitted, CheckpointBatchSubmitting, CheckpointBatchRefused)
 export type CheckpointBatch = typeof CheckpointBatch.Type
 
 /**
@@ -167,7 +186,7 @@ export interface CheckpointContents {
   readonly resumes: ReadonlyArray<CheckpointResume>
   /** Programs started and ended, in the order written (programStarts). */
   readonly started?: ReadonlyArray<CheckpointStarted> | undefined
-  /** Message Batches submitted, and about to be (--batch), in the order written. */
+  /** Message Batches submitted, about to be, and refused (--batch), in the order written. */
   readonly batches?: ReadonlyArray<CheckpointBatch> | undefined
   /** Texts counted by a token counting endpoint (older checkpoints have none). */
   readonly counts?: ReadonlyArray<CheckpointCount> | undefined

@@ -101,7 +101,8 @@ export const anthropicBatches = (options: AnthropicOptions): Effect.Effect<Batch
             if (createdAt < since) break
             if (createdAt > until) continue
             const c = batch.request_counts
-            found.push({ id: batch.id, createdAt, requests: c.processing + c.succeeded + c.errored + c.expired + c.canceled })
+            // No tag: a Message Batch keeps nothing of the caller's but its requests.
+            found.push({ id: batch.id, createdAt, requests: c.processing + c.succeeded + c.errored + c.expired + c.canceled, ended: batch.processing_status === "ended" })
           }
           return found
         })

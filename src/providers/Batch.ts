@@ -43,12 +43,21 @@ export interface ListedBatch {
   readonly createdAt: Date
   /** How many requests it holds, when the provider says (OpenAI's says 0 while it validates the file). */
   readonly requests: number | undefined
+  /** Whether it has ended (its results can be read now), when the list says. */
+  readonly ended?: boolean | undefined
+  /** The tag it was created with (`submit`'s), where the provider keeps one (OpenAI's metadata); absent: none, or not kept. */
+  readonly tag?: string | undefined
 }
 
 /** A provider's batch API, reduced to what waves need (providers/AnthropicBatch.ts is one). */
 export interface BatchApi {
   readonly provider: string
-  readonly submit: (requests: ReadonlyArray<BatchRequest>) => Effect.Effect<BatchState, LlmError>
+  /**
+   * Creates a batch of `requests`. `tag` (the digest of their custom_ids) goes with it where the
+   * provider keeps something of the caller's on a batch and shows it in its list (OpenAI's
+   * metadata): a batch whose create call was cut off is then known by its tag alone.
+   */
+  readonly submit: (requests: ReadonlyArray<BatchRequest>, tag: string) => Effect.Effect<BatchState, LlmError>
   readonly status: (id: string) => Effect.Effect<BatchState, LlmError>
   readonly results: (id: string) => Effect.Effect<ReadonlyArray<BatchResult>, LlmError>
   /**
@@ -89,6 +98,57 @@ export const customIdOf = (provider: string, request: LlmRequest) => {
     ])
   )
 }
+
+/** What a "batch" or "refused" line names its "submitting" line by: a digest of that line's custom_ids. */
+export const customIdsDigest = (customIds: ReadonlyArray<string>) => sha256(JSON.stringify(customIds))
+
+/** A batch a checkpoint records, with its requests' custom_ids. */
+export interface RecordedBatch {
+  readonly id: string
+  readonly provider: string
+  readonly customIds: ReadonlyArray<string>
+}
+
+/**
+ * What a checkpoint's batch lines say: the batches recorded, each with its requests (read from
+ * its "submitting" line, or from the batch line itself if an earlier ilo-bench wrote them there),
+ * and the "submitting" lines whose create call may have made a batch nobody heard of: answered by
+ * no "batch" line and no "refused" one (a batch line or a refusal answers the last "submitting"
+ * line before it with its digest still unanswered).
+ */
+export const readBatchLines = (recorded: ReadonlyArray<CheckpointBatch>) => {
+  const batches: Array<RecordedBatch> = []
+  const submitting: Array<CheckpointBatchSubmitting> = []
+  const open = new Map<string, Array<CheckpointBatchSubmitting>>()
+  const answered = new Set<CheckpointBatchSubmitting>()
+  const answer = (digest: string | undefined) => {
+    const lines = digest === undefined ? undefined : open.get(digest)
+    const line = lines?.pop()
+    if (line !== undefined) answered.add(line)
+    return line
+  }
+  for (const line of recorded) {
+    if (line.type === "submitting") {
+      submitting.push(line)
+      const digest = customIdsDigest(line.custom_ids)
+      open.set(digest, [...(open.get(digest) ?? []), line])
+    } else if (line.type === "refused") answer(line.custom_ids_sha256)
+    else batches.push({ id: line.id, provider: line.provider, customIds: line.custom_ids ?? answer(line.custom_ids_sha256)?.custom_ids ?? [] })
+  }
+  // An earlier ilo-bench's batch lines named their requests: its "submitting" lines are answered by those.
+  const named = new Set(recorded.flatMap((b) => (b.type === "batch" && b.custom_ids !== undefined ? b.custom_ids : [])))
+  const unanswered = submitting.filter((line) => !answered.has(line) && !line.custom_ids.every((c) => named.has(c)))
+  return { batches, unanswered }
+}
+
+/**
+ * Whether the provider's answer to a create call proves it made no batch: a refusal (4xx) other
+ * than a timeout, Anthropic's "overloaded" (529, turned away at the door), or a call that never
+ * left. A 5xx may come from a gateway after the service took the batch; no answer at all (a
+ * timeout, a dropped connection, a body that is no batch) says nothing either.
+ */
+export const madeNoBatch = (error: LlmError) =>
+  error.notSent === true || (error.status !== null && ((error.status >= 400 && error.status < 500 && error.status !== 408) || error.status === 529))
 
 const noCounts: WaveCounts = { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 }
 
@@ -163,8 +223,10 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
       let wave = 0
       /** custom_id -> the batch an earlier session submitted it in (each used once: a retry submits anew). */
       let submittedBefore: Map<string, string> | undefined
-      const answeredFrom = () =>
-        (submittedBefore ??= new Map((journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? b.custom_ids.map((c) => [c, b.id] as const) : []))))
+      const answeredFrom = () => (submittedBefore ??= new Map(earlier().batches.flatMap((b) => b.customIds.map((c) => [c, b.id] as const))))
+      let linesBefore: ReturnType<typeof readBatchLines> | undefined
+      /** What the checkpoint's batch lines said when this session began. */
+      const earlier = () => (linesBefore ??= readBatchLines(journal()?.recorded ?? []))
 
       const journal = () => waves.journal()
       const now = Effect.map(DateTime.now, DateTime.formatIso)
@@ -175,18 +237,11 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
        * "batch" line covers. Each is looked for once, when a wave holds one of its requests.
        */
       let lost: Array<CheckpointBatchSubmitting> | undefined
-      const lostBefore = () =>
-        (lost ??= (() => {
-          const recorded = journal()?.recorded ?? []
-          const named = new Set(recorded.flatMap((b) => (b.type === "batch" ? b.custom_ids : [])))
-          return recorded.filter(
-            (b): b is CheckpointBatchSubmitting => b.type === "submitting" && b.provider === api.provider && !b.custom_ids.every((c) => named.has(c))
-          )
-        })())
+      const lostBefore = () => (lost ??= earlier().unanswered.filter((b) => b.provider === api.provider))
       /** Batches this session created or took as found. */
       const ours = new Set<string>()
       /** Batch ids a line, this session or an adoption already claims: not another session's lost batch. */
-      const claimed = () => new Set([...(journal()?.recorded ?? []).flatMap((b) => (b.type === "batch" ? [b.id] : [])), ...ours])
+      const claimed = () => new Set([...earlier().batches.map((b) => b.id), ...ours])
       let warnedLost = false
 
       /** Asks the provider until it answers; a fault of the network or the service is asked again at the poll's pace. */
@@ -248,8 +303,12 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
         )
 
       /**
-       * The batch a "submitting" line asked for, if the provider has it: among the batches created
-       * about the line's time with as many requests, the one whose results are the line's requests.
+       * The batch a "submitting" line asked for, if the provider has it, decided from the list where
+       * it can: among the batches created about the line's time, with as many requests (where the
+       * list says), one tagged with the line's digest at its creation is it; one tagged otherwise
+       * is not. Any other (untagged: an earlier ilo-bench's, or a provider that keeps no tag) is
+       * told apart by its results, which exist once it has ended: every such candidate is followed
+       * at once, and the first whose results are exactly the line's requests is it.
        */
       const search = (line: CheckpointBatchSubmitting) =>
         Effect.gen(function* () {
@@ -258,16 +317,29 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           const at = Date.parse(line.at)
           const listed = yield* patiently(list(new Date(at - LOST_BEFORE_MS), new Date(at + LOST_AFTER_MS)))
           const wanted = new Set(line.custom_ids)
+          const digest = customIdsDigest(line.custom_ids)
           const taken = claimed()
-          for (const candidate of listed) {
-            if (taken.has(candidate.id) || (candidate.requests !== undefined && candidate.requests !== 0 && candidate.requests !== wanted.size)) continue
-            const results = yield* Effect.either(settled(candidate.id))
-            // A batch that cannot be read (its results no longer kept) is not one to answer from.
-            if (Either.isLeft(results)) continue
-            const ids = new Set(results.right.map((r) => r.customId))
-            if (ids.size === wanted.size && [...ids].every((c) => wanted.has(c))) return Either.right(candidate.id)
-          }
-          return Either.left("no batch of the provider's holds them")
+          const candidates = listed.filter(
+            (c) => !taken.has(c.id) && (c.requests === undefined || c.requests === 0 || c.requests === wanted.size) && (c.tag === undefined || c.tag === digest)
+          )
+          const tagged = candidates.find((c) => c.tag === digest)
+          if (tagged !== undefined) return Either.right(tagged.id)
+          const notFound = "no batch of the provider's holds them"
+          if (candidates.length === 0) return Either.left(notFound)
+          const holds = (candidate: ListedBatch) =>
+            (candidate.ended === true ? patiently(api.results(candidate.id)) : settled(candidate.id)).pipe(
+              // A batch that cannot be read (its results no longer kept) is not one to answer from.
+              Effect.mapError(() => notFound),
+              Effect.filterOrFail(
+                (results) => {
+                  const ids = new Set(results.map((r) => r.customId))
+                  return ids.size === wanted.size && [...ids].every((c) => wanted.has(c))
+                },
+                () => notFound
+              ),
+              Effect.as(candidate.id)
+            )
+          return yield* Effect.either(Effect.raceAll(candidates.map(holds)))
         }).pipe(Effect.catchAll((error) => Effect.succeed(Either.left(`the provider's batches could not be listed: ${error.message}`))))
 
       /** Looks for the lost batches holding some of `items`' requests: one found answers them as a recorded batch would, and is recorded. */
@@ -290,7 +362,9 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             const j = journal()
             // Recorded, so the next resume finds it at once instead of searching again.
             if (j !== undefined)
-              yield* Effect.flatMap(now, (at) => j.record({ type: "batch", id, provider: api.provider, wave: number, at, custom_ids: line.custom_ids })).pipe(Effect.orDie)
+              yield* Effect.flatMap(now, (at) =>
+                j.record({ type: "batch", id, provider: api.provider, wave: number, at, custom_ids_sha256: customIdsDigest(line.custom_ids) })
+              ).pipe(Effect.orDie)
             ours.add(id)
             for (const c of line.custom_ids) answeredFrom().set(c, id)
             yield* Effect.logInfo(`found it: batch ${id} answers those requests, and is in the checkpoint now`)
@@ -345,7 +419,9 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
             // interrupted meanwhile wait for it too (complete), so the checkpoint is still open.
             // First a line saying it is being created: an end the interrupt cannot wait for (a kill, a
             // second Ctrl-C) leaves that line, and a resume looks for the batch among the provider's.
+            // The batch line after it, or a refusal that proves no batch was made, names it by its digest alone.
             const customIds = chunk.map((i) => i.customId)
+            const digest = customIdsDigest(customIds)
             const line = (write: (at: string) => CheckpointBatch) => {
               const j = journal()
               return j === undefined ? Effect.void : Effect.flatMap(now, (at) => j.record(write(at))).pipe(Effect.orDie)
@@ -355,8 +431,14 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
                 line((at) => ({ type: "submitting", provider: api.provider, wave: number, at, custom_ids: customIds })).pipe(
                   Effect.zipRight(
                     Effect.either(
-                      api.submit(chunk.map(({ customId, request }) => ({ customId, request }))).pipe(
-                        Effect.tap((state) => line((at) => ({ type: "batch", id: state.id, provider: api.provider, wave: number, at, custom_ids: customIds })))
+                      api.submit(chunk.map(({ customId, request }) => ({ customId, request })), digest).pipe(
+                        Effect.tap((state) => line((at) => ({ type: "batch", id: state.id, provider: api.provider, wave: number, at, custom_ids_sha256: digest }))),
+                        // Refused in so many words: a resume has no batch to look for.
+                        Effect.tapError((error) =>
+                          madeNoBatch(error)
+                            ? line((at) => ({ type: "refused", provider: api.provider, wave: number, at, custom_ids_sha256: digest, status: error.status, message: error.message }))
+                            : Effect.void
+                        )
                       )
                     )
                   )

@@ -12,6 +12,9 @@ const kindOfStatus = (status: number): LlmErrorKind =>
 const failure = (kind: LlmErrorKind, status: number | null, message: string, requestId: string | null = null) =>
   new LlmError({ kind, status, retryAfterMs: null, requestId, message })
 
+/** The metadata key of a batch's tag (Batch.ts: the digest of its requests' custom_ids). */
+const TAG_KEY = "ilo_bench_requests"
+
 /** Batches that will change no more. */
 const OVER = new Set(["completed", "failed", "expired", "cancelled"])
 const UNDER_WAY = new Set(["validating", "in_progress", "finalizing", "cancelling"])
@@ -87,13 +90,17 @@ export const openAiBatches = (options: OpenAiOptions): Effect.Effect<BatchApi> =
     const fileText = (id: string, signal: AbortSignal) => client.files.content(id, { signal }).then((response) => response.text())
     return {
       provider: "openai",
-      submit: (requests) =>
+      submit: (requests, tag) =>
         call(async (signal) => {
           const jsonl = requests
             .map((r) => JSON.stringify({ custom_id: r.customId, method: "POST", url: "/v1/chat/completions", body: toParams(r.request, officialApi) }))
             .join("\n")
           const file = await client.files.create({ file: await sdk.toFile(Buffer.from(jsonl + "\n"), "requests.jsonl"), purpose: "batch" }, { signal })
-          return client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" }, { signal })
+          // The tag in its metadata: a resume that never heard back from this call knows the batch by it in the list.
+          return client.batches.create(
+            { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h", metadata: { [TAG_KEY]: tag } },
+            { signal }
+          )
         }).pipe(
           // Most OpenAI-compatible servers (Ollama, vLLM, llama-server) have no batch API: say so.
           Effect.mapError((e) =>
@@ -123,7 +130,8 @@ export const openAiBatches = (options: OpenAiOptions): Effect.Effect<BatchApi> =
             if (createdAt > until || batch.endpoint !== "/v1/chat/completions") continue
             // A batch still validating its file counts 0 requests: not known yet.
             const total = batch.request_counts?.total ?? 0
-            found.push({ id: batch.id, createdAt, requests: total > 0 ? total : undefined })
+            const tag = batch.metadata?.[TAG_KEY]
+            found.push({ id: batch.id, createdAt, requests: total > 0 ? total : undefined, ended: OVER.has(batch.status), tag: typeof tag === "string" ? tag : undefined })
           }
           return found
         })

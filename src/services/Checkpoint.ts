@@ -222,7 +222,7 @@ export const parseCheckpointLines = (
       resumes.push(record)
     }
     else if (!keepAll) continue
-    else if (record.type === "batch" || record.type === "submitting") batches.push(record)
+    else if (record.type === "batch" || record.type === "submitting" || record.type === "refused") batches.push(record)
     else if (record.type === "count") counts.push(record)
     else started.push(record)
   }

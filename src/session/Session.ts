@@ -365,8 +365,9 @@ export const runSession = (input: SessionInput) =>
     // --batch: the provider writes each batch it submits here, and says how its waves go.
     const waves = yield* Effect.serviceOption(Waves)
     if (Option.isSome(waves))
-      // A batch's line counts as written: a checkpoint that names a batch paid for is never removed.
-      yield* waves.value.attach({ record: (line) => Effect.tap(writer.append(line), () => Effect.sync(() => written++)), recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
+      // A batch's line counts as written: a checkpoint that names a batch paid for is never removed
+      // (a create refused outright takes its "submitting" line's count back: no batch was made).
+      yield* waves.value.attach({ record: (line) => Effect.tap(writer.append(line), () => Effect.sync(() => (written += line.type === "refused" ? -1 : 1))), recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
     // The tokenizers' vocabularies take a second or so of CPU to load: loaded (and the documentation
     // counted) once the first requests are out and wait on the model, instead of on the way from
     // the first replies to their programs (each attempt counts its program) or in the reports.

@@ -65,6 +65,8 @@ export interface FakeBatches {
   cancelAfter?: number | undefined
   /** How many times the list of batches was asked for. */
   lists: number
+  /** An HTTP status every create call answers with instead (no batch made), while set. */
+  createStatus?: number | undefined
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -103,6 +105,8 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => Reply, bat
   return (request: RecordedRequest) => {
     const host = String(request.headers.host)
     const [path] = request.path.split("?")
+    if (path === "/v1/messages/batches" && request.method === "POST" && batches.createStatus !== undefined)
+      return json(batches.createStatus, { type: "error", error: { type: errorTypeOf(batches.createStatus), message: `scripted ${batches.createStatus}` } })
     if (path === "/v1/messages/batches" && request.method === "POST") {
       const id = `msgbatch_${batches.created.length + 1}`
       batches.created.push(id)

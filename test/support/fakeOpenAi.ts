@@ -51,6 +51,8 @@ export interface FakeOpenAi extends FakeServer {
     createDelayMs: number
     /** How many times the list of batches was asked for. */
     lists: number
+    /** How many times a batch's output or error file was read. */
+    reads: number
   }
 }
 
@@ -68,7 +70,7 @@ const uploadedFile = (raw: string): string => {
  */
 const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiReply, batches: FakeOpenAi["batches"]) => {
   const files = new Map<string, string>()
-  const held = new Map<string, { output: string; errors: string; total: number; failed: number; polls: number; created: number }>()
+  const held = new Map<string, { output: string; errors: string; total: number; failed: number; polls: number; created: number; metadata: unknown }>()
   let answered = 0
   const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) })
   const view = (id: string) => {
@@ -84,7 +86,8 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
       created_at: b.created,
       output_file_id: done ? `${id}-output` : null,
       error_file_id: done && b.failed > 0 ? `${id}-errors` : null,
-      request_counts: done ? { total: b.total, completed: b.total - b.failed, failed: b.failed } : { total: b.total, completed: 0, failed: 0 }
+      request_counts: done ? { total: b.total, completed: b.total - b.failed, failed: b.failed } : { total: b.total, completed: 0, failed: 0 },
+      metadata: b.metadata
     }
   }
   return (request: RecordedRequest) => {
@@ -111,7 +114,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
           errors.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: reply.status, request_id: `req_${n}`, body: reply.body ?? { error: { message: `scripted ${reply.status}` } } }, error: null }))
         else output.push(JSON.stringify({ id: `r${n}`, custom_id, response: { status_code: 200, request_id: `req_${n}`, body: completionOf(reply, inner, n) }, error: null }))
       }
-      held.set(id, { output: output.join("\n"), errors: errors.join("\n"), total: lines.length, failed: errors.length, polls: 0, created: Math.floor(Date.now() / 1000) })
+      held.set(id, { output: output.join("\n"), errors: errors.join("\n"), total: lines.length, failed: errors.length, polls: 0, created: Math.floor(Date.now() / 1000), metadata: request.body.metadata ?? null })
       return { ...json(200, view(id)), delayMs: batches.createDelayMs }
     }
     // The list: newest first, `limit` a page, the next page after `after`.
@@ -132,6 +135,7 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
     const content = /^\/v1\/files\/(.+)-(output|errors)\/content$/.exec(path ?? "")
     if (request.method === "GET" && content !== null && held.has(content[1]!)) {
       const b = held.get(content[1]!)!
+      batches.reads++
       return { status: 200, body: (content[2] === "output" ? b.output : b.errors) + "\n", contentType: "application/octet-stream" }
     }
     return undefined
@@ -147,7 +151,7 @@ export const startFakeOpenAi = async (
   script: (request: RecordedRequest, n: number) => OpenAiReply,
   options: { readonly batches?: boolean } = {}
 ): Promise<FakeOpenAi> => {
-  const batches: FakeOpenAi["batches"] = { requests: [], created: [], createDelayMs: 0, lists: 0 }
+  const batches: FakeOpenAi["batches"] = { requests: [], created: [], createDelayMs: 0, lists: 0, reads: 0 }
   const format: WireFormat<Success> = {
     requestIdHeader: "x-request-id",
     basePath: "/v1",
