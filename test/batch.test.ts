@@ -223,6 +223,8 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
     // The first attempts came from the batch the killed session created: only the repairs were submitted.
     expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
     expect(server.batches.lists).toBeGreaterThan(0)
+    // Its results, read to tell it apart, answered its requests: read once.
+    expect(server.requests.filter((r) => r.path.startsWith("/v1/messages/batches/msgbatch_1/results"))).toHaveLength(1)
     const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
     expect(report.complete).toBe(true)
     expect(report.results.map((r: any) => [r.task, r.final_outcome, r.attempts.map((a: any) => a.batch_id)])).toEqual([
@@ -440,6 +442,8 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
       // batch_1 was the killed session's: only the repairs went in a new batch.
       expect(server.batches.created).toEqual(["batch_1", "batch_2"])
       expect(server.batches.lists).toBeGreaterThan(0)
+      // Known from the list by the tag it was created with: its output was read once, to answer its requests.
+      expect(server.requests.filter((r) => r.path.startsWith("/v1/files/batch_1-output/content"))).toHaveLength(1)
       const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
       expect(report.results.map((r: any) => r.attempts.map((a: any) => a.batch_id))).toEqual([["batch_1", "batch_2"], ["batch_1"], ["batch_1", "batch_2"]])
     } finally {

@@ -288,4 +288,95 @@ describe("the batching Llm layer", () => {
     expect(again.value.batchId).toBe("b1")
     expect(fake.submitted).toHaveLength(1)
   })
+
+  describe("looking for a batch whose create call was cut off", () => {
+    const a = Batch.customIdOf("anthropic", request("a"))
+    const b = Batch.customIdOf("anthropic", request("b"))
+    const lostLine = (): ReadonlyArray<CheckpointBatch> => [{ type: "submitting", provider: "anthropic", wave: 1, at: new Date().toISOString(), custom_ids: [a, b] }]
+    const ours = [{ customId: a, outcome: Either.right(reply("from the lost batch")) }, { customId: b, outcome: Either.right(reply("b too")) }]
+    const both = (llm: Context.Tag.Service<Llm>, waves: Context.Tag.Service<Waves>) =>
+      Effect.gen(function* () {
+        yield* waves.expect(2)
+        return yield* Effect.all([llm.complete(request("a")), llm.complete(request("b"))], { concurrency: "unbounded" })
+      }).pipe(Effect.timeout("5 seconds"))
+
+    /** A provider whose list shows `listed`, and whose batches end only when `ended` says. */
+    const provider = (listed: ReadonlyArray<Batch.ListedBatch>, held: Record<string, ReadonlyArray<Batch.BatchResult>>, ended: (id: string) => boolean) => {
+      const looked: Array<string> = []
+      const read: Array<string> = []
+      const state = (id: string) => ({ id, ended: ended(id), canceled: false, counts: { processing: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 } })
+      const api: Batch.BatchApi = {
+        provider: "anthropic",
+        submit: () => Effect.die("nothing is submitted here"),
+        status: (id) => Effect.sync(() => (looked.push(id), state(id))),
+        results: (id) => Effect.sync(() => (read.push(id), held[id] ?? [])),
+        list: () => Effect.succeed(listed)
+      }
+      return { api, looked, read }
+    }
+
+    it("a candidate that is not ours and has not ended does not hold up ours: all are followed together", async () => {
+      // Listed first, never ending (a day's batch of someone else's, of the same size).
+      const p = provider(
+        [
+          { id: "other", createdAt: new Date(), requests: 2, ended: false },
+          { id: "lost", createdAt: new Date(), requests: 2, ended: false }
+        ],
+        { lost: ours },
+        (id) => id === "lost"
+      )
+      const { value, written } = await withLayer(p.api, lostLine(), both)
+      expect(value.map((r) => [r.text, r.batchId])).toEqual([["from the lost batch", "lost"], ["b too", "lost"]])
+      expect(written).toEqual([expect.objectContaining({ type: "batch", id: "lost" })])
+      expect(p.read).not.toContain("other")
+    })
+
+    it("a candidate the list shows ended is read at once, and once; one of another size is never looked at", async () => {
+      const p = provider(
+        [
+          { id: "bigger", createdAt: new Date(), requests: 3, ended: true },
+          { id: "lost", createdAt: new Date(), requests: 2, ended: true }
+        ],
+        { lost: ours },
+        () => true
+      )
+      const { value } = await withLayer(p.api, lostLine(), both)
+      expect(value.map((r) => r.batchId)).toEqual(["lost", "lost"])
+      expect(p.read.filter((id) => id === "bigger")).toEqual([])
+      expect(p.looked.filter((id) => id === "bigger")).toEqual([])
+      // Its results, read once to tell it apart, answer its requests: neither polled nor read again.
+      expect(p.read).toEqual(["lost"])
+      expect(p.looked).toEqual([])
+    })
+
+    it("a candidate tagged with the line's digest at its creation is taken from the list alone; one tagged otherwise is never read", async () => {
+      const digest = Batch.customIdsDigest([a, b])
+      // Neither has ended: the tag decides without waiting for results.
+      let endedYet = false
+      const p = provider(
+        [
+          { id: "theirs", createdAt: new Date(), requests: 2, ended: false, tag: Batch.customIdsDigest([b, a]) },
+          { id: "lost", createdAt: new Date(), requests: 2, ended: false, tag: digest }
+        ],
+        { lost: ours },
+        (id) => id === "lost" && endedYet
+      )
+      const { value, written } = await withLayer(p.api, lostLine(), (llm, waves) =>
+        Effect.gen(function* () {
+          const fiber = yield* Effect.fork(both(llm, waves))
+          // Adopted (in the checkpoint) before the batch has ended or a result was read.
+          for (let i = 0; i < 50 && p.looked.length === 0; i++) yield* Effect.sleep("2 millis")
+          const before = { read: [...p.read] }
+          endedYet = true
+          return { before, replies: yield* Fiber.join(fiber) }
+        })
+      )
+      expect(value.before.read).toEqual([])
+      expect(written).toEqual([expect.objectContaining({ type: "batch", id: "lost" })])
+      expect(value.replies.map((r) => r.batchId)).toEqual(["lost", "lost"])
+      // Its results were read once, to answer the requests; the other batch's never.
+      expect(p.read).toEqual(["lost"])
+      expect(p.looked).not.toContain("theirs")
+    })
+  })
 })

@@ -238,6 +238,8 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
        */
       let lost: Array<CheckpointBatchSubmitting> | undefined
       const lostBefore = () => (lost ??= earlier().unanswered.filter((b) => b.provider === api.provider))
+      /** The results of a lost batch, read to tell it apart, kept for its requests (a large batch's results are read once). */
+      const readWhenFound = new Map<string, ReadonlyArray<BatchResult>>()
       /** Batches this session created or took as found. */
       const ours = new Set<string>()
       /** Batch ids a line, this session or an adoption already claims: not another session's lost batch. */
@@ -263,8 +265,16 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
           const poll = Effect.flatMap(patiently(api.status(id)), (state) =>
             Effect.sync(() => void states.set(id, state)).pipe(Effect.zipRight(report), Effect.as(state.ended))
           )
-          yield* poll.pipe(Effect.repeat({ schedule: Schedule.spaced(options.poll), until: (ended) => ended }))
-          const results = yield* patiently(api.results(id))
+          // A lost batch the search read to the end is not read again.
+          const read = readWhenFound.get(id)
+          readWhenFound.delete(id)
+          if (read === undefined) yield* poll.pipe(Effect.repeat({ schedule: Schedule.spaced(options.poll), until: (ended) => ended }))
+          else {
+            const succeeded = read.filter((r) => Either.isRight(r.outcome)).length
+            states.set(id, { id, ended: true, canceled: false, counts: { ...noCounts, succeeded, errored: read.length - succeeded } })
+            yield* report
+          }
+          const results = read ?? (yield* patiently(api.results(id)))
           const byId = new Map(results.map((r) => [r.customId, r.outcome]))
           // This session's batch, canceled by someone else: nothing of it is asked again (a resume's is: the resume asks for it).
           const canceled = !fromEarlier && states.get(id)?.canceled === true
@@ -337,7 +347,10 @@ export const layer = <R>(makeApi: Effect.Effect<BatchApi, never, R>, options: Ba
                 },
                 () => notFound
               ),
-              Effect.as(candidate.id)
+              Effect.map((results) => {
+                readWhenFound.set(candidate.id, results)
+                return candidate.id
+              })
             )
           return yield* Effect.either(Effect.raceAll(candidates.map(holds)))
         }).pipe(Effect.catchAll((error) => Effect.succeed(Either.left(`the provider's batches could not be listed: ${error.message}`))))

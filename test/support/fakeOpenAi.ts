@@ -51,8 +51,6 @@ export interface FakeOpenAi extends FakeServer {
     createDelayMs: number
     /** How many times the list of batches was asked for. */
     lists: number
-    /** How many times a batch's output or error file was read. */
-    reads: number
   }
 }
 
@@ -135,7 +133,6 @@ const batchRoutes = (script: (request: RecordedRequest, n: number) => OpenAiRepl
     const content = /^\/v1\/files\/(.+)-(output|errors)\/content$/.exec(path ?? "")
     if (request.method === "GET" && content !== null && held.has(content[1]!)) {
       const b = held.get(content[1]!)!
-      batches.reads++
       return { status: 200, body: (content[2] === "output" ? b.output : b.errors) + "\n", contentType: "application/octet-stream" }
     }
     return undefined
@@ -151,7 +148,7 @@ export const startFakeOpenAi = async (
   script: (request: RecordedRequest, n: number) => OpenAiReply,
   options: { readonly batches?: boolean } = {}
 ): Promise<FakeOpenAi> => {
-  const batches: FakeOpenAi["batches"] = { requests: [], created: [], createDelayMs: 0, lists: 0, reads: 0 }
+  const batches: FakeOpenAi["batches"] = { requests: [], created: [], createDelayMs: 0, lists: 0 }
   const format: WireFormat<Success> = {
     requestIdHeader: "x-request-id",
     basePath: "/v1",
