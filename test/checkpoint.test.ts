@@ -299,6 +299,16 @@ describe("requests sent and never answered (asked lines)", () => {
     expect(unansweredIn([...interrupted, resume, asked("t1", 2), resume])).toBe(3)
   })
 
+  it("a try answered with an error (errored) leaves nothing in flight during the pause before the next; the next try is asked again", () => {
+    const errored = (task: string, attempt: number) => ({ ...asked(task, attempt), type: "errored" }) as const
+    // Interrupted during the retry's pause: nothing was in flight.
+    expect(unansweredIn([asked("t1", 1), errored("t1", 1)])).toBe(0)
+    expect(unansweredIn([asked("t1", 1), errored("t1", 1), resume])).toBe(0)
+    // Interrupted while the next try was out.
+    expect(unansweredIn([asked("t1", 1), errored("t1", 1), asked("t1", 1)])).toBe(1)
+    expect(unansweredIn([asked("t1", 1), errored("t1", 1), asked("t1", 1), replyLine("t1", 1)])).toBe(0)
+  })
+
   it("a checkpoint without asked lines (an older ilo-bench's) counts none", () => {
     expect(unansweredIn([replyLine("t1", 1), resume, { type: "run", result: result("t2") }])).toBe(0)
   })

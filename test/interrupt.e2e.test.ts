@@ -8,7 +8,7 @@ import { loadSigningKey, signature } from "../src/platform/checkpointKeys.js"
 import { runCli, type CliResult } from "./support/cli.js"
 import { lastUserText, startFakeAnthropic } from "./support/fakeAnthropic.js"
 import { makeStandInIlo } from "./support/standInIlo.js"
-import { closedAfterEach } from "./support/scriptedServer.js"
+import { closedAfterEach, type Fault } from "./support/scriptedServer.js"
 
 const TASKS = 8
 
@@ -18,7 +18,7 @@ const TASKS = 8
  * the program slot: at any moment some runs have their reply but have not finished.
  */
 const CONCURRENCY = 2
-const setup = async (delayMs: number, hold: (expected: string) => boolean = () => false) => {
+const setup = async (delayMs: number, hold: (expected: string) => boolean = () => false, refuse: (expected: string) => Fault | undefined = () => undefined) => {
   const dir = mkdtempSync(join(tmpdir(), "ilo-bench-e2e-"))
   const tasksFile = join(dir, "tasks.json")
   writeFileSync(
@@ -29,7 +29,7 @@ const setup = async (delayMs: number, hold: (expected: string) => boolean = () =
   const server = await startFakeAnthropic((request) => {
     const expected = /Expected output: (.*)\n/.exec(lastUserText(request))?.[1] ?? "?"
     // A held request is never answered: the benchmark is interrupted while it is in flight.
-    return hold(expected) ? { hang: true } : { text: `-- run: main\nsleep 0.4\necho ${expected}`, delayMs }
+    return hold(expected) ? { hang: true } : (refuse(expected) ?? { text: `-- run: main\nsleep 0.4\necho ${expected}`, delayMs })
   })
   servers.push(server)
   const outDir = join(dir, "out")
@@ -209,6 +209,37 @@ describe("ilo-bench run: interrupt, crash and --resume (end to end)", () => {
     expect(oldFinal.results).toHaveLength(TASKS)
     expect(oldFinal).not.toHaveProperty("unanswered_requests")
     expect(oldFinal.notes.join("\n")).not.toContain("interrupted before their reply")
+  })
+
+  it("Ctrl-C while a run pauses before its retry (a 429 with retry-after) counts only the request really in flight as possibly billed", async () => {
+    // t6 is held in flight; t7 is answered 429 "come back in a minute": at the Ctrl-C it waits, with nothing sent.
+    let holding = true
+    const s = await setup(
+      0,
+      (expected) => holding && expected === "6",
+      (expected) => (holding && expected === "7" ? { status: 429, headers: { "retry-after": "60" } } : undefined)
+    )
+    let pid = 0
+    const running = runCli(s.args, { env: s.env, onSpawn: (p) => (pid = p) })
+    const t7Refused = () => s.server.requests.some((r) => lastUserText(r).includes("Expected output: 7\n"))
+    await until(() => runLines(checkpointIn(s.outDir)) >= TASKS - 2 && s.server.requests.length >= TASKS && t7Refused(), "every run finished but t6 (held) and t7 (refused)")
+    // The 429 is answered; t7 waits out its retry-after (a minute) now.
+    await new Promise((r) => setTimeout(r, 1000))
+    process.kill(pid, "SIGINT")
+    const interrupted = await running
+    expect(interrupted.code).toBe(130)
+    const checkpoint = checkpointIn(s.outDir)!
+    // Only t6's request was in flight: t7's was answered (429), and its next try never went.
+    expect(readCheckpoint(checkpoint).unanswered).toBe(1)
+    const counted = "Billing unknown: 1 model request(s) were sent but interrupted before their reply was recorded"
+    expect(jsonReport(checkpoint).unanswered_requests).toBe(1)
+    expect(readFileSync(checkpoint.replace(/\.jsonl$/, ".md"), "utf8")).toContain(counted)
+
+    holding = false
+    const resumed = await runCli([...s.args, "--resume", checkpoint], { env: s.env })
+    expect(resumed.code).toBe(0)
+    expect(resumed.stderr).toContain(`WARNING: ${counted}`)
+    expect(jsonReport(checkpoint).unanswered_requests).toBe(1)
   })
 
   it("a second signal exits at once, and the checkpoint is still intact", async () => {

@@ -144,6 +144,26 @@ describe("closed loop", () => {
       expect(result).toMatchObject({ final_outcome: "working", api_retries: 1 })
     }))
 
+  it.effect("the checkpoint's asked lines say only what may be in flight: a try answered with an error is 'errored'; one abandoned after sending stays asked", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const llm = yield* scriptedLlm((_, n) =>
+        n === 0 ? Effect.fail(apiError("rate_limit", 429, 1000)) : n === 1 ? Effect.never : Effect.succeed(reply("print:55"))
+      )
+      const fiber = yield* Effect.fork(
+        runClosedLoop(spec(), settings({ requestTimeout: Duration.seconds(5) }), {
+          onAsk: (line) => Effect.sync(() => void lines.push(line.type)),
+          onReply: () => Effect.sync(() => void lines.push("reply"))
+        }).pipe(Effect.provide(Layer.mergeAll(llm.layer, echoRunner, fixedSkills())))
+      )
+      yield* TestClock.adjust(Duration.seconds(60))
+      const result = yield* Fiber.join(fiber)
+      expect(result).toMatchObject({ final_outcome: "working", api_retries: 2 })
+      // The 429 was an answer: nothing in flight in the pause after it. The timed-out try may have
+      // been read (and billed): its request stays asked until the reply that answers both.
+      expect(lines).toEqual(["asked", "errored", "asked", "reply"])
+    }))
+
   it.effect("ilo runs get the ilo system prompt and the skill modules in the user turn", () =>
     Effect.gen(function* () {
       const { requests } = yield* loop(() => Effect.succeed(reply("print:55")), spec({ language: ilo }))

@@ -94,14 +94,16 @@ export type CheckpointStarted = typeof CheckpointStarted.Type
 
 /**
  * A model request about to be sent (an attempt's first try, past the rate gate), written before it
- * goes. Its reply line says it was answered; one without a reply before the benchmark ended (or
- * before a resume line) was in flight at an interrupt: billed, perhaps, but never recorded. Not
- * written in --batch mode (a batch line names its requests) nor in a replay without fallthrough.
+ * goes ("asked"). Its reply line says it was answered; one without a reply before the benchmark ended (or
+ * before a resume line) was in flight at an interrupt: billed, perhaps, but never recorded. A try
+ * the provider answered with an error (an HTTP status), or that never left, is "errored": nothing
+ * of that request is in flight while the retry policy pauses, and the next try is "asked" again.
+ * Not written in --batch mode (a batch line names its requests) nor in a replay without fallthrough.
  */
-export const CheckpointAsked = Schema.Struct({
-  type: Schema.Literal("asked"),
-  ...exchange
-})
+export const CheckpointAsked = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("asked"), ...exchange }),
+  Schema.Struct({ type: Schema.Literal("errored"), ...exchange })
+)
 export type CheckpointAsked = typeof CheckpointAsked.Type
 
 /** What every batch line says: the provider, the wave, when. */

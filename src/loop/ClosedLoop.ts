@@ -59,6 +59,13 @@ export interface Journal<E = never> {
   readonly onAsk?: ((line: CheckpointAsked) => Effect.Effect<void, E>) | undefined
 }
 
+/**
+ * A failed try given up on after its prompt went out (a timeout, a connection lost once sent):
+ * the provider may have read and billed it. Any other failure was answered (an HTTP error) or
+ * never left: nothing of it is in flight, nor billed.
+ */
+export const abandonedAfterSending = (error: LlmError) => error.kind === "timeout" || (error.kind === "connection" && error.notSent !== true)
+
 /** What a program that killed the harness (spec.killedHarness) is recorded as having done. */
 const KILLED_HARNESS: ProgramRun = {
   stdout: "",
@@ -143,11 +150,15 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       let requestMs = 0
       let retried = 0
       const exchange = { task: task.id, language: language.name, model: model.key, trial: spec.trial, attempt: number }
-      // Once per attempt: a try after a failed one is the same request (its reply line answers both).
+      // Once per attempt while a try of it may be in flight: a try after one abandoned after sending
+      // is the same request (its reply line answers both). A try answered with an error leaves none
+      // in flight ("errored"): the pause before the next try has nothing an interrupt could lose.
       let asked = false
       const onAsk = journal.onAsk
       const beforeSend =
         onAsk === undefined ? Effect.void : Effect.suspend(() => (asked ? Effect.void : ((asked = true), onAsk({ type: "asked", ...exchange }))))
+      const afterError = (error: LlmError) =>
+        onAsk === undefined || !asked || abandonedAfterSending(error) ? Effect.void : Effect.suspend(() => ((asked = false), onAsk({ type: "errored", ...exchange })))
       const call = callModel(
         {
           model: model.id,
@@ -166,10 +177,10 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
               failures++
               retried++
               // Given up after the prompt went out: the provider may have read (and billed) it.
-              if (error.kind === "timeout" || (error.kind === "connection" && error.notSent !== true))
-                abandoned.push({ attempt: number, at: new Date(now).toISOString(), reason: error.kind, message: error.message, prompt_chars: promptChars(sent) })
+              if (abandonedAfterSending(error))
+                abandoned.push({ attempt: number, at: new Date(now).toISOString(), reason: error.kind as "timeout" | "connection", message: error.message, prompt_chars: promptChars(sent) })
             })
-          ),
+          ).pipe(Effect.zipRight(afterError(error))),
         (ms) =>
           Effect.sync(() => {
             busyMs += ms

@@ -47,7 +47,7 @@ export const isLlmError = (error: unknown): error is LlmError =>
 export const callModel = <E = never>(
   request: LlmRequest,
   policy: RetryPolicy,
-  onFailure: (error: LlmError) => Effect.Effect<void>,
+  onFailure: (error: LlmError) => Effect.Effect<void, E>,
   onRequestMs: (ms: number) => Effect.Effect<void> = () => Effect.void,
   beforeSend: Effect.Effect<void, E> = Effect.void
 ): Effect.Effect<LlmReply, LlmError | LlmStop | E, Llm> =>

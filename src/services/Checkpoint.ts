@@ -217,6 +217,9 @@ export const parseCheckpointLines = (
     } else if (record.type === "asked") {
       const attempts = asked.get(runOf(record)) ?? new Set<number>()
       asked.set(runOf(record), attempts.add(record.attempt))
+    } else if (record.type === "errored") {
+      // Answered with an error: nothing of it in flight until its next try is asked.
+      asked.get(runOf(record))?.delete(record.attempt)
     } else if (record.type === "resume") {
       sessionEnded()
       resumes.push(record)

@@ -354,9 +354,14 @@ export const runSession = (input: SessionInput) =>
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
       onProgram: (line: CheckpointStarted) => writer.append(line),
       // One append, as the reply's: the disk is synced in the background as for every line.
+      // "errored": the try was answered with an error, so nothing of it is in flight during the retry's pause.
       onAsk: sendsRequests
         ? (line: CheckpointAsked) =>
-            Effect.uninterruptible(Effect.tap(writer.append(line), () => Effect.sync(() => inFlight.set(runKey(line), line.attempt))))
+            Effect.uninterruptible(
+              Effect.tap(writer.append(line), () =>
+                Effect.sync(() => (line.type === "asked" ? void inFlight.set(runKey(line), line.attempt) : void inFlight.delete(runKey(line))))
+              )
+            )
         : undefined,
       onRun: (spec: RunSpec, result: RunResult) =>
         record(spec, result).pipe(Effect.tap(() => Effect.sync(() => (written++, inFlight.delete(specKey(spec))))))
