@@ -1,9 +1,10 @@
 import { Either } from "effect"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import type { CheckpointBatch } from "../src/domain/Checkpoint.js"
-import { readBatchLines } from "../src/providers/Batch.js"
+import { loadSigningKey, signature } from "../src/platform/checkpointKeys.js"
+import { customIdsDigest, readBatchLines } from "../src/providers/Batch.js"
 import { parseCheckpoint } from "../src/services/Checkpoint.js"
 import { expectedOf, scratch } from "./support/bench.js"
 import { runCli } from "./support/cli.js"
@@ -57,6 +58,32 @@ const signalWhileCreating = async (args: ReadonlyArray<string>, env: Record<stri
   }
   process.kill(pid!, signal)
   return running
+}
+/**
+ * The checkpoint as an ilo-bench whose batch lines repeated their requests would have written it:
+ * each batch line with `custom_ids` (its submitting line's) instead of their digest, the lines
+ * signed again in a chain of their own.
+ */
+const withOldBatchLines = (file: string) => {
+  const [first, ...rest] = readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+  const key = loadSigningKey(JSON.parse(first!).signing_key)!
+  const signed = /,"mac":"([0-9a-f]{64})"\}$/
+  let last = signed.exec(first!)![1]!
+  const byDigest = new Map<string, ReadonlyArray<string>>()
+  const lines = [first!]
+  for (const line of rest) {
+    const found = signed.exec(line)!
+    const record = JSON.parse(line.slice(0, found.index) + "}")
+    if (record.type === "submitting") byDigest.set(customIdsDigest(record.custom_ids), record.custom_ids)
+    if (record.type === "batch") {
+      record.custom_ids = byDigest.get(record.custom_ids_sha256)
+      delete record.custom_ids_sha256
+    }
+    const text = JSON.stringify(record)
+    last = signature(key.key, last, text)
+    lines.push(`${text.slice(0, -1)},"mac":"${last}"}`)
+  }
+  writeFileSync(file, lines.join("\n") + "\n")
 }
 const checkpointOf = (out: string) => join(out, readdirSync(out).find((f) => f.endsWith(".jsonl"))!)
 
@@ -171,6 +198,37 @@ describe("--batch: the requests go in Message Batches, a wave per attempt", () =
       ["t2", "working", ["msgbatch_1"]],
       ["t3", "working", ["msgbatch_1", "msgbatch_2"]]
     ])
+  })
+
+  it("a checkpoint whose batch lines name their requests (an earlier ilo-bench's) resumes as before: its batch is polled, not paid again", async () => {
+    const server = await start(failThenFix)
+    server.batches.hold = true
+    const s = scratch(TASKS)
+    const env = { ANTHROPIC_API_KEY: "sk-test-not-a-secret", ANTHROPIC_BASE_URL: server.url }
+    let pid: number | undefined
+    const running = runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05"]), { env, onSpawn: (p) => (pid = p) })
+    const deadline = Date.now() + 30_000
+    while (server.requests.filter((r) => r.method === "GET").length < 2) {
+      if (Date.now() > deadline) throw new Error("the batch was never polled")
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    process.kill(pid!, "SIGINT")
+    expect((await running).code).toBe(130)
+    const checkpoint = checkpointOf(s.out)
+    withOldBatchLines(checkpoint)
+    const old = readFileSync(checkpoint, "utf8")
+    expect(old).toContain('"type":"batch","id":"msgbatch_1"')
+    expect(old).not.toContain("custom_ids_sha256")
+
+    server.batches.hold = false
+    const resumed = await runCli(s.argsFor(["--model", "haiku", "--batch", "--batch-poll", "0.05", "--resume", checkpoint]), { env })
+    expect(resumed.stderr).not.toContain("ERROR")
+    expect(resumed.stderr).not.toContain("looking for it")
+    expect(resumed.code).toBe(0)
+    expect(creates(server).map((r) => r.body.requests.length)).toEqual([3, 2])
+    expect(server.batches.lists).toBe(0)
+    const report = JSON.parse(readFileSync(checkpoint.replace(/\.jsonl$/, ".json"), "utf8"))
+    expect(report.results.map((r: any) => r.attempts.map((a: any) => a.batch_id))).toEqual([["msgbatch_1", "msgbatch_2"], ["msgbatch_1"], ["msgbatch_1", "msgbatch_2"]])
   })
 
   it("an interrupt while a batch is being created waits for it: the batch is in the checkpoint, and the resume polls it", async () => {
