@@ -3,6 +3,8 @@ import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import type { CheckpointReply } from "../src/domain/Checkpoint.js"
 import { runAll } from "../src/loop/AllRuns.js"
 import { runClosedLoop } from "../src/loop/ClosedLoop.js"
+import { EndpointUnusable } from "../src/providers/StopEarly.js"
+import { Llm } from "../src/services/Llm.js"
 import { ProgramRunner, SpawnError } from "../src/services/ProgramRunner.js"
 import { layer as RateGateLive } from "../src/services/RateGate.js"
 import { apiError, fixedSkills, ilo, python, reply, run, scriptedLlm, scriptedRunner, settings, spec, task } from "./support/layers.js"
@@ -162,6 +164,27 @@ describe("closed loop", () => {
       // The 429 was an answer: nothing in flight in the pause after it. The timed-out try may have
       // been read (and billed): its request stays asked until the reply that answers both.
       expect(lines).toEqual(["asked", "errored", "asked", "reply"])
+    }))
+
+  it.effect("a stop on the endpoint's HTTP answer (a refused key) leaves its request errored, not in flight; one on a reset connection does not", () =>
+    Effect.gen(function* () {
+      const linesFor = (what: string) =>
+        Effect.gen(function* () {
+          const lines: Array<string> = []
+          const refused = Layer.succeed(
+            Llm,
+            Llm.make({ provider: "anthropic", complete: () => Effect.fail(new EndpointUnusable({ url: "u", model: "m", what, check: "the key" })) })
+          )
+          const exit = yield* Effect.exit(
+            runClosedLoop(spec(), settings(), { onAsk: (line) => Effect.sync(() => void lines.push(line.type)) }).pipe(
+              Effect.provide(Layer.mergeAll(refused, echoRunner, fixedSkills()))
+            )
+          )
+          expect(exit._tag).toBe("Failure")
+          return lines
+        })
+      expect(yield* linesFor("HTTP 401 (invalid x-api-key)")).toEqual(["asked", "errored"])
+      expect(yield* linesFor("ECONNRESET")).toEqual(["asked"])
     }))
 
   it.effect("ilo runs get the ilo system prompt and the skill modules in the user turn", () =>

@@ -66,6 +66,13 @@ export interface Journal<E = never> {
  */
 export const abandonedAfterSending = (error: LlmError) => error.kind === "timeout" || (error.kind === "connection" && error.notSent !== true)
 
+/** A stop on an endpoint's HTTP answer (a 401, 403 or 404: EndpointUnusable): that try was answered, nothing of it in flight. */
+const stoppedOnAnswer = (error: unknown) =>
+  typeof error === "object" &&
+  error !== null &&
+  (error as { readonly _tag?: unknown })._tag === "EndpointUnusable" &&
+  String((error as { readonly what?: unknown }).what).startsWith("HTTP ")
+
 /** What a program that killed the harness (spec.killedHarness) is recorded as having done. */
 const KILLED_HARNESS: ProgramRun = {
   stdout: "",
@@ -157,8 +164,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
       const onAsk = journal.onAsk
       const beforeSend =
         onAsk === undefined ? Effect.void : Effect.suspend(() => (asked ? Effect.void : ((asked = true), onAsk({ type: "asked", ...exchange }))))
-      const afterError = (error: LlmError) =>
-        onAsk === undefined || !asked || abandonedAfterSending(error) ? Effect.void : Effect.suspend(() => ((asked = false), onAsk({ type: "errored", ...exchange })))
+      const answered = Effect.suspend(() => (onAsk === undefined || !asked ? Effect.void : ((asked = false), onAsk({ type: "errored", ...exchange }))))
+      const afterError = (error: LlmError) => (abandonedAfterSending(error) ? Effect.void : answered)
       const call = callModel(
         {
           model: model.id,
@@ -188,6 +195,8 @@ export const runClosedLoop = Effect.fnUntraced(function* <E = never>(
           }),
         beforeSend
       ).pipe(
+        // A stop on the endpoint's answer (a refused key) leaves nothing in flight either.
+        Effect.tapError((error) => (stoppedOnAnswer(error) ? answered : Effect.void)),
         // An API failure ends the run as "error"; a replay miss stops the benchmark.
         Effect.map((reply): Either.Either<LlmReply, LlmError> => Either.right(reply)),
         Effect.catchIf(isLlmError, (error) => Effect.succeed(Either.left<LlmError>(error)))
