@@ -23,17 +23,27 @@ const conversationChars = (c: Conversation) =>
 /**
  * The most input tokens each attempt of one run can send: the first prompt, then each repair built
  * by the layout from a reply as long as max_tokens allows and an error as long as the loop sends.
+ * A layout puts the reply into its repairs verbatim, so each attempt's length grows linearly with
+ * the reply's: the conversations are built with replies of one and two characters and the length
+ * at max_tokens worked out from them, never a reply of max_tokens x 3 characters (a string that
+ * large does not fit in memory for a big --max-tokens).
  */
 export const attemptInputBounds = (layout: PromptLayout, language: Language, task: Task, context: string, retryCap: number, maxTokens: number) => {
-  const program = "x".repeat(maxTokens * CHARS_PER_TOKEN)
   const error = "x".repeat(ERROR_DETAIL_CHARS)
-  let conversation = layout.initial(language, task, context)
-  const bounds = [tokens(conversationChars(conversation))]
-  for (let k = 2; k <= retryCap; k++) {
-    conversation = layout.repair(conversation, language, task, context, program, error)
-    bounds.push(tokens(conversationChars(conversation)))
+  const lengths = (replyChars: number) => {
+    const program = "x".repeat(replyChars)
+    let conversation = layout.initial(language, task, context)
+    const chars = [conversationChars(conversation)]
+    for (let k = 2; k <= retryCap; k++) {
+      conversation = layout.repair(conversation, language, task, context, program, error)
+      chars.push(conversationChars(conversation))
+    }
+    return chars
   }
-  return bounds
+  const one = lengths(1)
+  const two = lengths(2)
+  const replyChars = maxTokens * CHARS_PER_TOKEN
+  return one.map((c, k) => tokens(c + (two[k]! - c) * (replyChars - 1)))
 }
 
 /**
