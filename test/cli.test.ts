@@ -729,6 +729,8 @@ describe("help", () => {
       for (const line of lines) expect(line.length, `${command.join(" ")}: ${line}`).toBeLessThanOrEqual(100)
       for (const noise of ["A user-defined piece of text", "This setting is optional", "must be repeated", "One of the following", "An integer.", "A true or false value"])
         expect(r.stdout, `${command.join(" ")}: ${noise}`).not.toContain(noise)
+      // Every text flag's value is named as the README names it, never the generic VALUE.
+      expect(r.stdout, command.join(" ")).not.toMatch(/ --[a-z-]+ VALUE /)
       expect(r.stdout).toContain("Exit codes:\n  0 ")
       expect(r.stdout).toMatch(/\nExamples:\n  (npx )?ilo-bench /)
       if (command.length > 0) expect(lines[0]).toMatch(new RegExp(`^Usage: ilo-bench ${command[0]} \\[options\\]`))
@@ -737,6 +739,15 @@ describe("help", () => {
     expect((await runCli(["validate", "--help"])).stdout).toMatch(/\n  1 +validate: numbers that should not be published as they stand/)
     const run = (await runCli(["run", "--help"])).stdout
     expect(run).toMatch(/\n  --retry-cap N +Most attempts \(first \+ repairs\) per run\. Default: 5\.\n/)
+    expect(run).toMatch(/\n  --baseline LANG +The language the verdict divides/)
+    expect(run).toMatch(/\n  --shard I\/N\|auto +Run only shard I of N/)
+    // Every flag the README's run tables document is one run --help lists.
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    const runSection = readme.slice(readme.indexOf("## `ilo-bench run`"), readme.indexOf("## `ilo-bench tasks`"))
+    const firstCells = [...runSection.matchAll(/^\| (`--[^|]*)\|/gm)].map((m) => m[1]!)
+    const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`(--[a-z][a-z0-9-]*)/g)].map((m) => m[1]!)))
+    expect(documented.size).toBeGreaterThan(45)
+    for (const flag of documented) expect(run, flag).toMatch(new RegExp(`\\n  (--[a-z-]+, )?${flag}[ ,\\n]`))
     expect(run).toContain("\nEnvironment:\n  ANTHROPIC_API_KEY ")
     expect(run).toContain("OPENAI_API_KEY")
     const root = (await runCli(["--help"])).stdout

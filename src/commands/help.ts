@@ -102,7 +102,8 @@ const wrap = (text: string, first: string, indent: number) => {
 const METAVARS: Record<string, string> = {
   "--ilo": "PATH", "--model": "M", "--task": "ID", "--category": "C", "--lang": "NAME|NAME:CMD:EXT", "--lang2-name": "NAME",
   "--lang2-bin": "PATH", "--lang2-ext": "EXT", "--lang2-docs": "FILE", "--output-dir": "DIR", "--tasks-file": "FILE",
-  "--base-url": "URL", "--context": "NAME", "--record": "FILE", "--replay": "FILE", "--resume": "FILE"
+  "--base-url": "URL", "--context": "NAME", "--record": "FILE", "--replay": "FILE", "--resume": "FILE",
+  "--baseline": "LANG", "--shard": "I/N|auto"
 }
 
 /** "--ilo text" -> "--ilo PATH", "--retry-cap integer" -> "--retry-cap N", "--cache warm | cold" -> "--cache warm|cold". */
