@@ -361,7 +361,11 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     for (const [more, message] of [
       [["--lang", "cobol"], /^ERROR: --lang: unknown language 'cobol'/],
       [["--context", "nope"], /^ERROR: --context: unknown context 'nope'/],
-      [["--python", "--lang2-docs", join(dir, "nodocs.md")], /^ERROR: language docs .*nodocs\.md: not found$/]
+      [["--python", "--lang2-docs", join(dir, "nodocs.md")], /^ERROR: language docs .*nodocs\.md: not found$/],
+      // Half a --lang2 leg would drop the second language without a word and run ilo alone.
+      [["--lang2-name", "python"], /^ERROR: --lang2-name: needs --lang2-bin/],
+      [["--lang2-bin", "python3"], /^ERROR: --lang2-bin: needs --lang2-name/],
+      [["--lang2-docs", join(dir, "nodocs.md")], /^ERROR: --lang2-docs: needs the second language it documents/]
     ] as const) {
       const r = await dry(...more)
       expect(r.code).toBe(2)

@@ -110,6 +110,21 @@ const batchProblem = (f: Flags): Problem => {
 }
 
 /**
+ * The --lang2-* flags describe one leg together: a name without a binary, or a binary without a
+ * name, would otherwise drop the second language without a word (as the seed did), and the
+ * benchmark would spend its money on ilo alone. --python supplies both.
+ */
+const lang2Problem = (f: Flags): Problem => {
+  if (f.python) return undefined
+  const name = Option.isSome(f.lang2Name)
+  const bin = Option.isSome(f.lang2Bin)
+  if (name && !bin) return ["--lang2-name", "needs --lang2-bin, the binary its programs run with (or use --lang NAME for a language of the catalog)"]
+  if (bin && !name) return ["--lang2-bin", "needs --lang2-name, the second language's name"]
+  if (Option.isSome(f.lang2Docs) && !name) return ["--lang2-docs", "needs the second language it documents: --lang2-name and --lang2-bin, or --python"]
+  return undefined
+}
+
+/**
  * Every check that needs no file, in the order the first refusal is reported. Those that need the
  * tasks file or a catalog (task ids, categories, model aliases, languages, contexts) are made when
  * the run is prepared (session/Prepare.ts).
@@ -134,6 +149,7 @@ const checks: ReadonlyArray<(f: Flags) => Problem> = [
   (f) => (f.apiRetries >= 0 ? undefined : ["--api-retries", "must be 0 or more"]),
   (f) => (f.model.trim() === "" ? ["--model", "must not be empty"] : undefined),
   (f) => (f.ilo.trim() === "" ? ["--ilo", "must not be empty"] : undefined),
+  lang2Problem,
   (f) => (Option.isNone(f.resume) && f.force ? ["--force", "only with --resume"] : undefined),
   (f) => (Option.isNone(f.resume) && f.retryErrors ? ["--retry-errors", "only with --resume"] : undefined),
   (f) => sandboxLimit("--sandbox-memory-mb", f.sandboxMemoryMb),
