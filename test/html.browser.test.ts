@@ -52,8 +52,16 @@ const openInChromium = async (file: string, screenshot: string) => {
           })
           return { name: g.getAttribute("aria-description")!.slice("series ".length), marks: marks.length, seen, titles: marks.map((m: any) => m.querySelector("title")?.textContent ?? "") }
         })
+        // An axis's label and its tick labels must not run into each other.
+        const hit = (a: any, b: any) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5
+        const overlaps = ["x", "y"].flatMap((axis) => {
+          const labels = Array.from(f.querySelectorAll(`g[aria-label="${axis}-axis label"] text`)) as Array<any>
+          const ticks = Array.from(f.querySelectorAll(`g[aria-label="${axis}-axis tick label"] text`)) as Array<any>
+          return labels.flatMap((l) => ticks.filter((t) => hit(l.getBoundingClientRect(), t.getBoundingClientRect())).map((t) => `${l.textContent} / ${t.textContent}`))
+        })
         return {
           id: f.id || f.className,
+          overlaps,
           library: svg?.getAttribute("data-chart-library") ?? null,
           width: box?.width ?? 0,
           height: box?.height ?? 0,
@@ -149,6 +157,7 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     expect(page.external).toEqual([])
     expect(page.charts.map((c) => c.id)).toEqual(["chart-survival", "chart-rates", "chart-curve", "chart-tokens-haiku", "chart-tokens-claude-sonnet-4-5-20250929"])
     for (const chart of page.charts) {
+      expect(chart.overlaps, `${chart.id}: an axis label runs into its tick labels`).toEqual([])
       expect(chart.library, chart.id).toBe("observable-plot")
       expect(chart.width, chart.id).toBeGreaterThan(600)
       expect(chart.right, chart.id).toBeLessThanOrEqual(1280)
@@ -213,6 +222,7 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     for (const [column, seen] of Object.entries(page.layout.compare)) expect(seen, column).toBe(true)
     expect(page.charts).toHaveLength(1)
     expect(page.charts[0]!.library).toBe("observable-plot")
+    expect(page.charts[0]!.overlaps).toEqual([])
     expect(page.charts[0]!.series.map((s) => [s.name, s.seen])).toEqual([["A", true], ["B", true]])
   })
 })

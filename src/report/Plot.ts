@@ -29,8 +29,23 @@ const dom = () => (document ??= parseHTML("<!doctype html><html><body></body></h
  * Any Plot chart as markup (an <svg>, or a <figure> holding a legend and the <svg>). Every chart
  * of the report goes through here: the svg carries `data-chart-library="observable-plot"`.
  */
+/**
+ * Plot's default margins leave room for its own 10px labels; at the report's 12px an axis's label
+ * ran into its tick labels (the x label into the rightmost ticks, the y label into 100%). Each chart
+ * gets that much more room above and below, and is that much taller, so its plot area is unchanged.
+ */
+const LABEL_ROOM = { top: 10, bottom: 12 } as const
+
 export const renderPlot = (options: Plot.PlotOptions): string => {
-  const node = Plot.plot({ width: CHART_WIDTH, style: { fontSize: "12px", fontFamily: FONT, background: "white" }, ...options, document: dom() })
+  const node = Plot.plot({
+    width: CHART_WIDTH,
+    style: { fontSize: "12px", fontFamily: FONT, background: "white" },
+    ...options,
+    marginTop: (options.marginTop ?? 20) + LABEL_ROOM.top,
+    marginBottom: (options.marginBottom ?? 30) + LABEL_ROOM.bottom,
+    ...(options.height !== undefined ? { height: options.height + LABEL_ROOM.top + LABEL_ROOM.bottom } : {}),
+    document: dom()
+  })
   for (const svg of [node, ...Array.from(node.querySelectorAll("svg"))].filter((n) => n.tagName.toLowerCase() === "svg" && n.getAttribute("viewBox") !== null))
     svg.setAttribute("data-chart-library", "observable-plot")
   return node.outerHTML
