@@ -1,6 +1,6 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { compareSweeps, compareSummary, renderCompareMarkdown } from "../src/report/Compare.js"
+import { compareSweeps, compareSummary, renderCompareHtml, renderCompareMarkdown } from "../src/report/Compare.js"
 import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
 import { renderHtml, runAnchor } from "../src/report/Html.js"
 import { renderMarkdown } from "../src/report/Markdown.js"
@@ -173,6 +173,14 @@ describe("percentages", () => {
 })
 
 describe("comparing two runs", () => {
+  it("a language B ran and A did not is not called unmeasured on either side in the chart", async () => {
+    const a = decode("a.json", laterFile("ilo", [laterRow("t1", "ilo", "m", "working", 0.01)]))
+    const b = decode("b.json", laterFile("ilo", [laterRow("t1", "ilo", "m", "working", 0.01), laterRow("t1", "javascript", "m", "working", 0.01)]))
+    const html = await Effect.runPromise(renderCompareHtml(compareSweeps(mergeSources([a]), mergeSources([b]))))
+    expect(html).not.toContain("not measured on either side")
+    expect(html).toContain("not measured in both A and B")
+  })
+
   it("finds outcome changes, a McNemar test on paired tasks, and token deltas", () => {
     const tasks = ["a", "b", "c", "d", "e", "f"]
     const before = decode("before.json", seedFile(tasks.map((t) => seedRow(t, "ilo", "m", t === "a" ? "working" : "failed", 100, 1000))))

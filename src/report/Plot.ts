@@ -208,7 +208,8 @@ export const changeChart = (options: { readonly rows: ReadonlyArray<ChangeRow>; 
           { x: "value", y: "label", fill: "side", symbol: "side", r: 5.5, stroke: "white", dy: i === 0 ? -3 : 3, title: (p: { value: number; title: string }) => `${side}: ${percent(p.value)} · ${p.title}`, ariaDescription: `series ${side}` }
         )
       ),
-      Plot.text(neither, { x: 0, y: "label", text: () => "not measured on either side", textAnchor: "start", dx: 6, fill: "#667" })
+      // Rates are over what both sides measured: a row ran on one side only (a language B added) has none.
+      Plot.text(neither, { x: 0, y: "label", text: () => `not measured in both ${options.aName} and ${options.bName}`, textAnchor: "start", dx: 6, fill: "#667" })
     ]
   })
 }
