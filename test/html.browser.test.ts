@@ -99,6 +99,7 @@ const openInChromium = async (file: string, screenshot: string) => {
         windowWidth: win.innerWidth,
         summary: headers("table.summary"),
         compare: headers("table.groups"),
+        ratios: doc.querySelector("table.ratios") !== null,
         scrolledCards: Array.from(doc.querySelectorAll(".card")).filter((c: any) => c.scrollWidth > c.clientWidth + 1).map((c: any) => c.firstElementChild?.className ?? "")
       }
     })
@@ -210,7 +211,9 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
   })
 
   it("the comparison page fits the window and draws its chart with the library, both sides visible", async () => {
-    const runs = (outcome: "working" | "failed") => ["t1", "t2", "t3"].flatMap((t) => ["ilo", "javascript"].map((l) => laterRow(`${t}-a-rather-long-task-identifier`, l, "claude-sonnet-4-5-20250929", outcome, 0.01)))
+    // javascript works on both sides, so the ratios to ilo have a row in A and in B.
+    const runs = (outcome: "working" | "failed") =>
+      ["t1", "t2", "t3"].flatMap((t) => ["ilo", "javascript"].map((l) => laterRow(`${t}-a-rather-long-task-identifier`, l, "claude-sonnet-4-5-20250929", l === "ilo" ? outcome : "working", 0.01)))
     const a = mergeSources([source("a.json", laterFile("ilo", runs("failed")))])
     const b = mergeSources([source("b.json", laterFile("ilo", runs("working")))])
     const file = join(root, "test-output", "compare.html")
@@ -223,6 +226,9 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     expect(page.charts).toHaveLength(1)
     expect(page.charts[0]!.library).toBe("observable-plot")
     expect(page.charts[0]!.overlaps).toEqual([])
+    // Every table fits its card: the ratios' A -> B cells (a change and its interval each) wrap.
+    expect(page.layout.ratios).toBe(true)
+    expect(page.layout.scrolledCards).toEqual([])
     expect(page.charts[0]!.series.map((s) => [s.name, s.seen])).toEqual([["A", true], ["B", true]])
   })
 })

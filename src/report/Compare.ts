@@ -281,14 +281,14 @@ export const renderCompareHtml = (c: Comparison) =>
 <p class="sub">A: ${esc(label(c.a))}<br>B: ${esc(label(c.b))}</p>
 ${c.notes.map((n) => `<div class="banner">${esc(n)}</div>`).join("\n")}
 <h2>Per language and model</h2>
-<div class="card">${htmlTable(groupHeader(c), groupRows(c), () => "", "groups")}<figcaption>${esc(method(c))}</figcaption></div>
+<div class="card">${htmlTable(groupHeader(c), groupRows(c), () => "", "groups wrap")}<figcaption>${esc(method(c))}</figcaption></div>
 <h2>Ratios to ${esc(c.baseline)}: A -> B</h2>
-<div class="card">${c.ratios.length === 0 ? `<p>No language ran beside ${esc(c.baseline)} in both runs.</p>` : htmlTable(RATIO_CHANGE_HEADER, ratioChangeRows(c.ratios))}<figcaption>Median spend to a working program over ${esc(c.baseline)}'s, A then B, with the change B − A and its 95% bootstrap interval (the same tasks drawn for both runs).</figcaption></div>
+<div class="card">${c.ratios.length === 0 ? `<p>No language ran beside ${esc(c.baseline)} in both runs.</p>` : htmlTable(RATIO_CHANGE_HEADER, ratioChangeRows(c.ratios), () => "", "ratios wrap")}<figcaption>Median spend to a working program over ${esc(c.baseline)}'s, A then B, with the change B − A and its 95% bootstrap interval (the same tasks drawn for both runs).</figcaption></div>
 <div class="card"><figure class="chart" id="chart-compare">${chart}<figcaption>Success rate, A (grey circle) to B (blue diamond); hover a point for its exact value.</figcaption></figure></div>
 <h2>Outcome changes</h2>
-<div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(runHeader(c), changed.map(runRow(c)), cls(changed))}</div>
+<div class="card">${changed.length === 0 ? "<p>No run changed outcome.</p>" : htmlTable(runHeader(c), changed.map(runRow(c)), cls(changed), "wrap")}</div>
 <h2>Every run</h2>
-<div class="card">${htmlTable(runHeader(c), c.runs.map(runRow(c)), cls(c.runs))}<figcaption>Green: B better than A; red: B worse.</figcaption></div>
+<div class="card">${htmlTable(runHeader(c), c.runs.map(runRow(c)), cls(c.runs), "wrap")}<figcaption>Green: B better than A; red: B worse.</figcaption></div>
 <p class="ci">${esc(fmtNum(c.runs.length, 0))} run(s) in all.</p>
 </main></body></html>
 `
