@@ -220,6 +220,15 @@ describe("record and replay", () => {
     expect(comparable(reports[2].results)).toEqual(comparable(reports[1].results))
   })
 
+  it("a cassette that is not JSON Lines is refused with one line saying so", async () => {
+    const bench = makeBench(tasks)
+    const notCassette = join(bench.dir, "notes.txt")
+    writeFileSync(notCassette, "hello\n")
+    const r = await runCli(bench.args("--replay", notCassette))
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toMatch(/^ERROR: cassette \S+notes\.txt: line 1 is not a recorded exchange: not JSON \(Unexpected token 'h', "hello" is not valid JSON\)$/)
+  })
+
   it("never records over an existing cassette", async () => {
     const bench = makeBench(tasks)
     const cassette = join(bench.dir, "old.jsonl")

@@ -40,6 +40,16 @@ export interface Cassette {
 
 const decodeLine = Schema.decodeUnknownEither(Schema.parseJson(CassetteLine))
 
+/** "not JSON (why)" for a line that does not parse, else undefined. */
+const notJson = (line: string): string | undefined => {
+  try {
+    JSON.parse(line)
+    return undefined
+  } catch (e) {
+    return `not JSON (${e instanceof Error ? e.message : String(e)})`
+  }
+}
+
 /**
  * Reads a cassette; every line must be an exchange this program wrote. A last line cut short by a
  * crash while it was written is left out with a warning, as a checkpoint's is.
@@ -56,7 +66,8 @@ export const readCassette = (path: string) =>
       if (Either.isLeft(decoded))
         return yield* new CassetteError({
           path,
-          reason: `line ${index + 1} is not a recorded exchange: ${firstIssue(decoded.left)}`
+          // As a checkpoint's reader says it: a line that is not JSON at all is named so, not as a schema issue.
+          reason: `line ${index + 1} is not a recorded exchange: ${notJson(line) ?? firstIssue(decoded.left)}`
         })
       if ("type" in decoded.right) counts.push(decoded.right)
       else entries.push(decoded.right)
