@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -56,5 +56,18 @@ describe("reports written in parts", () => {
     mkdirSync(join(dir, "report.md"))
     await expect(write(join(dir, "report.md"), "text")).rejects.toThrow(/cannot write .*report\.md/)
     expect(readdirSync(dir)).toEqual(["report.md"])
+  })
+})
+
+describe("a report that cannot be written", () => {
+  it("says why once, in the system's words, not the platform's message naming the path twice more", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-write-"))
+    const file = join(dir, "a-file")
+    writeFileSync(file, "")
+    // A file where the output directory should be: ENOTDIR, for root too.
+    const exit = await Effect.runPromiseExit(writeAtomically(join(file, "closed-loop.md"), "x").pipe(Effect.provide(NodeContext.layer)))
+    expect(exit._tag).toBe("Failure")
+    const message = exit._tag === "Failure" ? String((exit.cause as any).error?.message) : ""
+    expect(message).toBe(`cannot write ${join(file, "closed-loop.md")}: not a directory (ENOTDIR)`)
   })
 })

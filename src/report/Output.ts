@@ -15,6 +15,16 @@ export interface ReportPaths {
 
 const EXTENSIONS = [".json", ".md", ".jsonl", ".html"] as const
 
+/**
+ * Why a file could not be written, once: the platform's message repeats the path twice around
+ * the system's ("PermissionDenied: FileSystem.open (F): EACCES: permission denied, open 'F'"),
+ * after the error line has named it already. "permission denied (EACCES)".
+ */
+export const writeFailure = (e: { readonly message: string; readonly cause?: unknown }): string => {
+  const system = e.cause instanceof Error ? /^(E[A-Z]+): ([^,]+)/.exec(e.cause.message) : null
+  return system !== null ? `${system[2]} (${system[1]})` : e.message
+}
+
 /** Every file of a stamp, named in this one place. */
 export const reportPaths = (dir: string, stamp: string, path: Path.Path): ReportPaths => {
   const base = path.join(dir, stamp)
@@ -41,7 +51,7 @@ export const claimReportPaths = (dir: string, date: string, suffix = "") =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const fail = (target: string) => (e: { message: string }) => new OutputError({ path: target, reason: e.message })
+    const fail = (target: string) => (e: { message: string; cause?: unknown }) => new OutputError({ path: target, reason: writeFailure(e) })
     yield* outputDirectory(dir)
     for (let n = 1; ; n++) {
       const stamp = n === 1 ? `closed-loop-${date}${suffix}` : `closed-loop-${date}${suffix}-${n}`
@@ -104,7 +114,7 @@ export const writeAtomically = (target: string, text: string | Iterable<string>)
     )
   }).pipe(
     Effect.ensuring(Effect.sync(() => removeOnExitNow.delete(`${target}.${process.pid}.tmp`))),
-    Effect.mapError((e) => new OutputError({ path: target, reason: e.message }))
+    Effect.mapError((e) => new OutputError({ path: target, reason: writeFailure(e) }))
   )
 
 /**
