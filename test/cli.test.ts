@@ -360,6 +360,8 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
     const dry = (...more: Array<string>) => runCli(["run", "--dry-run", "--ilo", "/nonexistent/ilo", "--tasks-file", tasks, ...more])
     for (const [more, message] of [
       [["--lang", "cobol"], /^ERROR: --lang: unknown language 'cobol'/],
+      [["--lang", "rb:ruby"], /^ERROR: --lang: 'rb:ruby' is not a language defined inline: NAME:CMD:EXT\[:DOCS\] needs a name, a command and an extension/],
+      [["--lang", "rb::.rb"], /^ERROR: --lang: 'rb::.rb' is not a language defined inline/],
       [["--context", "nope"], /^ERROR: --context: unknown context 'nope'/],
       [["--python", "--lang2-docs", join(dir, "nodocs.md")], /^ERROR: language docs .*nodocs\.md: not found$/],
       // Half a --lang2 leg would drop the second language without a word and run ilo alone.

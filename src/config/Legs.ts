@@ -146,7 +146,10 @@ export const resolveLegs = (flags: LegFlags) =>
       if (inline === undefined)
         return yield* new InvalidFlag({
           flag: "--lang",
-          reason: `unknown language '${value}': the catalog has ${[...byName.keys()].join(", ")}; define one inline as NAME:CMD:EXT[:DOCS]`
+          // A value with a colon meant an inline leg: say what it lacks, not that no catalog language has that name.
+          reason: value.includes(":")
+            ? `'${value}' is not a language defined inline: NAME:CMD:EXT[:DOCS] needs a name, a command and an extension, separated by ':' (e.g. ruby:ruby:.rb)`
+            : `unknown language '${value}': the catalog has ${[...byName.keys()].join(", ")}; define one inline as NAME:CMD:EXT[:DOCS]`
         })
       asked.push({ leg: inline, docsBase: undefined, fromLang2: false })
     }
