@@ -99,6 +99,9 @@ describe("the verdict of a scripted benchmark", () => {
     expect(verdict).toBeLessThan(html.indexOf('id="chart-survival"'))
     expect(html.indexOf('id="chart-survival"')).toBeLessThan(html.indexOf("<h2>Summary</h2>"))
     expect(html).toContain('<div class="tile" data-language="python" data-model="haiku">')
+    // Beside the ratio, how often each side worked: javascript's "not reached" median is 1 working run of 6.
+    expect(html).toContain('<div class="who">runs working: python 5/6 · ilo 6/6</div>')
+    expect(html).toContain('<div class="who">runs working: javascript 1/6 · ilo 6/6</div>')
     // One line per language x model in the survival chart.
     const chart = html.slice(html.indexOf('id="chart-survival"'), html.indexOf("</figure>", html.indexOf('id="chart-survival"')))
     expect(chart).toContain('data-chart-library="observable-plot"')

@@ -18,7 +18,21 @@ const TILE_STYLE = `<style>
 const tone = (r: Ratio) =>
   r.ratio === null || r.ci95 === null ? "" : r.ci95[1] < 1 ? "better" : r.ci95[0] > 1 ? "worse" : ""
 
-/** The HTML verdict: a tile per model and compared language (ratio, interval, the plain sentence). */
+/**
+ * How often each side got a working program: a ratio of medians says nothing of the runs that never
+ * got there, and a cheaper language that works less often should not look like a plain win.
+ */
+const workingLine = (a: SurvivalAnalysis, model: string, language: string, baseline: string) => {
+  const of = (l: string) => a.survival.find((s) => s.model === model && s.language === l)
+  const part = (l: string) => {
+    const s = of(l)
+    return s === undefined ? undefined : `${l} ${s.working}/${s.runs}`
+  }
+  const parts = [part(language), part(baseline)].filter((p) => p !== undefined)
+  return parts.length === 0 ? "" : `<div class="who">runs working: ${esc(parts.join(" · "))}</div>`
+}
+
+/** The HTML verdict: a tile per model and compared language (ratio, interval, how often each worked, the plain sentence). */
 export const verdictTilesHtml = (a: SurvivalAnalysis): string => {
   if (a.versus.length === 0 && a.survival.length === 0) return ""
   const tiles =
@@ -29,6 +43,7 @@ export const verdictTilesHtml = (a: SurvivalAnalysis): string => {
 <div class="who">tokens to a working program${v.total_tokens.ratio === null ? "" : ` · ${esc(ciText(v.total_tokens.ci95, ratioFigure))}`}${
             v.cost_usd.ratio === null ? "" : ` · cost ${esc(ratioText(v.cost_usd.ratio).replace("x", "×"))}`
           }</div>
+${workingLine(a, v.model, v.language, v.baseline)}
 <p>${esc(verdictSentence(a, v))}.</p></div>`
         )
       : a.survival.map(
