@@ -88,6 +88,9 @@ describe("run --trials", () => {
     expect(pyLine).toContain("[72.2%, 100.0%]")
     const [md] = bench.markdown()
     expect(md).toContain("## Pass rates over trials")
+    // The verdict first, as the report's opening lines say, then the pass rates, then the seed's tables.
+    expect(md!.indexOf("## Verdict")).toBeLessThan(md!.indexOf("## Pass rates over trials"))
+    expect(md!.indexOf("## Pass rates over trials")).toBeLessThan(md!.indexOf("## Summary"))
     expect(md).toContain("| ilo | haiku | 3/10 | 30.0% | [10.8%, 60.3%] | 0.300 | 0.450 | 0.500 | 0.500 | 0.500 |")
     // The money of every trial is in the cost, not trial 1's alone.
     const costTotal = md!.split("\n").find((l) => l.startsWith("| **total** |"))

@@ -52,12 +52,12 @@ export function* markdownParts(report: Report): Generator<string> {
       "success by attempt, the head to head against the baseline and every attempt; `ilo-bench report` writes the same as Markdown.",
     ""
   ]
-  if (trials > 1)
-    lines.push(...trialsMarkdown(report.results, trials), "The run tables below show trial 1 of each run, the cost every trial; the JSON has every trial.", "")
   if (!report.complete) lines.push("> **Partial run**: not every planned run finished; see the notes.", "")
-  // The answer first: every trial counts, as in the JSON's analysis.
+  // The answer first, as the lines above say: every trial counts, as in the JSON's analysis.
   const survival = report.analysis ?? survivalAnalysis(report.results, { languages, models })
   lines.push(...verdictMarkdown(survival))
+  if (trials > 1)
+    lines.push(...trialsMarkdown(report.results, trials), "The run tables below show trial 1 of each run, the cost every trial; the JSON has every trial.", "")
   lines.push(
     "## Summary",
     "",
