@@ -44,6 +44,23 @@ const suite = () => {
   return { dir, file }
 }
 
+describe("tasks: the check's flags", () => {
+  it("--json, --lang and --repeat without --check are refused with one line, not ignored while the suite is listed", async () => {
+    for (const [args, flag] of [[["--json"], "--json"], [["--lang", "python"], "--lang"], [["--repeat", "3"], "--repeat"]] as const) {
+      const r = await runCli(["tasks", ...args])
+      expect(r.code, args.join(" ")).toBe(2)
+      expect(r.stderr.trim()).toBe(`ERROR: ${flag}: only with --check`)
+      expect(r.stdout).toBe("")
+    }
+  })
+
+  it("--repeat is bounded as --trials is", async () => {
+    const r = await runCli(["tasks", "--check", "--repeat", "1000000000"])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe("ERROR: --repeat: must be at most 1000, got 1000000000")
+  })
+})
+
 describe("tasks --check runs every language's references whose interpreter is present", () => {
   it("--json reports run, passed and failed per language, and why a language was skipped", async () => {
     const ilo = makeStandInIlo()

@@ -2,6 +2,7 @@ import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Console, Effect, Option } from "effect"
 import { InvalidFlag, TasksHaveProblems } from "../domain/errors.js"
+import { MAX_TRIALS } from "../domain/limits.js"
 import { packageRoot } from "../platform/paths.js"
 import { checkSuite } from "../tasks/Check.js"
 import { loadTasks } from "../tasks/TasksFile.js"
@@ -46,6 +47,13 @@ export const tasksCommand = Command.make("tasks", options, ({ check, ilo, json, 
     const path = yield* Path.Path
     const file = Option.getOrElse(tasksFile, () => defaultTasksFile(path))
     if (repeat < 1) return yield* new InvalidFlag({ flag: "--repeat", reason: `must be at least 1, got ${repeat}` })
+    // As --trials: each run of each reference is a process, and a report line counts them.
+    if (repeat > MAX_TRIALS) return yield* new InvalidFlag({ flag: "--repeat", reason: `must be at most ${MAX_TRIALS}, got ${repeat}` })
+    // The check's flags without --check would list the suite as if they had not been given.
+    if (!check) {
+      const given = json ? "--json" : lang.length > 0 ? "--lang" : repeat !== 1 ? "--repeat" : undefined
+      if (given !== undefined) return yield* new InvalidFlag({ flag: given, reason: "only with --check" })
+    }
     if (check) {
       // A relative binary path is the user's, from here: programs run in a directory of their own.
       const iloBin = ilo.includes("/") ? path.resolve(ilo) : ilo
