@@ -65,6 +65,13 @@ describe("run --confirm N", () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("--confirm")
   })
+
+  it("refuses --confirm above 1000, as --trials", async () => {
+    const bench = makeBench(tasks)
+    const r = await runCli(bench.args("--confirm", "1000000000", "--dry-run"))
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe("ERROR: --confirm: must be at most 1000, got 1000000000")
+  })
 })
 
 describe("tasks --check --repeat N", () => {

@@ -143,6 +143,8 @@ const checks: ReadonlyArray<(f: Flags) => Problem> = [
   (f) => atLeastOne("--trials", f.trials),
   (f) => atMost("--trials", f.trials, MAX_TRIALS),
   (f) => atLeastOne("--confirm", f.confirm),
+  // Each confirmation is another run of a working program: a billion of them never end.
+  (f) => atMost("--confirm", f.confirm, MAX_TRIALS),
   providerProblem,
   (f) => positive("--request-timeout", f.requestTimeout),
   (f) => positive("--run-timeout", f.runTimeout),
