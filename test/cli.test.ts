@@ -754,6 +754,11 @@ describe("help", () => {
     const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`(--[a-z][a-z0-9-]*)/g)].map((m) => m[1]!)))
     expect(documented.size).toBeGreaterThan(45)
     for (const flag of documented) expect(run, flag).toMatch(new RegExp(`\\n  (--[a-z-]+, )?${flag}[ ,\\n]`))
+    // The default --model both includes sonnet 4.5, retired on 2026-11-30: an example that spends names its model,
+    // and the resume example gives the flags of the run before it, as a resume must.
+    const examples = run.slice(run.indexOf("\nExamples:\n")).split("\n").filter((l) => l.startsWith("  ilo-bench run ") && !l.includes("--dry-run"))
+    expect(examples.length).toBeGreaterThan(1)
+    for (const example of examples) expect(example).toContain("--model haiku")
     expect(run).toContain("\nEnvironment:\n  ANTHROPIC_API_KEY ")
     expect(run).toContain("OPENAI_API_KEY")
     const root = (await runCli(["--help"])).stdout

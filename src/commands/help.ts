@@ -58,8 +58,8 @@ const EXTRA: Record<string, { readonly environment?: ReadonlyArray<string>; read
     examples: [
       "ilo-bench run --dry-run --python                 # the plan and its cost bound; no key needed",
       "ilo-bench run --python --model haiku --task title-case --task rotate-list",
-      "ilo-bench run --lang javascript --category lists --trials 3 --max-cost 5",
-      "ilo-bench run --python --resume bench/closed-loop-2026-11-25.jsonl   # after Ctrl-C"
+      "ilo-bench run --lang javascript --model haiku --category lists --trials 3 --max-cost 5",
+      "ilo-bench run --python --model haiku --resume bench/closed-loop-2026-11-25.jsonl   # after Ctrl-C"
     ]
   },
   tasks: {
