@@ -759,6 +759,12 @@ describe("help", () => {
     const examples = run.slice(run.indexOf("\nExamples:\n")).split("\n").filter((l) => l.startsWith("  ilo-bench run ") && !l.includes("--dry-run"))
     expect(examples.length).toBeGreaterThan(1)
     for (const example of examples) expect(example).toContain("--model haiku")
+    // So do the README's command lines (quick start, job engines' files) that start a benchmark.
+    const readmeRuns = [...readFileSync(new URL("../README.md", import.meta.url), "utf8").matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)]
+      .flatMap((block) => block[1]!.split("\n"))
+      .filter((l) => /ilo-bench run --|"ilo-bench", "run"/.test(l) && !l.includes("--dry-run"))
+    expect(readmeRuns.length).toBeGreaterThan(5)
+    for (const line of readmeRuns) expect(line, line).toMatch(/--model(", "| )\S/)
     expect(run).toContain("\nEnvironment:\n  ANTHROPIC_API_KEY ")
     expect(run).toContain("OPENAI_API_KEY")
     const root = (await runCli(["--help"])).stdout
