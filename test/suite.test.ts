@@ -73,6 +73,12 @@ describe("the tasks loader", () => {
     if (result._tag === "Right") expect(result.right[0]).toMatchObject({ id: "simple", notes: "x" })
   })
 
+  it("reads a file saved with a UTF-8 byte order mark, as a Windows editor saves it", () => {
+    const result = parseTasks("bom.json", "\uFEFF" + JSON.stringify({ tasks: [{ id: "a", description: "Print 1.", expected_output: "1" }] }))
+    expect(result._tag === "Left" ? result.left.message : "").toBe("")
+    expect(result._tag === "Right" && result.right.map((t) => t.id)).toEqual(["a"])
+  })
+
   it("names the task and the field that is wrong", () => {
     const result = parseTasks("t.json", JSON.stringify({ tasks: [{ id: "a", description: "d", expected_output: "1", difficulty: "extreme" }] }))
     expect(result._tag === "Left" && result.left.message).toMatch(/task 'a' \(#1\): field 'difficulty'/)

@@ -19,7 +19,8 @@ export const parseTasks = (file: string, text: string): Either.Either<ReadonlyAr
   const fail = (reason: string) => Either.left(new TasksFileError({ file, reason }))
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A byte order mark, as Windows editors save UTF-8, is no part of the JSON (the file's sha256 keeps it).
+    json = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text)
   } catch (e) {
     return fail(`not JSON (${(e as Error).message})`)
   }
