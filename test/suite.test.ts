@@ -79,6 +79,18 @@ describe("the tasks loader", () => {
     expect(result._tag === "Right" && result.right.map((t) => t.id)).toEqual(["a"])
   })
 
+  it("says in words what the top level is when it is not an object with tasks", () => {
+    const reason = (text: string) => {
+      const r = parseTasks("t.json", text)
+      return r._tag === "Left" ? r.left.message : ""
+    }
+    expect(reason("[1, 2]")).toBe('tasks file t.json: expected an object with a "tasks" array, got an array')
+    expect(reason('"tasks"')).toBe('tasks file t.json: expected an object with a "tasks" array, got a string')
+    expect(reason("null")).toBe('tasks file t.json: expected an object with a "tasks" array, got null')
+    expect(reason('{"task": []}')).toBe('tasks file t.json: expected an object with a "tasks" array, got an object without "tasks"')
+    expect(reason('{"tasks": 3}')).toMatch(/^tasks file t\.json: expected an object with a "tasks" array: field 'tasks' /)
+  })
+
   it("names the task and the field that is wrong", () => {
     const result = parseTasks("t.json", JSON.stringify({ tasks: [{ id: "a", description: "d", expected_output: "1", difficulty: "extreme" }] }))
     expect(result._tag === "Left" && result.left.message).toMatch(/task 'a' \(#1\): field 'difficulty'/)

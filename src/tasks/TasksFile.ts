@@ -25,6 +25,9 @@ export const parseTasks = (file: string, text: string): Either.Either<ReadonlyAr
     return fail(`not JSON (${(e as Error).message})`)
   }
   if (nestedDeeperThan(json)) return fail(`nests deeper than ${MAX_JSON_DEPTH} levels; a tasks file is an object with a "tasks" array of flat objects`)
+  // What the top level is, in words, where it is not the object the file needs (not Schema's type text).
+  const kind = Array.isArray(json) ? "an array" : json === null ? "null" : typeof json !== "object" ? `a ${typeof json}` : !("tasks" in json) ? "an object without \"tasks\"" : undefined
+  if (kind !== undefined) return fail(`expected an object with a "tasks" array, got ${kind}`)
   const top = Schema.decodeUnknownEither(TasksFile)(json)
   if (Either.isLeft(top)) return fail(`expected an object with a "tasks" array: ${firstIssue(top.left)}`)
   const tasks: Array<Task> = []
