@@ -60,6 +60,23 @@ describe("a model endpoint that cannot answer stops the benchmark at once (built
     }
   })
 
+  it("a key with a character an HTTP header cannot carry (pasted with it) is refused before any request: one line, exit 2", async () => {
+    const server = await startFakeAnthropic(() => ({ text: "echo 1" }))
+    try {
+      for (const [key, code] of [[`${KEY}\u200b`, "U+200B"], [`sk-ant\u00a0${KEY}`, "U+00A0"]] as const) {
+        const r = await runCli(["run", "--ilo", ilo.bin, "--model", "haiku", "--tasks-file", tasks, "--output-dir", join(dir, "out-paste")], {
+          env: { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: server.url }
+        })
+        expect(r.code).toBe(2)
+        expect(errorLines(r.stderr)).toEqual([`ERROR: ANTHROPIC_API_KEY: has a character an HTTP header cannot carry (${code}, character ${key.indexOf(code === "U+200B" ? "\u200b" : "\u00a0") + 1} of ${key.length}); was something pasted along with the key?`])
+        expect(r.stderr).not.toContain(KEY)
+      }
+      expect(server.requests).toHaveLength(0)
+    } finally {
+      await server.close()
+    }
+  })
+
   it("a forbidden key (403) stops the same way", async () => {
     const server = await startFakeAnthropic(() => ({ status: 403 }))
     try {

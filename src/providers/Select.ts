@@ -61,8 +61,26 @@ const optionalEnv = (name: string) =>
 const requiredKey = (variable: string) =>
   Config.redacted(variable).pipe(
     Effect.filterOrFail((key) => Redacted.value(key).trim() !== ""),
-    Effect.mapError(() => new MissingApiKey({ variable }))
+    Effect.mapError(() => new MissingApiKey({ variable })),
+    Effect.tap((key) => sendableKey(variable, Redacted.value(key)))
   )
+
+/**
+ * A key is sent in an HTTP header, which carries printable ASCII: one with a character pasted along
+ * with it (a zero-width space from a web page, a non-breaking space) made every request fail as a
+ * "connection" error, retried with back-off, on every run. Refused at the start, naming the
+ * character's code and place, never the key.
+ */
+export const sendableKey = (variable: string, key: string) => {
+  const trimmed = key.trim()
+  const at = [...trimmed].findIndex((c) => !/^[\x21-\x7e]$/.test(c))
+  if (at === -1) return Effect.void
+  const code = trimmed.codePointAt([...trimmed].slice(0, at).join("").length)!
+  return invalid(
+    variable,
+    `has a character an HTTP header cannot carry (U+${code.toString(16).toUpperCase().padStart(4, "0")}, character ${at + 1} of ${[...trimmed].length}); was something pasted along with the key?`
+  )
+}
 
 /**
  * The model source the flags ask for: the live provider (Anthropic, or chat completions at
@@ -91,7 +109,7 @@ export const selectLlm = (f: ProviderFlags) =>
         // A local server (Ollama, vLLM, llama-server) needs no key; OpenAI itself does.
         const apiKey =
           baseUrl !== undefined && isLocalUrl(baseUrl)
-            ? Option.getOrUndefined(yield* optionalEnv("OPENAI_API_KEY"))
+            ? yield* Effect.tap(Effect.map(optionalEnv("OPENAI_API_KEY"), Option.getOrUndefined), (key) => (key === undefined || key.trim() === "" ? Effect.void : sendableKey("OPENAI_API_KEY", key)))
             : Redacted.value(yield* requiredKey("OPENAI_API_KEY"))
         live = f.batch ? batched(openAiBatches({ apiKey, baseUrl })) : OpenAi.layer({ apiKey, baseUrl })
       }
