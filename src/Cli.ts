@@ -50,6 +50,9 @@ const parseErrorLine = (message: string, argv: ReadonlyArray<string>) => {
   const [, value, kind] = bad
   const at = argv.findIndex((arg, i) => (arg.startsWith("--") && argv[i + 1] === value) || arg.endsWith(`=${value}`))
   const flag = at === -1 ? "" : `${argv[at]!.split("=")[0]}: `
+  // A whole number too large to hold exactly was refused as if it were not one.
+  if (kind === "integer" && /^\+?\d+$/.test(value!.trim()))
+    return `ERROR: ${flag}expected a whole number of at most ${Number.MAX_SAFE_INTEGER}, got '${value}'`
   return `ERROR: ${flag}expected ${kind === "integer" ? "a whole number" : "a number"}, got '${value}'`
 }
 

@@ -546,6 +546,7 @@ describe("ilo-bench run, end to end (built CLI, loopback model, stand-in ilo, re
       ["empty model", () => ["run", "--model", ""], undefined, /^ERROR: --model: must not be empty$/],
       // @effect/cli's own message names no flag ("'abc' is not a integer").
       ["a whole-number flag given text", () => ["run", "--concurrency", "abc"], undefined, /^ERROR: --concurrency: expected a whole number, got 'abc'$/],
+      ["a whole number too large to hold", () => ["run", "--concurrency", "99999999999999999999"], undefined, /^ERROR: --concurrency: expected a whole number of at most 9007199254740991, got '99999999999999999999'$/],
       ["a number flag given text, with =", () => ["run", "--retry-cap", "3", "--max-cost=lots"], undefined, /^ERROR: --max-cost: expected a number, got 'lots'$/],
       ["unknown flag", () => ["run", "--bogus"], undefined, /^ERROR: Received unknown argument: '--bogus'$/],
       ["a flag given twice", () => ["run", "--model", "haiku", "--model=sonnet"], undefined, /^ERROR: --model: given more than once; give it once$/],
