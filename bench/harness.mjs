@@ -1,6 +1,6 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N [--trials=T]]
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N [--trials=T] [--no-resume]]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
 import { spawn } from "node:child_process"
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -23,6 +23,8 @@ const sandboxArg = process.argv.find((a) => a.startsWith("--sandbox="))?.slice(1
 const runsAt = process.argv.findIndex((a) => a === "--runs" || a.startsWith("--runs="))
 const rssRuns = runsAt === -1 ? null : Number(process.argv[runsAt].startsWith("--runs=") ? process.argv[runsAt].slice(7) : process.argv[runsAt + 1])
 if (rssRuns !== null && !(Number.isInteger(rssRuns) && rssRuns >= 1)) throw new Error(`--runs: expected a whole number of runs, got ${process.argv[runsAt]}`)
+/** --no-resume: the peak RSS measure without its resume case (a resume of the benchmark's checkpoint cut after 90% of its runs). */
+const skipResume = process.argv.includes("--no-resume")
 /** --trials=N: the RSS measure's runs as runs/N tasks of N trials each (default 1: every run a task of its own, the plan's worst case). */
 const trialsAt = process.argv.findIndex((a) => a === "--trials" || a.startsWith("--trials="))
 const rssTrials = trialsAt === -1 ? 1 : Number(process.argv[trialsAt].startsWith("--trials=") ? process.argv[trialsAt].slice(9) : process.argv[trialsAt + 1])
@@ -172,7 +174,7 @@ const tasksFile = (count) => {
 }
 
 /** Runs the CLI (through measure-cli.mjs, for its own CPU and RSS); resolves with timings and the report. */
-const runCli = (args, { url }, { readReport = true } = {}) =>
+const runCli = (args, { url }, { readReport = true, beforeRemoving } = {}) =>
   new Promise((resolve, reject) => {
     const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
     const outputDir = mkdtempSync(join(work, "out-"))
@@ -203,6 +205,8 @@ const runCli = (args, { url }, { readReport = true } = {}) =>
       const report = reportFile && readReport ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
       // BENCH_KEEP_OUTPUT=DIR: each run's checkpoint and reports are kept there (to render them again, or compare builds).
       if (process.env.BENCH_KEEP_OUTPUT) cpSync(outputDir, join(process.env.BENCH_KEEP_OUTPUT, basename(outputDir)), { recursive: true })
+      // The RSS measure's resume case takes the checkpoint first.
+      beforeRemoving?.(outputDir)
       rmSync(outputDir, { recursive: true, force: true })
       resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
     })
@@ -355,29 +359,82 @@ const harnessOverhead = async () => {
 
 // ---- 3. peak RSS -------------------------------------------------------------------------------
 
-const peakRss = async () => {
-  const runs = rssRuns ?? (quick ? 1000 : 10000)
-  const ilo = standInIlo(500)
-  const server = await startModelServer({ latencyMs: 0, program: printing })
-  if (runs % rssTrials !== 0) throw new Error(`--trials ${rssTrials} does not divide --runs ${runs}`)
-  const r = await runCli(["--ilo", ilo, "--tasks-file", tasksFile(runs / rssTrials), "--trials", String(rssTrials), "--concurrency", "8"], server, { readReport: false })
-  await server.close()
+/**
+ * The first lines of a checkpoint, up to and with its `share` of its run lines: what an interrupt
+ * (or a crash) at that point leaves, every line whole, its signatures' chain intact.
+ */
+const cutCheckpoint = (from, to, share) => {
+  const bytes = readFileSync(from)
+  const isRun = (at) => bytes.toString("utf8", at, at + 13) === '{"type":"run"'
+  let runs = 0
+  for (let at = 0; at < bytes.length; at = bytes.indexOf(10, at) + 1) if (isRun(at)) runs++
+  const keep = Math.floor(runs * share)
+  let seen = 0
+  let end = 0
+  for (let at = 0; seen < keep; at = bytes.indexOf(10, at) + 1) {
+    if (isRun(at)) seen++
+    end = bytes.indexOf(10, at) + 1
+  }
+  writeFileSync(to, bytes.subarray(0, end))
+  return { runs, kept: keep }
+}
+
+/** What a measured CLI process held: its peak RSS, and its highest sample up to the server's last model request and after it. */
+const rssPhases = (r, server) => {
   const mb = r.usage.maxRssKb / 1024
   // Which phase reached the peak: the runs (up to the last model request) or the reports after them
   // (bench/measure-cli.mjs samples the resident size every 100 ms).
   const last = performance.timeOrigin + server.lastRequestAt()
   const peakOf = (samples) => round(Math.max(0, ...samples.map(([, kb]) => kb)) / 1024, 1)
-  const phases = {
-    runs_sampled_peak_mb: peakOf(r.usage.rss.filter(([t]) => t <= last)),
-    reports_sampled_peak_mb: peakOf(r.usage.rss.filter(([t]) => t > last)),
-    reports_s: round((r.usage.rss.at(-1)[0] - last) / 1000, 1)
-  }
   if (process.env.BENCH_DEBUG) {
     const step = Math.max(1, Math.floor(r.usage.rss.length / 40))
     console.error("rss MB by second (r: runs, R: reports):", r.usage.rss.filter((_, i) => i % step === 0).map(([t, ...kb]) => `${round((t - r.usage.rss[0][0]) / 1000, 0)}s${t <= last ? "r" : "R"}:${kb.map((k) => round(k / 1024, 0)).join("/")}`).join(" "))
   }
-  return { runs, tasks: runs / rssTrials, trials: rssTrials, peak_rss_mb: round(mb, 1), ...phases, wall_s: round((r.ended - r.started) / 1000, 1), target: "<= 300 MB", met: mb <= 300 }
+  return {
+    peak_rss_mb: round(mb, 1),
+    runs_sampled_peak_mb: peakOf(r.usage.rss.filter(([t]) => t <= last)),
+    reports_sampled_peak_mb: peakOf(r.usage.rss.filter(([t]) => t > last)),
+    reports_s: round((r.usage.rss.at(-1)[0] - last) / 1000, 1),
+    wall_s: round((r.ended - r.started) / 1000, 1),
+    target: "<= 300 MB",
+    met: mb <= 300
+  }
 }
+
+const peakRss = async () => {
+  const runs = rssRuns ?? (quick ? 1000 : 10000)
+  const ilo = standInIlo(500)
+  const server = await startModelServer({ latencyMs: 0, program: printing })
+  if (runs % rssTrials !== 0) throw new Error(`--trials ${rssTrials} does not divide --runs ${runs}`)
+  const args = ["--ilo", ilo, "--tasks-file", tasksFile(runs / rssTrials), "--trials", String(rssTrials), "--concurrency", "8"]
+  // The resume case: the benchmark's checkpoint cut after 90% of its runs (as an interrupt there
+  // leaves it), then resumed with the same arguments; the resume reads the checkpoint, runs the
+  // rest and writes the reports of every run.
+  const resumeDir = mkdtempSync(join(work, "resume-"))
+  const cut = join(resumeDir, "closed-loop-cut.jsonl")
+  let lines
+  const r = await runCli(args, server, {
+    readReport: false,
+    beforeRemoving: (outputDir) => {
+      if (skipResume) return
+      const checkpoint = readdirSync(outputDir).find((f) => f.endsWith(".jsonl"))
+      lines = cutCheckpoint(join(outputDir, checkpoint), cut, 0.9)
+    }
+  })
+  await server.close()
+  const run = rssPhases(r, server)
+  let resume
+  if (!skipResume) {
+    const again = await startModelServer({ latencyMs: 0, program: printing })
+    const resumed = await runCli([...args, "--resume", cut], again, { readReport: false })
+    await again.close()
+    resume = { runs_kept: lines.kept, runs_run: runs - lines.kept, ...rssPhases(resumed, again) }
+  }
+  if (process.env.BENCH_KEEP_OUTPUT && !skipResume) cpSync(resumeDir, join(process.env.BENCH_KEEP_OUTPUT, basename(resumeDir)), { recursive: true })
+  rmSync(resumeDir, { recursive: true, force: true })
+  return { runs, tasks: runs / rssTrials, trials: rssTrials, ...run, ...(resume === undefined ? {} : { resume }) }
+}
+
 
 // ---- 4. start-up time --------------------------------------------------------------------------
 
@@ -500,7 +557,9 @@ try {
   if (want("rss")) results.peak_rss = await peakRss()
   console.error(`${"peak_rss"}: ${JSON.stringify(results.peak_rss)}`)
 } finally {
-  rmSync(work, { recursive: true, force: true })
+  // BENCH_KEEP_OUTPUT: the checkpoints kept are resumed or reported with what is here (their signing keys, the stand-in ilo, the tasks files).
+  if (process.env.BENCH_KEEP_OUTPUT) console.error(`kept: ${work} (HOME of the runs)`)
+  else rmSync(work, { recursive: true, force: true })
 }
 results.machine.loadavg_at_end = loadavg().map((x) => round(x))
 
@@ -516,6 +575,7 @@ const rows = [
   r.harness_overhead && ["  a model request alone, through the SDK (ms)", r.harness_overhead.request_alone_sdk_cpu_ms, "", null],
   r.harness_overhead && ["  a model request alone, bare node:http (ms)", r.harness_overhead.request_alone_node_http_cpu_ms, "", null],
   r.peak_rss && [`peak RSS, ${r.peak_rss.runs} runs (MB)`, r.peak_rss.peak_rss_mb, "<= 300", r.peak_rss.met],
+  r.peak_rss?.resume && [`  --resume of it cut after ${r.peak_rss.resume.runs_kept} runs (MB)`, r.peak_rss.resume.peak_rss_mb, "<= 300", r.peak_rss.resume.met],
   r.startup && ["--help start-up, median (ms)", r.startup.median_ms, "<= 400", r.startup.met],
   r.startup && ["  the first start after a build (ms)", r.startup.first_start_ms, "", null],
   r.cost_aligned_vs_seed && ["aligned+warm / seed input cost", r.cost_aligned_vs_seed.ratio_all_loops, "<= 0.25", r.cost_aligned_vs_seed.met],

@@ -411,7 +411,7 @@ const decodeCheckpoint = (file: string, text: string): Either.Either<Source, Res
   const unchecked = parseCheckpoint(file, text)
   const keyId = Either.isRight(unchecked) ? unchecked.right.header.signing_key : undefined
   const key = keyId === undefined ? undefined : loadSigningKey(keyId)
-  const parsed = key === undefined ? unchecked : parseCheckpoint(file, text, () => key)
+  const parsed = key === undefined ? unchecked : parseCheckpoint(file, text, { keyOf: () => key })
   if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
   const latest = planOrder(parsed.right.header, [...new Map(parsed.right.runs.map((r) => [runKey(r), r])).values()])
   return checkpointSource(file, parsed.right, keyId, key, { latest, decoded: false }, resultNotes(latest, maxTokensOf(parsed.right.header)))

@@ -53,8 +53,12 @@ export class Checkpoint extends Context.Tag("ilo-bench/Checkpoint")<
       path: string,
       contents: CheckpointContents
     ) => Effect.Effect<CheckpointWriter, OutputError | CheckpointError, Scope.Scope>
-    /** Reads a checkpoint back; a torn last line is ignored with a warning. */
-    readonly read: (path: string) => Effect.Effect<CheckpointContents, CheckpointError>
+    /**
+     * Reads a checkpoint back; a torn last line is ignored with a warning. Given `visit`, its run,
+     * reply and program lines are handed over as they are read, each with its place in the file
+     * where it has one, instead of kept (a resume holds what it needs of them, not every record).
+     */
+    readonly read: (path: string, visit?: LineVisitor) => Effect.Effect<CheckpointContents, CheckpointError>
   }
 >() {
   static make = (impl: Context.Tag.Service<Checkpoint>): Context.Tag.Service<Checkpoint> => impl
@@ -112,11 +116,11 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
 export const parseCheckpoint = (
   path: string,
   text: string,
-  /** Given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
-  keyOf?: (id: string) => SigningKey | undefined
+  /** keyOf given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
+  options: ParseOptions = {}
 ): Either.Either<CheckpointContents, CheckpointError> => {
   const { lines, tornLine, validBytes } = wholeLines(text)
-  return parseCheckpointLines(path, { lines: lines.map((line) => ({ text: line })), end: () => ({ tornLine, validBytes }) }, { keyOf })
+  return parseCheckpointLines(path, { lines: lines.map((line) => ({ text: line })), end: () => ({ tornLine, validBytes }) }, options)
 }
 
 /** A line of a checkpoint: its text without its newline and, read from a file, where it is there. */
@@ -132,14 +136,24 @@ export interface CheckpointLines {
   readonly end: () => { readonly tornLine: number | null; readonly validBytes: number }
 }
 
-export interface ParseOptions {
+/** What reading a checkpoint hands over line by line instead of keeping (each with its place, read from a file). */
+export interface LineVisitor {
+  /** Each run line's record; `runs` is then empty. */
+  readonly onRun?: ((result: RunResult, at: LineAt | undefined) => void) | undefined
+  /** Each reply line; `replies` is then empty. */
+  readonly onReply?: ((reply: CheckpointReply, at: LineAt | undefined) => void) | undefined
+  /** Each program's "started" and "ended" line; `started` is then empty. */
+  readonly onProgram?: ((line: CheckpointStarted) => void) | undefined
+}
+
+export interface ParseOptions extends LineVisitor {
   /** Given, a signed checkpoint's lines are verified with the key its header names (none: its lines are taken as they are). */
   readonly keyOf?: ((id: string) => SigningKey | undefined) | undefined
   /**
-   * Each run line's record and its place, as it is read; `runs` is then empty, and the replies,
-   * programs, batches and counts are not kept either (a report of the runs needs none of them).
+   * Whether the lines no callback takes are kept (replies, programs, batches, counts). By default
+   * only without `onRun`: a report of the runs needs none of them; a resume says true.
    */
-  readonly onRun?: ((result: RunResult, at: LineAt | undefined) => void) | undefined
+  readonly keepRest?: boolean | undefined
   /** A line left out for its signature must still be a checkpoint record, as it must be read without the key. */
   readonly refusedMustParse?: boolean | undefined
 }
@@ -148,7 +162,7 @@ export interface ParseOptions {
 export const parseCheckpointLines = (
   path: string,
   { lines: all, end }: CheckpointLines,
-  { keyOf, onRun, refusedMustParse = false }: ParseOptions = {}
+  { keyOf, onRun, onReply, onProgram, keepRest = onRun === undefined, refusedMustParse = false }: ParseOptions = {}
 ): Either.Either<CheckpointContents, CheckpointError> => {
   const fail = (reason: string) => Either.left(new CheckpointError({ path, reason }))
   const complete = all[Symbol.iterator]()
@@ -175,7 +189,6 @@ export const parseCheckpointLines = (
   const batches: Array<CheckpointBatch> = []
   const counts: Array<CheckpointCount> = []
   const refusedLines: Array<number> = []
-  const keepAll = onRun === undefined
   // Requests asked and not yet answered, by run then attempt. A reply answers its attempt; a run's
   // line ends whatever it had asked (an API error that outlived its retries was an answer too). What
   // is still open when a session ends (a resume line, the end of the file) was in flight then.
@@ -208,11 +221,12 @@ export const parseCheckpointLines = (
     if (Either.isLeft(line)) return fail(`line ${i + 2} is not a checkpoint record (${line.left})`)
     const record = line.right
     if (record.type === "run") {
-      if (keepAll) runs.push(record.result)
+      if (onRun === undefined) runs.push(record.result)
       else onRun(record.result, next.value.at)
       asked.delete(runOf(record.result))
     } else if (record.type === "reply") {
-      if (keepAll) replies.push(record)
+      if (onReply !== undefined) onReply(record, next.value.at)
+      else if (keepRest) replies.push(record)
       asked.get(runOf(record))?.delete(record.attempt)
     } else if (record.type === "asked") {
       const attempts = asked.get(runOf(record)) ?? new Set<number>()
@@ -224,10 +238,12 @@ export const parseCheckpointLines = (
       sessionEnded()
       resumes.push(record)
     }
-    else if (!keepAll) continue
-    else if (record.type === "batch" || record.type === "submitting" || record.type === "refused") batches.push(record)
-    else if (record.type === "count") counts.push(record)
-    else started.push(record)
+    else if (record.type === "batch" || record.type === "submitting" || record.type === "refused") {
+      if (keepRest) batches.push(record)
+    } else if (record.type === "count") {
+      if (keepRest) counts.push(record)
+    } else if (onProgram !== undefined) onProgram(record)
+    else if (keepRest) started.push(record)
   }
   sessionEnded()
   const { tornLine, validBytes } = end()
@@ -292,6 +308,45 @@ export const fileLines = (fd: number, chunkBytes = CHUNK_BYTES): CheckpointLines
       if (ended === undefined) throw new Error("the lines of a file were asked how they ended before they were read")
       return ended
     }
+  }
+}
+
+const RECORD_BLOCK = 256 * 1024
+
+/**
+ * Reads records of a checkpoint back from their places, decoded as reading the checkpoint decoded
+ * them (their signature, checked then, left off): a block at a time, so that records read in the
+ * file's order read each block once. For the lines as they were read: a line appended since is
+ * read from a new reader.
+ */
+export const recordReader = (path: string) => {
+  let block: { readonly start: number; readonly bytes: Buffer } | undefined
+  const bytesAt = ({ offset, length }: LineAt): Buffer => {
+    if (block === undefined || offset < block.start || offset + length > block.start + block.bytes.length) {
+      block = undefined
+      const fd = nodeFs.openSync(path, "r")
+      try {
+        const bytes = Buffer.alloc(Math.max(RECORD_BLOCK, length))
+        let got = 0
+        while (got < bytes.length) {
+          const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, offset + got)
+          if (n === 0) break
+          got += n
+        }
+        if (got < length) throw new Error(`checkpoint ${path} ends before its line at byte ${offset}`)
+        block = { start: offset, bytes: bytes.subarray(0, got) }
+      } finally {
+        nodeFs.closeSync(fd)
+      }
+    }
+    return block.bytes.subarray(offset - block.start, offset - block.start + length)
+  }
+  /** The record of the line at `at`; one that no longer decodes means the file changed under it. */
+  return (at: LineAt): CheckpointLine => {
+    const text = bytesAt(at).toString("utf8", 0, at.length - 1)
+    const line = Either.flatMap(parseJson(unsign(text)?.text ?? text), (json) => Either.mapLeft(decodeLine(json), firstIssue))
+    if (Either.isLeft(line)) throw new Error(`checkpoint ${path}: the line at byte ${at.offset} is no longer the record read there (${line.left})`)
+    return line.right
   }
 }
 
@@ -551,11 +606,11 @@ export const layer = Layer.effect(
           yield* fs.truncate(path, contents.validBytes).pipe(Effect.mapError((e) => new OutputError({ path, reason: e.message })))
           return yield* open(path, contents.chain ?? null)
         }),
-      read: (path) =>
+      read: (path, visit) =>
         Effect.gen(function* () {
-          // Line by line: the file is never one string (its runs and replies are still all kept, for the resume).
+          // Line by line: the file is never one string, and what `visit` takes is not kept.
           const parsed = yield* withFileLines(path, (reason) => new CheckpointError({ path, reason }), (lines) =>
-            parseCheckpointLines(path, lines, { keyOf: loadSigningKey })
+            parseCheckpointLines(path, lines, { ...visit, keepRest: true, keyOf: loadSigningKey })
           )
           const contents = yield* parsed
           if (!contents.signed)

@@ -1,8 +1,9 @@
-import type { CheckpointHeader, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
-import type { RunResult } from "../domain/Result.js"
+import type { CheckpointHeader, CheckpointLine, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
+import { RunResult } from "../domain/Result.js"
 import { Either, Schema } from "effect"
 import { RunConfig } from "../domain/RunConfig.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
+import { recordReader, type LineAt, type LineVisitor } from "../services/Checkpoint.js"
 
 /** What a resumed run would do, to compare with what the checkpoint's runs did (an older harness recorded fewer fields). */
 export interface SessionSettings {
@@ -83,12 +84,12 @@ export const RESULT_SETTINGS: ReadonlyArray<readonly [string, (s: SessionSetting
   ["shard (--shard)", (s) => (s.config.shard ? `${s.config.shard.index}/${s.config.shard.count}` : null)]
 ]
 
-const decodeRecorded = Schema.decodeUnknownEither(Schema.partialWith(RunConfig, { exact: true }))
+const decodeRecordedConfig = Schema.decodeUnknownEither(Schema.partialWith(RunConfig, { exact: true }))
 
 /** Each setting that differs between the checkpoint and now, as "name: checkpoint X, now Y". */
 export const configDifferences = (saved: CheckpointHeader, now: SessionSettings): ReadonlyArray<string> => {
   // The checkpoint's configuration as this harness reads it; a field it did not record is "none".
-  const recorded = Either.getOrElse(decodeRecorded(saved.config), (): Partial<RunConfig> => ({}))
+  const recorded = Either.getOrElse(decodeRecordedConfig(saved.config), (): Partial<RunConfig> => ({}))
   const before: SessionSettings = { config: recorded, skills: saved.skills }
   return RESULT_SETTINGS.flatMap(([name, get]) => {
     const a = get(before)
@@ -97,20 +98,233 @@ export const configDifferences = (saved: CheckpointHeader, now: SessionSettings)
   })
 }
 
-/** The last record of each planned run in a checkpoint (a run re-run later supersedes its earlier line). */
-export const recordedRuns = (runs: ReadonlyArray<RunSpec>, recorded: ReadonlyArray<RunResult>): Map<number, RunResult> => {
-  const latest = new Map(recorded.map((r) => [runKey(r), r]))
-  const found = new Map<number, RunResult>()
-  for (const spec of runs) {
-    const r = latest.get(specKey(spec))
-    if (r !== undefined) found.set(spec.index, r)
+/** A run record read back from its checkpoint line as reading the checkpoint decodes it (defaults of older harnesses' lines filled in, fields in the schema's order). */
+export const decodeRecorded = Schema.decodeUnknownSync(RunResult, { onExcessProperty: "preserve" })
+
+/**
+ * What a checkpoint recorded of the planned runs, taken line by line as it is read (the visitor
+ * handed to Checkpoint.read): each planned run's last run line and whether it ended in "error", its
+ * reply lines, and how many of its programs were started and never ended, by attempt. Lines read
+ * from a file are held as their places (a few bytes in typed arrays) and read back from there
+ * when needed, so that a resume of a checkpoint of 100,000 runs does not hold its runs and replies;
+ * lines without a place (a checkpoint in memory) are held as they are. Lines of runs not planned
+ * now are passed over.
+ */
+export class Recorded {
+  /** Each planned run's slot (its position in the plan), by runKey; dropped by `planned`. */
+  private slots: Map<string, number> | undefined
+  /** A run line's offset in the file, or -(n + 1) for the n-th held record; NaN: none. */
+  private readonly runOffsets: Float64Array
+  private readonly runLengths: Uint32Array
+  private readonly errors: Uint8Array
+  private readonly heldRuns: Array<RunResult> = []
+  /** Reply lines, newest first per run: the first of each slot's chain, and each line's next. */
+  private firstReply: Int32Array
+  private replyOffsets = new Float64Array(64)
+  private replyLengths = new Uint32Array(64)
+  private replyAttempts = new Uint32Array(64)
+  private replyNext = new Int32Array(64)
+  private replies = 0
+  private readonly heldReplies: Array<CheckpointReply> = []
+  /** Programs started (their reply or a "started" line) less those ended, by slot and attempt; none at zero. */
+  private readonly open = new Map<string, number>()
+  private readonly read: ((at: LineAt) => CheckpointLine) | undefined
+
+  constructor(
+    runs: ReadonlyArray<RunSpec>,
+    /** The checkpoint's file, where the lines handed over have places in it. */
+    path?: string
+  ) {
+    this.slots = new Map(runs.map((spec, slot) => [specKey(spec), slot]))
+    this.runOffsets = new Float64Array(runs.length).fill(NaN)
+    this.runLengths = new Uint32Array(runs.length)
+    this.errors = new Uint8Array(runs.length)
+    this.firstReply = new Int32Array(runs.length).fill(-1)
+    this.read = path === undefined ? undefined : recordReader(path)
   }
-  return found
+
+  /** The lines to hand over as the checkpoint is read. */
+  readonly visitor: LineVisitor = {
+    onRun: (result, at) => {
+      const slot = this.slots?.get(runKey(result))
+      if (slot === undefined) return
+      this.errors[slot] = result.final_outcome === "error" ? 1 : 0
+      if (at !== undefined && this.read !== undefined) {
+        this.runOffsets[slot] = at.offset
+        this.runLengths[slot] = at.length
+      } else this.runOffsets[slot] = -this.heldRuns.push(result)
+    },
+    onReply: (reply, at) => {
+      const slot = this.slots?.get(runKey(reply))
+      if (slot === undefined) return
+      this.opened(slot, reply.attempt, 1)
+      if (this.replies === this.replyNext.length) this.growReplies()
+      const n = this.replies++
+      if (at !== undefined && this.read !== undefined) {
+        this.replyOffsets[n] = at.offset
+        this.replyLengths[n] = at.length
+      } else this.replyOffsets[n] = -this.heldReplies.push(reply)
+      this.replyAttempts[n] = reply.attempt
+      this.replyNext[n] = this.firstReply[slot]!
+      this.firstReply[slot] = n
+    },
+    onProgram: (line) => {
+      const slot = this.slots?.get(runKey(line))
+      if (slot !== undefined) this.opened(slot, line.attempt, line.type === "started" ? 1 : -1)
+    }
+  }
+
+  private opened(slot: number, attempt: number, by: number) {
+    const key = `${slot}:${attempt}`
+    const n = (this.open.get(key) ?? 0) + by
+    if (n === 0) this.open.delete(key)
+    else this.open.set(key, n)
+  }
+
+  private growReplies() {
+    const grow = <A extends Float64Array | Uint32Array | Int32Array>(a: A, make: (n: number) => A) => {
+      const b = make(a.length * 2)
+      b.set(a)
+      return b
+    }
+    this.replyOffsets = grow(this.replyOffsets, (n) => new Float64Array(n))
+    this.replyLengths = grow(this.replyLengths, (n) => new Uint32Array(n))
+    this.replyAttempts = grow(this.replyAttempts, (n) => new Uint32Array(n))
+    this.replyNext = grow(this.replyNext, (n) => new Int32Array(n))
+  }
+
+  /** Whether the run in this slot has a run line, and whether its last one ended in "error". */
+  outcome(slot: number): "none" | "error" | "ended" {
+    return Number.isNaN(this.runOffsets[slot]!) ? "none" : this.errors[slot] === 1 ? "error" : "ended"
+  }
+
+  /** The last run line's place in the file, if it was read from one. */
+  place(slot: number): LineAt | undefined {
+    const offset = this.runOffsets[slot]!
+    return Number.isNaN(offset) || offset < 0 ? undefined : { offset, length: this.runLengths[slot]! }
+  }
+
+  /** The last run record of the run in this slot (read back from its line). */
+  run(slot: number): RunResult | undefined {
+    const offset = this.runOffsets[slot]!
+    if (Number.isNaN(offset)) return undefined
+    if (offset < 0) return this.heldRuns[-offset - 1]
+    const line = this.read!({ offset, length: this.runLengths[slot]! })
+    if (line.type !== "run") throw new Error(`the checkpoint's line at byte ${offset} is no longer a run`)
+    return line.result
+  }
+
+  /**
+   * The replies the run continues from: those recorded for its attempts 1, 2, ... up to the first
+   * attempt with none (a later line for an attempt supersedes an earlier one); undefined for none.
+   */
+  repliesOf(slot: number): ReadonlyArray<CheckpointReply> | undefined {
+    const latest = new Map<number, number>()
+    for (let n = this.firstReply[slot]!; n !== -1; n = this.replyNext[n]!)
+      if (!latest.has(this.replyAttempts[n]!)) latest.set(this.replyAttempts[n]!, n)
+    const run: Array<CheckpointReply> = []
+    for (let attempt = 1; latest.has(attempt); attempt++) {
+      const n = latest.get(attempt)!
+      const offset = this.replyOffsets[n]!
+      if (offset < 0) run.push(this.heldReplies[-offset - 1]!)
+      else {
+        const line = this.read!({ offset, length: this.replyLengths[n]! })
+        if (line.type !== "reply") throw new Error(`the checkpoint's line at byte ${offset} is no longer a reply`)
+        run.push(line)
+      }
+    }
+    return run.length > 0 ? run : undefined
+  }
+
+  /**
+   * The attempt of the run whose program the harness twice stopped under without its ending: a
+   * program's start is its reply line or, run again from a recorded reply, a "started" line; its
+   * end an "ended" line, written however it ends, an orderly interrupt included. Only a harness
+   * that died (kill -9, a crash, a program killing it) leaves a start without an end. Once is
+   * given the benefit of the doubt (the user may have killed it); twice, the program is not run again.
+   */
+  killer(slot: number): number | undefined {
+    if (this.killers === undefined) {
+      this.killers = new Map()
+      for (const [key, n] of this.open) {
+        if (n < 2) continue
+        const [s, a] = key.split(":").map(Number) as [number, number]
+        this.killers.set(s, Math.max(this.killers.get(s) ?? 0, a))
+      }
+    }
+    return this.killers.get(slot)
+  }
+  private killers: Map<number, number> | undefined
+
+  /** Once the resume is planned: only the run lines are asked for again (kept runs), the rest is let go. */
+  planned() {
+    this.slots = undefined
+    this.open.clear()
+    this.killers = undefined
+    this.firstReply = new Int32Array(0)
+    this.replyOffsets = new Float64Array(0)
+    this.replyLengths = new Uint32Array(0)
+    this.replyAttempts = new Uint32Array(0)
+    this.replyNext = new Int32Array(0)
+    this.heldReplies.length = 0
+  }
+}
+
+/** What a checkpoint whose lines are at hand recorded of the planned runs (as a checkpoint read in memory hands them over). */
+export const recordedOf = (
+  runs: ReadonlyArray<RunSpec>,
+  results: ReadonlyArray<RunResult>,
+  replies: ReadonlyArray<CheckpointReply> = [],
+  programs: ReadonlyArray<CheckpointStarted> = []
+): Recorded => {
+  const recorded = new Recorded(runs)
+  for (const r of results) recorded.visitor.onRun!(r, undefined)
+  for (const r of replies) recorded.visitor.onReply!(r, undefined)
+  for (const p of programs) recorded.visitor.onProgram!(p)
+  return recorded
+}
+
+/**
+ * The runs a resume keeps from its checkpoint, by plan index: a flag a run, each read back from
+ * the checkpoint when asked for (a resume of 100,000 runs holds none of their records).
+ */
+export class KeptRuns {
+  private count = 0
+  private readonly slotOf = new Map<number, number>()
+  constructor(private readonly recorded: Recorded | undefined) {}
+  /** @internal */
+  add(index: number, slot: number) {
+    this.slotOf.set(index, slot)
+    this.count++
+  }
+  get size() {
+    return this.count
+  }
+  has(index: number) {
+    return this.slotOf.has(index)
+  }
+  /** The kept run's record, read from its line. */
+  get(index: number): RunResult | undefined {
+    const slot = this.slotOf.get(index)
+    return slot === undefined ? undefined : this.recorded!.run(slot)
+  }
+  /** Where the kept run's line is in the checkpoint, if it was read from a file. */
+  place(index: number): LineAt | undefined {
+    const slot = this.slotOf.get(index)
+    return slot === undefined ? undefined : this.recorded!.place(slot)
+  }
+  keys(): IterableIterator<number> {
+    return this.slotOf.keys()
+  }
+  /** Each kept run's record, read one at a time. */
+  *values(): IterableIterator<RunResult> {
+    for (const slot of this.slotOf.values()) yield this.recorded!.run(slot)!
+  }
 }
 
 export interface ResumePlan {
   /** Runs kept from the checkpoint, by plan index: never asked again. */
-  readonly kept: ReadonlyMap<number, RunResult>
+  readonly kept: KeptRuns
   /** Runs to do now, in the seed's order; a run with recorded replies carries them (`recorded`). */
   readonly todo: ReadonlyArray<RunSpec>
   /** Recorded runs that ended in "error" and will be run again. */
@@ -120,28 +334,8 @@ export interface ResumePlan {
   readonly repliesReused: number
   /** Whether the checkpoint already held every planned run. */
   readonly wasComplete: boolean
-  /** Runs whose last recorded program killed the harness (harnessKillers): it is scored, not run again. */
+  /** Runs whose last recorded program killed the harness (Recorded.killer): it is scored, not run again. */
   readonly killedHarness?: number | undefined
-}
-
-/**
- * The replies each run continues from: those recorded for its attempts 1, 2, ... up to the first
- * attempt with none (a later line for an attempt supersedes an earlier one).
- */
-const repliesByRun = (replies: ReadonlyArray<CheckpointReply>): Map<string, ReadonlyArray<CheckpointReply>> => {
-  const byAttempt = new Map<string, Map<number, CheckpointReply>>()
-  for (const r of replies) {
-    const key = runKey(r)
-    const attempts = byAttempt.get(key) ?? new Map<number, CheckpointReply>()
-    byAttempt.set(key, attempts.set(r.attempt, r))
-  }
-  const contiguous = new Map<string, ReadonlyArray<CheckpointReply>>()
-  for (const [key, attempts] of byAttempt) {
-    const run: Array<CheckpointReply> = []
-    for (let n = 1; attempts.has(n); n++) run.push(attempts.get(n)!)
-    if (run.length > 0) contiguous.set(key, run)
-  }
-  return contiguous
 }
 
 /**
@@ -149,62 +343,41 @@ const repliesByRun = (replies: ReadonlyArray<CheckpointReply>): Map<string, Read
  * model) when the checkpoint was interrupted or `retryErrors` asks for it. Each run to do continues
  * from the model replies recorded for it: this is the one place that decides what a run replays.
  */
-/**
- * The attempt of each run whose program the harness twice stopped under without its ending: a
- * program's start is its reply line or, run again from a recorded reply, a "started" line; its end
- * an "ended" line, written however it ends, an orderly interrupt included. Only a harness that
- * died (kill -9, a crash, a program killing it) leaves a start without an end. Once is given the
- * benefit of the doubt (the user may have killed it); twice, the program is not run again.
- */
-export const harnessKillers = (
-  replies: ReadonlyArray<CheckpointReply>,
-  programs: ReadonlyArray<CheckpointStarted>
-): Map<string, number> => {
-  const open = new Map<string, number>()
-  const key = (line: CheckpointReply | CheckpointStarted) => `${runKey(line)}\u0000${line.attempt}`
-  for (const r of replies) open.set(key(r), (open.get(key(r)) ?? 0) + 1)
-  for (const p of programs) open.set(key(p), (open.get(key(p)) ?? 0) + (p.type === "started" ? 1 : -1))
-  const killers = new Map<string, number>()
-  for (const line of [...replies, ...programs])
-    if ((open.get(key(line)) ?? 0) >= 2) killers.set(runKey(line), Math.max(killers.get(runKey(line)) ?? 0, line.attempt))
-  return killers
+export const planResumeOf = (runs: ReadonlyArray<RunSpec>, recorded: Recorded, retryErrors: boolean): ResumePlan => {
+  let found = 0
+  for (let slot = 0; slot < runs.length; slot++) if (recorded.outcome(slot) !== "none") found++
+  const wasComplete = found === runs.length
+  const rerunErrors = retryErrors || !wasComplete
+  const kept = new KeptRuns(recorded)
+  let errorsRerun = 0
+  let killedHarness = 0
+  let continued = 0
+  let repliesReused = 0
+  const todo: Array<RunSpec> = []
+  runs.forEach((spec, slot) => {
+    const outcome = recorded.outcome(slot)
+    if (outcome === "ended" || (outcome === "error" && !rerunErrors)) return kept.add(spec.index, slot)
+    if (outcome === "error") errorsRerun++
+    const replies = recorded.repliesOf(slot)
+    if (replies === undefined) return void todo.push(spec)
+    continued++
+    repliesReused += replies.length
+    const killer = recorded.killer(slot)
+    // Only the last recorded attempt can be the one its program never finished.
+    if (killer !== undefined && killer === replies.length) {
+      killedHarness++
+      todo.push({ ...spec, recorded: replies, killedHarness: killer })
+    } else todo.push({ ...spec, recorded: replies })
+  })
+  recorded.planned()
+  return { kept, todo, errorsRerun, continued, repliesReused, wasComplete, killedHarness }
 }
 
+/** planResume of a checkpoint's records at hand. */
 export const planResume = (
   runs: ReadonlyArray<RunSpec>,
   recorded: ReadonlyArray<RunResult>,
   retryErrors: boolean,
   replies: ReadonlyArray<CheckpointReply> = [],
   programs: ReadonlyArray<CheckpointStarted> = []
-): ResumePlan => {
-  const found = recordedRuns(runs, recorded)
-  const wasComplete = found.size === runs.length
-  const rerunErrors = retryErrors || !wasComplete
-  const kept = new Map<number, RunResult>()
-  let errorsRerun = 0
-  for (const [index, r] of found) {
-    if (rerunErrors && r.final_outcome === "error") errorsRerun++
-    else kept.set(index, r)
-  }
-  const replied = repliesByRun(replies)
-  const killers = harnessKillers(replies, programs)
-  let killedHarness = 0
-  let continued = 0
-  let repliesReused = 0
-  const todo = runs
-    .filter((spec) => !kept.has(spec.index))
-    .map((spec) => {
-      const recorded = replied.get(specKey(spec))
-      if (recorded === undefined) return spec
-      continued++
-      repliesReused += recorded.length
-      const killer = killers.get(specKey(spec))
-      // Only the last recorded attempt can be the one its program never finished.
-      if (killer !== undefined && killer === recorded.length) {
-        killedHarness++
-        return { ...spec, recorded, killedHarness: killer }
-      }
-      return { ...spec, recorded }
-    })
-  return { kept, todo, errorsRerun, continued, repliesReused, wasComplete, killedHarness }
-}
+): ResumePlan => planResumeOf(runs, recordedOf(runs, recorded, replies, programs), retryErrors)

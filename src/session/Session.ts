@@ -16,7 +16,7 @@ import { BenchEvents, listen } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
-import { configDifferences, planResume, type ResumePlan } from "./Resume.js"
+import { configDifferences, decodeRecorded, KeptRuns, planResumeOf, Recorded, type ResumePlan } from "./Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { distinct } from "../report/format.js"
 import { resultNotes, startNotes, unansweredNotes } from "../report/Notes.js"
@@ -119,6 +119,28 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, Run
   return slots.map((r) => r ?? read[next++]!)
 }
 
+/**
+ * A resume's kept runs, read from their lines in one pass and held as the reports hold runs read
+ * back (RunsOnDisk: past a few MB, their short fields in columns and the rest left in the line),
+ * each read as reading the checkpoint reads it (through the schema): the progress lines, the
+ * budget and the reports all go through these, so that the checkpoint is read once more in all.
+ */
+const readKept = (file: string, kept: KeptRuns): Map<number, RunResult> => {
+  const held = new Map<number, RunResult>()
+  const places: Array<LineAt> = []
+  const indexes: Array<number> = []
+  for (const index of kept.keys()) {
+    const at = kept.place(index)
+    if (at === undefined) held.set(index, kept.get(index)!)
+    else {
+      places.push(at)
+      indexes.push(index)
+    }
+  }
+  if (places.length > 0) readRuns(file, places, undefined, decodeRecorded).forEach((r, i) => held.set(indexes[i]!, r))
+  return held
+}
+
 const survivalRow = (r: RunResult): SurvivalRow => ({
   task: r.task,
   language: r.language,
@@ -154,8 +176,10 @@ export const runSession = (input: SessionInput) =>
 
     let paths: ReportPaths
     let writer: CheckpointWriter
-    let plan: ResumePlan = { kept: new Map(), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
+    let plan: ResumePlan = { kept: new KeptRuns(undefined), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
+    /** A resume's kept runs, by plan index, held as the reports hold runs (readKept). */
+    let keptRuns: ReadonlyMap<number, RunResult> = new Map()
     /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
     let batchesBefore: ReadonlyArray<CheckpointBatch> = []
     let knownCounts: ReadonlyArray<CheckpointCount> = []
@@ -165,7 +189,9 @@ export const runSession = (input: SessionInput) =>
     const beginNotes = [...startNotes(input.skipped, skills), ...(input.notes ?? [])]
     if (input.resume !== undefined) {
       const { path: file, force, retryErrors } = input.resume
-      const contents = yield* checkpoint.read(file)
+      // Its runs, replies and programs as places in the file, read back as the plan needs them.
+      const recorded = new Recorded(runs, file)
+      const contents = yield* checkpoint.read(file, recorded.visitor)
       const differences = configDifferences(contents.header, { config: input.config, skills })
       if (differences.length > 0 && !force) return yield* new CheckpointMismatch({ path: file, differences })
       if (differences.length > 0)
@@ -174,9 +200,10 @@ export const runSession = (input: SessionInput) =>
       yield* removeStaleWrites(paths)
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
-      plan = planResume(runs, contents.runs, retryErrors, contents.replies, contents.started ?? [])
+      plan = planResumeOf(runs, recorded, retryErrors)
+      keptRuns = readKept(file, plan.kept)
       // --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs were paid for.
-      if (input.budget !== undefined) yield* input.budget.spentBefore(plan.kept.values())
+      if (input.budget !== undefined) yield* input.budget.spentBefore(keptRuns.values())
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
       unansweredBefore = contents.unanswered ?? 0
@@ -266,7 +293,7 @@ export const runSession = (input: SessionInput) =>
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     // A finished run stays in its checkpoint line, only its place held, and is read back for the
     // reports, so that memory does not grow with the runs of a long benchmark.
-    const inMemory = new Map<number, RunResult>(plan.kept)
+    const inMemory = new Map<number, RunResult>(keptRuns)
     const onDisk = new RunPlaces(writer.path)
     const appendRun = writer.appendLocated
     const record = (spec: RunSpec, result: RunResult): Effect.Effect<void, OutputError> =>
@@ -338,7 +365,7 @@ export const runSession = (input: SessionInput) =>
     const shown = input.progress ?? seedOnly(runs.length, runs.reduce((most, r) => Math.max(most, r.trial), 1))
     // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
     for (const spec of runs) {
-      const kept = plan.kept.get(spec.index)
+      const kept = keptRuns.get(spec.index)
       if (kept !== undefined) yield* shown.kept(spec, kept)
     }
     /** Replies and runs this session wrote: a new checkpoint with none holds nothing to resume. */

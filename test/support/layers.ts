@@ -131,12 +131,12 @@ export const memoryCheckpoint = () => {
           files.set(path, bytes.toString("utf8"))
           return writer(path)
         }),
-      read: (path) =>
+      read: (path, visit) =>
         Effect.suspend(() => {
           const text = files.get(path)
           return text === undefined
             ? Effect.fail(new CheckpointError({ path, reason: "not found" }))
-            : parseCheckpoint(path, text)
+            : parseCheckpoint(path, text, { ...visit, keepRest: true })
         })
     })
   )

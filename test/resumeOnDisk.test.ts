@@ -1,0 +1,131 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer, Logger } from "effect"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
+import { plan } from "../src/loop/Plan.js"
+import { Checkpoint, layer as CheckpointLive, parseCheckpoint } from "../src/services/Checkpoint.js"
+import { decodeRecorded, planResume, planResumeOf, Recorded } from "../src/session/Resume.js"
+import { header, replyLine, result } from "./support/fixtures.js"
+import { NodeContext, python, task } from "./support/layers.js"
+
+// Signing keys go to a state directory of the test's own.
+process.env.XDG_STATE_HOME = mkdtempSync(join(tmpdir(), "ilo-bench-state-"))
+
+const live = Layer.provideMerge(CheckpointLive, NodeContext.layer)
+const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
+const tempFile = () => join(mkdtempSync(join(tmpdir(), "ilo-bench-resume-")), "closed-loop-2026-11-25.jsonl")
+const haiku = [{ key: "haiku", id: "claude-haiku-4-5" }]
+
+describe("a resume reads its checkpoint line by line and holds the runs it keeps as places", () => {
+  it.scoped("plans what the checkpoint read whole plans: kept runs read back as they were, replies, errors re-run, a program that killed the harness twice", () =>
+    Effect.gen(function* () {
+      const file = tempFile()
+      writeFileSync(file, "")
+      const runs = plan(Array.from({ length: 12 }, (_, i) => task(`t${i}`)), [python], haiku)
+      const writer = yield* (yield* Checkpoint).begin(file, header())
+      for (let i = 0; i < 12; i++) {
+        if (i === 5) continue
+        yield* writer.append(replyLine(`t${i}`, 1, `print("t${i}")\n# ünïcode ${"x".repeat(i * 40)}`))
+        // t8 and t9: replies and no run; t9's second program started twice and never ended.
+        if (i === 8 || i === 9) {
+          yield* writer.append(replyLine(`t${i}`, 2))
+          if (i === 9) yield* writer.append({ type: "started", task: "t9", language: "python", model: "haiku", trial: 1, attempt: 2 })
+          continue
+        }
+        yield* writer.append({ type: "ended", task: `t${i}`, language: "python", model: "haiku", trial: 1, attempt: 1 })
+        yield* writer.append({ type: "run", result: result(`t${i}`, i === 3 ? "error" : i === 4 ? "failed" : "working") })
+      }
+      // t3 re-run: its later line counts; a run not planned now is passed over.
+      yield* writer.append({ type: "run", result: result("t3", "partial") })
+      yield* writer.append({ type: "run", result: result("t99") })
+      yield* writer.append({ type: "run", result: result("t6", "error") })
+
+      const whole = yield* (yield* Checkpoint).read(file).pipe(Effect.provide(quiet))
+      const recorded = new Recorded(runs, file)
+      const lines = yield* (yield* Checkpoint).read(file, recorded.visitor).pipe(Effect.provide(quiet))
+      // Handed over, not kept.
+      expect([lines.runs.length, lines.replies.length, (lines.started ?? []).length]).toEqual([0, 0, 0])
+      expect(lines.validBytes).toBe(whole.validBytes)
+
+      const onDisk = planResumeOf(runs, recorded, false)
+      const inMemory = planResume(runs, whole.runs, false, whole.replies, whole.started ?? [])
+      expect(onDisk.todo).toEqual(inMemory.todo)
+      expect(onDisk.todo.map((s) => [s.task.id, (s.recorded ?? []).map((r) => r.attempt), s.killedHarness])).toEqual([
+        ["t5", [], undefined],
+        ["t6", [1], undefined],
+        ["t8", [1, 2], undefined],
+        ["t9", [1, 2], 2]
+      ])
+      const { kept: _a, todo: _b, ...counts } = onDisk
+      const { kept: _c, todo: _d, ...countsWhole } = inMemory
+      expect(counts).toEqual(countsWhole)
+      expect([...onDisk.kept.keys()]).toEqual([...inMemory.kept.keys()])
+      // Each kept run read back from its line is the record read whole, its fields in the same order.
+      for (const index of onDisk.kept.keys()) {
+        expect(JSON.stringify(onDisk.kept.get(index))).toBe(JSON.stringify(inMemory.kept.get(index)))
+        const at = onDisk.kept.place(index)!
+        const line = JSON.parse(readFileSync(file).toString("utf8", at.offset, at.offset + at.length)) as { result: unknown }
+        expect(JSON.stringify(decodeRecorded(line.result))).toBe(JSON.stringify(inMemory.kept.get(index)))
+      }
+      expect(onDisk.kept.get(3)!.final_outcome).toBe("partial")
+      expect([...onDisk.kept.values()].map((r) => r.task)).toEqual(["t0", "t1", "t2", "t3", "t4", "t7", "t10", "t11"])
+    }).pipe(Effect.provide(live)))
+
+  it("a kept run an older harness wrote without its later fields reads back with their defaults, as reading it whole gives", () => {
+    const { trial: _trial, flaky: _flaky, abandoned_requests: _abandoned, ...old } = result("t1")
+    const back = decodeRecorded(JSON.parse(JSON.stringify(old)))
+    expect(back).toMatchObject({ trial: 1, flaky: false, abandoned_requests: [] })
+    const whole = Either.getOrThrow(parseCheckpoint("old.jsonl", [header(), { type: "run", result: old }].map((l) => JSON.stringify(l) + "\n").join("")))
+    expect(JSON.stringify(back)).toBe(JSON.stringify(whole.runs[0]))
+  })
+
+  it.scoped("holds a few bytes a run of a checkpoint of 5,000 runs, where holding its runs and replies was several KB a run", () =>
+    Effect.gen(function* () {
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      const heap = () => {
+        gc()
+        gc()
+        const m = process.memoryUsage()
+        return m.heapUsed + m.arrayBuffers
+      }
+      const n = 5_000
+      const file = tempFile()
+      const runs = plan(Array.from({ length: n }, (_, i) => task(`task-${i}`)), [python], haiku)
+      const template = result("t", "working")
+      const lines = [JSON.stringify(header())]
+      // 90% of the runs finished, the rest with a reply each.
+      for (let i = 0; i < n; i++) {
+        lines.push(JSON.stringify(replyLine(`task-${i}`, 1, `print(${i})\n` + "# a comment line of the program\n".repeat(20))))
+        if (i < n * 0.9) lines.push(JSON.stringify({ type: "run", result: { ...template, task: `task-${i}`, input_tokens: 100 + i } }))
+      }
+      writeFileSync(file, lines.join("\n") + "\n")
+      lines.length = 0
+      const checkpoint = yield* Checkpoint
+      const resume = () =>
+        Effect.gen(function* () {
+          const recorded = new Recorded(runs, file)
+          yield* checkpoint.read(file, recorded.visitor).pipe(Effect.provide(quiet))
+          return planResumeOf(runs, recorded, false)
+        })
+      yield* resume()
+      const before = heap()
+      const held = yield* resume()
+      const perRun = (heap() - before) / n
+      expect(held.kept.size).toBe(n * 0.9)
+      expect(held.todo).toHaveLength(n / 10)
+      expect(held.todo[0]!.recorded![0]!.reply.text).toMatch(/^print\(4500\)/)
+      expect(held.kept.get(runs[1_234]!.index)!.input_tokens).toBe(1_334)
+      // The records read whole (each run's attempts and its reply), as a resume held them before: over 3 KB a run.
+      const wholeFrom = heap()
+      const whole = yield* checkpoint.read(file).pipe(Effect.provide(quiet))
+      const wholePlan = planResume(runs, whole.runs, false, whole.replies, whole.started ?? [])
+      const perRunWhole = (heap() - wholeFrom) / n
+      expect(wholePlan.kept.size).toBe(held.kept.size)
+      expect(perRunWhole).toBeGreaterThan(1_000)
+      expect(perRun).toBeLessThan(100)
+    }).pipe(Effect.provide(live)))
+})
