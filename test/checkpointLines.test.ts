@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, Logger } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -8,7 +8,7 @@ import { runInNewContext } from "node:vm"
 import { wholeLines } from "../src/domain/text.js"
 import { Checkpoint, fileLines, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderHtml } from "../src/report/Html.js"
-import { decodeResults, mergeSources, readCheckpointSource } from "../src/report/Sweep.js"
+import { mergeSources, readCheckpointSource } from "../src/report/Sweep.js"
 import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
@@ -73,10 +73,11 @@ describe("a checkpoint read line by line", () => {
           html: [...html].join(""),
           source: JSON.stringify(source)
         }))
-      const whole = decodeResults(file, readFileSync(file, "utf8"))
-      if (Either.isLeft(whole)) throw whole.left
-      expect(whole.right.warnings?.join("\n")).toContain("line 85")
-      const expected = yield* rendered(whole.right)
+      // Every run held whole (as a small checkpoint's are), against runs held in columns past a few bytes or none.
+      const whole = yield* readCheckpointSource(file, Number.POSITIVE_INFINITY).pipe(Effect.provide(quiet))
+      expect(whole.warnings?.join("\n")).toContain("line 85")
+      expect(whole.results.map((r) => `${r.task} ${r.final_outcome}`).filter((r) => /^t(5|7|10) /.test(r))).toEqual(["t5 working", "t7 working", "t10 partial"])
+      const expected = yield* rendered(whole)
       for (const keepBytes of [0, 2000, undefined]) {
         const byLine = yield* readCheckpointSource(file, keepBytes).pipe(Effect.provide(quiet))
         expect(byLine.results).toHaveLength(40)
@@ -84,14 +85,12 @@ describe("a checkpoint read line by line", () => {
       }
     }).pipe(Effect.provide(live)))
 
-  it("refuses what the whole reading refuses: a line that is not a record, a missing file, a directory", () =>
+  it("refuses a line that is not a record, a missing file, a directory", () =>
     Effect.gen(function* () {
       const file = tempFile()
       writeFileSync(file, JSON.stringify(header()) + "\n" + "not json\n")
-      const whole = decodeResults(file, readFileSync(file, "utf8"))
-      expect(Either.isLeft(whole) && whole.left.reason).toMatch(/^line 2 is not a checkpoint record/)
       const byLine = yield* Effect.flip(readCheckpointSource(file))
-      expect(byLine.reason).toBe(Either.isLeft(whole) ? whole.left.reason : "")
+      expect(byLine.reason).toMatch(/^line 2 is not a checkpoint record \(not JSON/)
       expect((yield* Effect.flip(readCheckpointSource(`${file}.gone`))).reason).toBe("not found")
       expect((yield* Effect.flip(readCheckpointSource(tmpdir()))).reason).toBe("is a directory, not a file")
     }).pipe(Effect.runPromise))

@@ -1,7 +1,10 @@
 import { Effect, Either } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { compareSweeps, compareSummary, renderCompareHtml, renderCompareMarkdown } from "../src/report/Compare.js"
-import { decodeResults, mergeSources, sourceOfReport, type Source } from "../src/report/Sweep.js"
+import { decodeResults, mergeSources, readCheckpointSource, ResultsFileError, sourceOfReport, type Source } from "../src/report/Sweep.js"
 import { renderHtml, runAnchor } from "../src/report/Html.js"
 import { renderMarkdown } from "../src/report/Markdown.js"
 import { fmtPct, headToHead, renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
@@ -10,8 +13,21 @@ import { encodeLine } from "../src/services/Checkpoint.js"
 import { header as checkpointHeader, replyLine, result } from "./support/fixtures.js"
 import { attempt, iloBenchFile, iloBenchRow, laterFile, laterRow, seedFile, seedRow } from "./support/resultFixtures.js"
 
+/** A file's content decoded as the report command reads it: a checkpoint (.jsonl) from its file, line by line. */
+const decodeFile = (file: string, content: unknown): Either.Either<Source, ResultsFileError> => {
+  const text = typeof content === "string" ? content : JSON.stringify(content)
+  if (!file.endsWith(".jsonl")) return decodeResults(file, text)
+  const path = join(mkdtempSync(join(tmpdir(), "ilo-bench-model-")), file)
+  writeFileSync(path, text)
+  // Named as given: a report names its files.
+  return Either.map(
+    Either.mapLeft(Effect.runSync(Effect.either(readCheckpointSource(path))), (e) => new ResultsFileError({ file, reason: e.reason })),
+    (source) => ({ ...source, file })
+  )
+}
+
 const decode = (file: string, content: unknown): Source => {
-  const d = decodeResults(file, typeof content === "string" ? content : JSON.stringify(content))
+  const d = decodeFile(file, content)
   if (Either.isLeft(d)) throw new Error(d.left.message)
   return d.right
 }
@@ -87,7 +103,7 @@ describe("reading saved results", () => {
 
   it("says clearly what is wrong with anything else", () => {
     const fail = (file: string, text: string) => {
-      const d = decodeResults(file, text)
+      const d = decodeFile(file, text)
       return Either.isLeft(d) ? d.left.message : "decoded"
     }
     expect(fail("x.json", "{oops")).toMatch(/^results file x.json: not JSON/)
@@ -310,9 +326,9 @@ describe("a partial benchmark's denominators", () => {
     }
     const finished = ["task-0", "task-1", "task-2", "task-3", "task-4"].flatMap((t) => ["ilo", "python"].map((language) => ({ type: "run" as const, result: { ...result(t), language } })))
     const text = [{ ...checkpointHeader(config as any), planned_runs: 318, tasks }, ...finished].map(encodeLine).join("")
-    const decoded = decodeResults("run.jsonl", text)
-    if (Either.isLeft(decoded)) throw decoded.left
-    const sweep = mergeSources([decoded.right])
+    const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-plan-")), "run.jsonl")
+    writeFileSync(file, text)
+    const sweep = mergeSources([await Effect.runPromise(readCheckpointSource(file))])
     const html = [...(await Effect.runPromise(renderHtml(sweep)))].join("")
     expect(html).toContain("runs of 318 planned: 53 tasks × 3 languages × 1 model × 2 trials")
     expect(renderSweepMarkdown(sweep)).toContain("Tasks: 5 with results, of 53 planned (10 of 318 runs)")

@@ -1,5 +1,5 @@
 import { Ajv } from "ajv"
-import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { languageOf, makeBench, programPrinting } from "./support/bench.js"
@@ -98,6 +98,31 @@ describe("ilo-bench validate", () => {
       `${file}: 1 run(s) give a thinking (or code) token total although some attempts' thinking is unknown: those attempts were counted as 0 (t1/haiku)`
     ])
   })
+
+  it("reads a checkpoint line by line: one larger than a file read whole may be (64 MiB) is checked, its runs' attempts read from their lines", async () => {
+    const dir = tempDir()
+    const [headerLine, ...rest] = readFileSync(checkpointFile, "utf8").trimEnd().split("\n")
+    // Unsigned (an older harness's): the lines made here are read as they are.
+    const { signing_key: _key, mac: _mac, ...header } = JSON.parse(headerLine!)
+    const run = rest.map((l) => JSON.parse(l)).find((l) => l.type === "run").result
+    const program = "# " + "x".repeat(1024 * 1024) + "\n"
+    const lines = [JSON.stringify(header)]
+    for (let i = 0; i < 70; i++) {
+      const cut = i === 69
+      const attempts = run.attempts.map((a: any) => ({ ...a, program, ...(cut ? { stop_reason: "max_tokens", outcome: "failed" } : {}) }))
+      lines.push(JSON.stringify({ type: "run", result: { ...run, task: `t${i}`, attempts, ...(cut ? { final_outcome: "failed", attempts_to_success: null, success_rate: 0 } : {}) } }))
+    }
+    const file = join(dir, "big.jsonl")
+    writeFileSync(file, lines.join("\n") + "\n")
+    lines.length = 0
+    expect(statSync(file).size).toBeGreaterThan(64 * 1024 * 1024)
+    const r = await runCli(["validate", file])
+    expect(r.stderr).toBe("")
+    expect(r.stdout).toBe(
+      `${file}: 1 run(s) counted as ${run.language}'s failures had attempts cut at max_tokens (${header.config.max_tokens}): they measure the token cap, not the language (t69/haiku)\n`
+    )
+    expect(r.code).toBe(1)
+  }, 60_000)
 
   it("exits 2 with one line for a file it cannot read or decode, whatever the other files say", async () => {
     const dir = tempDir()

@@ -2,8 +2,7 @@ import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { ResultsNotPublishable } from "../domain/errors.js"
 import { ExitCode } from "../platform/ExitCode.js"
-import { readText } from "../platform/readText.js"
-import { validateText } from "../report/Validate.js"
+import { validateFile } from "../report/Validate.js"
 
 const files = Args.text({ name: "results" }).pipe(
   Args.withDescription("Result files: an ilo-bench .json report, a checkpoint .jsonl, or a closed-loop-bench.py .json."),
@@ -19,13 +18,7 @@ export const validateCommand = Command.make("validate", { files }, ({ files }) =
   Effect.gen(function* () {
     let code: number = ExitCode.ok
     for (const file of files) {
-      const text = yield* readText(file, (reason) => reason).pipe(Effect.either)
-      if (text._tag === "Left") {
-        yield* Console.error(`ERROR: results file ${file}: ${text.left}`)
-        code = ExitCode.usage
-        continue
-      }
-      const v = validateText(file, text.right)
+      const v = yield* validateFile(file)
       if (v._tag === "Undecodable") {
         yield* Console.error(`ERROR: ${v.error}`)
         code = ExitCode.usage

@@ -1,6 +1,6 @@
 import { Data, Effect, Either, Schema } from "effect"
 import { runKey } from "../loop/Plan.js"
-import { headerSigningKey, parseCheckpoint, parseCheckpointLines, withFileLines, type LineAt } from "../services/Checkpoint.js"
+import { headerSigningKey, parseCheckpointLines, withFileLines, type LineAt } from "../services/Checkpoint.js"
 import { readRuns } from "../services/RunsOnDisk.js"
 import { loadSigningKey, signingKeyPath } from "../platform/checkpointKeys.js"
 import type { CheckpointContents } from "../domain/Checkpoint.js"
@@ -305,10 +305,12 @@ const fromIloBench = (file: string, r: typeof IloBenchFile.Type, format: string,
   }
 }
 
-/** Decodes one file's text: an ilo-bench report, a checkpoint (.jsonl), or either closed-loop-bench.py format. */
+/**
+ * Decodes one file's text: an ilo-bench report or either closed-loop-bench.py format. A checkpoint
+ * (.jsonl) is read from its file line by line instead (readCheckpointSource).
+ */
 export const decodeResults = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
   const fail = (reason: string) => Either.left(new ResultsFileError({ file, reason }))
-  if (file.endsWith(".jsonl")) return decodeCheckpoint(file, text)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -401,32 +403,20 @@ const sortInPlanOrder = <R extends Pick<RunResult, "task" | "language" | "model"
   )
 }
 
-/**
- * A checkpoint, read as a resume reads it (a torn last line ignored): its header's settings and,
- * for each run, the last record written (a run re-run on resume supersedes its earlier line).
- */
-const decodeCheckpoint = (file: string, text: string): Either.Either<Source, ResultsFileError> => {
-  // Its lines are checked as a resume checks them, where the key that signs them is here: a line a
-  // program appended (a forged run) is left out. Elsewhere (another machine's shard) they are read as they are.
-  const unchecked = parseCheckpoint(file, text)
-  const keyId = Either.isRight(unchecked) ? unchecked.right.header.signing_key : undefined
-  const key = keyId === undefined ? undefined : loadSigningKey(keyId)
-  const parsed = key === undefined ? unchecked : parseCheckpoint(file, text, { keyOf: () => key })
-  if (Either.isLeft(parsed)) return Either.left(new ResultsFileError({ file, reason: parsed.left.reason }))
-  const latest = planOrder(parsed.right.header, [...new Map(parsed.right.runs.map((r) => [runKey(r), r])).values()])
-  return checkpointSource(file, parsed.right, keyId, key, { latest, decoded: false }, resultNotes(latest, maxTokensOf(parsed.right.header)))
-}
-
 const maxTokensOf = (header: CheckpointContents["header"]) => (typeof header.config.max_tokens === "number" ? header.config.max_tokens : 0)
 
 /** A result row as a report reads it, from a checkpoint's run record (which always has what the row needs). */
 const decodeRow = Schema.decodeUnknownSync(ResultRow)
 
 /**
- * The same source read from the file line by line (fileLines), its runs held as a report holds the
- * runs of a benchmark it ran (RunsOnDisk): their places, their short fields in columns, the rest read
- * from their lines when used. Neither the file nor its runs are ever in memory whole, so that a
- * report of a 100,000-run checkpoint is made in about the memory of one of 1,000.
+ * A checkpoint as a source, read as a resume reads it (a torn last line ignored; its lines checked
+ * with the key that signs them where it is here, a line a program appended left out; elsewhere,
+ * another machine's shard, read as they are): its header's settings and, for each run, the last
+ * record written (a run re-run on resume supersedes its earlier line). Read from the file line by
+ * line (fileLines), its runs held as a report holds the runs of a benchmark it ran (RunsOnDisk):
+ * their places, their short fields in columns, the rest read from their lines when used. Neither
+ * the file nor its runs are ever in memory whole, so that a report of a 100,000-run checkpoint is
+ * made in about the memory of one of 1,000.
  */
 export const readCheckpointSource = (
   file: string,
@@ -469,17 +459,16 @@ export const readCheckpointSource = (
     const inOrder = latest.map((r) => placeOf.get(r)!)
     placeOf.clear()
     const rows = readRuns(file, inOrder, keepBytes, (result) => decodeRow(result) as unknown as RunResult)
-    return yield* checkpointSource(file, parsed.right, keyId, key, { latest: rows, decoded: true }, notes)
+    return yield* checkpointSource(file, parsed.right, keyId, key, rows, notes)
   })
 
-/** A checkpoint's source, from what was read of it and its latest runs in the plan's order (decoded as result rows, or to be). */
+/** A checkpoint's source, from what was read of it and its latest runs in the plan's order, as result rows (decoded one by one as they were read). */
 const checkpointSource = (
   file: string,
   parsed: CheckpointContents,
   keyId: string | undefined,
   key: unknown,
-  /** decoded: the runs are result rows already (decoded one by one as they were read). */
-  { latest, decoded: rowsDecoded }: { readonly latest: ReadonlyArray<RunResult>; readonly decoded: boolean },
+  latest: ReadonlyArray<RunResult>,
   runNotes: ReadonlyArray<string>
 ): Either.Either<Source, ResultsFileError> => {
   const { header, resumes } = parsed
@@ -510,9 +499,9 @@ const checkpointSource = (
       ...runNotes
     ]
   }
-  const decoded = Schema.decodeUnknownEither(IloBenchFile)({ ...file_, results: rowsDecoded ? [] : latest })
+  const decoded = Schema.decodeUnknownEither(IloBenchFile)({ ...file_, results: [] })
   if (Either.isLeft(decoded)) return Either.left(new ResultsFileError({ file, reason: firstIssue(decoded.left) }))
-  const results = rowsDecoded ? (latest as unknown as ReadonlyArray<ResultRow>) : decoded.right.results
+  const results = latest as unknown as ReadonlyArray<ResultRow>
   // A run line for every planned run: the benchmark finished (older checkpoints do not say). The
   // last resume's plan counts: with --force it may not be the header's.
   const planned = [header.planned_runs, ...resumes.map((r) => r.planned_runs)].filter((n) => n !== undefined).at(-1)

@@ -1,8 +1,9 @@
-import { Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { ReportFile } from "../domain/ReportFile.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { distinct } from "./format.js"
-import { decodeResults, type ResultRow, type Source } from "./Sweep.js"
+import { readText } from "../platform/readText.js"
+import { decodeResults, readCheckpointSource, type ResultRow, type Source } from "./Sweep.js"
 
 /**
  * What `ilo-bench validate` says of one results file: whether it decodes at all (an error), and which
@@ -85,18 +86,36 @@ const problemsOf = (source: Source, raw: unknown): Array<string> => {
   return problems
 }
 
-/** Decodes one file's text as the report command does, an ilo-bench report strictly by its schema, and checks it. */
-export const validateText = (file: string, text: string): Validation => {
+/** Decodes one report's text as the report command does, an ilo-bench report strictly by its schema, and checks it. */
+const validateText = (file: string, text: string): Validation => {
   const decoded = decodeResults(file, text)
   if (Either.isLeft(decoded)) return { _tag: "Undecodable", error: decoded.left.message }
-  let raw: unknown = undefined
-  if (!file.endsWith(".jsonl")) {
-    raw = JSON.parse(text)
-    if ((raw as { harness?: unknown }).harness === "ilo-bench") {
-      const strict = Schema.decodeUnknownEither(ReportFile, { errors: "first" })(raw)
-      if (Either.isLeft(strict))
-        return { _tag: "Undecodable", error: `results file ${file}: does not match the ilo-bench report schema: ${firstIssue(strict.left)}` }
-    }
+  const raw: unknown = JSON.parse(text)
+  if ((raw as { harness?: unknown }).harness === "ilo-bench") {
+    const strict = Schema.decodeUnknownEither(ReportFile, { errors: "first" })(raw)
+    if (Either.isLeft(strict))
+      return { _tag: "Undecodable", error: `results file ${file}: does not match the ilo-bench report schema: ${firstIssue(strict.left)}` }
   }
-  return { _tag: "Decoded", format: decoded.right.format, runs: decoded.right.results.length, problems: problemsOf(decoded.right, raw ?? {}) }
+  return { _tag: "Decoded", format: decoded.right.format, runs: decoded.right.results.length, problems: problemsOf(decoded.right, raw) }
+}
+
+/**
+ * Reads one results file as the report command does and checks it: a report read whole, a
+ * checkpoint (.jsonl) line by line with its runs held as places (readCheckpointSource), so that
+ * one of any size is checked in the memory of a small one.
+ */
+export const validateFile = (
+  file: string,
+  /** How much of a checkpoint's run lines is held whole (RunsOnDisk's KEEP_BYTES; less in tests). */
+  keepBytes?: number
+): Effect.Effect<Validation> => {
+  if (file.endsWith(".jsonl"))
+    return readCheckpointSource(file, keepBytes).pipe(
+      Effect.map((source): Validation => ({ _tag: "Decoded", format: source.format, runs: source.results.length, problems: problemsOf(source, {}) })),
+      Effect.catchAll((error) => Effect.succeed<Validation>({ _tag: "Undecodable", error: error.message }))
+    )
+  return readText(file, (reason) => reason).pipe(
+    Effect.map((text) => validateText(file, text)),
+    Effect.catchAll((reason) => Effect.succeed<Validation>({ _tag: "Undecodable", error: `results file ${file}: ${reason}` }))
+  )
 }

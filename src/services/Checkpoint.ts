@@ -16,7 +16,6 @@ import { CheckpointError, OutputError } from "../domain/errors.js"
 import type { RunResult } from "../domain/Result.js"
 import { firstIssue } from "../domain/schemaIssue.js"
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../domain/limits.js"
-import { MAX_RECORD_BYTES } from "../platform/readText.js"
 import { wholeLines } from "../domain/text.js"
 import { makeDirectories } from "../platform/directories.js"
 import { removeOnExitNow } from "../platform/exitNow.js"
@@ -352,14 +351,14 @@ export const recordReader = (path: string) => {
 
 /**
  * Opens a saved record (a checkpoint) to be read line by line, with readText's checks: a regular
- * file of at most `maxBytes`, or the caller's error with a one-line reason. The file is closed
- * once `use` returns.
+ * file (of at most `maxBytes`, if given: read a line at a time, a file of any size is), or the
+ * caller's error with a one-line reason. The file is closed once `use` returns.
  */
 export const withFileLines = <A, E>(
   path: string,
   fail: (reason: string) => E,
   use: (lines: CheckpointLines) => A,
-  maxBytes: number = MAX_RECORD_BYTES
+  maxBytes: number = Number.POSITIVE_INFINITY
 ): Effect.Effect<A, E> =>
   Effect.suspend(() => {
     let fd: number
