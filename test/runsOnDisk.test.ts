@@ -13,6 +13,7 @@ import { renderHtml } from "../src/report/Html.js"
 import { mergeSources, sourceOfReport } from "../src/report/Sweep.js"
 import { survivalAnalysis } from "../src/report/Survival.js"
 import { censusEntries } from "../src/report/Census.js"
+import { resultNotes } from "../src/report/Notes.js"
 import { readRuns, RunPlaces } from "../src/services/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
@@ -139,6 +140,9 @@ describe("a benchmark of several languages, models and trials held on disk", () 
               const attempts = base.attempts.map((a) => ({
                 ...a,
                 cost_usd: 0.001 * n,
+                // Replies the notes count: unwrapped from a fence, or with text dropped.
+                unfenced: n % 3 === 0,
+                ...(n % 4 === 0 ? { dropped: "print(2)" } : {}),
                 // One attempt whose count is unknown makes its group's program tokens unknown.
                 program_tokens: { o200k_base: n, cl100k_base: n === 9 ? null : n + 1, llama3: 2 * n }
               }))
@@ -188,6 +192,18 @@ describe("a benchmark of several languages, models and trials held on disk", () 
       expect("known_issue" in onDisk[0]!).toBe(false)
       expect(yield* written(onDisk)).toEqual(expected)
       expect(yield* written(readRuns(file, places))).toEqual(expected)
+
+      // The census and the notes count each run's attempts from what was counted as its line was
+      // read: with the file gone (and nothing read of it cached), they are still the runs' own.
+      const held = readRuns(file, places, 0)
+      renameSync(file, `${file}.gone`)
+      readRuns(`${file}.gone`, [], 0)
+      expect(() => JSON.stringify(held[0])).toThrow(/no such file/)
+      expect(censusEntries(held, docTokens, { languages, models })).toEqual(censusEntries(runs, docTokens, { languages, models }))
+      // (Of the runs whose every note-field is held: a long known_issue, or a list of abandoned requests, stays in its line.)
+      const shortOnes = (rs: ReadonlyArray<Report["results"][number]>) => rs.filter((_, i) => runs[i]!.known_issue === undefined && runs[i]!.abandoned_requests.length === 0)
+      expect(resultNotes(shortOnes(held), 1024)).toEqual(resultNotes(shortOnes(runs), 1024))
+      expect(resultNotes(shortOnes(runs), 1024).join("\n")).toMatch(/\d+ reply\(ies\) came wrapped in a Markdown code fence[^]*\d+ reply\(ies\) held more than one program/)
     }).pipe(Effect.provide(live)))
 })
 

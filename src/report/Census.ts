@@ -1,3 +1,4 @@
+import { attemptFigures } from "../domain/WholeRun.js"
 import { esc, groupDigits, mdTable } from "./format.js"
 
 /**
@@ -61,23 +62,21 @@ export const censusEntries = (
     order.models.flatMap((model) => {
       const runs = rows.filter((r) => r.language === language && r.model === model)
       if (runs.length === 0) return []
-      // One run's attempts at a time (a run held on disk reads them from its checkpoint line): the
-      // attempts of every run are never held together. Per tokenizer, in the order first met: the
-      // sum, and how many attempts had a count (the sum is unknown unless all of them had).
+      // From each run's figures (a run held on disk counted its attempts once, as its line was
+      // read): the attempts of every run are never held together. Per tokenizer, in the order first
+      // met: the sum, and how many attempts had a count (the sum is unknown unless all of them had).
       let attempts = 0
       const programs = new Map<string, { sum: number; counted: number }>()
-      for (const r of runs)
-        for (const a of r.attempts ?? []) {
-          attempts++
-          for (const [k, n] of Object.entries(a.program_tokens ?? {})) {
-            let p = programs.get(k)
-            if (p === undefined) programs.set(k, (p = { sum: 0, counted: 0 }))
-            if (n !== null && n !== undefined) {
-              p.sum += n
-              p.counted++
-            }
-          }
+      for (const r of runs) {
+        const f = attemptFigures(r)
+        attempts += f.attempts
+        for (const t of f.programTokens) {
+          let p = programs.get(t.tokenizer)
+          if (p === undefined) programs.set(t.tokenizer, (p = { sum: 0, counted: 0 }))
+          p.sum += t.sum
+          p.counted += t.counted
         }
+      }
       const tokenizers = [...programs.keys()]
       const docs = docTokens.get(docKey(language, model)) ?? docTokens.get(language) ?? null
       const working = runs.flatMap((r) => (r.final_outcome === "working" && r.final_program_tokens !== undefined ? [r.final_program_tokens] : []))

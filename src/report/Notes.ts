@@ -1,4 +1,5 @@
 import type { RunResult } from "../domain/Result.js"
+import { attemptFigures } from "../domain/WholeRun.js"
 import type { SkillModule } from "../services/SkillDocs.js"
 import { apiFailureCause } from "./format.js"
 
@@ -42,20 +43,22 @@ export const resultNotes = (results: ReadonlyArray<RunResult>, maxTokens: number
     notes.push(
       `${truncated.reduce((n, r) => n + r.truncated_attempts, 0)} attempt(s) in ${truncated.length} run(s) were cut at max_tokens (${maxTokens}): they measure the cap, not the language.`
     )
-  const unfenced = results.reduce((n, r) => n + r.attempts.filter((a) => a.unfenced).length, 0)
+  // Counted from each run's figures: a run held on disk answers from memory, its line read for none of the notes.
+  const figures = results.map(attemptFigures)
+  const unfenced = figures.reduce((n, f) => n + f.unfenced, 0)
   if (unfenced > 0) notes.push(`${unfenced} reply(ies) came wrapped in a Markdown code fence and were unwrapped before running.`)
   const known = results.filter((r) => r.known_issue !== undefined)
   if (known.length > 0)
     notes.push(
       `${known.length} run(s) are of a task with a known interpreter issue for their language (${distinctPairs(known)}): a correct program can fail there, so those results measure the interpreter too (see the per-task details).`
     )
-  const chatty = results.reduce((n, r) => n + r.attempts.filter((a) => (a.dropped ?? "") !== "" || (a.fenced_blocks ?? 0) > 1).length, 0)
+  const chatty = figures.reduce((n, f) => n + f.chatty, 0)
   if (chatty > 0)
     notes.push(
       `${chatty} reply(ies) held more than one program's worth of text (prose, or several fenced blocks): one block was run (the one tagged with the language, else the first) and the rest dropped; each attempt records what.`
     )
   notes.push(...flakyNotes(results), ...abandonedNotes(results))
-  const unknownReasoning = results.filter((r) => r.final_outcome !== "error" && r.attempts.length > 0 && r.reasoning_tokens === null)
+  const unknownReasoning = results.filter((r, i) => r.final_outcome !== "error" && figures[i]!.attempts > 0 && r.reasoning_tokens === null)
   if (unknownReasoning.length > 0)
     notes.push(
       `Reasoning tokens are unknown for ${unknownReasoning.length} run(s): the provider reported no split of its output tokens (they are counted in generation tokens, not as 0 reasoning).`

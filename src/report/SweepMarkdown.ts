@@ -1,5 +1,6 @@
 import { analyse, banners, totalTokens, type Analysis } from "./Analysis.js"
 import type { ResultRow, Sweep } from "./Sweep.js"
+import { attemptFigures } from "../domain/WholeRun.js"
 import { dollars, groupDigits, mdTable, mdText, percentShort } from "./format.js"
 import { survivalAnalysis, type SurvivalAnalysis } from "./Survival.js"
 import { ratioFigure, verdictMarkdown } from "./Verdict.js"
@@ -127,6 +128,9 @@ const countedOffline = (a: { readonly program_tokens?: Readonly<Record<string, n
  * offline counts it lacks are made now (what it has, an endpoint's count included, is kept).
  */
 const withProgramTokens = (r: ResultRow): ResultRow => {
+  // Known from the run's figures (a run held on disk reads no line for it): every attempt has each offline tokenizer.
+  const f = attemptFigures(r)
+  if (f.attempts === 0 || TOKENIZERS.every((k) => f.programTokens.some((t) => t.tokenizer === k && t.present === f.attempts))) return r
   if (r.attempts === undefined || r.attempts.every(countedOffline)) return r
   const attempts = r.attempts.map((a) => (countedOffline(a) ? a : { ...a, program_tokens: { ...countTokens(a.program), ...a.program_tokens } }))
   return { ...r, attempts, final_program_tokens: attempts.at(-1)?.program_tokens ?? r.final_program_tokens }

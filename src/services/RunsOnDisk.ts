@@ -1,7 +1,7 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
 import type { LineAt } from "./Checkpoint.js"
-import { WHOLE_RUN } from "../domain/WholeRun.js"
+import { ATTEMPT_FIGURES, figuresOf, WHOLE_RUN, type AttemptFigures } from "../domain/WholeRun.js"
 
 /**
  * The finished runs of a benchmark as the session holds them while it goes on: where each run's
@@ -65,12 +65,14 @@ export const readRuns = (
   try {
     let kept = 0
     return places.map((at, i) => {
-      const result = project(readLine(fd, path, at))
+      const line = readLine(fd, path, at)
+      const result = project(line)
       kept += at.length
       if (kept <= keepBytes) return result
-      // Every run from here on is held in columns.
+      // Every run from here on is held in columns, with what the reports count of its attempts
+      // (counted from the line's record: a projection may leave out what a note counts).
       columns ??= new Columns(path, places.length - i, project)
-      return columns.add(result, at)
+      return columns.add(result, at, figuresOf(line.attempts))
     })
   } finally {
     nodeFs.closeSync(fd)
@@ -175,12 +177,14 @@ class Columns {
     this.offsets = new Float64Array(size)
     this.lengths = new Uint32Array(size)
     this.shapeOf = new Uint16Array(size)
+    this.figures = new Figures(size)
   }
 
-  add(result: RunResult, at: LineAt): RunResult {
+  add(result: RunResult, at: LineAt, figures: AttemptFigures): RunResult {
     const run = this.count++
     this.offsets[run] = at.offset
     this.lengths[run] = at.length
+    this.figures.set(run, figures)
     const record = result as unknown as Record<string, unknown>
     const keys = Object.keys(record)
     const fields = this.fieldsOf(keys)
@@ -283,6 +287,62 @@ class Columns {
   place(run: number): LineAt {
     return { offset: this.offsets[run]!, length: this.lengths[run]! }
   }
+
+  /** What the reports count of each run's attempts. */
+  readonly figures: Figures
+}
+
+/**
+ * The AttemptFigures of the runs of one report, in columns: three counts a run, and per tokenizer
+ * met its sum, counted and present (arrays made when a tokenizer is first met); each run's
+ * tokenizers in its order, as an index into the distinct orders met (shared).
+ */
+class Figures {
+  private readonly attempts: Int32Array
+  private readonly unfenced: Int32Array
+  private readonly chatty: Int32Array
+  private readonly orderOf: Uint16Array
+  private readonly orders: Array<ReadonlyArray<string>> = []
+  private readonly orderIndex = new Map<string, number>()
+  private readonly tokens = new Map<string, { readonly sum: Float64Array; readonly counted: Int32Array; readonly present: Int32Array }>()
+  constructor(private readonly size: number) {
+    this.attempts = new Int32Array(size)
+    this.unfenced = new Int32Array(size)
+    this.chatty = new Int32Array(size)
+    this.orderOf = new Uint16Array(size)
+  }
+  set(run: number, f: AttemptFigures) {
+    this.attempts[run] = f.attempts
+    this.unfenced[run] = f.unfenced
+    this.chatty[run] = f.chatty
+    const names = f.programTokens.map((t) => t.tokenizer)
+    const key = names.join("\n")
+    let order = this.orderIndex.get(key)
+    if (order === undefined) {
+      if (this.orders.length === 0xffff) throw new Error("too many different sets of tokenizers to hold")
+      this.orderIndex.set(key, (order = this.orders.length))
+      this.orders.push(names)
+    }
+    this.orderOf[run] = order
+    for (const t of f.programTokens) {
+      let c = this.tokens.get(t.tokenizer)
+      if (c === undefined) this.tokens.set(t.tokenizer, (c = { sum: new Float64Array(this.size), counted: new Int32Array(this.size), present: new Int32Array(this.size) }))
+      c.sum[run] = t.sum
+      c.counted[run] = t.counted
+      c.present[run] = t.present
+    }
+  }
+  get(run: number): AttemptFigures {
+    return {
+      attempts: this.attempts[run]!,
+      unfenced: this.unfenced[run]!,
+      chatty: this.chatty[run]!,
+      programTokens: this.orders[this.orderOf[run]!]!.map((tokenizer) => {
+        const c = this.tokens.get(tokenizer)!
+        return { tokenizer, sum: c.sum[run]!, counted: c.counted[run]!, present: c.present[run]! }
+      })
+    }
+  }
 }
 
 /** A run held in columns: which report's, and which run of it. */
@@ -308,6 +368,7 @@ const valueOf = (target: Held, column: number, key: string) => {
 const recordOnLine: ProxyHandler<Held> = {
   get: (target, key) => {
     if (key === WHOLE_RUN) return load(target)
+    if (key === ATTEMPT_FIGURES) return target.columns.figures.get(target.run)
     const column = typeof key === "string" ? target.columns.fields(target.run).index.get(key) : undefined
     return column === undefined ? undefined : valueOf(target, column, key as string)
   },
