@@ -289,36 +289,53 @@ export const recordedOf = (
  * the checkpoint when asked for (a resume of 100,000 runs holds none of their records).
  */
 export class KeptRuns {
+  /** By plan index, the run's slot in `recorded`, or -1 (typed arrays: a map of 100,000 entries is a few MB). */
+  private slotOf = new Int32Array(0)
+  /** The kept plan indexes, in the plan's order. */
+  private indexes = new Int32Array(64)
   private count = 0
-  private readonly slotOf = new Map<number, number>()
   constructor(private readonly recorded: Recorded | undefined) {}
   /** @internal */
   add(index: number, slot: number) {
-    this.slotOf.set(index, slot)
-    this.count++
+    if (index >= this.slotOf.length) {
+      const grown = new Int32Array(Math.max(index + 1, this.slotOf.length * 2)).fill(-1)
+      grown.set(this.slotOf)
+      this.slotOf = grown
+    }
+    if (this.count === this.indexes.length) {
+      const grown = new Int32Array(this.indexes.length * 2)
+      grown.set(this.indexes)
+      this.indexes = grown
+    }
+    this.slotOf[index] = slot
+    this.indexes[this.count++] = index
   }
   get size() {
     return this.count
   }
+  private slot(index: number): number | undefined {
+    const slot = index < this.slotOf.length ? this.slotOf[index]! : -1
+    return slot === -1 ? undefined : slot
+  }
   has(index: number) {
-    return this.slotOf.has(index)
+    return this.slot(index) !== undefined
   }
   /** The kept run's record, read from its line. */
   get(index: number): RunResult | undefined {
-    const slot = this.slotOf.get(index)
+    const slot = this.slot(index)
     return slot === undefined ? undefined : this.recorded!.run(slot)
   }
   /** Where the kept run's line is in the checkpoint, if it was read from a file. */
   place(index: number): LineAt | undefined {
-    const slot = this.slotOf.get(index)
+    const slot = this.slot(index)
     return slot === undefined ? undefined : this.recorded!.place(slot)
   }
-  keys(): IterableIterator<number> {
-    return this.slotOf.keys()
+  *keys(): IterableIterator<number> {
+    for (let i = 0; i < this.count; i++) yield this.indexes[i]!
   }
   /** Each kept run's record, read one at a time. */
   *values(): IterableIterator<RunResult> {
-    for (const slot of this.slotOf.values()) yield this.recorded!.run(slot)!
+    for (const index of this.keys()) yield this.get(index)!
   }
 }
 
