@@ -99,6 +99,8 @@ const openInChromium = async (file: string, screenshot: string) => {
         windowWidth: win.innerWidth,
         summary: headers("table.summary"),
         compare: headers("table.groups"),
+        census: headers("#census"),
+        censusText: doc.querySelector("#census")?.textContent ?? "",
         ratios: doc.querySelector("table.ratios") !== null,
         scrolledCards: Array.from(doc.querySelectorAll(".card")).filter((c: any) => c.scrollWidth > c.clientWidth + 1).map((c: any) => c.firstElementChild?.className ?? "")
       }
@@ -147,6 +149,25 @@ describe.skipIf(!available)("HTML reports in headless Chromium at 1280 x 800", (
     const summary = page.layout.summary
     for (const column of ["success rate (95% interval)", "mean attempts to success", "cost", "cost per success", "mean wall time"]) expect(summary[column], column).toBe(true)
     expect(page.layout.scrolledCards.filter((c) => c === "summary" || c === "tokens")).toEqual([])
+  })
+
+  it("the token census fits its card: every column, the second and third tokenizers' included, is visible", async () => {
+    // Three tokenizers are counted offline for every program: a table of them side by side had 15 columns.
+    const rows = ["ilo", "python", "javascript"].flatMap((language) =>
+      ["parse-long-task-identifier-1", "sum-long-task-identifier-2"].map((task) =>
+        iloBenchRow(task, language, "claude-sonnet-4-5-20250929", [attempt(1, "failed", "print(x)", "NameError: x"), attempt(2, "working", "print(sum([1, 2, 3]))", null)])
+      )
+    )
+    const html = [...(await Effect.runPromise(renderHtml(mergeSources([source("census.json", iloBenchFile(rows))]))))].join("")
+    const file = join(root, "test-output", "report-census.html")
+    mkdirSync(join(root, "test-output"), { recursive: true })
+    writeFileSync(file, html)
+    const page = await openInChromium(file, "report-census.png")
+    expect(page.layout.pageWidth).toBeLessThanOrEqual(page.layout.windowWidth)
+    expect(Object.keys(page.layout.census).length).toBeGreaterThan(0)
+    for (const [column, seen] of Object.entries(page.layout.census)) expect(seen, `census column "${column}" is out of sight`).toBe(true)
+    for (const tokenizer of ["o200k_base", "cl100k_base", "llama3"]) expect(page.layout.censusText).toContain(tokenizer)
+    expect(page.layout.scrolledCards).toEqual([])
   })
 
   it("draws every chart with the chart library, every series visible at some point, with exact values in tooltips", async () => {

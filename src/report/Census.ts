@@ -114,8 +114,13 @@ const counts = (c: Counts | null, tokenizer: string) => {
 }
 
 /** The census as a table: one row per language x model, each tokenizer's counts side by side; undefined with nothing counted. */
+/** The tokenizers counted, in the order first met. */
+const censusTokenizers = (entries: ReadonlyArray<CensusEntry>) => [
+  ...new Set(entries.flatMap((e) => [...Object.keys(e.program_tokens), ...Object.keys(e.doc_tokens ?? {})]))
+]
+
 export const censusTable = (entries: ReadonlyArray<CensusEntry>) => {
-  const tokenizers = [...new Set(entries.flatMap((e) => [...Object.keys(e.program_tokens), ...Object.keys(e.doc_tokens ?? {})]))]
+  const tokenizers = censusTokenizers(entries)
   if (entries.length === 0 || tokenizers.length === 0) return undefined
   return {
     note:
@@ -137,11 +142,24 @@ export const censusMarkdown = (entries: ReadonlyArray<CensusEntry>): ReadonlyArr
   return t === undefined ? [] : ["## Token census", "", t.note, "", ...mdTable(t.header, t.rows), ""]
 }
 
-/** The HTML section. */
+/**
+ * The HTML section: a row per tokenizer under each language x model, so that the table has eight
+ * columns whatever the number of tokenizers and fits its card in a 1280px window (side by side, three
+ * tokenizers made fifteen columns and pushed the last two tokenizers out of sight).
+ */
 export const censusHtml = (entries: ReadonlyArray<CensusEntry>): string => {
   const t = censusTable(entries)
   if (t === undefined) return ""
-  return `<h2>Token census</h2><div class="card" id="census"><table><thead><tr>${t.header.map((h, i) => `<th${i < 2 ? ' class="l"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${t.rows
-    .map((r) => `<tr>${r.map((v, i) => `<td${i < 2 ? ' class="l"' : ""}>${esc(v)}</td>`).join("")}</tr>`)
-    .join("")}</tbody></table><figcaption>${esc(t.note)}</figcaption></div>`
+  const tokenizers = censusTokenizers(entries)
+  const header = ["language", "model", "attempts", "tokenizer", "docs", "spec tax", "programs", "median working program"]
+  const rows = entries.flatMap((e) =>
+    tokenizers.map((k, i) => {
+      const shared = i === 0 ? [e.language, e.model, String(e.attempts)].map((v, j) => `<td rowspan="${tokenizers.length}"${j < 2 ? ' class="l"' : ""}>${esc(v)}</td>`).join("") : ""
+      const cells = [counts(e.doc_tokens, k), counts(e.spec_tax, k), counts(e.program_tokens, k), counts(e.median_working_program_tokens, k)]
+      return `<tr>${shared}<td class="l">${esc(k)}</td>${cells.map((v) => `<td>${esc(v)}</td>`).join("")}</tr>`
+    })
+  )
+  return `<h2>Token census</h2><div class="card" id="census"><table class="census"><thead><tr>${header
+    .map((h, i) => `<th${i < 2 || i === 3 ? ' class="l"' : ""}>${esc(h)}</th>`)
+    .join("")}</tr></thead><tbody>${rows.join("")}</tbody></table><figcaption>${esc(t.note)}</figcaption></div>`
 }

@@ -48,6 +48,7 @@ th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:right
 th { font-weight:600; color:#333; background:#fafafc; position:sticky; top:0; white-space:normal; vertical-align:bottom; }
 th:first-child, td:first-child, td.l, th.l { text-align:left; }
 table.wrap td.l, table.wrap td:last-child, table.ratios td { white-space:normal; }
+table.census td[rowspan] { vertical-align:top; }
 .ci { color:var(--muted); font-size:12px; }
 figure.chart { margin:0; } figure.chart svg { max-width:100%; height:auto; }
 .grid th { text-align:center; }
