@@ -55,6 +55,26 @@ describe("ilo-bench validate", () => {
     expect(r.stdout).toBe(`${reportFile}: ok (ilo-bench ${report.harness_version}, 4 runs)\n${checkpointFile}: ok (ilo-bench checkpoint, 4 runs)\n`)
   })
 
+  it("a checkpoint with edited lines: says which lines it left out as unsigned, as report does, before the runs missing", async () => {
+    const dir = tempDir()
+    const lines = readFileSync(checkpointFile, "utf8").trimEnd().split("\n")
+    const at = lines.findIndex((l) => JSON.parse(l).type === "run")
+    const edited = JSON.parse(lines[at]!)
+    // Its outcome changed by hand, its signature kept: it no longer matches, nor (the chain broken) do the lines after it.
+    lines[at] = JSON.stringify({ ...edited, result: { ...edited.result, final_outcome: "failed", attempts_to_success: null, success_rate: 0 } })
+    const file = join(dir, "edited.jsonl")
+    writeFileSync(file, lines.join("\n") + "\n")
+    const r = await runCli(["validate", file])
+    expect(r.code).toBe(1)
+    const out = r.stdout.trim().split("\n")
+    const refused = lines.length - at
+    expect(out[0]).toBe(
+      `${file}: checkpoint ${file}: ${refused} line(s) were not written by the ilo-bench that owns it (their signature does not match) and are left out: line ${Array.from({ length: Math.min(refused, 5) }, (_, i) => at + 1 + i).join(", ")}${refused > 5 ? ", ..." : ""}`
+    )
+    // The first run line was the one edited: no run is left.
+    expect(out).toContain(`${file}: the plan had 4 runs and the file has 0: rates over it are of a benchmark that did not finish`)
+  })
+
   it("flags runs failed after attempts cut at max_tokens, unpriced costs summed as 0, and a plan with runs missing", async () => {
     const dir = tempDir()
     const [first, ...rest] = report.results

@@ -111,7 +111,13 @@ export const validateFile = (
 ): Effect.Effect<Validation> => {
   if (file.endsWith(".jsonl"))
     return readCheckpointSource(file, keepBytes).pipe(
-      Effect.map((source): Validation => ({ _tag: "Decoded", format: source.format, runs: source.results.length, problems: problemsOf(source, {}) })),
+      // The warnings report and compare log (lines left out as not signed, lines read unchecked) come first: they explain the counts after them.
+      Effect.map((source): Validation => ({
+        _tag: "Decoded",
+        format: source.format,
+        runs: source.results.length,
+        problems: [...(source.warnings ?? []), ...problemsOf(source, {})]
+      })),
       Effect.catchAll((error) => Effect.succeed<Validation>({ _tag: "Undecodable", error: error.message }))
     )
   return readText(file, (reason) => reason).pipe(
