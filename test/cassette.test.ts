@@ -55,6 +55,13 @@ describe("record and replay", () => {
     expect(readFileSync(cassette, "utf8")).not.toContain("test-key")
     await server.close()
 
+    // A cassette is .jsonl like a checkpoint: given to report, it is named as what it is, in one line.
+    const misread = await runCli(["report", "--output-dir", join(bench.dir, "misread"), cassette])
+    expect(misread.code).toBe(2)
+    const errors = misread.stderr.split("\n").filter((l) => l.includes("ERROR"))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain(`line 1 is a cassette's (a --record output), not a checkpoint header: replay it with \`run --replay ${cassette}\``)
+
     // No server, no key: every answer comes from the cassette.
     const replayed = await runCli(bench.args("--model", "haiku", "--python", "--trials", "2", "--replay", cassette))
     expect(replayed.stderr).not.toContain("ERROR")

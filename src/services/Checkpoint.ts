@@ -2,6 +2,7 @@ import { FileSystem } from "@effect/platform"
 import * as nodeFs from "node:fs"
 import { dirname } from "node:path"
 import { Context, Effect, Either, Layer, Schema, type Scope } from "effect"
+import { CassetteLine } from "../domain/Cassette.js"
 import {
   CheckpointHeader,
   CheckpointLine,
@@ -157,6 +158,8 @@ export interface ParseOptions extends LineVisitor {
   readonly refusedMustParse?: boolean | undefined
 }
 
+const isCassetteLine = Schema.decodeUnknownEither(Schema.parseJson(CassetteLine))
+
 /** The checkpoint of these lines (parseCheckpoint's, line by line). */
 export const parseCheckpointLines = (
   path: string,
@@ -169,7 +172,13 @@ export const parseCheckpointLines = (
   if (firstLine.done === true) return fail(end().tornLine === null ? "is empty" : "its header line was cut short")
   const first = firstLine.value.text
   const header = Either.flatMap(parseJson(unsign(first)?.text ?? first), (json) => Either.mapLeft(decodeHeader(json), firstIssue))
-  if (Either.isLeft(header)) return fail(`line 1 is not a checkpoint header (${header.left})`)
+  if (Either.isLeft(header))
+    // Both are .jsonl: a --record output given where a checkpoint goes is named as what it is.
+    return fail(
+      Either.isRight(isCassetteLine(first))
+        ? `line 1 is a cassette's (a --record output), not a checkpoint header: replay it with \`run --replay ${path}\``
+        : `line 1 is not a checkpoint header (${header.left})`
+    )
   const keyId = header.right.signing_key
   let chain: { readonly key: SigningKey; last: string } | null = null
   if (keyOf !== undefined && keyId !== undefined) {
