@@ -322,6 +322,27 @@ export const fileLines = (fd: number, chunkBytes = CHUNK_BYTES): CheckpointLines
 const RECORD_BLOCK = 256 * 1024
 
 /**
+ * A block of a checkpoint from the line at `offset` on: `size` bytes, or to the file's end, and at
+ * least the line's `length`. Lines read in the file's order then read each block once.
+ */
+export const readBlock = (path: string, offset: number, length: number, size: number): Buffer => {
+  const fd = nodeFs.openSync(path, "r")
+  try {
+    const bytes = Buffer.alloc(Math.max(size, length))
+    let got = 0
+    while (got < bytes.length) {
+      const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, offset + got)
+      if (n === 0) break
+      got += n
+    }
+    if (got < length) throw new Error(`checkpoint ${path} ends before its line at byte ${offset}`)
+    return bytes.subarray(0, got)
+  } finally {
+    nodeFs.closeSync(fd)
+  }
+}
+
+/**
  * Reads records of a checkpoint back from their places, decoded as reading the checkpoint decoded
  * them (their signature, checked then, left off): a block at a time, so that records read in the
  * file's order read each block once. For the lines as they were read: a line appended since is
@@ -330,23 +351,8 @@ const RECORD_BLOCK = 256 * 1024
 export const recordReader = (path: string) => {
   let block: { readonly start: number; readonly bytes: Buffer } | undefined
   const bytesAt = ({ offset, length }: LineAt): Buffer => {
-    if (block === undefined || offset < block.start || offset + length > block.start + block.bytes.length) {
-      block = undefined
-      const fd = nodeFs.openSync(path, "r")
-      try {
-        const bytes = Buffer.alloc(Math.max(RECORD_BLOCK, length))
-        let got = 0
-        while (got < bytes.length) {
-          const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, offset + got)
-          if (n === 0) break
-          got += n
-        }
-        if (got < length) throw new Error(`checkpoint ${path} ends before its line at byte ${offset}`)
-        block = { start: offset, bytes: bytes.subarray(0, got) }
-      } finally {
-        nodeFs.closeSync(fd)
-      }
-    }
+    if (block === undefined || offset < block.start || offset + length > block.start + block.bytes.length)
+      block = { start: offset, bytes: readBlock(path, offset, length, RECORD_BLOCK) }
     return block.bytes.subarray(offset - block.start, offset - block.start + length)
   }
   /** The record of the line at `at`; one that no longer decodes means the file changed under it. */

@@ -1,6 +1,6 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
-import type { LineAt } from "./Checkpoint.js"
+import { readBlock, type LineAt } from "./Checkpoint.js"
 import { ATTEMPT_FIGURES, figuresOf, WHOLE_RUN, type AttemptFigures } from "../domain/WholeRun.js"
 
 /**
@@ -398,22 +398,8 @@ const load = (held: Held): RunResult => {
   for (const r of recent) if (r.held === held) return r.result
   const { path } = held.columns
   const { offset, length } = held.columns.place(held.run)
-  if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length) {
-    const fd = nodeFs.openSync(path, "r")
-    try {
-      const bytes = Buffer.alloc(Math.max(BLOCK, length))
-      let got = 0
-      while (got < bytes.length) {
-        const n = nodeFs.readSync(fd, bytes, got, bytes.length - got, offset + got)
-        if (n === 0) break
-        got += n
-      }
-      if (got < length) throw new Error(`checkpoint ${path} ends before its line at byte ${offset}`)
-      block = { path, start: offset, bytes: bytes.subarray(0, got) }
-    } finally {
-      nodeFs.closeSync(fd)
-    }
-  }
+  if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length)
+    block = { path, start: offset, bytes: readBlock(path, offset, length, BLOCK) }
   const result = held.columns.project(runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset))
   recent.unshift({ held, result })
   if (recent.length > RECENT) recent.pop()
