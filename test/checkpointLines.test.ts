@@ -3,8 +3,6 @@ import { Effect, Layer, Logger } from "effect"
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { wholeLines } from "../src/domain/text.js"
 import { Checkpoint, fileLines, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderHtml } from "../src/report/Html.js"
@@ -12,6 +10,7 @@ import { mergeSources, readCheckpointSource } from "../src/report/Sweep.js"
 import { renderSweepMarkdown } from "../src/report/SweepMarkdown.js"
 import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
+import { liveBytes } from "./support/heap.js"
 
 // Signing keys go to a state directory of the test's own.
 process.env.XDG_STATE_HOME = mkdtempSync(join(tmpdir(), "ilo-bench-state-"))
@@ -97,14 +96,6 @@ describe("a checkpoint read line by line", () => {
 
   it.effect("holds a few hundred bytes a run of a checkpoint of 5,000 runs, where the whole reading held every row", () =>
     Effect.gen(function* () {
-      setFlagsFromString("--expose-gc")
-      const gc = runInNewContext("gc") as () => void
-      const heap = () => {
-        gc()
-        gc()
-        const m = process.memoryUsage()
-        return m.heapUsed + m.arrayBuffers
-      }
       const file = tempFile()
       const n = 5_000
       const template = result("t", "working")
@@ -115,9 +106,9 @@ describe("a checkpoint read line by line", () => {
       lines.length = 0
       // Past a window of run lines held whole (8 MB: a fixed cost), which this test sets to none.
       const first = yield* readCheckpointSource(file, 0).pipe(Effect.provide(quiet))
-      const before = heap()
+      const before = liveBytes()
       const source = yield* readCheckpointSource(file, 0).pipe(Effect.provide(quiet))
-      const perRun = (heap() - before) / n
+      const perRun = (liveBytes() - before) / n
       expect(source.results).toHaveLength(n)
       expect(first.results[1_234]!.task).toBe("task-1234")
       expect(source.results[4_999]!.wall_time_s).toBe(4_999 / 7)

@@ -3,13 +3,12 @@ import { Effect, Either, Layer, Logger } from "effect"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { plan } from "../src/loop/Plan.js"
 import { Checkpoint, layer as CheckpointLive, parseCheckpoint } from "../src/services/Checkpoint.js"
 import { decodeRecorded, planResume, planResumeOf, Recorded } from "../src/session/Resume.js"
 import { header, replyLine, result } from "./support/fixtures.js"
 import { NodeContext, python, task } from "./support/layers.js"
+import { liveBytes } from "./support/heap.js"
 
 // Signing keys go to a state directory of the test's own.
 process.env.XDG_STATE_HOME = mkdtempSync(join(tmpdir(), "ilo-bench-state-"))
@@ -84,14 +83,6 @@ describe("a resume reads its checkpoint line by line and holds the runs it keeps
 
   it.scoped("holds a few bytes a run of a checkpoint of 5,000 runs, where holding its runs and replies was several KB a run", () =>
     Effect.gen(function* () {
-      setFlagsFromString("--expose-gc")
-      const gc = runInNewContext("gc") as () => void
-      const heap = () => {
-        gc()
-        gc()
-        const m = process.memoryUsage()
-        return m.heapUsed + m.arrayBuffers
-      }
       const n = 5_000
       const file = tempFile()
       const runs = plan(Array.from({ length: n }, (_, i) => task(`task-${i}`)), [python], haiku)
@@ -112,18 +103,18 @@ describe("a resume reads its checkpoint line by line and holds the runs it keeps
           return planResumeOf(runs, recorded, false)
         })
       yield* resume()
-      const before = heap()
+      const before = liveBytes()
       const held = yield* resume()
-      const perRun = (heap() - before) / n
+      const perRun = (liveBytes() - before) / n
       expect(held.kept.size).toBe(n * 0.9)
       expect(held.todo).toHaveLength(n / 10)
       expect(held.todo[0]!.recorded![0]!.reply.text).toMatch(/^print\(4500\)/)
       expect(held.kept.get(runs[1_234]!.index)!.input_tokens).toBe(1_334)
       // The records read whole (each run's attempts and its reply), as a resume held them before: over 3 KB a run.
-      const wholeFrom = heap()
+      const wholeFrom = liveBytes()
       const whole = yield* checkpoint.read(file).pipe(Effect.provide(quiet))
       const wholePlan = planResume(runs, whole.runs, false, whole.replies, whole.started ?? [])
-      const perRunWhole = (heap() - wholeFrom) / n
+      const perRunWhole = (liveBytes() - wholeFrom) / n
       expect(wholePlan.kept.size).toBe(held.kept.size)
       expect(perRunWhole).toBeGreaterThan(1_000)
       expect(perRun).toBeLessThan(100)

@@ -4,8 +4,6 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { types } from "node:util"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { Checkpoint, layer as CheckpointLive } from "../src/services/Checkpoint.js"
 import { renderJson, type Report } from "../src/report/Json.js"
 import { markdownParts } from "../src/report/Markdown.js"
@@ -17,6 +15,7 @@ import { resultNotes } from "../src/report/Notes.js"
 import { readRuns, RunPlaces } from "../src/services/RunsOnDisk.js"
 import { config, header, result } from "./support/fixtures.js"
 import { NodeContext } from "./support/layers.js"
+import { liveBytes } from "./support/heap.js"
 
 const live = Layer.provideMerge(CheckpointLive, NodeContext.layer)
 const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
@@ -209,14 +208,6 @@ describe("a benchmark of several languages, models and trials held on disk", () 
 
 describe("the memory a report holds per run on disk", () => {
   it("20,000 runs past the window are held in under 200 bytes a run, their fields still answering", () => {
-    setFlagsFromString("--expose-gc")
-    const gc = runInNewContext("gc") as () => void
-    const live = () => {
-      gc()
-      gc()
-      const m = process.memoryUsage()
-      return m.heapUsed + m.arrayBuffers
-    }
     const file = join(mkdtempSync(join(tmpdir(), "ilo-bench-ondisk-")), "closed-loop-2026-11-25.jsonl")
     const n = 20_000
     const template = result("t", "working")
@@ -234,9 +225,9 @@ describe("the memory a report holds per run on disk", () => {
     lines.length = 0
     // Measured on a second reading, once what writing the file left has been collected.
     const first = readRuns(file, places, 0)
-    const before = live()
+    const before = liveBytes()
     const held = readRuns(file, places, 0)
-    const perRun = (live() - before) / n
+    const perRun = (liveBytes() - before) / n
     expect(first[0]!.task).toBe("task-0")
     // As an array of its short fields each, a run was about 600 bytes; as a whole record about 1,100.
     expect(perRun).toBeLessThan(200)
