@@ -4,6 +4,7 @@ import { Either, Schema } from "effect"
 import { RunConfig } from "../domain/RunConfig.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { recordReader, type LineAt, type LineVisitor } from "../services/Checkpoint.js"
+import { readRuns } from "../services/RunsOnDisk.js"
 
 /** What a resumed run would do, to compare with what the checkpoint's runs did (an older harness recorded fewer fields). */
 export interface SessionSettings {
@@ -337,6 +338,28 @@ export class KeptRuns {
   *values(): IterableIterator<RunResult> {
     for (const index of this.keys()) yield this.get(index)!
   }
+}
+
+/**
+ * A resume's kept runs, read from their lines in one pass and held as the reports hold runs read
+ * back (RunsOnDisk: past a few MB, their short fields in columns and the rest left in the line),
+ * each read as reading the checkpoint reads it (through the schema): the progress lines, the
+ * budget and the reports all go through these, so that the checkpoint is read once more in all.
+ */
+export const readKept = (file: string, kept: KeptRuns): Map<number, RunResult> => {
+  const held = new Map<number, RunResult>()
+  const places: Array<LineAt> = []
+  const indexes: Array<number> = []
+  for (const index of kept.keys()) {
+    const at = kept.place(index)
+    if (at === undefined) held.set(index, kept.get(index)!)
+    else {
+      places.push(at)
+      indexes.push(index)
+    }
+  }
+  if (places.length > 0) readRuns(file, places, undefined, decodeRecorded).forEach((r, i) => held.set(indexes[i]!, r))
+  return held
 }
 
 export interface ResumePlan {

@@ -16,7 +16,7 @@ import { BenchEvents, listen } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
-import { configDifferences, decodeRecorded, KeptRuns, planResumeOf, Recorded, type ResumePlan } from "./Resume.js"
+import { configDifferences, KeptRuns, planResumeOf, readKept, Recorded, type ResumePlan } from "./Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { distinct } from "../report/format.js"
 import { resultNotes, startNotes, unansweredNotes } from "../report/Notes.js"
@@ -117,28 +117,6 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, Run
   const read = readRuns(onDisk.path, places)
   let next = 0
   return slots.map((r) => r ?? read[next++]!)
-}
-
-/**
- * A resume's kept runs, read from their lines in one pass and held as the reports hold runs read
- * back (RunsOnDisk: past a few MB, their short fields in columns and the rest left in the line),
- * each read as reading the checkpoint reads it (through the schema): the progress lines, the
- * budget and the reports all go through these, so that the checkpoint is read once more in all.
- */
-const readKept = (file: string, kept: KeptRuns): Map<number, RunResult> => {
-  const held = new Map<number, RunResult>()
-  const places: Array<LineAt> = []
-  const indexes: Array<number> = []
-  for (const index of kept.keys()) {
-    const at = kept.place(index)
-    if (at === undefined) held.set(index, kept.get(index)!)
-    else {
-      places.push(at)
-      indexes.push(index)
-    }
-  }
-  if (places.length > 0) readRuns(file, places, undefined, decodeRecorded).forEach((r, i) => held.set(indexes[i]!, r))
-  return held
 }
 
 const survivalRow = (r: RunResult): SurvivalRow => ({
