@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs"
 import { Path } from "@effect/platform"
-import { Cause, Console, DateTime, Duration, Effect, Fiber, Option } from "effect"
+import { Cause, Console, DateTime, Effect, Fiber, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { EndpointUnusable } from "../providers/StopEarly.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
@@ -143,8 +143,8 @@ export const runSession = (input: SessionInput) =>
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
     // Their tokens too, for the census's spec tax (the documentation goes with every attempt); counted
-    // once the runs are under way, or when a report is made: loading the vocabularies must not delay
-    // a resume's check of the checkpoint.
+    // as the runs start, or when a report is made: loading the vocabularies must not delay a resume's
+    // check of the checkpoint.
     const docTexts = yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, text] as const))
     let docTokens: ReadonlyMap<string, Readonly<Record<string, number | null>>> | undefined
     let offlineDocs: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
@@ -379,11 +379,10 @@ export const runSession = (input: SessionInput) =>
       // A batch's line counts as written: a checkpoint that names a batch paid for is never removed
       // (a create refused outright takes its "submitting" line's count back: no batch was made).
       yield* waves.value.attach({ record: (line) => Effect.tap(writer.append(line), () => Effect.sync(() => (written += line.type === "refused" ? -1 : 1))), recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
-    // The tokenizers' vocabularies take a second or so of CPU to load: loaded (and the documentation
-    // counted) once the first requests are out and wait on the model, instead of on the way from
-    // the first replies to their programs (each attempt counts its program) or in the reports.
-    if (plan.todo.length > 0)
-      yield* Effect.fork(Effect.sleep(Duration.millis(50)).pipe(Effect.zipRight(Effect.sync(() => void countDocs()))))
+    // The tokenizers' vocabularies take a second or so of CPU to load, and nothing else runs
+    // meanwhile: loaded (and the documentation counted) now, before the first request, rather than
+    // while the first replies land (each attempt counts its program) or in the reports.
+    if (plan.todo.length > 0) countDocs()
     // Only the runs can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
