@@ -3,6 +3,7 @@ import { Path } from "@effect/platform"
 import { Cause, Console, DateTime, Effect, Fiber, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { EndpointUnusable } from "../providers/StopEarly.js"
+import { customIdsDigest } from "../providers/Batch.js"
 import { CHECKPOINT_FORMAT } from "../domain/Checkpoint.js"
 import { underWay } from "../platform/exitNow.js"
 import { CheckpointMismatch, OutputError } from "../domain/errors.js"
@@ -347,8 +348,13 @@ export const runSession = (input: SessionInput) =>
       const kept = keptRuns.get(spec.index)
       if (kept !== undefined) yield* shown.kept(spec, kept)
     }
-    /** Replies and runs this session wrote: a new checkpoint with none holds nothing to resume. */
-    let written = 0
+    /** Whether this session wrote a reply or a run: a new checkpoint with neither (nor a batch, below) holds nothing to resume. */
+    let wroteResults = false
+    /**
+     * --batch: the batches this session was creating or created, by their requests' digest, but those
+     * refused outright (no batch made). A checkpoint that names one is never removed: it may be paid for.
+     */
+    const batchesNamed = new Set<string>()
     // Requests sent one by one (not in batches, which their batch lines name; not a replay alone,
     // which sends nothing) are noted before they go: one an interrupt catches has no reply line.
     const cassette = input.config.cassette
@@ -356,7 +362,7 @@ export const runSession = (input: SessionInput) =>
     const journal = {
       // Each reply is in the checkpoint before its program runs: a kill loses only the requests in flight.
       onReply: (reply: CheckpointReply) =>
-        Effect.tap(writer.append(reply), () => Effect.sync(() => (written++, inFlight.delete(runKey(reply))))),
+        Effect.tap(writer.append(reply), () => Effect.sync(() => ((wroteResults = true), inFlight.delete(runKey(reply))))),
       // A program's start and end are in the checkpoint too: one that kills the harness is not replayed forever.
       onProgram: (line: CheckpointStarted) => writer.append(line),
       // One append, as the reply's: the disk is synced in the background as for every line.
@@ -370,15 +376,24 @@ export const runSession = (input: SessionInput) =>
             )
         : undefined,
       onRun: (spec: RunSpec, result: RunResult) =>
-        record(spec, result).pipe(Effect.tap(() => Effect.sync(() => (written++, inFlight.delete(specKey(spec))))))
+        record(spec, result).pipe(Effect.tap(() => Effect.sync(() => ((wroteResults = true), inFlight.delete(specKey(spec))))))
     }
     const { events, drain } = yield* listen([shown.listener, ...(input.budget ? [input.budget.listener] : [])])
     // --batch: the provider writes each batch it submits here, and says how its waves go.
     const waves = yield* Effect.serviceOption(Waves)
     if (Option.isSome(waves))
-      // A batch's line counts as written: a checkpoint that names a batch paid for is never removed
-      // (a create refused outright takes its "submitting" line's count back: no batch was made).
-      yield* waves.value.attach({ record: (line) => Effect.tap(writer.append(line), () => Effect.sync(() => (written += line.type === "refused" ? -1 : 1))), recorded: batchesBefore, progress: (status) => events.publish({ _tag: "WaveProgress", status }) })
+      yield* waves.value.attach({
+        record: (line) =>
+          Effect.tap(writer.append(line), () =>
+            Effect.sync(() =>
+              line.type === "refused"
+                ? batchesNamed.delete(line.custom_ids_sha256)
+                : batchesNamed.add(line.type === "submitting" ? customIdsDigest(line.custom_ids) : (line.custom_ids_sha256 ?? line.id))
+            )
+          ),
+        recorded: batchesBefore,
+        progress: (status) => events.publish({ _tag: "WaveProgress", status })
+      })
     // The tokenizers' vocabularies take a second or so of CPU to load, and nothing else runs
     // meanwhile: loaded (and the documentation counted) now, before the first request, rather than
     // while the first replies land (each attempt counts its program) or in the reports.
@@ -400,7 +415,7 @@ export const runSession = (input: SessionInput) =>
               // key, an unknown model), has nothing to resume: it is a usage error.
                 Option.exists(Cause.failureOption(cause), (error) => error instanceof ReplayMiss || error instanceof EndpointUnusable)
                 ? // A new checkpoint that got nothing but its header is not left to take the day's report name.
-                  input.resume === undefined && written === 0
+                  input.resume === undefined && !wroteResults && batchesNamed.size === 0
                   ? Effect.sync(() => rmSync(paths.jsonl, { force: true }))
                   : Effect.void
                 : writePartial("Stopped by an error")
