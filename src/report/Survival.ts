@@ -90,7 +90,12 @@ interface Sorted {
 }
 
 
-/** survivalQuantile of the Kaplan-Meier curve of the runs, each counted as many times as its task's weight. */
+/**
+ * survivalQuantile of the Kaplan-Meier curve of the runs, each counted as many times as its task's
+ * weight. The same walk as stepsOf's, kept apart on purpose: one function serving both (the curve's
+ * steps collected, or a weight of 1 per run) is optimized by V8 for the bootstrap's thousands of
+ * calls, then deoptimized by the curve's call, and the bootstrap runs unoptimized again meanwhile.
+ */
 const weightedQuantile = (runs: Sorted, weights: Int32Array, level: number): number | undefined => {
   let atRisk = 0
   for (let i = 0; i < runs.task.length; i++) atRisk += weights[runs.task[i]!]!
