@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs"
 import { Path } from "@effect/platform"
-import { Cause, Console, DateTime, Effect, Fiber, Option } from "effect"
+import { Cause, Console, DateTime, Effect, Option } from "effect"
 import { ReplayMiss } from "../domain/Cassette.js"
 import { EndpointUnusable } from "../providers/StopEarly.js"
 import { customIdsDigest } from "../providers/Batch.js"
@@ -17,6 +17,7 @@ import { BenchEvents, listen } from "../loop/Events.js"
 import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
+import * as DocumentationTokens from "./DocumentationTokens.js"
 import { configDifferences, KeptRuns, planResumeOf, readKept, Recorded, type ResumePlan } from "./Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { distinct } from "../report/format.js"
@@ -27,8 +28,8 @@ import { seedProgress } from "../report/Progress.js"
 import { resumeCommand, shellQuote } from "../report/ResumeHint.js"
 import { writeReports } from "../report/Write.js"
 import { survivalAnalysis, type SurvivalRow } from "../report/Survival.js"
-import { censusEntries, docKey } from "../report/Census.js"
-import { countTokens, releaseVocabularies } from "../services/Tokenizers.js"
+import { censusEntries } from "../report/Census.js"
+import { releaseVocabularies } from "../services/Tokenizers.js"
 import * as ProgramTokens from "../services/ProgramTokens.js"
 import { TokenCounter } from "../services/TokenCounter.js"
 import type { CheckpointCount } from "../domain/Checkpoint.js"
@@ -143,13 +144,9 @@ export const runSession = (input: SessionInput) =>
     const { runs } = input
 
     // Every skill module is fetched before the first run, so the checkpoint's header can name them.
-    // Their tokens too, for the census's spec tax (the documentation goes with every attempt); counted
-    // as the runs start, or when a report is made: loading the vocabularies must not delay a resume's
-    // check of the checkpoint.
+    // Their tokens too, for the census; counted as the runs start, or when a report is made: loading
+    // the vocabularies must not delay a resume's check of the checkpoint.
     const docTexts = yield* Effect.forEach(input.languages, (l) => Effect.map(languageContext(l), (text) => [l.name, text] as const))
-    let docTokens: ReadonlyMap<string, Readonly<Record<string, number | null>>> | undefined
-    let offlineDocs: ReadonlyMap<string, Readonly<Record<string, number>>> | undefined
-    const countDocs = () => (offlineDocs ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)])))
     const skills = skillProvenance(yield* Effect.flatMap(SkillDocs, (docs) => docs.loaded))
     const started = DateTime.formatIso(yield* DateTime.now)
 
@@ -242,24 +239,7 @@ export const runSession = (input: SessionInput) =>
           journal: (line) => Effect.ignore(writer.append(line)),
           retry: input.settings.retryPolicy
         })
-    const endpointDocs =
-      endpointTokens === undefined
-        ? []
-        : yield* Effect.forEach(docTexts, ([language, text]) =>
-            Effect.forEach(input.config.models, (model) =>
-              Effect.map(Effect.fork(endpointTokens.count(model.id, text)), (fiber) => [docKey(language, model.key), fiber] as const)
-            )
-          ).pipe(Effect.map((pairs) => pairs.flat()))
-    const documentationTokens = Effect.gen(function* () {
-      const offline: ReadonlyMap<string, Readonly<Record<string, number | null>>> = countDocs()
-      if (endpointTokens === undefined) return offline
-      const tokens = new Map<string, Readonly<Record<string, number | null>>>()
-      for (const [key, fiber] of endpointDocs) {
-        const language = key.split("\n")[0]!
-        tokens.set(key, { ...offline.get(language), [endpointTokens.tokenizer]: yield* Fiber.join(fiber) })
-      }
-      return tokens
-    })
+    const documentation = yield* DocumentationTokens.make(docTexts, input.config.models, endpointTokens)
     const countingNotes = Effect.gen(function* () {
       const failed = endpointTokens === undefined ? 0 : yield* endpointTokens.failures
       return failed === 0
@@ -285,7 +265,7 @@ export const runSession = (input: SessionInput) =>
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const results = inOrder(runs, inMemory, onDisk)
-        docTokens ??= yield* documentationTokens
+        const docTokens = yield* documentation.tokens
         const counted = yield* countingNotes
         // Those of earlier sessions, and those an interrupt just caught in flight.
         const unanswered = unansweredBefore + inFlight.size
@@ -397,7 +377,7 @@ export const runSession = (input: SessionInput) =>
     // The tokenizers' vocabularies take a second or so of CPU to load, and nothing else runs
     // meanwhile: loaded (and the documentation counted) now, before the first request, rather than
     // while the first replies land (each attempt counts its program) or in the reports.
-    if (plan.todo.length > 0) countDocs()
+    if (plan.todo.length > 0) documentation.countOffline()
     // Only the runs can be interrupted: once every run has finished, a Ctrl-C waits for the reports
     // and what the command prints with them (a second one exits at once).
     return yield* Effect.uninterruptibleMask((restore) =>
@@ -425,7 +405,7 @@ export const runSession = (input: SessionInput) =>
         yield* Effect.flatMap(ProgramRunner, (runner) => runner.release)
         // Nor is anything left to count but the documentation: counted now, the vocabularies go
         // before the reports, whose memory then holds no more than theirs.
-        docTokens ??= yield* documentationTokens
+        yield* documentation.tokens
         releaseVocabularies()
 
         const notStarted = input.budget ? yield* input.budget.notStarted : 0
