@@ -1,7 +1,8 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
 // synthetic tasks whose programs are real processes. Prints JSON and a table.
-// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --runs=N [--trials=T] [--no-resume]]
-// (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported)
+// Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --latency=MS] [-- --runs=N [--trials=T] [--no-resume]]
+// (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported;
+// --latency sets the efficiency's second, slower case, 2000 ms by default)
 import { spawn } from "node:child_process"
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
@@ -17,6 +18,9 @@ const onlyArg = process.argv.find((a) => a.startsWith("--only="))
 /** --only=efficiency,startup,cost,overhead,rss runs just those. */
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : null
 const want = (name) => only === null || only.has(name)
+/** --latency=MS: the model latency of the efficiency's second case (no target; default 2000 ms, a real model's order). */
+const slowLatencyMs = Number(process.argv.find((a) => a.startsWith("--latency="))?.slice(10) ?? 2000)
+if (!(Number.isInteger(slowLatencyMs) && slowLatencyMs > 0)) throw new Error(`--latency: expected a whole number of ms above 0`)
 /** --sandbox=MODE: the CLI's --sandbox (default: the CLI's own, auto). */
 const sandboxArg = process.argv.find((a) => a.startsWith("--sandbox="))?.slice(10)
 /** --runs=N (or --runs N): how many runs the peak RSS measure runs (default 10,000; 1,000 with --quick). */
@@ -216,6 +220,11 @@ const runCli = (args, { url }, { readReport = true, beforeRemoving } = {}) =>
 const median = async (key, measure) => {
   const samples = []
   for (let i = 0; i < repeat; i++) samples.push(await measure())
+  return medianOf(key, samples)
+}
+
+/** The sample with the median `key`, with every sample's value beside it. */
+const medianOf = (key, samples) => {
   const sorted = [...samples].sort((a, b) => a[key] - b[key])
   const also = Object.fromEntries(["cli_cpu_ms", "last_request_ms", "after_last_request_ms", "exit_to_close_ms"].filter((k) => k in samples[0]).map((k) => [`${k}_samples`, samples.map((s) => s[k])]))
   return { ...sorted[Math.floor((sorted.length - 1) / 2)], samples: samples.map((s) => s[key]), ...also }
@@ -232,8 +241,10 @@ const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits
 
 // ---- 1. scheduling efficiency ------------------------------------------------------------------
 
-const schedulingEfficiency = async (programs) => {
-  const runs = 96, concurrency = 16, latencyMs = 500
+const RUNS = 96, CONCURRENCY = 16
+
+const schedulingEfficiency = async (programs, latencyMs = 500) => {
+  const runs = RUNS, concurrency = CONCURRENCY
   const server = await startModelServer({ latencyMs, program: printing })
   const ilo = standInIlo(500)
   // bash: 96 tasks on the ilo leg (bash programs); node: 48 tasks x (ilo, node) with JavaScript programs on the second leg.
@@ -258,6 +269,91 @@ const schedulingEfficiency = async (programs) => {
     exit_to_close_ms: round(performance.timeOrigin + r.ended - r.usage.rss.at(-1)[0], 0)
   }
   return { programs, runs, concurrency, latency_ms: latencyMs, working, ideal_ms: ideal, actual_ms: round(actual, 0), ...extra, efficiency: round(ideal / actual, 3), target: ">= 0.95", met: ideal / actual >= 0.95 }
+}
+
+/**
+ * Runs the floor client (bench/floor-client.mjs) as runCli runs the CLI: started from this
+ * process, against the same server, timed to its close.
+ */
+const runFloor = (args, { url }) =>
+  new Promise((resolve, reject) => {
+    const out = join(work, `floor-${Math.random().toString(36).slice(2)}.json`)
+    const started = performance.now()
+    const child = spawn(process.execPath, [join(here, "floor-client.mjs"), out, url, ...args], {
+      env: { PATH: process.env.PATH, HOME: work },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.on("data", (c) => {
+      if (stderr.length < 20000) stderr += c
+    })
+    child.on("error", reject)
+    child.on("close", (code) => {
+      const ended = performance.now()
+      if (code !== 0) return reject(new Error(`the floor client exited ${code}: ${stderr.slice(-2000)}`))
+      resolve({ started, ended, summary: JSON.parse(readFileSync(out, "utf8")) })
+    })
+  })
+
+/**
+ * The same measure of a bare client doing at the least what the CLI does per attempt (a model
+ * request, the checkpoint's lines, the program through a Node program host, a progress line):
+ * the efficiency this machine allows at this moment, the floor the CLI's is read against.
+ * Without programs: the request, the lines and the progress alone.
+ */
+const floorEfficiency = async (withPrograms, latencyMs = 500) => {
+  const server = await startModelServer({ latencyMs, program: printing })
+  const ilo = standInIlo(500)
+  const sandbox = sandboxArg ?? "auto"
+  const r = await runFloor([ilo, tasksFile(RUNS), String(CONCURRENCY), withPrograms ? "programs" : "no-programs", sandbox], server)
+  await server.close()
+  if (withPrograms && r.summary.working !== RUNS) throw new Error(`the floor client ran ${r.summary.working} of ${RUNS} programs to the expected output`)
+  const ideal = (RUNS * latencyMs) / CONCURRENCY
+  const actual = r.ended - server.firstRequestAt()
+  return {
+    efficiency: round(ideal / actual, 3),
+    actual_ms: round(actual, 0),
+    last_request_ms: round(server.lastRequestAt() - server.firstRequestAt(), 0),
+    after_last_request_ms: round(r.ended - server.lastRequestAt(), 0),
+    sandbox: r.summary.sandbox
+  }
+}
+
+/**
+ * The CLI's efficiency and its floors, sampled in turn within each repeat (the machine's load
+ * moves over minutes: taken side by side, the samples see the same machine), the order rotated
+ * each repeat so that no side always comes first. `sides` maps a name to its measure.
+ */
+const alternated = async (sides) => {
+  const names = Object.keys(sides)
+  const samples = Object.fromEntries(names.map((n) => [n, []]))
+  for (let i = 0; i < repeat; i++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(i + k) % names.length]
+      samples[name].push(await sides[name]())
+    }
+  }
+  return samples
+}
+
+/** A floor's figures: its median efficiency, every sample's, and where its programs ran. */
+const floorSummary = (samples) => {
+  const m = medianOf("efficiency", samples)
+  return { median: m.efficiency, samples: m.samples, actual_ms: m.actual_ms, last_request_ms_samples: samples.map((s) => s.last_request_ms), sandbox: m.sandbox }
+}
+
+/** The CLI's median sample with its floors beside it, and its efficiency as a share of the floor. */
+const withFloors = (samples) => {
+  const cli = medianOf("efficiency", samples.cli)
+  const floor = floorSummary(samples.floor)
+  return {
+    ...cli,
+    floor,
+    ...(samples.floor_no_programs ? { floor_no_programs: floorSummary(samples.floor_no_programs) } : {}),
+    of_floor: round(cli.efficiency / floor.median, 3),
+    // Each repeat's CLI sample over the floor sample taken beside it.
+    of_floor_samples: samples.cli.map((c, i) => round(c.efficiency / samples.floor[i].efficiency, 3))
+  }
 }
 
 // ---- 2. harness overhead -----------------------------------------------------------------------
@@ -541,12 +637,25 @@ const machine = { node: process.version, cpus: availableParallelism(), cpu_model
 const results = { machine, quick, sandbox: sandboxArg ?? "auto (the default)" }
 try {
   if (["efficiency", "cost", "overhead", "rss"].some(want)) await warmCompileCache()
-  if (want("efficiency")) results.scheduling_efficiency = await median("efficiency", () => schedulingEfficiency("bash"))
+  if (want("efficiency")) {
+    results.scheduling_efficiency = withFloors(await alternated({
+      cli: () => schedulingEfficiency("bash"),
+      floor: () => floorEfficiency(true),
+      floor_no_programs: () => floorEfficiency(false)
+    }))
+    // A model's real latency is seconds: the fixed cost of each wave shrinks against it.
+    const { target, met, ...slow } = withFloors(await alternated({
+      cli: () => schedulingEfficiency("bash", slowLatencyMs),
+      floor: () => floorEfficiency(true, slowLatencyMs)
+    }))
+    results.scheduling_efficiency_slow = { ...slow, target: "none (the target is at 500 ms)" }
+  }
   if (want("efficiency")) {
     const { target, met, ...node } = await median("efficiency", () => schedulingEfficiency("bash+node"))
     results.scheduling_efficiency_node = { ...node, target: "none (a harder case than the target's bash programs)" }
   }
   console.error(`${"scheduling_efficiency"}: ${JSON.stringify(results.scheduling_efficiency)}`)
+  if (want("efficiency")) console.error(`${"scheduling_efficiency_slow"}: ${JSON.stringify(results.scheduling_efficiency_slow)}`)
   if (want("startup")) results.startup = await startupTime()
   console.error(`${"startup"}: ${JSON.stringify(results.startup)}`)
   if (want("cost")) results.cost_aligned_vs_seed = await alignedVsSeed()
@@ -567,8 +676,15 @@ console.log(JSON.stringify(results, null, 2))
 const r = results
 const rows = [
   r.scheduling_efficiency && ["scheduling efficiency (96 runs, c=16, 500 ms)", r.scheduling_efficiency.efficiency, ">= 0.95", r.scheduling_efficiency.met],
+  // The floor: a bare client with the same I/O per attempt, sampled in turn with the CLI (no target).
+  r.scheduling_efficiency && ["  floor: bare client, same I/O and programs", r.scheduling_efficiency.floor.median, "", null],
+  r.scheduling_efficiency && ["  floor without programs (HTTP, files, stderr)", r.scheduling_efficiency.floor_no_programs.median, "", null],
+  r.scheduling_efficiency && ["  CLI / floor", r.scheduling_efficiency.of_floor, "", null],
   // Not the target's figure (bench/README.md): shown against the same bound, without a verdict.
   r.scheduling_efficiency_node && ["  same, half the runs node programs (no target)", r.scheduling_efficiency_node.efficiency, "", null],
+  r.scheduling_efficiency_slow && [`scheduling efficiency at ${r.scheduling_efficiency_slow.latency_ms} ms (no target)`, r.scheduling_efficiency_slow.efficiency, "", null],
+  r.scheduling_efficiency_slow && [`  floor at ${r.scheduling_efficiency_slow.latency_ms} ms`, r.scheduling_efficiency_slow.floor.median, "", null],
+  r.scheduling_efficiency_slow && [`  CLI / floor at ${r.scheduling_efficiency_slow.latency_ms} ms`, r.scheduling_efficiency_slow.of_floor, "", null],
   r.harness_overhead && ["harness CPU overhead per attempt (ms, no target)", r.harness_overhead.overhead_ms_per_attempt, "", null],
   r.harness_overhead && ["  same, one more attempt (fixed costs left out)", r.harness_overhead.marginal_overhead_ms_per_attempt, "", null],
   r.harness_overhead && ["  with the programs on both sides", r.harness_overhead.overhead_with_programs_ms_per_attempt, "", null],
