@@ -10,7 +10,8 @@
 //   2. the reply parsed, its program taken from it, a line appended to the checkpoint file;
 //   3. (unless no-programs) the program sent to the program host (bench/floor-host.mjs, one Node
 //      child speaking JSON lines, as the CLI's), which writes it to a fresh directory and runs
-//      `ilo FILE main` with the stand-in ilo, in bubblewrap when the sandbox is on;
+//      `ilo FILE main` with the stand-in ilo, in bubblewrap when the sandbox is on; at most as
+//      many programs at once as there are CPUs (the CLI's --program-concurrency default);
 //      its stdout compared with the expected output, a second line appended to the checkpoint;
 //   4. one progress line written to stderr.
 // Then a small JSON file (OUT) is written and the process exits.
@@ -21,7 +22,7 @@
 import { spawn, spawnSync } from "node:child_process"
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { Agent, request } from "node:http"
-import { tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -134,6 +135,26 @@ const ask = (task) =>
     req.end(body)
   })
 
+/**
+ * At most one program per CPU at once: a program takes a core, a request only waits, and 16
+ * programs sharing 2 cores all end late where 2 at a time end one after another.
+ */
+const programSlots = availableParallelism()
+let programsRunning = 0
+const slotQueue = []
+const inSlot = async (f) => {
+  if (programsRunning < programSlots) programsRunning++
+  else await new Promise((resolve) => slotQueue.push(resolve))
+  try {
+    return await f()
+  } finally {
+    // The slot passes to the next program waiting, or is let go.
+    const next = slotQueue.shift()
+    if (next) next()
+    else programsRunning--
+  }
+}
+
 let working = 0
 let finished = 0
 const attempt = async (task) => {
@@ -142,7 +163,7 @@ const attempt = async (task) => {
   writeSync(checkpoint, JSON.stringify({ type: "reply", task: task.id, program, usage: reply.usage }) + "\n")
   let outcome = "not run"
   if (host !== null) {
-    const run = await host.runProgram(program + "\n")
+    const run = await inSlot(() => host.runProgram(program + "\n"))
     outcome = run.code === 0 && run.stdout.trim() === String(task.expected_output).trim() ? "working" : "failing"
     if (outcome === "working") working++
     writeSync(checkpoint, JSON.stringify({ type: "run", task: task.id, outcome, exit_code: run.code }) + "\n")
