@@ -1,5 +1,6 @@
 // The harness benchmark: a loopback scripted model server with a set latency, the real CLI, and
-// synthetic tasks whose programs are real processes. Prints JSON and a table.
+// synthetic tasks whose programs are real processes. Prints JSON and a table. The scheduling
+// efficiency is measured beside its floor: a bare client doing the same I/O (bench/floor-client.mjs).
 // Usage: npm run bench:harness [-- --quick] [-- --repeat=N] [-- --only=efficiency,startup,cost,overhead,rss] [-- --sandbox=auto|bwrap|none] [-- --latency=MS] [-- --runs=N [--trials=T] [--no-resume]]
 // (--quick scales the long measurements down; --repeat runs efficiency and overhead N times, median reported;
 // --latency sets the efficiency's second, slower case, 2000 ms by default)
