@@ -4,7 +4,7 @@
 // server, and times it the same way (from the server's first request to this process's close), so
 // that the CLI's efficiency can be read against what this machine allows at that moment.
 //
-// Per attempt, 16 (CONCURRENCY) at a time:
+// Per attempt (16 model requests at once, CONCURRENCY; see the scheduling below):
 //   1. one POST to the model server, keep-alive, a body shaped as the CLI's (the system prompt and
 //      the skill docs as system blocks, the docs marked for the cache; the task as the user message);
 //   2. the reply parsed, its program taken from it, a line appended to the checkpoint file;
@@ -135,35 +135,44 @@ const ask = (task) =>
     req.end(body)
   })
 
-/**
- * At most one program per CPU at once: a program takes a core, a request only waits, and 16
- * programs sharing 2 cores all end late where 2 at a time end one after another.
- */
-const programSlots = availableParallelism()
-let programsRunning = 0
-const slotQueue = []
-const inSlot = async (f) => {
-  if (programsRunning < programSlots) programsRunning++
-  else await new Promise((resolve) => slotQueue.push(resolve))
-  try {
-    return await f()
-  } finally {
-    // The slot passes to the next program waiting, or is let go.
-    const next = slotQueue.shift()
-    if (next) next()
-    else programsRunning--
+/** A first-come, first-served bound: `withSlot(f)` runs f once fewer than `slots` others run. */
+const bound = (slots) => {
+  let busy = 0
+  const queue = []
+  return async (f) => {
+    if (busy < slots) busy++
+    else await new Promise((resolve) => queue.push(resolve))
+    try {
+      return await f()
+    } finally {
+      // The slot passes to the next one waiting, or is let go.
+      const next = queue.shift()
+      if (next) next()
+      else busy--
+    }
   }
 }
+// Scheduled as the CLI schedules its runs: CONCURRENCY model requests at once, each slot let go
+// as its reply lands, so that the next run's request goes out while this run's program runs;
+// and at most one program per CPU at once (the CLI's --program-concurrency default), since a
+// program takes a core and 16 programs sharing 2 cores all end late where 2 at a time do not.
+// The CLI keeps 2 x CONCURRENCY + CPUs runs under way; here every run is, which at 96 runs
+// changes nothing: only the slots decide when a request or a program starts.
+const modelSlot = bound(concurrency)
+const programSlot = bound(availableParallelism())
 
 let working = 0
 let finished = 0
 const attempt = async (task) => {
-  const reply = await ask(task)
-  const program = reply.content.map((b) => b.text ?? "").join("")
-  writeSync(checkpoint, JSON.stringify({ type: "reply", task: task.id, program, usage: reply.usage }) + "\n")
+  const program = await modelSlot(async () => {
+    const reply = await ask(task)
+    const text = reply.content.map((b) => b.text ?? "").join("")
+    writeSync(checkpoint, JSON.stringify({ type: "reply", task: task.id, program: text, usage: reply.usage }) + "\n")
+    return text
+  })
   let outcome = "not run"
   if (host !== null) {
-    const run = await inSlot(() => host.runProgram(program + "\n"))
+    const run = await programSlot(() => host.runProgram(program + "\n"))
     outcome = run.code === 0 && run.stdout.trim() === String(task.expected_output).trim() ? "working" : "failing"
     if (outcome === "working") working++
     writeSync(checkpoint, JSON.stringify({ type: "run", task: task.id, outcome, exit_code: run.code }) + "\n")
@@ -172,11 +181,7 @@ const attempt = async (task) => {
   process.stderr.write(`[${finished}/${tasks.length}] ${task.id}: ${outcome}\n`)
 }
 
-let nextTask = 0
-const worker = async () => {
-  while (nextTask < tasks.length) await attempt(tasks[nextTask++])
-}
-await Promise.all(Array.from({ length: concurrency }, worker))
+await Promise.all(tasks.map(attempt))
 
 writeFileSync(out, JSON.stringify({ attempts: tasks.length, working, programs: withPrograms, sandbox: withPrograms ? (sandbox === null ? "none" : "bwrap") : null }))
 host?.host.stdin.end()
