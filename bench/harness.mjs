@@ -340,7 +340,7 @@ const alternated = async (sides) => {
 /** A floor's figures: its median efficiency, every sample's, and where its programs ran. */
 const floorSummary = (samples) => {
   const m = medianOf("efficiency", samples)
-  return { median: m.efficiency, samples: m.samples, actual_ms: m.actual_ms, last_request_ms_samples: samples.map((s) => s.last_request_ms), sandbox: m.sandbox }
+  return { median: m.efficiency, samples: m.samples, actual_ms: m.actual_ms, last_request_ms: m.last_request_ms, after_last_request_ms: m.after_last_request_ms, last_request_ms_samples: samples.map((s) => s.last_request_ms), sandbox: m.sandbox }
 }
 
 /** The CLI's median sample with its floors beside it, and its efficiency as a share of the floor. */
