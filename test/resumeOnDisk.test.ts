@@ -1,13 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Logger } from "effect"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import type { RunResult } from "../src/domain/Result.js"
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { plan } from "../src/loop/Plan.js"
 import { Checkpoint, layer as CheckpointLive, parseCheckpoint } from "../src/services/Checkpoint.js"
 import { decodeRecorded, planResume, planResumeOf, Recorded } from "../src/session/Resume.js"
-import { header, replyLine, result } from "./support/fixtures.js"
-import { NodeContext, python, task } from "./support/layers.js"
+import { countTokens } from "../src/services/Tokenizers.js"
+import { runSession } from "../src/session/Session.js"
+import type { Progress } from "../src/report/LiveProgress.js"
+import { config, header, replyLine, result } from "./support/fixtures.js"
+import { fixedSkills, NodeContext, python, reply, run, scriptedLlm, scriptedRunner, settings, task } from "./support/layers.js"
 import { liveBytes } from "./support/heap.js"
 
 // Signing keys go to a state directory of the test's own.
@@ -119,4 +123,74 @@ describe("a resume reads its checkpoint line by line and holds the runs it keeps
       expect(perRunWhole).toBeGreaterThan(1_000)
       expect(perRun).toBeLessThan(100)
     }).pipe(Effect.provide(live)))
+
+  it.live("while a resume runs the runs its checkpoint lacks, it holds a few bytes per run it kept, not their records", () =>
+    Effect.gen(function* () {
+      /** Resumes a checkpoint of `kept` finished runs and one to do (the plan's last); what the live heap gained once the model is asked for it. */
+      const heapDuringRuns = (kept: number) =>
+        Effect.gen(function* () {
+          const file = tempFile()
+          const runs = plan(Array.from({ length: kept + 1 }, (_, i) => task(`task-${i}`)), [python], haiku)
+          const template = result("t", "working")
+          // A line at a time: no text of the whole file is left for the collector.
+          const fd = openSync(file, "w")
+          writeSync(fd, JSON.stringify({ ...header(), skills: [] }) + "\n")
+          for (let i = 0; i < kept; i++) writeSync(fd, JSON.stringify({ type: "run", result: { ...template, task: `task-${i}`, cost_usd: 0.001 } }) + "\n")
+          closeSync(fd)
+          // The plan is held by the benchmark with or without a resume: what the resume adds is measured from here.
+          countTokens("print(55)")
+          const before = liveBytes()
+          let during = 0
+          const llm = yield* scriptedLlm(() =>
+            Effect.sync(() => {
+              // The vocabularies are loaded while the runs go (each program is counted): loaded here for both measures.
+              countTokens("print(55)")
+              during = liveBytes()
+              return reply("print(55)")
+            })
+          )
+          const seen: Array<RunResult> = []
+          const progress: Progress = {
+            listener: () => Effect.void,
+            kept: (_spec, r) => Effect.sync(() => void (seen.length < 3 && seen.push(r))),
+            track: (effect) => effect,
+            status: () => ""
+          }
+          let keptCount = 0
+          const counting: Progress = { ...progress, kept: (spec, r) => Effect.zipRight(progress.kept(spec, r), Effect.sync(() => void keptCount++)) }
+          const outcome = yield* Effect.scoped(
+            runSession({
+              runs,
+              settings: settings({ retryCap: 1 }),
+              concurrency: 1,
+              config: config(),
+              languages: [python],
+              skipped: [],
+              outputDir: join(file, ".."),
+              resume: { path: file, force: false, retryErrors: false },
+              progress: counting,
+              args: ["run", "--python"]
+            })
+          ).pipe(
+            Effect.provide(
+              Layer.mergeAll(llm.layer, scriptedRunner(() => run({ stdout: "55\n" })), fixedSkills(), live, NodeContext.layer, quiet)
+            )
+          )
+          // The kept runs were counted (the progress lines) and are in the report, read back from their lines.
+          expect(keptCount).toBe(kept)
+          expect(seen.map((r) => r.task)).toEqual(["task-0", "task-1", "task-2"])
+          expect(outcome.report.results).toHaveLength(kept + 1)
+          expect(outcome.report.results.at(-1)).toMatchObject({ task: `task-${kept}`, final_outcome: "working" })
+          expect(JSON.stringify(outcome.report.results[7])).toBe(JSON.stringify(decodeRecorded({ ...template, task: "task-7", cost_usd: 0.001 })))
+          return during - before
+        })
+      // The first session loads what every session then uses.
+      yield* heapDuringRuns(100)
+      const small = yield* heapDuringRuns(500)
+      const large = yield* heapDuringRuns(10_500)
+      const perKeptRun = (large - small) / 10_000
+      // Held as the reports hold runs (their first megabytes of lines as records, the rest in columns), about 1.6 KB a kept run here.
+      expect(perKeptRun).toBeLessThan(200)
+    }), 180_000)
 })
+

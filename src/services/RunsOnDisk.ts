@@ -54,8 +54,12 @@ export const readRuns = (
   path: string,
   places: ReadonlyArray<LineAt>,
   keepBytes = KEEP_BYTES,
-  /** What of each line's run record a report holds (`report` holds the rows its schema reads): every reading of the line goes through it. */
-  project: (result: RunResult) => RunResult = (result) => result
+  /**
+   * What of each line's run record a report holds (`report` holds the rows its schema reads; a
+   * resume's kept runs are decoded as reading the checkpoint decodes them), by the place's index:
+   * every reading of the line goes through it.
+   */
+  project: (result: RunResult, place: number) => RunResult = (result) => result
 ): Array<RunResult> => {
   // A report starts with nothing read for an earlier one (a file of the same name may have changed).
   recent.length = 0
@@ -66,12 +70,15 @@ export const readRuns = (
     let kept = 0
     return places.map((at, i) => {
       const line = readLine(fd, path, at)
-      const result = project(line)
+      const result = project(line, i)
       kept += at.length
       if (kept <= keepBytes) return result
       // Every run from here on is held in columns, with what the reports count of its attempts
       // (counted from the line's record: a projection may leave out what a note counts).
-      columns ??= new Columns(path, places.length - i, project)
+      if (columns === undefined) {
+        const first = i
+        columns = new Columns(path, places.length - i, (r, run) => project(r, first + run))
+      }
       return columns.add(result, at, figuresOf(line.attempts))
     })
   } finally {
@@ -172,7 +179,8 @@ class Columns {
   constructor(
     readonly path: string,
     private readonly size: number,
-    readonly project: (result: RunResult) => RunResult
+    /** By the run's number here. */
+    readonly project: (result: RunResult, run: number) => RunResult
   ) {
     this.offsets = new Float64Array(size)
     this.lengths = new Uint32Array(size)
@@ -400,10 +408,24 @@ const load = (held: Held): RunResult => {
   const { offset, length } = held.columns.place(held.run)
   if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length)
     block = { path, start: offset, bytes: readBlock(path, offset, length, BLOCK) }
-  const result = held.columns.project(runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset))
+  const result = held.columns.project(runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset), held.run)
   recent.unshift({ held, result })
   if (recent.length > RECENT) recent.pop()
   return result
+}
+
+/**
+ * Reads run records back from their lines one at a time, none of them kept: a block of the file at
+ * a time, so that runs read in the file's order read each block once (a resume's kept runs, counted
+ * for the progress lines and the budget before its runs start).
+ */
+export const runReader = (path: string) => {
+  let from: { readonly start: number; readonly bytes: Buffer } | undefined
+  return (at: LineAt): RunResult => {
+    if (from === undefined || at.offset < from.start || at.offset + at.length > from.start + from.bytes.length)
+      from = { start: at.offset, bytes: readBlock(path, at.offset, at.length, BLOCK) }
+    return runOfLine(from.bytes.toString("utf8", at.offset - from.start, at.offset - from.start + at.length), path, at.offset)
+  }
 }
 
 /** The run record of the checkpoint line at `at`, read from an open file. */

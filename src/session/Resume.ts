@@ -4,7 +4,7 @@ import { Either, Schema } from "effect"
 import { RunConfig } from "../domain/RunConfig.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { recordReader, type LineAt, type LineVisitor } from "../services/Checkpoint.js"
-import { readRuns } from "../services/RunsOnDisk.js"
+import { runReader } from "../services/RunsOnDisk.js"
 
 /** What a resumed run would do, to compare with what the checkpoint's runs did (an older harness recorded fewer fields). */
 export interface SessionSettings {
@@ -341,24 +341,24 @@ export class KeptRuns {
 }
 
 /**
- * A resume's kept runs, read from their lines in one pass and held as the reports hold runs read
- * back (RunsOnDisk: past a few MB, their short fields in columns and the rest left in the line),
- * each read as reading the checkpoint reads it (through the schema): the progress lines, the
- * budget and the reports all go through these, so that the checkpoint is read once more in all.
+ * A resume's kept runs read back from their lines one at a time, each as reading the checkpoint
+ * reads it (through the schema), none of them kept: the progress lines and the budget count them
+ * before the runs start, and the reports read them again with the resume's own runs, in one pass
+ * (RunsOnDisk), so that the runs of a resume hold a few bytes a kept run, as a benchmark's hold of
+ * its finished runs. A kept run without a place (a checkpoint read in memory) is its record.
  */
-export const readKept = (file: string, kept: KeptRuns): Map<number, RunResult> => {
-  const held = new Map<number, RunResult>()
-  const places: Array<LineAt> = []
-  const indexes: Array<number> = []
-  for (const index of kept.keys()) {
+export const keptReader = (file: string, kept: KeptRuns) => {
+  const read = runReader(file)
+  return (index: number): RunResult | undefined => {
     const at = kept.place(index)
-    if (at === undefined) held.set(index, kept.get(index)!)
-    else {
-      places.push(at)
-      indexes.push(index)
-    }
+    return at === undefined ? kept.get(index) : decodeRecorded(read(at))
   }
-  if (places.length > 0) readRuns(file, places, undefined, decodeRecorded).forEach((r, i) => held.set(indexes[i]!, r))
+}
+
+/** The kept runs that have no place in a file (a checkpoint read in memory), by plan index: the session holds these. */
+export const keptInMemory = (kept: KeptRuns): Map<number, RunResult> => {
+  const held = new Map<number, RunResult>()
+  for (const index of kept.keys()) if (kept.place(index) === undefined) held.set(index, kept.get(index)!)
   return held
 }
 

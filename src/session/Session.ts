@@ -18,7 +18,7 @@ import type { LoopSettings } from "../loop/ClosedLoop.js"
 import { runKey, specKey, type RunSpec } from "../loop/Plan.js"
 import { languageContext } from "../loop/Prompts.js"
 import * as DocumentationTokens from "./DocumentationTokens.js"
-import { configDifferences, KeptRuns, planResumeOf, readKept, Recorded, type ResumePlan } from "./Resume.js"
+import { configDifferences, decodeRecorded, KeptRuns, keptInMemory, keptReader, planResumeOf, Recorded, type ResumePlan } from "./Resume.js"
 import { HARNESS, skillProvenance, type Report } from "../report/Json.js"
 import { distinct } from "../report/format.js"
 import { resultNotes, startNotes, unansweredNotes } from "../report/Notes.js"
@@ -97,17 +97,22 @@ const seedOnly = (total: number, trials: number): Progress => {
 }
 
 /**
- * The finished runs in the plan's order: those written to the checkpoint read back from it, the
- * others (kept from a resume, or written by a writer that cannot say where a line went) as held.
+ * The finished runs in the plan's order: those written to the checkpoint read back from it (a
+ * resume's kept runs decoded as reading the checkpoint decodes them), the others (kept from a
+ * checkpoint read in memory, or written by a writer that cannot say where a line went) as held.
  */
-const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, RunResult>, onDisk: RunPlaces): Array<RunResult> => {
+const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, RunResult>, onDisk: RunPlaces, kept: KeptRuns): Array<RunResult> => {
   const places: Array<LineAt> = []
+  /** Which of the places are kept runs'. */
+  const keptAt: Array<boolean> = []
   /** A run held in memory, or undefined for the next one read from the checkpoint. */
   const slots: Array<RunResult | undefined> = []
   for (const spec of runs) {
-    const at = onDisk.get(spec.index)
+    // A resume appends to the checkpoint it read: its kept runs' lines are where they were.
+    const at = onDisk.get(spec.index) ?? kept.place(spec.index)
     if (at !== undefined) {
       places.push(at)
+      keptAt.push(kept.has(spec.index))
       slots.push(undefined)
       continue
     }
@@ -116,7 +121,7 @@ const inOrder = (runs: ReadonlyArray<RunSpec>, inMemory: ReadonlyMap<number, Run
   }
   if (places.length === 0) return slots as Array<RunResult>
   // One pass over the file for the runs of one checkpoint (a benchmark writes one).
-  const read = readRuns(onDisk.path, places)
+  const read = readRuns(onDisk.path, places, undefined, (result, i) => (keptAt[i] ? decodeRecorded(result) : result))
   let next = 0
   return slots.map((r) => r ?? read[next++]!)
 }
@@ -154,7 +159,7 @@ export const runSession = (input: SessionInput) =>
     let writer: CheckpointWriter
     let plan: ResumePlan = { kept: new KeptRuns(undefined), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
-    /** A resume's kept runs, by plan index, held as the reports hold runs (readKept). */
+    /** A resume's kept runs that have no place in a file (a checkpoint read in memory), by plan index; the others are read from their lines. */
     let keptRuns = new Map<number, RunResult>()
     /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
     let batchesBefore: ReadonlyArray<CheckpointBatch> = []
@@ -177,9 +182,7 @@ export const runSession = (input: SessionInput) =>
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResumeOf(runs, recorded, retryErrors)
-      keptRuns = readKept(file, plan.kept)
-      // --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs were paid for.
-      if (input.budget !== undefined) yield* input.budget.spentBefore(keptRuns.values())
+      keptRuns = keptInMemory(plan.kept)
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
       unansweredBefore = contents.unanswered ?? 0
@@ -252,9 +255,11 @@ export const runSession = (input: SessionInput) =>
     // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     // A finished run stays in its checkpoint line, only its place held, and is read back for the
     // reports, so that memory does not grow with the runs of a long benchmark.
-    // The kept runs' map itself (not a copy: at 100,000 runs a map is a few MB).
+    // The kept runs' map itself, kept runs read from their lines as the session's own are.
     const inMemory = keptRuns
     const onDisk = new RunPlaces(writer.path)
+    /** A resume's kept runs read from their lines (those in `inMemory` aside). */
+    const keptOnDisk = plan.kept.size - keptRuns.size
     const appendRun = writer.appendLocated
     const record = (spec: RunSpec, result: RunResult): Effect.Effect<void, OutputError> =>
       appendRun === undefined
@@ -264,7 +269,7 @@ export const runSession = (input: SessionInput) =>
     const inFlight = new Map<string, number>()
     const report = (complete: boolean, extraNotes: ReadonlyArray<string>) =>
       Effect.gen(function* () {
-        const results = inOrder(runs, inMemory, onDisk)
+        const results = inOrder(runs, inMemory, onDisk, plan.kept)
         const docTokens = yield* documentation.tokens
         const counted = yield* countingNotes
         // Those of earlier sessions, and those an interrupt just caught in flight.
@@ -298,7 +303,7 @@ export const runSession = (input: SessionInput) =>
     /** What finished, as reports marked partial, when the runs end early: an interrupt, or an error that stopped it. */
     const writePartial = (why: "Interrupted" | "Stopped by an error") => Effect.gen(function* () {
       // Runs a resume kept, or this session wrote without a place: never also on disk.
-      const finished = onDisk.size + inMemory.size
+      const finished = onDisk.size + inMemory.size + keptOnDisk
       const partial = yield* report(false, [
         `${why}: ${finished} of ${runs.length} runs finished; the checkpoint also keeps the model replies of the unfinished ones. Resume with \`${resumeWith}\`.`
       ])
@@ -323,10 +328,17 @@ export const runSession = (input: SessionInput) =>
     )
 
     const shown = input.progress ?? seedOnly(runs.length, runs.reduce((most, r) => Math.max(most, r.trial), 1))
-    // Stdout has a line per run in the seed's order: the kept runs' lines come first where they belong.
-    for (const spec of runs) {
-      const kept = keptRuns.get(spec.index)
-      if (kept !== undefined) yield* shown.kept(spec, kept)
+    // Stdout has a line per run in the seed's order: the kept runs' lines come first where they
+    // belong. --max-cost caps the whole benchmark: the resume command repeats it, and the kept runs
+    // were paid for. Each kept run is read from its line for both, and let go.
+    if (input.resume !== undefined && plan.kept.size > 0) {
+      const keptRun = keptReader(input.resume.path, plan.kept)
+      for (const spec of runs) {
+        if (!plan.kept.has(spec.index)) continue
+        const kept = keptRun(spec.index)!
+        if (input.budget !== undefined) yield* input.budget.spentBefore([kept])
+        yield* shown.kept(spec, kept)
+      }
     }
     /** Whether this session wrote a reply or a run: a new checkpoint with neither (nor a batch, below) holds nothing to resume. */
     let wroteResults = false
