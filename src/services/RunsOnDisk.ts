@@ -401,6 +401,8 @@ const RECENT = 4
 /** The last block read from a checkpoint: a report that goes through the runs in order reads each block once. */
 let block: { readonly path: string; readonly start: number; readonly bytes: Buffer } | undefined
 const BLOCK = 256 * 1024
+/** How far before a line a block read for it starts. */
+const BEHIND = 32 * 1024
 
 const load = (held: Held): RunResult => {
   for (const r of recent) if (r.held === held) return r.result
@@ -422,8 +424,13 @@ const load = (held: Held): RunResult => {
 export const runReader = (path: string) => {
   let from: { readonly start: number; readonly bytes: Buffer } | undefined
   return (at: LineAt): RunResult => {
-    if (from === undefined || at.offset < from.start || at.offset + at.length > from.start + from.bytes.length)
-      from = { start: at.offset, bytes: readBlock(path, at.offset, at.length, BLOCK) }
+    if (from === undefined || at.offset < from.start || at.offset + at.length > from.start + from.bytes.length) {
+      // Runs finish out of the plan's order, a few lines apart: a block from a little before the
+      // line serves the runs asked for next that were written just before it (a block from the
+      // line itself was read again for every other run).
+      const start = Math.max(0, at.offset - BEHIND)
+      from = { start, bytes: readBlock(path, start, at.offset + at.length - start, BLOCK) }
+    }
     return runOfLine(from.bytes.toString("utf8", at.offset - from.start, at.offset - from.start + at.length), path, at.offset)
   }
 }
