@@ -178,25 +178,15 @@ const tasksFile = (count) => {
   return file
 }
 
-/** Runs the CLI (through measure-cli.mjs, for its own CPU and RSS); resolves with timings and the report. */
-const runCli = (args, { url }, { readReport = true, beforeRemoving } = {}) =>
+/**
+ * Runs a Node script from this process with the given environment; resolves with when it started
+ * and when its stderr closed (the clock every measure here reads), or rejects with the tail of its
+ * stderr if it failed. The CLI and the floor client are both timed by it.
+ */
+const runNode = (name, nodeArgs, env) =>
   new Promise((resolve, reject) => {
-    const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
-    const outputDir = mkdtempSync(join(work, "out-"))
     const started = performance.now()
-    const sandbox = sandboxArg === undefined ? [] : ["--sandbox", sandboxArg]
-    // BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (or --heap-prof, --trace-gc): Node's options for the CLI's process alone.
-    const nodeArgs = (process.env.BENCH_CLI_NODE_ARGS ?? "").split(" ").filter(Boolean)
-    const child = spawn(process.execPath, [...nodeArgs, join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...sandbox, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: work,
-        ANTHROPIC_API_KEY: "sk-bench-not-a-secret",
-        ANTHROPIC_BASE_URL: url,
-        ILO_BENCH_COMPILE_CACHE: compileCache,
-      },
-      stdio: ["ignore", "ignore", "pipe"]
-    })
+    const child = spawn(process.execPath, nodeArgs, { env, stdio: ["ignore", "ignore", "pipe"] })
     let stderr = ""
     child.stderr.on("data", (c) => {
       if (stderr.length < 20000) stderr += c
@@ -204,18 +194,35 @@ const runCli = (args, { url }, { readReport = true, beforeRemoving } = {}) =>
     child.on("error", reject)
     child.on("close", (code) => {
       const ended = performance.now()
-      if (code !== 0) return reject(new Error(`ilo-bench exited ${code}: ${stderr.slice(-2000)}`))
-      const reportFile = readdirSync(outputDir).find((f) => f.endsWith(".json"))
-      // The RSS measure at 100,000 runs does not read its report: parsing it would need more memory than the CLI.
-      const report = reportFile && readReport ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
-      // BENCH_KEEP_OUTPUT=DIR: each run's checkpoint and reports are kept there (to render them again, or compare builds).
-      if (process.env.BENCH_KEEP_OUTPUT) cpSync(outputDir, join(process.env.BENCH_KEEP_OUTPUT, basename(outputDir)), { recursive: true })
-      // The RSS measure's resume case takes the checkpoint first.
-      beforeRemoving?.(outputDir)
-      rmSync(outputDir, { recursive: true, force: true })
-      resolve({ started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report })
+      if (code !== 0) return reject(new Error(`${name} exited ${code}: ${stderr.slice(-2000)}`))
+      resolve({ started, ended })
     })
   })
+
+/** Runs the CLI (through measure-cli.mjs, for its own CPU and RSS); resolves with timings and the report. */
+const runCli = async (args, { url }, { readReport = true, beforeRemoving } = {}) => {
+  const out = join(work, `usage-${Math.random().toString(36).slice(2)}.json`)
+  const outputDir = mkdtempSync(join(work, "out-"))
+  const sandbox = sandboxArg === undefined ? [] : ["--sandbox", sandboxArg]
+  // BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (or --heap-prof, --trace-gc): Node's options for the CLI's process alone.
+  const nodeArgs = (process.env.BENCH_CLI_NODE_ARGS ?? "").split(" ").filter(Boolean)
+  const { started, ended } = await runNode("ilo-bench", [...nodeArgs, join(here, "measure-cli.mjs"), out, "run", "--output-dir", outputDir, "--model", "haiku", ...sandbox, ...args], {
+    PATH: process.env.PATH,
+    HOME: work,
+    ANTHROPIC_API_KEY: "sk-bench-not-a-secret",
+    ANTHROPIC_BASE_URL: url,
+    ILO_BENCH_COMPILE_CACHE: compileCache,
+  })
+  const reportFile = readdirSync(outputDir).find((f) => f.endsWith(".json"))
+  // The RSS measure at 100,000 runs does not read its report: parsing it would need more memory than the CLI.
+  const report = reportFile && readReport ? JSON.parse(readFileSync(join(outputDir, reportFile), "utf8")) : null
+  // BENCH_KEEP_OUTPUT=DIR: each run's checkpoint and reports are kept there (to render them again, or compare builds).
+  if (process.env.BENCH_KEEP_OUTPUT) cpSync(outputDir, join(process.env.BENCH_KEEP_OUTPUT, basename(outputDir)), { recursive: true })
+  // The RSS measure's resume case takes the checkpoint first.
+  beforeRemoving?.(outputDir)
+  rmSync(outputDir, { recursive: true, force: true })
+  return { started, ended, usage: JSON.parse(readFileSync(out, "utf8")), report }
+}
 
 /** Runs `measure` `repeat` times; the sample with the median `key`, with every sample's value beside it. */
 const median = async (key, measure) => {
@@ -276,25 +283,11 @@ const schedulingEfficiency = async (programs, latencyMs = 500) => {
  * Runs the floor client (bench/floor-client.mjs) as runCli runs the CLI: started from this
  * process, against the same server, timed to its close.
  */
-const runFloor = (args, { url }) =>
-  new Promise((resolve, reject) => {
-    const out = join(work, `floor-${Math.random().toString(36).slice(2)}.json`)
-    const started = performance.now()
-    const child = spawn(process.execPath, [join(here, "floor-client.mjs"), out, url, ...args], {
-      env: { PATH: process.env.PATH, HOME: work },
-      stdio: ["ignore", "ignore", "pipe"]
-    })
-    let stderr = ""
-    child.stderr.on("data", (c) => {
-      if (stderr.length < 20000) stderr += c
-    })
-    child.on("error", reject)
-    child.on("close", (code) => {
-      const ended = performance.now()
-      if (code !== 0) return reject(new Error(`the floor client exited ${code}: ${stderr.slice(-2000)}`))
-      resolve({ started, ended, summary: JSON.parse(readFileSync(out, "utf8")) })
-    })
-  })
+const runFloor = async (args, { url }) => {
+  const out = join(work, `floor-${Math.random().toString(36).slice(2)}.json`)
+  const { started, ended } = await runNode("the floor client", [join(here, "floor-client.mjs"), out, url, ...args], { PATH: process.env.PATH, HOME: work })
+  return { started, ended, summary: JSON.parse(readFileSync(out, "utf8")) }
+}
 
 /**
  * The same measure of a bare client doing at the least what the CLI does per attempt (a model
