@@ -325,7 +325,7 @@ const RECORD_BLOCK = 256 * 1024
  * A block of a checkpoint from the line at `offset` on: `size` bytes, or to the file's end, and at
  * least the line's `length`. Lines read in the file's order then read each block once.
  */
-export const readBlock = (path: string, offset: number, length: number, size: number): Buffer => {
+const readBlock = (path: string, offset: number, length: number, size: number): Buffer => {
   const fd = nodeFs.openSync(path, "r")
   try {
     const bytes = Buffer.alloc(Math.max(size, length))
@@ -343,21 +343,31 @@ export const readBlock = (path: string, offset: number, length: number, size: nu
 }
 
 /**
+ * Reads lines of a checkpoint back from their places, a block at a time, so that lines read in the
+ * file's order read each block once. A block starts `behind` bytes before the line it is read for
+ * (for lines asked for a little out of the file's order). Each line's text with its newline.
+ */
+export const lineReader = (path: string, behind = 0) => {
+  let block: { readonly start: number; readonly bytes: Buffer } | undefined
+  return ({ offset, length }: LineAt): string => {
+    if (block === undefined || offset < block.start || offset + length > block.start + block.bytes.length) {
+      const start = Math.max(0, offset - behind)
+      block = { start, bytes: readBlock(path, start, offset + length - start, RECORD_BLOCK) }
+    }
+    return block.bytes.toString("utf8", offset - block.start, offset - block.start + length)
+  }
+}
+
+/**
  * Reads records of a checkpoint back from their places, decoded as reading the checkpoint decoded
- * them (their signature, checked then, left off): a block at a time, so that records read in the
- * file's order read each block once. For the lines as they were read: a line appended since is
- * read from a new reader.
+ * them (their signature, checked then, left off), through a lineReader. For the lines as they were
+ * read: a line appended since is read from a new reader.
  */
 export const recordReader = (path: string) => {
-  let block: { readonly start: number; readonly bytes: Buffer } | undefined
-  const bytesAt = ({ offset, length }: LineAt): Buffer => {
-    if (block === undefined || offset < block.start || offset + length > block.start + block.bytes.length)
-      block = { start: offset, bytes: readBlock(path, offset, length, RECORD_BLOCK) }
-    return block.bytes.subarray(offset - block.start, offset - block.start + length)
-  }
+  const lineAt = lineReader(path)
   /** The record of the line at `at`; one that no longer decodes means the file changed under it. */
   return (at: LineAt): CheckpointLine => {
-    const text = bytesAt(at).toString("utf8", 0, at.length - 1)
+    const text = lineAt(at).slice(0, -1)
     const line = Either.flatMap(parseJson(unsign(text)?.text ?? text), (json) => Either.mapLeft(decodeLine(json), firstIssue))
     if (Either.isLeft(line)) throw new Error(`checkpoint ${path}: the line at byte ${at.offset} is no longer the record read there (${line.left})`)
     return line.right

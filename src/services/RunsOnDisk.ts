@@ -1,6 +1,6 @@
 import * as nodeFs from "node:fs"
 import type { RunResult } from "../domain/Result.js"
-import { readBlock, type LineAt } from "./Checkpoint.js"
+import { lineReader, type LineAt } from "./Checkpoint.js"
 import { ATTEMPT_FIGURES, figuresOf, WHOLE_RUN, type AttemptFigures } from "../domain/WholeRun.js"
 
 /**
@@ -63,7 +63,7 @@ export const readRuns = (
 ): Array<RunResult> => {
   // A report starts with nothing read for an earlier one (a file of the same name may have changed).
   recent.length = 0
-  block = undefined
+  lines = undefined
   const fd = nodeFs.openSync(path, "r")
   let columns: Columns | undefined
   try {
@@ -398,19 +398,17 @@ const recordOnLine: ProxyHandler<Held> = {
 const recent: Array<{ readonly held: Held; readonly result: RunResult }> = []
 const RECENT = 4
 
-/** The last block read from a checkpoint: a report that goes through the runs in order reads each block once. */
-let block: { readonly path: string; readonly start: number; readonly bytes: Buffer } | undefined
-const BLOCK = 256 * 1024
-/** How far before a line a block read for it starts. */
+/** The lines of the checkpoint last read: a report that goes through the runs in order reads each block once. */
+let lines: { readonly path: string; readonly lineAt: (at: LineAt) => string } | undefined
+/** How far before a line a block read for it starts, for runs read in the plan's order (runReader). */
 const BEHIND = 32 * 1024
 
 const load = (held: Held): RunResult => {
   for (const r of recent) if (r.held === held) return r.result
   const { path } = held.columns
-  const { offset, length } = held.columns.place(held.run)
-  if (block === undefined || block.path !== path || offset < block.start || offset + length > block.start + block.bytes.length)
-    block = { path, start: offset, bytes: readBlock(path, offset, length, BLOCK) }
-  const result = held.columns.project(runOfLine(block.bytes.toString("utf8", offset - block.start, offset - block.start + length), path, offset), held.run)
+  if (lines === undefined || lines.path !== path) lines = { path, lineAt: lineReader(path) }
+  const at = held.columns.place(held.run)
+  const result = held.columns.project(runOfLine(lines.lineAt(at), path, at.offset), held.run)
   recent.unshift({ held, result })
   if (recent.length > RECENT) recent.pop()
   return result
@@ -422,17 +420,11 @@ const load = (held: Held): RunResult => {
  * for the progress lines and the budget before its runs start).
  */
 export const runReader = (path: string) => {
-  let from: { readonly start: number; readonly bytes: Buffer } | undefined
-  return (at: LineAt): RunResult => {
-    if (from === undefined || at.offset < from.start || at.offset + at.length > from.start + from.bytes.length) {
-      // Runs finish out of the plan's order, a few lines apart: a block from a little before the
-      // line serves the runs asked for next that were written just before it (a block from the
-      // line itself was read again for every other run).
-      const start = Math.max(0, at.offset - BEHIND)
-      from = { start, bytes: readBlock(path, start, at.offset + at.length - start, BLOCK) }
-    }
-    return runOfLine(from.bytes.toString("utf8", at.offset - from.start, at.offset - from.start + at.length), path, at.offset)
-  }
+  // Runs finish out of the plan's order, a few lines apart: a block from a little before the line
+  // serves the runs asked for next that were written just before it (a block from the line itself
+  // was read again for every other run).
+  const lineAt = lineReader(path, BEHIND)
+  return (at: LineAt): RunResult => runOfLine(lineAt(at), path, at.offset)
 }
 
 /** The run record of the checkpoint line at `at`, read from an open file. */
