@@ -4,9 +4,6 @@ import { docKey } from "../report/Census.js"
 import type { ProgramTokens } from "../services/ProgramTokens.js"
 import { countTokens, type TokenCounts } from "../services/Tokenizers.js"
 
-/** Each language's documentation tokens for the census: by docKey(language, model) with an endpoint, else by language. */
-export type DocTokens = ReadonlyMap<string, TokenCounts>
-
 /**
  * The tokens of each language's documentation, for the census's spec tax (the documentation goes
  * with every attempt): under the offline tokenizers, and with --count-tokens under the provider's
@@ -27,7 +24,6 @@ export const make = (
     let offline: ReadonlyMap<string, TokenCounts> | undefined
     /** Counted once; the first count loads the tokenizers' vocabularies (a second or so of CPU). */
     const countOffline = () => (offline ??= new Map(docTexts.map(([name, text]) => [name, countTokens(text)])))
-    let counted: DocTokens | undefined
     const all = Effect.gen(function* () {
       const tokens = countOffline()
       if (endpoint === undefined) return tokens
@@ -41,7 +37,7 @@ export const make = (
     return {
       /** The offline counts now, loading the vocabularies: where the session chooses to pay for that. */
       countOffline: () => void countOffline(),
-      /** Every count, the endpoint's awaited; made once. */
-      tokens: Effect.suspend(() => (counted !== undefined ? Effect.succeed(counted) : Effect.tap(all, (tokens) => Effect.sync(() => (counted = tokens)))))
+      /** Every count, the endpoint's awaited, by docKey(language, model) with an endpoint, else by language; made once, when first asked for. */
+      tokens: yield* Effect.cached(all)
     } as const
   })
