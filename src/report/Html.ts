@@ -6,7 +6,7 @@ import { esc } from "./format.js"
 import { fmtInt, fmtNum, fmtPct, fmtRatio, fmtSeconds, fmtUsd, headToHead, headToHeadNote, headToHeadPairsLabel, NOT_MEASURED, sweepCensus, sweepSurvival, sweepTitle } from "./SweepMarkdown.js"
 import type { SurvivalAnalysis } from "./Survival.js"
 import { survivalSection } from "./VerdictHtml.js"
-import { censusHtml } from "./Census.js"
+import { censusHtml, type CensusEntry } from "./Census.js"
 
 /**
  * A part of an anchor that cannot be mistaken for another: letters, digits and lone inner dashes as
@@ -208,7 +208,7 @@ const kpis = (a: Analysis) => {
 }
 
 /** The page in parts: the summary and charts, the grid a task at a time, each run's attempts, then the provenance. */
-function* htmlPage(a: Analysis, charts: RenderedCharts, title: string, survival: SurvivalAnalysis): Generator<string> {
+function* htmlPage(a: Analysis, charts: RenderedCharts, title: string, survival: SurvivalAnalysis, census: ReadonlyArray<CensusEntry>): Generator<string> {
   yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -236,7 +236,7 @@ ${kpis(a)}
     a.sweep.trials > 1 ? ", the mean over the trials that got there" : ""
   }; no point where it never got there. Hover a point for its exact value.</figcaption></div>
 ${headToHeadTable(a, survival.baseline)}
-${censusHtml(sweepCensus(a.sweep))}
+${censusHtml(census)}
 <h2>Every run</h2>
 <div class="card">`
   yield* grid(a)
@@ -260,9 +260,13 @@ ${provenance(a)}
  */
 export const renderHtml = (
   sweep: Sweep,
-  options: { readonly survival?: SurvivalAnalysis | undefined; readonly baseline?: string | undefined } = {}
+  options: {
+    readonly survival?: SurvivalAnalysis | undefined
+    readonly census?: ReadonlyArray<CensusEntry> | undefined
+    readonly baseline?: string | undefined
+  } = {}
 ): Effect.Effect<Iterable<string>> =>
   Effect.sync(() => {
     const a = analyse(sweep)
-    return htmlPage(a, renderCharts(a), sweepTitle(sweep), options.survival ?? sweepSurvival(sweep, options.baseline))
+    return htmlPage(a, renderCharts(a), sweepTitle(sweep), options.survival ?? sweepSurvival(sweep, options.baseline), options.census ?? sweepCensus(sweep))
   })

@@ -530,7 +530,7 @@ export const sourceOfReport = (report: Report, file: string): Source => ({
   skills: report.skills,
   notes: report.notes,
   docTokens: docTokensOf(report.analysis?.census),
-    results: report.results,
+  results: report.results,
   config: report.config as unknown as Readonly<Record<string, unknown>>,
   shard: shardOfConfig(report.config as unknown as Readonly<Record<string, unknown>>)
 })
