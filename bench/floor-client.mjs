@@ -21,11 +21,12 @@
 // Usage: node bench/floor-client.mjs OUT.json URL ILO TASKS_FILE CONCURRENCY programs|no-programs auto|bwrap|none
 import { spawn, spawnSync } from "node:child_process"
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from "node:fs"
-import { Agent, request } from "node:http"
+import { Agent } from "node:http"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { postJson } from "./post-json.mjs"
 
 const [out, url, ilo, tasksFile, concurrencyText, mode, sandboxMode] = process.argv.slice(2)
 const withPrograms = mode === "programs"
@@ -118,22 +119,16 @@ const target = new URL("/v1/messages", url)
 // ---- the attempts (measured) --------------------------------------------------------------------
 
 const ask = (task) =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify({
+  postJson(
+    agent,
+    target,
+    JSON.stringify({
       model: "claude-haiku-4-5",
       max_tokens: 2048,
       system: [{ type: "text", text: SYSTEM }, { type: "text", text: docs, cache_control: { type: "ephemeral" } }],
       messages: [{ role: "user", content: `Task: ${task.description}\n\nExpected output: ${task.expected_output}\n` }]
     })
-    const req = request(target, { method: "POST", agent, headers: { "content-type": "application/json", "x-api-key": "sk-bench-not-a-secret", "anthropic-version": "2023-06-01" } })
-    req.on("error", reject)
-    req.on("response", (res) => {
-      const chunks = []
-      res.on("data", (c) => chunks.push(c))
-      res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))))
-    })
-    req.end(body)
-  })
+  )
 
 /** A first-come, first-served bound: `withSlot(f)` runs f once fewer than `slots` others run. */
 const bound = (slots) => {

@@ -6,7 +6,8 @@
 //         any harness on Node, whatever its SDK.
 // Usage: node bench/request-floor.mjs OUT.json URL REQUESTS CONCURRENCY DOC_CHARS sdk|http [FETCH_MODULE]
 import { writeFileSync } from "node:fs"
-import { Agent, request } from "node:http"
+import { Agent } from "node:http"
+import { postJson } from "./post-json.mjs"
 
 const [out, url, requestsText, concurrencyText, docCharsText, mode, fetchModule] = process.argv.slice(2)
 const requests = Number(requestsText)
@@ -39,22 +40,7 @@ if (mode === "sdk") {
 } else {
   const agent = new Agent({ keepAlive: true })
   const target = new URL("/v1/messages", url)
-  send = (i) =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify(params(i))
-      const req = request(target, {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "x-api-key": "sk-bench-not-a-secret", "anthropic-version": "2023-06-01" }
-      })
-      req.on("error", reject)
-      req.on("response", (res) => {
-        const chunks = []
-        res.on("data", (c) => chunks.push(c))
-        res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))))
-      })
-      req.end(body)
-    })
+  send = (i) => postJson(agent, target, JSON.stringify(params(i)))
 }
 
 const drive = async (count) => {
