@@ -1,4 +1,5 @@
 import type { CheckpointHeader, CheckpointLine, CheckpointReply, CheckpointStarted, SkillHash } from "../domain/Checkpoint.js"
+import { decodeKeepingUnknownFields } from "../domain/decodeKeeping.js"
 import { RunResult } from "../domain/Result.js"
 import { Either, Schema } from "effect"
 import { RunConfig } from "../domain/RunConfig.js"
@@ -99,8 +100,12 @@ export const configDifferences = (saved: CheckpointHeader, now: SessionSettings)
   })
 }
 
+const decodeRecordedFast = decodeKeepingUnknownFields(RunResult)
+const decodeRecordedSync = Schema.decodeUnknownSync(RunResult, { onExcessProperty: "preserve" })
 /** A run record read back from its checkpoint line as reading the checkpoint decodes it (defaults of older harnesses' lines filled in, fields in the schema's order). */
-export const decodeRecorded = Schema.decodeUnknownSync(RunResult, { onExcessProperty: "preserve" })
+export const decodeRecorded = (line: unknown): RunResult =>
+  // A record that does not decode throws what Schema.decodeUnknownSync throws.
+  Either.getOrElse(decodeRecordedFast(line), () => decodeRecordedSync(line))
 
 /**
  * What a checkpoint recorded of the planned runs, taken line by line as it is read (the visitor
