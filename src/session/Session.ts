@@ -159,8 +159,6 @@ export const runSession = (input: SessionInput) =>
     let writer: CheckpointWriter
     let plan: ResumePlan = { kept: new KeptRuns(undefined), todo: runs, errorsRerun: 0, continued: 0, repliesReused: 0, wasComplete: false }
     const resumeNotes: Array<string> = []
-    /** A resume's kept runs that have no place in a file (a checkpoint read in memory), by plan index; the others are read from their lines. */
-    let keptRuns = new Map<number, RunResult>()
     /** --batch: the batches earlier sessions submitted, polled again rather than paid for twice. */
     let batchesBefore: ReadonlyArray<CheckpointBatch> = []
     let knownCounts: ReadonlyArray<CheckpointCount> = []
@@ -182,7 +180,6 @@ export const runSession = (input: SessionInput) =>
       writer = yield* checkpoint.reopen(file, contents)
       yield* writer.append({ type: "resume", at: started, forced: differences, retry_errors: retryErrors, planned_runs: runs.length })
       plan = planResumeOf(runs, recorded, retryErrors)
-      keptRuns = keptInMemory(plan.kept)
       batchesBefore = contents.batches ?? []
       knownCounts = contents.counts ?? []
       unansweredBefore = contents.unanswered ?? 0
@@ -252,14 +249,15 @@ export const runSession = (input: SessionInput) =>
               `their ${endpointTokens?.tokenizer} counts are null, "unknown" in the census, and sums that include one are unknown too.`
           ]
     })
-    // Updated in place as runs finish (a copy per run would be O(n^2) garbage over a long benchmark).
     // A finished run stays in its checkpoint line, only its place held, and is read back for the
-    // reports, so that memory does not grow with the runs of a long benchmark.
-    // The kept runs' map itself, kept runs read from their lines as the session's own are.
-    const inMemory = keptRuns
+    // reports, so that memory does not grow with the runs of a long benchmark. Held whole, by plan
+    // index, only where no line has a place: a resume's kept runs from a checkpoint read in memory,
+    // and this session's runs when the writer gives none. Updated in place as runs finish (a copy
+    // per run would be O(n^2) garbage over a long benchmark).
+    const inMemory = keptInMemory(plan.kept)
     const onDisk = new RunPlaces(writer.path)
     /** A resume's kept runs read from their lines (those in `inMemory` aside). */
-    const keptOnDisk = plan.kept.size - keptRuns.size
+    const keptOnDisk = plan.kept.size - inMemory.size
     const appendRun = writer.appendLocated
     const record = (spec: RunSpec, result: RunResult): Effect.Effect<void, OutputError> =>
       appendRun === undefined
