@@ -1,8 +1,9 @@
 // The floor of the scheduling-efficiency measure (bench/harness.mjs): a bare client that does,
 // per attempt, only what the CLI cannot avoid doing, with none of its code (no Effect, no SDK, no
-// reports). The harness runs it exactly as it runs the CLI, against the same scripted model
-// server, and times it the same way (from the server's first request to this process's close), so
-// that the CLI's efficiency can be read against what this machine allows at that moment.
+// reports) but bwrap's arguments, taken from it so that a program's sandbox is the CLI's. The
+// harness runs it exactly as it runs the CLI, against the same scripted model server, and times it
+// the same way (from the server's first request to this process's close), so that the CLI's
+// efficiency can be read against what this machine allows at that moment.
 //
 // Per attempt (16 model requests at once, CONCURRENCY; see the scheduling below):
 //   1. one POST to the model server, keep-alive, a body shaped as the CLI's (the system prompt and
@@ -18,9 +19,10 @@
 // Start-up (the skill docs read through `ilo skill get`, the host started and one program run on
 // it) comes before the first request, as the CLI's does, and so is outside the measure.
 //
-// Usage: node bench/floor-client.mjs OUT.json URL ILO TASKS_FILE CONCURRENCY programs|no-programs auto|bwrap|none
+// Usage: node bench/floor-client.mjs OUT.json URL ILO TASKS_FILE CONCURRENCY programs|no-programs auto|bwrap|none SANDBOX_MODULE
+// (SANDBOX_MODULE: the URL of src/services/programProcess.ts bundled, whose bwrapArgs the host uses)
 import { spawn, spawnSync } from "node:child_process"
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from "node:fs"
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { Agent } from "node:http"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -28,7 +30,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { postJson } from "./post-json.mjs"
 
-const [out, url, ilo, tasksFile, concurrencyText, mode, sandboxMode] = process.argv.slice(2)
+const [out, url, ilo, tasksFile, concurrencyText, mode, sandboxMode, sandboxModule] = process.argv.slice(2)
 const withPrograms = mode === "programs"
 const concurrency = Number(concurrencyText)
 const tasks = JSON.parse(readFileSync(tasksFile, "utf8")).tasks
@@ -54,13 +56,6 @@ const sandboxSpec = () => {
   if (sandboxMode === "none" || process.platform !== "linux") return null
   const bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].find(existsSync)
   if (bwrap === undefined) return null
-  const system = []
-  for (const dir of ["/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
-    if (!existsSync(dir)) continue
-    const stat = lstatSync(dir)
-    if (stat.isSymbolicLink()) system.push([dir, "link", readlinkSync(dir)])
-    else if (stat.isDirectory()) system.push([dir, "dir"])
-  }
   // Programs never run as root: as root, bwrap runs as nobody, and ilo is copied where nobody can read it.
   const root = process.getuid() === 0
   let copy = ilo
@@ -72,7 +67,7 @@ const sandboxSpec = () => {
     chmodSync(copy, 0o755)
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
   }
-  return { bwrap, system, ilo: [ilo, copy], limits: { memoryBytes: 2 * 1024 ** 3, processes: 256, fileBytes: 64 * 1024 ** 2 }, ...(root ? { runAs: { uid: 65534, gid: 65534 } } : {}) }
+  return { bwrap, module: sandboxModule, ilo: [ilo, copy], limits: { memoryBytes: 2 * 1024 ** 3, processes: 256, fileBytes: 64 * 1024 ** 2 }, ...(root ? { runAs: { uid: 65534, gid: 65534 } } : {}) }
 }
 
 /** Starts the host; resolves once it has run one program, with a function that runs the next. */

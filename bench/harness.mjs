@@ -299,7 +299,9 @@ const floorEfficiency = async (withPrograms, latencyMs = 500) => {
   const server = await startModelServer({ latencyMs, program: printing })
   const ilo = standInIlo(500)
   const sandbox = sandboxArg ?? "auto"
-  const r = await runFloor([ilo, tasksFile(RUNS), String(CONCURRENCY), withPrograms ? "programs" : "no-programs", sandbox], server)
+  // Its sandbox is the CLI's: bwrap's arguments from the CLI's own source.
+  const sandboxModule = await bundledSource("services/programProcess.ts")
+  const r = await runFloor([ilo, tasksFile(RUNS), String(CONCURRENCY), withPrograms ? "programs" : "no-programs", sandbox, sandboxModule], server)
   await server.close()
   if (withPrograms && r.summary.working !== RUNS) throw new Error(`the floor client ran ${r.summary.working} of ${RUNS} programs to the expected output`)
   const ideal = (RUNS * latencyMs) / CONCURRENCY
@@ -363,28 +365,27 @@ const bareLoop = async (runs, ilo) => {
   return JSON.parse(readFileSync(out, "utf8"))
 }
 
+/** A module of the CLI's source, bundled once into the work directory for a bench script to import. */
+const bundles = new Map()
+const bundledSource = (source) => {
+  if (!bundles.has(source)) {
+    const outfile = join(work, source.replaceAll("/", "-").replace(/\.ts$/, ".mjs"))
+    bundles.set(source, build({ entryPoints: [join(root, "src", source)], bundle: true, format: "esm", platform: "node", outfile, logLevel: "warning" }).then(() => pathToFileURL(outfile).href))
+  }
+  return bundles.get(source)
+}
+
 /**
  * One model request alone (bench/request-floor.mjs), against the same server and with the same
  * documentation size: through the SDK with the harness's fetch, and as a bare node:http POST.
  */
-let harnessFetch
-/** The harness's own fetch, bundled once for request-floor.mjs (the overhead measurement repeats). */
-const bundledFetch = () =>
-  (harnessFetch ??= build({
-    entryPoints: [join(root, "src", "providers", "nodeFetch.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile: join(work, "nodeFetch.mjs"),
-    logLevel: "warning"
-  }).then(() => join(work, "nodeFetch.mjs")))
-
 const requestFloor = async (server, requests, docChars) => {
-  const fetchModule = await bundledFetch()
+  // The harness's own fetch.
+  const fetchModule = await bundledSource("providers/nodeFetch.ts")
   const one = (mode) =>
     new Promise((resolve, reject) => {
       const out = join(work, `floor-${mode}.json`)
-      const args = [join(here, "request-floor.mjs"), out, server.url, String(requests), "4", String(docChars), mode, pathToFileURL(fetchModule).href]
+      const args = [join(here, "request-floor.mjs"), out, server.url, String(requests), "4", String(docChars), mode, fetchModule]
       const child = spawn(process.execPath, args, { stdio: "inherit" })
       child.on("error", reject)
       child.on("close", (code) => (code === 0 ? resolve(JSON.parse(readFileSync(out, "utf8")).cpu_ms_per_request) : reject(new Error(`request-floor ${mode} exited ${code}`))))
